@@ -1,0 +1,54 @@
+//! Field readers that accept what Plex actually sends: `null` for missing values, numbers as
+//! strings and strings as numbers, booleans as `true`, `1` or `"1"`.
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// A string, or a number written as one; `null`/missing/other shapes are `None`.
+pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
+/// A string, empty when missing or null.
+pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(opt_string(d)?.unwrap_or_default())
+}
+
+/// A boolean from `true`/`false`, `1`/`0` or their string forms; anything else is `false`.
+pub(crate) fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Bool(b) => b,
+        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
+        Value::String(s) => matches!(s.trim(), "1" | "true" | "True" | "TRUE"),
+        _ => false,
+    })
+}
+
+/// An unsigned integer from a number or a numeric string; `None` otherwise.
+pub(crate) fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// A list that may arrive as one object, a list, or null.
+pub(crate) fn one_or_many<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = Value::deserialize(d)?;
+    let items = match value {
+        Value::Null => return Ok(Vec::new()),
+        Value::Array(items) => items,
+        single => vec![single],
+    };
+    items.into_iter().map(|v| serde_json::from_value(v).map_err(serde::de::Error::custom)).collect()
+}

@@ -1,0 +1,117 @@
+//! Just enough XML to read an element's attributes: Plex's XML error shape
+//! (`<errors><error code=".." message=".."/></errors>`) and `<MediaContainer token=".."/>`.
+//! A full XML parser would be a dependency for two attribute lookups.
+
+/// The attributes of one start tag.
+pub(crate) struct Element<'a> {
+    attrs: &'a str,
+}
+
+/// The first start tag named `name` (exactly, case-sensitive) in `text`.
+pub(crate) fn find_element<'a>(text: &'a str, name: &str) -> Option<Element<'a>> {
+    let mut rest = text;
+    loop {
+        let start = rest.find('<')?;
+        rest = &rest[start + 1..];
+        let Some(after) = rest.strip_prefix(name) else { continue };
+        // `<errors>` starts like `<error`: the name must end at a space, `/` or `>`.
+        let boundary = after.chars().next()?;
+        if boundary.is_whitespace() || boundary == '/' || boundary == '>' {
+            let end = after.find('>')?;
+            return Some(Element { attrs: &after[..end] });
+        }
+    }
+}
+
+impl Element<'_> {
+    /// The unescaped value of attribute `name`, if present.
+    pub(crate) fn attr(&self, name: &str) -> Option<String> {
+        let mut rest = self.attrs;
+        loop {
+            rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
+            if rest.is_empty() {
+                return None;
+            }
+            let eq = rest.find('=')?;
+            let key = rest[..eq].trim();
+            let value_part = rest[eq + 1..].trim_start();
+            let quote = value_part.chars().next()?;
+            if quote != '"' && quote != '\'' {
+                return None;
+            }
+            let close = value_part[1..].find(quote)?;
+            let raw = &value_part[1..1 + close];
+            if key == name {
+                return Some(unescape(raw));
+            }
+            rest = &value_part[close + 2..];
+        }
+    }
+}
+
+fn unescape(raw: &str) -> String {
+    if !raw.contains('&') {
+        return raw.to_owned();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        let Some(semi) = rest.find(';') else { break };
+        let entity = &rest[1..semi];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_attributes_of_the_named_element() {
+        let text = r#"<?xml version="1.0"?><errors><error code="1001" message="User &quot;x&quot; &amp; co" status='401'/></errors>"#;
+        let e = find_element(text, "error").unwrap();
+        assert_eq!(e.attr("code").as_deref(), Some("1001"));
+        assert_eq!(e.attr("message").as_deref(), Some("User \"x\" & co"));
+        assert_eq!(e.attr("status").as_deref(), Some("401"));
+        assert_eq!(e.attr("missing"), None);
+    }
+
+    #[test]
+    fn media_container_token() {
+        let text = r#"<MediaContainer size="0" token="transient-abc"></MediaContainer>"#;
+        assert_eq!(find_element(text, "MediaContainer").unwrap().attr("token").as_deref(), Some("transient-abc"));
+    }
+
+    #[test]
+    fn truncated_input_gives_nothing() {
+        assert!(find_element("<errors><error code=\"1", "error").is_none());
+        assert!(find_element("", "error").is_none());
+        let e = find_element("<error code=\"1>", "error").unwrap();
+        assert_eq!(e.attr("code"), None);
+    }
+}
