@@ -1,0 +1,39 @@
+//! The core stays sans-IO: no HTTP client, runtime or socket crate in its dependency tree, and
+//! no clock read in its source.
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn dependency_tree_has_no_io_crates() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["tree", "-p", "plexlink-core", "-e", "normal", "--prefix", "none", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(output.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&output.stderr));
+    let tree = String::from_utf8_lossy(&output.stdout);
+    assert!(tree.contains("plexlink-core"), "unexpected cargo tree output: {tree}");
+    for forbidden in ["reqwest", "hyper", "tokio", "mio", "ureq", "socket2", "async-std"] {
+        let found = tree.lines().any(|line| line.split_whitespace().next() == Some(forbidden));
+        assert!(!found, "plexlink-core depends on {forbidden}:\n{tree}");
+    }
+}
+
+#[test]
+fn source_reads_no_clock_and_opens_no_socket() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&src).expect("src exists") {
+        let path = entry.expect("dir entry").path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).expect("readable source");
+            for forbidden in ["Instant::now", "SystemTime::now", "std::net::TcpStream", "UdpSocket", "std::thread::sleep", "std::fs::"] {
+                assert!(!text.contains(forbidden), "{} uses {forbidden}", path.display());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} source files found");
+}
