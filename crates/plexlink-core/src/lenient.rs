@@ -21,11 +21,17 @@ pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error
 
 /// A boolean from `true`/`false`, `1`/`0` or their string forms; anything else is `false`.
 pub(crate) fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(opt_boolean(d)?.unwrap_or(false))
+}
+
+/// Like [`boolean`], but `null`, missing and other shapes are `None`: for fields where "not
+/// said" differs from `false` (a PIN's `newRegistration` is null until the person approves).
+pub(crate) fn opt_boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     Ok(match Value::deserialize(d)? {
-        Value::Bool(b) => b,
-        Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
-        Value::String(s) => matches!(s.trim(), "1" | "true" | "True" | "TRUE"),
-        _ => false,
+        Value::Bool(b) => Some(b),
+        Value::Number(n) => n.as_f64().map(|n| n != 0.0),
+        Value::String(s) => Some(matches!(s.trim(), "1" | "true" | "True" | "TRUE")),
+        _ => None,
     })
 }
 

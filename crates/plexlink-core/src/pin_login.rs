@@ -1,1 +1,1013 @@
-//! (being written)
+//! PIN sign-in as a state machine: create a PIN, poll it until the person approves it, back off
+//! when plex.tv or the network struggles, and stop when it expires. Time is a parameter, so the
+//! caller owns the clock and the HTTP stack, and a test runs a whole PIN life in microseconds.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::pins::{self, Pin};
+use crate::{ClientInfo, Error, HttpRequest, HttpResponse, Token};
+
+/// No wait is longer than this, so that no configuration or `Retry-After` can overflow an
+/// [`Instant`].
+const LONGEST_WAIT: Duration = Duration::from_secs(86_400);
+
+/// How a [`PinLogin`] creates and polls its PIN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PinLoginConfig {
+    /// Ask for a strong code (approved through [`pins::auth_url`]) rather than a 4-character
+    /// one (entered at [`pins::link_url`]).
+    pub strong: bool,
+    /// Time between checks (Plex advises 1 s). Also the first back-off step and the shortest
+    /// wait of any kind. Must not be zero.
+    pub interval: Duration,
+    /// The longest back-off after repeated failures.
+    pub max_backoff: Duration,
+}
+
+impl Default for PinLoginConfig {
+    /// A short code, checked every second, backing off to at most 30 s.
+    fn default() -> Self {
+        Self {
+            strong: false,
+            interval: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What a [`PinLogin`] reports, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PinEvent {
+    /// The PIN exists: show its code with [`pins::link_url`], or send the person to
+    /// [`pins::auth_url`] for a strong code.
+    Created(Pin),
+    /// A check found the PIN not yet approved.
+    Pending {
+        /// Time left before the PIN expires, when its lifetime is known.
+        remaining: Option<Duration>,
+    },
+    /// The person approved the PIN. The final event.
+    Authorized(Token),
+    /// The sign-in ended without a token: [`Error::PinExpired`] (by the clock or by plex.tv),
+    /// [`Error::Cancelled`], or the error that cannot be retried. The final event.
+    Failed(Error),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Creating,
+    Polling { pin_id: u64 },
+    Finished,
+}
+
+/// A PIN sign-in, driven by the caller's HTTP stack and clock.
+///
+/// Call order, repeated until [`is_finished`](Self::is_finished) and the events are drained:
+///
+/// 1. [`poll_transmit(now)`](Self::poll_transmit): send the request it returns (at most one is
+///    in flight), then pass its answer to [`handle_response`](Self::handle_response) or its
+///    network failure to [`handle_transport_error`](Self::handle_transport_error).
+/// 2. [`poll_event()`](Self::poll_event) until `None`: [`PinEvent::Created`] once (show the
+///    code), [`PinEvent::Pending`] after each check, then one final `Authorized` or `Failed`.
+/// 3. Wait for the in-flight answer or until [`poll_timeout()`](Self::poll_timeout), call
+///    [`handle_timeout(now)`](Self::handle_timeout), and go back to 1.
+///
+/// [`cancel`](Self::cancel) may be called at any time. The PIN dies at its deadline (the create
+/// request's send time plus [`Pin::lifetime`]): nothing is sent at or after it, and an answer
+/// still in flight then is ignored. `Debug` shows neither the code nor the token.
+///
+/// ```
+/// use std::time::Instant;
+/// use plexlink_core::pin_login::{PinEvent, PinLogin, PinLoginConfig};
+/// use plexlink_core::{pins, ClientInfo, Error, HttpRequest, HttpResponse, Token};
+///
+/// /// A blocking driver: `send` does one HTTP exchange, `clock` and `sleep_until` are the host's.
+/// fn sign_in(
+///     info: ClientInfo,
+///     mut send: impl FnMut(HttpRequest) -> Result<HttpResponse, Error>,
+///     mut clock: impl FnMut() -> Instant,
+///     mut sleep_until: impl FnMut(Instant),
+/// ) -> Result<Token, Error> {
+///     let mut login = PinLogin::new(info.clone(), PinLoginConfig::default());
+///     loop {
+///         let now = clock();
+///         login.handle_timeout(now);
+///         if let Some(request) = login.poll_transmit(now) {
+///             match send(request) {
+///                 Ok(response) => login.handle_response(clock(), response),
+///                 Err(error) => login.handle_transport_error(clock(), error),
+///             }
+///         }
+///         while let Some(event) = login.poll_event() {
+///             match event {
+///                 PinEvent::Created(pin) => {
+///                     println!("Enter {} at {}", pin.code.secret(), pins::link_url(&info))
+///                 }
+///                 PinEvent::Authorized(token) => return Ok(token),
+///                 PinEvent::Failed(error) => return Err(error),
+///                 _ => {}
+///             }
+///         }
+///         if let Some(at) = login.poll_timeout() {
+///             sleep_until(at);
+///         }
+///     }
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct PinLogin {
+    info: ClientInfo,
+    config: PinLoginConfig,
+    phase: Phase,
+    pin: Option<Pin>,
+    deadline: Option<Instant>,
+    /// `None`: as soon as `poll_transmit` is called.
+    next_send: Option<Instant>,
+    /// When the request in flight was sent.
+    in_flight: Option<Instant>,
+    /// Failures in a row: the back-off's exponent.
+    failures: u32,
+    events: VecDeque<PinEvent>,
+}
+
+impl PinLogin {
+    /// A sign-in that starts by creating a PIN (short or strong as `config` says).
+    ///
+    /// An unusable `info` or `config` gives a machine that sends nothing and reports
+    /// [`PinEvent::Failed`] with [`Error::InvalidArgument`].
+    pub fn new(info: ClientInfo, config: PinLoginConfig) -> Self {
+        Self::start(info, config, Phase::Creating, None, None, None)
+    }
+
+    /// A sign-in that polls a PIN created earlier (a web app that kept its id, a restarted
+    /// program), starting at once. No `Created` event is reported.
+    ///
+    /// The deadline comes from the PIN's expiry ([`Pin::expires_at_unix`]) measured against
+    /// `unix_now`, the caller's wall clock in Unix seconds, else from [`Pin::lifetime`] counted
+    /// from `now`; with neither, only plex.tv's 404 ends the wait. `info` must carry the client
+    /// identifier that created the PIN.
+    pub fn resume(
+        info: ClientInfo,
+        config: PinLoginConfig,
+        pin: Pin,
+        now: Instant,
+        unix_now: i64,
+    ) -> Self {
+        let left = match pin.expires_at_unix() {
+            Some(at) => Some(Duration::from_secs(
+                u64::try_from(at.saturating_sub(unix_now)).unwrap_or(0),
+            )),
+            None => pin.lifetime(),
+        };
+        let deadline = left.and_then(|left| now.checked_add(left));
+        let phase = Phase::Polling { pin_id: pin.id };
+        Self::start(info, config, phase, Some(pin), deadline, Some(now))
+    }
+
+    fn start(
+        info: ClientInfo,
+        config: PinLoginConfig,
+        phase: Phase,
+        pin: Option<Pin>,
+        deadline: Option<Instant>,
+        next_send: Option<Instant>,
+    ) -> Self {
+        let mut login = Self {
+            info,
+            config,
+            phase,
+            pin,
+            deadline,
+            next_send,
+            in_flight: None,
+            failures: 0,
+            events: VecDeque::new(),
+        };
+        if let Err(error) = login.check_setup() {
+            login.finish(PinEvent::Failed(error));
+        }
+        login
+    }
+
+    fn check_setup(&self) -> Result<(), Error> {
+        self.info.validate()?;
+        if self.config.interval.is_zero() {
+            return Err(Error::InvalidArgument {
+                what: "interval",
+                detail: "must be more than zero (Plex advises 1 s)".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The next request when one is due: the PIN creation, or a check. `None` while a request
+    /// is in flight, before the next one is due, and once finished.
+    #[must_use]
+    pub fn poll_transmit(&mut self, now: Instant) -> Option<HttpRequest> {
+        self.expire_if_due(now);
+        if self.in_flight.is_some() || self.next_send.is_some_and(|at| now < at) {
+            return None;
+        }
+        let request = match self.phase {
+            Phase::Creating => pins::create_request(&self.info, self.config.strong),
+            Phase::Polling { pin_id } => pins::check_request(&self.info, pin_id),
+            Phase::Finished => return None,
+        };
+        self.in_flight = Some(now);
+        Some(request)
+    }
+
+    /// The answer to the request in flight. An answer when none is expected (after a cancel or
+    /// the deadline) is ignored.
+    pub fn handle_response(&mut self, now: Instant, response: HttpResponse) {
+        let Some(sent) = self.in_flight.take() else {
+            return;
+        };
+        match (self.phase, pins::parse_pin(&response)) {
+            (Phase::Creating, Ok(pin)) => self.created(sent, pin),
+            (Phase::Polling { .. }, Ok(pin)) => self.checked(sent, now, pin),
+            (Phase::Finished, _) => {}
+            (_, Err(error)) => self.failed(now, error),
+        }
+    }
+
+    /// The request in flight got no answer. Transient failures ([`Error::is_transient`]) are
+    /// retried with back-off; any other error (a refused redirect, an oversized answer) ends the
+    /// sign-in with it.
+    pub fn handle_transport_error(&mut self, now: Instant, error: Error) {
+        if self.in_flight.take().is_some() {
+            self.failed(now, error);
+        }
+    }
+
+    /// When to call [`handle_timeout`](Self::handle_timeout) and
+    /// [`poll_transmit`](Self::poll_transmit) next: the next request's time or the deadline,
+    /// whichever is first. `None` once finished, and when nothing but the in-flight answer (or
+    /// the first `poll_transmit`) can move the sign-in on.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.is_finished() {
+            return None;
+        }
+        let send = if self.in_flight.is_some() {
+            None
+        } else {
+            self.next_send
+        };
+        match (send, self.deadline) {
+            (Some(send), Some(deadline)) => Some(send.min(deadline)),
+            (send, deadline) => send.or(deadline),
+        }
+    }
+
+    /// Expires the PIN once its deadline has come. Sending is left to
+    /// [`poll_transmit`](Self::poll_transmit).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.expire_if_due(now);
+    }
+
+    /// The next event, oldest first.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<PinEvent> {
+        self.events.pop_front()
+    }
+
+    /// Gives up: reports [`PinEvent::Failed`] with [`Error::Cancelled`] and sends nothing more.
+    /// Does nothing once finished.
+    pub fn cancel(&mut self) {
+        if !self.is_finished() {
+            self.finish(PinEvent::Failed(Error::Cancelled));
+        }
+    }
+
+    /// The PIN, once created (or as resumed); after approval it carries the token.
+    #[must_use]
+    pub fn pin(&self) -> Option<&Pin> {
+        self.pin.as_ref()
+    }
+
+    /// True once the final event has been queued; [`poll_event`](Self::poll_event) may still
+    /// hold events.
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.phase == Phase::Finished
+    }
+
+    fn created(&mut self, sent: Instant, pin: Pin) {
+        // Counted from the send, not the answer: plex.tv started the clock somewhere between
+        // the two, and polling a dead PIN is worse than stopping a moment early.
+        self.deadline = pin
+            .lifetime()
+            .and_then(|lifetime| sent.checked_add(lifetime));
+        self.phase = Phase::Polling { pin_id: pin.id };
+        self.failures = 0;
+        self.next_send = Some(sent + self.config.interval.min(LONGEST_WAIT));
+        self.events.push_back(PinEvent::Created(pin.clone()));
+        self.pin = Some(pin);
+    }
+
+    fn checked(&mut self, sent: Instant, now: Instant, checked: Pin) {
+        self.failures = 0;
+        // A check answers with the PIN as created; only its approval is news.
+        if let Some(pin) = &mut self.pin {
+            pin.auth_token.clone_from(&checked.auth_token);
+            pin.new_registration = checked.new_registration;
+        }
+        if let Some(token) = checked.auth_token {
+            self.finish(PinEvent::Authorized(token));
+        } else if self.deadline.is_some_and(|deadline| now >= deadline) {
+            self.finish(PinEvent::Failed(Error::PinExpired));
+        } else {
+            let remaining = self.deadline.map(|deadline| deadline - now);
+            self.events.push_back(PinEvent::Pending { remaining });
+            // From the send, so that a slow answer does not stretch the cadence.
+            self.next_send = Some(sent + self.config.interval.min(LONGEST_WAIT));
+        }
+    }
+
+    fn failed(&mut self, now: Instant, error: Error) {
+        if !error.is_transient() {
+            self.finish(PinEvent::Failed(error));
+            return;
+        }
+        self.failures = self.failures.saturating_add(1);
+        let wait = match error {
+            Error::RateLimited {
+                retry_after: Some(after),
+                ..
+            } => after,
+            _ => self.backoff(),
+        };
+        self.next_send = Some(now + wait.max(self.config.interval).min(LONGEST_WAIT));
+    }
+
+    /// `interval × 2^(failures − 1)`, capped at `max_backoff`.
+    fn backoff(&self) -> Duration {
+        let factor = 1_u32
+            .checked_shl(self.failures.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        self.config
+            .interval
+            .checked_mul(factor)
+            .unwrap_or(Duration::MAX)
+            .min(self.config.max_backoff)
+    }
+
+    fn expire_if_due(&mut self, now: Instant) {
+        if !self.is_finished() && self.deadline.is_some_and(|deadline| now >= deadline) {
+            self.finish(PinEvent::Failed(Error::PinExpired));
+        }
+    }
+
+    fn finish(&mut self, event: PinEvent) {
+        self.phase = Phase::Finished;
+        self.in_flight = None;
+        self.next_send = None;
+        self.events.push_back(event);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timefmt::parse_rfc3339;
+    use crate::{PinCode, TransportErrorKind};
+
+    const ID: u64 = 308_667_304;
+
+    /// The simulated clock's origin, and the module's only clock read: `Instant` has no other
+    /// constructor. The tests move time only by what the machine asks for. Spelled `<Instant>`
+    /// so that tests/no_io.rs, which guards the product code, does not flag this test-only read.
+    fn origin() -> Instant {
+        <Instant>::now()
+    }
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    fn info() -> ClientInfo {
+        ClientInfo::new("My Player", "my-app-id")
+    }
+
+    fn answer(status: u16, body: &str) -> Reply {
+        Reply::Answer(
+            http::Response::builder()
+                .status(status)
+                .body(body.as_bytes().to_vec())
+                .expect("valid response"),
+        )
+    }
+
+    fn created(code: &str, expires_in: u64) -> Reply {
+        answer(
+            201,
+            &format!(
+                r#"{{"id":{ID},"code":"{code}","clientIdentifier":"my-app-id","expiresIn":{expires_in},"authToken":null}}"#
+            ),
+        )
+    }
+
+    fn pending() -> Reply {
+        answer(
+            200,
+            &format!(r#"{{"id":{ID},"code":"7RQZ","authToken":null,"newRegistration":null}}"#),
+        )
+    }
+
+    fn authorized(token: &str) -> Reply {
+        answer(
+            200,
+            &format!(
+                r#"{{"id":{ID},"code":"7RQZ","authToken":"{token}","newRegistration":false}}"#
+            ),
+        )
+    }
+
+    fn rate_limited(retry_after: &str) -> Reply {
+        Reply::Answer(
+            http::Response::builder()
+                .status(429)
+                .header("Retry-After", retry_after)
+                .body(Vec::new())
+                .expect("valid response"),
+        )
+    }
+
+    fn network_error() -> Reply {
+        Reply::Fail(Error::Transport {
+            kind: TransportErrorKind::Connect,
+            detail: "connection refused".into(),
+        })
+    }
+
+    enum Reply {
+        Answer(HttpResponse),
+        Fail(Error),
+    }
+
+    /// The machine, a simulated clock and a scripted plex.tv that answers each request at once.
+    struct Harness {
+        machine: PinLogin,
+        start: Instant,
+        now: Instant,
+        replies: VecDeque<Reply>,
+        sent: Vec<(Duration, HttpRequest)>,
+        events: Vec<(Duration, PinEvent)>,
+    }
+
+    impl Harness {
+        fn new(
+            machine: PinLogin,
+            start: Instant,
+            replies: impl IntoIterator<Item = Reply>,
+        ) -> Self {
+            Self {
+                machine,
+                start,
+                now: start,
+                replies: replies.into_iter().collect(),
+                sent: Vec::new(),
+                events: Vec::new(),
+            }
+        }
+
+        fn login(config: PinLoginConfig, replies: impl IntoIterator<Item = Reply>) -> Self {
+            Self::new(PinLogin::new(info(), config), origin(), replies)
+        }
+
+        fn elapsed(&self) -> Duration {
+            self.now - self.start
+        }
+
+        /// Sends what is due, collects the events, and moves the clock to the next timer.
+        /// False once the machine has finished.
+        fn step(&mut self) -> bool {
+            while let Some(request) = self.machine.poll_transmit(self.now) {
+                self.sent.push((self.elapsed(), request));
+                match self
+                    .replies
+                    .pop_front()
+                    .expect("the script answers every request")
+                {
+                    Reply::Answer(response) => self.machine.handle_response(self.now, response),
+                    Reply::Fail(error) => self.machine.handle_transport_error(self.now, error),
+                }
+            }
+            while let Some(event) = self.machine.poll_event() {
+                self.events.push((self.elapsed(), event));
+            }
+            if self.machine.is_finished() {
+                return false;
+            }
+            let at = self
+                .machine
+                .poll_timeout()
+                .expect("an idle machine has a timer");
+            assert!(
+                at > self.now,
+                "a timer that does not move the clock would spin"
+            );
+            self.now = at;
+            self.machine.handle_timeout(self.now);
+            true
+        }
+
+        fn drive(&mut self) {
+            self.drive_until(|_| false);
+        }
+
+        fn drive_until(&mut self, done: impl Fn(&Self) -> bool) {
+            for _ in 0..10_000 {
+                if done(self) || !self.step() {
+                    return;
+                }
+            }
+            panic!("the machine never finished");
+        }
+
+        fn send_times(&self) -> Vec<u64> {
+            self.sent.iter().map(|(at, _)| at.as_secs()).collect()
+        }
+
+        fn last_event(&self) -> &PinEvent {
+            &self.events.last().expect("an event").1
+        }
+
+        fn assert_silent_afterwards(&mut self) {
+            assert!(self.machine.is_finished());
+            assert_eq!(self.machine.poll_timeout(), None);
+            assert!(self.machine.poll_transmit(self.now + secs(3600)).is_none());
+            assert!(self.machine.poll_event().is_none());
+        }
+    }
+
+    #[test]
+    fn whole_life_create_pending_authorized() {
+        let token = "t".repeat(536);
+        let mut h = Harness::login(
+            PinLoginConfig::default(),
+            [
+                created("7RQZ", 900),
+                pending(),
+                pending(),
+                pending(),
+                authorized(&token),
+            ],
+        );
+        h.drive();
+
+        assert_eq!(
+            h.send_times(),
+            [0, 1, 2, 3, 4],
+            "create, then one check per second"
+        );
+        let (_, create) = &h.sent[0];
+        assert_eq!(
+            (create.method().as_str(), create.uri().to_string().as_str()),
+            ("POST", "https://plex.tv/api/v2/pins")
+        );
+        for (_, check) in &h.sent[1..] {
+            assert_eq!(check.method(), "GET");
+            assert_eq!(check.uri(), "https://plex.tv/api/v2/pins/308667304");
+            assert_eq!(check.headers()["x-plex-client-identifier"], "my-app-id");
+            assert!(check.headers().get("x-plex-token").is_none());
+        }
+
+        let events: Vec<_> = h
+            .events
+            .iter()
+            .map(|(at, e)| (at.as_secs(), e.clone()))
+            .collect();
+        let PinEvent::Created(pin) = &events[0].1 else {
+            panic!("first event: {:?}", events[0])
+        };
+        assert_eq!((pin.id, pin.code.secret(), pin.strong), (ID, "7RQZ", false));
+        assert_eq!(
+            events[1..],
+            [
+                (
+                    1,
+                    PinEvent::Pending {
+                        remaining: Some(secs(899))
+                    }
+                ),
+                (
+                    2,
+                    PinEvent::Pending {
+                        remaining: Some(secs(898))
+                    }
+                ),
+                (
+                    3,
+                    PinEvent::Pending {
+                        remaining: Some(secs(897))
+                    }
+                ),
+                (4, PinEvent::Authorized(Token::new(token.clone()))),
+            ]
+        );
+        assert_eq!(
+            h.machine
+                .pin()
+                .and_then(|p| p.auth_token.as_ref())
+                .map(Token::secret),
+            Some(token.as_str())
+        );
+        let debug = format!("{:?}", h.machine);
+        assert!(
+            !debug.contains("7RQZ") && !debug.contains(&token),
+            "{debug}"
+        );
+        h.assert_silent_afterwards();
+    }
+
+    #[test]
+    fn expires_by_the_clock_and_sends_nothing_at_the_deadline() {
+        let mut h = Harness::login(
+            PinLoginConfig::default(),
+            [created("7RQZ", 5)]
+                .into_iter()
+                .chain((0..10).map(|_| pending())),
+        );
+        h.drive();
+        assert_eq!(h.send_times(), [0, 1, 2, 3, 4]);
+        assert_eq!(h.events.last().map(|(at, _)| at.as_secs()), Some(5));
+        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
+        let remaining: Vec<_> = h
+            .events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                PinEvent::Pending { remaining } => *remaining,
+                _ => None,
+            })
+            .collect();
+        assert_eq!(remaining, [secs(4), secs(3), secs(2), secs(1)]);
+        assert_eq!(h.replies.len(), 6, "no request after the deadline");
+        h.assert_silent_afterwards();
+    }
+
+    #[test]
+    fn dates_outrank_expires_in_for_the_deadline() {
+        let body = format!(
+            r#"{{"id":{ID},"code":"7RQZ","expiresIn":900,"createdAt":"2024-07-16T17:03:05Z","expiresAt":"2024-07-16T17:03:08Z"}}"#
+        );
+        let mut h = Harness::login(
+            PinLoginConfig::default(),
+            [answer(201, &body), pending(), pending(), pending()],
+        );
+        h.drive();
+        assert_eq!(h.send_times(), [0, 1, 2]);
+        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
+    }
+
+    #[test]
+    fn not_found_stops_polling() {
+        let gone = answer(
+            404,
+            r#"{"errors":[{"code":1020,"message":"Code not found or expired"}]}"#,
+        );
+        let mut h = Harness::login(
+            PinLoginConfig::default(),
+            [created("7RQZ", 900), pending(), gone, pending()],
+        );
+        h.drive();
+        assert_eq!(h.send_times(), [0, 1, 2]);
+        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
+        assert_eq!(h.replies.len(), 1);
+        h.assert_silent_afterwards();
+
+        let mut h = Harness::login(
+            PinLoginConfig::default(),
+            [created("7RQZ", 900), answer(404, "")],
+        );
+        h.drive();
+        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
+    }
+
+    #[test]
+    fn errors_that_cannot_be_retried_end_the_login() {
+        let refused = answer(
+            401,
+            r#"{"errors":[{"code":1001,"message":"User could not be authenticated"}]}"#,
+        );
+        let mut h = Harness::login(PinLoginConfig::default(), [created("7RQZ", 900), refused]);
+        h.drive();
+        assert!(matches!(
+            h.last_event(),
+            PinEvent::Failed(Error::Unauthorized { .. })
+        ));
+
+        let mut h = Harness::login(
+            PinLoginConfig::default(),
+            [
+                created("7RQZ", 900),
+                Reply::Fail(Error::ResponseTooLarge { limit: 10 }),
+            ],
+        );
+        h.drive();
+        assert_eq!(
+            h.last_event(),
+            &PinEvent::Failed(Error::ResponseTooLarge { limit: 10 })
+        );
+        h.assert_silent_afterwards();
+    }
+
+    #[test]
+    fn rate_limit_waits_retry_after_but_never_less_than_the_interval() {
+        let mut h = Harness::login(
+            PinLoginConfig::default(),
+            [
+                created("7RQZ", 900),
+                pending(),
+                rate_limited("5"),
+                pending(),
+                rate_limited("0"),
+                authorized("tok"),
+            ],
+        );
+        h.drive();
+        assert_eq!(h.send_times(), [0, 1, 2, 7, 8, 9]);
+        assert_eq!(h.last_event(), &PinEvent::Authorized(Token::new("tok")));
+    }
+
+    #[test]
+    fn failures_back_off_doubling_capped_and_reset_after_success() {
+        let mut h = Harness::login(
+            PinLoginConfig::default(),
+            [
+                created("7RQZ", 900),
+                answer(500, ""),
+                network_error(),
+                answer(503, ""),
+                answer(502, "<html>Bad Gateway</html>"),
+                answer(500, ""),
+                network_error(),
+                answer(500, ""),
+                pending(),
+                answer(500, ""),
+                authorized("tok"),
+            ],
+        );
+        h.drive();
+        let times = h.send_times();
+        let gaps: Vec<u64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+        assert_eq!(gaps, [1, 1, 2, 4, 8, 16, 30, 30, 1, 1], "sent at {times:?}");
+        assert_eq!(h.last_event(), &PinEvent::Authorized(Token::new("tok")));
+        let pendings = h
+            .events
+            .iter()
+            .filter(|(_, e)| matches!(e, PinEvent::Pending { .. }))
+            .count();
+        assert_eq!(pendings, 1, "only a pending check reports Pending");
+    }
+
+    #[test]
+    fn create_failures_retry_or_end() {
+        let refused = answer(
+            400,
+            r#"{"errors":[{"code":1000,"message":"X-Plex-Client-Identifier is missing"}]}"#,
+        );
+        let mut h = Harness::login(
+            PinLoginConfig::default(),
+            [answer(503, ""), network_error(), rate_limited("3"), refused],
+        );
+        h.drive();
+        assert_eq!(h.send_times(), [0, 1, 3, 6]);
+        assert!(
+            h.sent
+                .iter()
+                .all(|(_, r)| r.method() == "POST" && r.uri().path() == "/api/v2/pins")
+        );
+        assert_eq!(h.events.len(), 1);
+        assert!(matches!(
+            h.last_event(),
+            PinEvent::Failed(Error::Plex {
+                status: 400,
+                code: Some(1000),
+                ..
+            })
+        ));
+        assert!(h.machine.pin().is_none());
+        h.assert_silent_afterwards();
+
+        let mut h = Harness::login(
+            PinLoginConfig::default(),
+            [network_error(), created("7RQZ", 900), authorized("tok")],
+        );
+        h.drive();
+        assert_eq!(h.send_times(), [0, 1, 2]);
+        assert_eq!(h.last_event(), &PinEvent::Authorized(Token::new("tok")));
+    }
+
+    #[test]
+    fn cancel_mid_wait_ends_with_cancelled() {
+        let mut h = Harness::login(
+            PinLoginConfig::default(),
+            [created("7RQZ", 900)]
+                .into_iter()
+                .chain((0..10).map(|_| pending())),
+        );
+        h.drive_until(|h| {
+            h.events
+                .iter()
+                .any(|(_, e)| matches!(e, PinEvent::Pending { .. }))
+        });
+        h.now += Duration::from_millis(500);
+        h.machine.cancel();
+        assert_eq!(
+            h.machine.poll_event(),
+            Some(PinEvent::Failed(Error::Cancelled))
+        );
+        assert_eq!(h.sent.len(), 2);
+        h.assert_silent_afterwards();
+        h.machine.cancel();
+        assert!(
+            h.machine.poll_event().is_none(),
+            "a second cancel reports nothing"
+        );
+    }
+
+    #[test]
+    fn one_request_in_flight_and_late_answers_are_ignored() {
+        let start = origin();
+        let mut login = PinLogin::new(info(), PinLoginConfig::default());
+        assert_eq!(
+            login.poll_timeout(),
+            None,
+            "nothing is timed before the first transmit"
+        );
+        assert!(login.poll_transmit(start).is_some());
+        assert!(login.poll_transmit(start).is_none());
+        assert!(
+            login.poll_transmit(start + secs(60)).is_none(),
+            "still waiting for the create answer"
+        );
+        assert_eq!(login.poll_timeout(), None);
+        login.cancel();
+        let Reply::Answer(late) = created("7RQZ", 900) else {
+            unreachable!()
+        };
+        login.handle_response(start + secs(1), late);
+        assert_eq!(login.poll_event(), Some(PinEvent::Failed(Error::Cancelled)));
+        assert_eq!(login.poll_event(), None);
+        assert!(login.pin().is_none());
+
+        let Reply::Answer(unasked) = pending() else {
+            unreachable!()
+        };
+        let mut login = PinLogin::new(info(), PinLoginConfig::default());
+        login.handle_response(start, unasked);
+        assert!(login.poll_event().is_none());
+        assert!(
+            login.poll_transmit(start).is_some(),
+            "an unasked answer changes nothing"
+        );
+    }
+
+    #[test]
+    fn the_deadline_drops_an_answer_in_flight() {
+        let start = origin();
+        let mut h = Harness::new(
+            PinLogin::new(info(), PinLoginConfig::default()),
+            start,
+            [created("7RQZ", 3)],
+        );
+        h.step();
+        let check = h.machine.poll_transmit(start + secs(1));
+        assert!(check.is_some());
+        assert_eq!(
+            h.machine.poll_timeout(),
+            Some(start + secs(3)),
+            "the deadline is armed while waiting"
+        );
+        h.machine.handle_timeout(start + secs(3));
+        let Reply::Answer(late) = authorized("tok") else {
+            unreachable!()
+        };
+        h.machine.handle_response(start + secs(4), late);
+        let events: Vec<_> = std::iter::from_fn(|| h.machine.poll_event()).collect();
+        assert_eq!(events, [PinEvent::Failed(Error::PinExpired)]);
+    }
+
+    #[test]
+    fn resumes_a_known_pin_against_the_wall_clock() {
+        let mut pin = Pin::new(77, PinCode::new("7RQZ"), "my-app-id");
+        pin.expires_at = Some("2024-07-16T17:18:05Z".into());
+        let unix_now = parse_rfc3339("2024-07-16T17:17:55Z").expect("valid time");
+        let start = origin();
+        let login = PinLogin::resume(
+            info(),
+            PinLoginConfig::default(),
+            pin.clone(),
+            start,
+            unix_now,
+        );
+        assert_eq!(login.pin(), Some(&pin));
+        assert_eq!(
+            login.poll_timeout(),
+            Some(start),
+            "a resumed PIN is checked at once"
+        );
+        let mut h = Harness::new(login, start, (0..20).map(|_| pending()));
+        h.drive();
+        assert_eq!(h.send_times(), (0..10).collect::<Vec<_>>());
+        assert!(
+            h.sent
+                .iter()
+                .all(|(_, r)| r.uri() == "https://plex.tv/api/v2/pins/77")
+        );
+        assert!(
+            !h.events
+                .iter()
+                .any(|(_, e)| matches!(e, PinEvent::Created(_)))
+        );
+        assert_eq!(
+            h.events[0].1,
+            PinEvent::Pending {
+                remaining: Some(secs(10))
+            }
+        );
+        assert_eq!(h.events.last().map(|(at, _)| at.as_secs()), Some(10));
+        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
+
+        let late = parse_rfc3339("2024-07-16T17:20:00Z").expect("valid time");
+        let mut h = Harness::new(
+            PinLogin::resume(info(), PinLoginConfig::default(), pin.clone(), start, late),
+            start,
+            [],
+        );
+        h.drive();
+        assert!(h.sent.is_empty(), "an expired PIN is not checked");
+        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
+
+        let mut undated = Pin::new(77, PinCode::new("7RQZ"), "my-app-id");
+        undated.expires_in = Some(3);
+        let mut h = Harness::new(
+            PinLogin::resume(info(), PinLoginConfig::default(), undated, start, late),
+            start,
+            (0..5).map(|_| pending()),
+        );
+        h.drive();
+        assert_eq!(
+            h.send_times(),
+            [0, 1, 2],
+            "the lifetime counts from now without dates"
+        );
+    }
+
+    #[test]
+    fn strong_pin() {
+        let code = "x7k2m9q4w8e5r1t6y3u0i2o4p";
+        let config = PinLoginConfig {
+            strong: true,
+            ..PinLoginConfig::default()
+        };
+        let mut h = Harness::login(config, [created(code, 1799), pending(), authorized("tok")]);
+        h.drive();
+        assert_eq!(h.sent[0].1.uri(), "https://plex.tv/api/v2/pins?strong=true");
+        let PinEvent::Created(pin) = &h.events[0].1 else {
+            panic!("first event: {:?}", h.events[0])
+        };
+        assert!(pin.strong);
+        assert_eq!(pin.code.secret(), code);
+        assert_eq!(
+            h.events[1].1,
+            PinEvent::Pending {
+                remaining: Some(secs(1798))
+            }
+        );
+        assert!(pins::auth_url(&info(), pin, None).contains(&format!("&code={code}&")));
+        assert_eq!(h.last_event(), &PinEvent::Authorized(Token::new("tok")));
+        assert!(!format!("{:?}", h.events).contains(code));
+    }
+
+    #[test]
+    fn unusable_setup_fails_without_sending() {
+        let mut login = PinLogin::new(ClientInfo::new("My Player", ""), PinLoginConfig::default());
+        assert!(login.poll_transmit(origin()).is_none());
+        assert!(matches!(
+            login.poll_event(),
+            Some(PinEvent::Failed(Error::InvalidArgument {
+                what: "client_identifier",
+                ..
+            }))
+        ));
+
+        let config = PinLoginConfig {
+            interval: Duration::ZERO,
+            ..PinLoginConfig::default()
+        };
+        let mut login = PinLogin::new(info(), config);
+        assert!(login.is_finished());
+        assert!(matches!(
+            login.poll_event(),
+            Some(PinEvent::Failed(Error::InvalidArgument {
+                what: "interval",
+                ..
+            }))
+        ));
+    }
+}
