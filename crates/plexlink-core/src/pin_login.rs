@@ -378,10 +378,9 @@ mod tests {
     const ID: u64 = 308_667_304;
 
     /// The simulated clock's origin, and the module's only clock read: `Instant` has no other
-    /// constructor. The tests move time only by what the machine asks for. Spelled `<Instant>`
-    /// so that tests/no_io.rs, which guards the product code, does not flag this test-only read.
+    /// constructor. The tests move time only by what the machine asks for.
     fn origin() -> Instant {
-        <Instant>::now()
+        Instant::now()
     }
 
     fn secs(s: u64) -> Duration {

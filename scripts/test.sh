@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test of plexlink: the Rust workspace (core, client, emulator, command), the checks
+# that keep the core sans-IO, and the C and Python suites as they exist. Installs what it needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Rust workspace: build and test"
+cargo build --workspace --all-targets --locked
+cargo test --workspace --locked
+
+step "plexlink-core is sans-IO"
+if cargo tree -p plexlink-core -e normal --prefix none | awk '{print $1}' | grep -qxE 'reqwest|hyper|tokio|mio|ureq|socket2'; then
+    echo "plexlink-core depends on an I/O crate:" >&2
+    cargo tree -p plexlink-core -e normal >&2
+    exit 1
+fi
+# (the no_io test of plexlink-core also checks that its library code never reads the clock)
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    cargo check -p plexlink-core --target wasm32-unknown-unknown --locked
+else
+    echo "(wasm32-unknown-unknown is not installed here: the wasm build check is skipped)"
+fi
+
+for suite in scripts/test-*.sh; do
+    [ -e "$suite" ] || continue
+    step "$suite"
+    bash "$suite"
+done
+
+step "all tests passed"
