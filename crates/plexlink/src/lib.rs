@@ -1,0 +1,45 @@
+//! Sign people in to Plex and find their servers, over blocking HTTP.
+//!
+//! [`Client`] drives `plexlink-core` (all protocol knowledge lives there) over reqwest with
+//! rustls: every request has a connect timeout and a total timeout, answers over a size cap are
+//! refused, redirects are never followed with a token, and a token is never sent over plain
+//! HTTP to a public address.
+//!
+//! The PIN login:
+//!
+//! ```no_run
+//! use plexlink::{Client, WaitOptions};
+//!
+//! let client = Client::builder("My Player", "0b7e6f52-5c3a-4f0e-8d1c-2a9b8c7d6e5f").build()?;
+//! let pin = client.create_pin(false)?;
+//! println!("Open {} and enter {}", client.link_url(), pin.code.secret());
+//! let token = client.wait_for_token(&pin, WaitOptions::default())?;
+//! for server in client.servers(&token)? {
+//!     let connected = client.connect(&server)?;
+//!     println!("{} at {}", server.name, connected.uri);
+//! }
+//! # Ok::<(), plexlink::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod cancel;
+mod client;
+mod connect;
+mod pin_wait;
+mod resolve;
+mod transport;
+
+pub use cancel::CancelToken;
+pub use client::{Client, ClientBuilder};
+pub use connect::Connected;
+pub use pin_wait::{WaitOptions, WaitProgress};
+
+/// The sans-IO core, for its types and for hosts that drive it themselves.
+pub use plexlink_core as core;
+pub use plexlink_core::account::{Account, HomeUser, Subscription};
+pub use plexlink_core::pins::Pin;
+pub use plexlink_core::race::{RaceOutcome, RacePolicy};
+pub use plexlink_core::resources::{Connection, Device};
+pub use plexlink_core::server::Identity;
+pub use plexlink_core::{ClientInfo, Error, Password, PinCode, Token, TransportErrorKind, VerificationCode};

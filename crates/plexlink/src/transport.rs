@@ -1,0 +1,150 @@
+//! Sends one core request over reqwest with plexlink's rules: the token transport check, no
+//! redirects, a per-request deadline and a cap on the answer's size.
+
+use std::io::Read;
+use std::time::Duration;
+
+use plexlink_core::{Error, HttpRequest, HttpResponse, TransportErrorKind};
+
+/// The HTTP stack and the rules every request follows.
+#[derive(Clone, Debug)]
+pub(crate) struct Transport {
+    http: reqwest::blocking::Client,
+    max_body: usize,
+    allow_insecure_http: bool,
+}
+
+/// The settings of a [`Transport`].
+#[derive(Clone, Debug)]
+pub(crate) struct TransportConfig {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub max_body: usize,
+    pub allow_insecure_http: bool,
+    pub extra_roots: Vec<Vec<u8>>,
+    pub resolve_plex_direct: bool,
+}
+
+impl Transport {
+    pub(crate) fn new(config: &TransportConfig) -> Result<Self, Error> {
+        let mut builder = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_nodelay(true)
+            .no_proxy()
+            .user_agent(concat!("plexlink/", env!("CARGO_PKG_VERSION")));
+        for pem in &config.extra_roots {
+            let cert = reqwest::Certificate::from_pem(pem).map_err(|e| Error::InvalidArgument {
+                what: "root certificate",
+                detail: e.to_string(),
+            })?;
+            builder = builder.add_root_certificate(cert);
+        }
+        if config.resolve_plex_direct {
+            builder = builder.dns_resolver(std::sync::Arc::new(crate::resolve::PlexDirectResolver));
+        }
+        let http = builder.build().map_err(|e| Error::InvalidArgument {
+            what: "client configuration",
+            detail: e.without_url().to_string(),
+        })?;
+        Ok(Self { http, max_body: config.max_body, allow_insecure_http: config.allow_insecure_http })
+    }
+
+    /// Sends `request`, waiting at most `timeout` (or the client's default) for the whole answer.
+    pub(crate) fn send(&self, request: HttpRequest, timeout: Option<Duration>) -> Result<HttpResponse, Error> {
+        if request.headers().contains_key("x-plex-token") && !self.allow_insecure_http {
+            plexlink_core::token_allowed_for(request.uri())?;
+        }
+        let mut request = reqwest::blocking::Request::try_from(request).map_err(|e| Error::InvalidArgument {
+            what: "request",
+            detail: e.without_url().to_string(),
+        })?;
+        if let Some(timeout) = timeout {
+            *request.timeout_mut() = Some(timeout);
+        }
+        let mut response = self.http.execute(request).map_err(transport_error)?;
+        let status = response.status();
+        if status.is_redirection() {
+            let location = response
+                .headers()
+                .get(http::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            return Err(Error::Redirect { status: status.as_u16(), location: strip_query(location) });
+        }
+        if response.content_length().is_some_and(|len| len > self.max_body as u64) {
+            return Err(Error::ResponseTooLarge { limit: self.max_body });
+        }
+        let mut body = Vec::new();
+        (&mut response)
+            .take(self.max_body as u64 + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| io_error(&e))?;
+        if body.len() > self.max_body {
+            return Err(Error::ResponseTooLarge { limit: self.max_body });
+        }
+        let mut answer = http::Response::new(body);
+        *answer.status_mut() = status;
+        *answer.headers_mut() = response.headers().clone();
+        Ok(answer)
+    }
+}
+
+/// A reqwest failure as the core's error, without the URL (which may carry a PIN or a JWT).
+fn transport_error(error: reqwest::Error) -> Error {
+    let kind = if error.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if error.is_dns() {
+        TransportErrorKind::Dns
+    } else if source_chain_mentions(&error, &["certificate", "tls", "handshake"]) {
+        TransportErrorKind::Tls
+    } else if error.is_connect() {
+        TransportErrorKind::Connect
+    } else {
+        TransportErrorKind::Other
+    };
+    Error::Transport { kind, detail: describe(&error.without_url()) }
+}
+
+fn io_error(error: &std::io::Error) -> Error {
+    let kind = if error.kind() == std::io::ErrorKind::TimedOut || source_chain_mentions(error, &["timed out", "timeout"]) {
+        TransportErrorKind::Timeout
+    } else {
+        TransportErrorKind::Other
+    };
+    Error::Transport { kind, detail: describe(error) }
+}
+
+/// The error and its causes on one line: reqwest's top-level text alone ("error sending
+/// request") does not say what happened.
+fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn source_chain_mentions(error: &dyn std::error::Error, words: &[&str]) -> bool {
+    let mut current = error.source();
+    while let Some(cause) = current {
+        let text = cause.to_string().to_ascii_lowercase();
+        if words.iter().any(|w| text.contains(w)) {
+            return true;
+        }
+        current = cause.source();
+    }
+    false
+}
+
+fn strip_query(location: &str) -> String {
+    location.split(['?', '#']).next().unwrap_or_default().to_owned()
+}
