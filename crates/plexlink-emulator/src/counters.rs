@@ -1,0 +1,126 @@
+//! Request and TCP connection counts, so tests can assert on what a client really sent
+//! ("one PIN wait used one TCP connection", "the 429 made the client wait").
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Counts of one listener.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListenerCounters {
+    /// TCP connections accepted.
+    pub tcp_connections: u64,
+    /// Requests per `"METHOD /normalized/path"` (ids replaced by `{id}`, query left out).
+    pub requests: BTreeMap<String, u64>,
+}
+
+impl ListenerCounters {
+    /// Requests seen under one key, e.g. `"GET /api/v2/pins/{id}"` (0 if none).
+    pub fn requests_to(&self, key: &str) -> u64 {
+        self.requests.get(key).copied().unwrap_or(0)
+    }
+
+    /// All requests, whatever their key.
+    pub fn total_requests(&self) -> u64 {
+        self.requests.values().sum()
+    }
+}
+
+/// A snapshot of every listener's counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    /// The plex.tv listener (API, pages and `/_emulator` control requests).
+    pub plextv: ListenerCounters,
+    /// PMS listeners: server name → connection name → counts. Every listening connection is
+    /// present (with zeros) so tests can tell "not contacted" from "unknown".
+    pub pms: BTreeMap<String, BTreeMap<String, ListenerCounters>>,
+}
+
+impl Counters {
+    /// The counts of one PMS connection (zeros when it is unknown or never listened).
+    pub fn connection(&self, server: &str, connection: &str) -> ListenerCounters {
+        self.pms
+            .get(server)
+            .and_then(|c| c.get(connection))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+/// Which listener a request or a connection belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Listener {
+    PlexTv,
+    Pms { server: String, connection: String },
+}
+
+impl Counters {
+    fn listener_mut(&mut self, listener: &Listener) -> &mut ListenerCounters {
+        match listener {
+            Listener::PlexTv => &mut self.plextv,
+            Listener::Pms { server, connection } => self
+                .pms
+                .entry(server.clone())
+                .or_default()
+                .entry(connection.clone())
+                .or_default(),
+        }
+    }
+
+    pub(crate) fn count_connection(&mut self, listener: &Listener) {
+        self.listener_mut(listener).tcp_connections += 1;
+    }
+
+    pub(crate) fn count_request(&mut self, listener: &Listener, method: &str, path: &str) {
+        let key = format!("{method} {}", normalize_path(path));
+        *self.listener_mut(listener).requests.entry(key).or_insert(0) += 1;
+    }
+
+    /// Zeros every count but keeps the listeners' entries.
+    pub(crate) fn reset(&mut self) {
+        for l in std::iter::once(&mut self.plextv)
+            .chain(self.pms.values_mut().flat_map(|c| c.values_mut()))
+        {
+            *l = ListenerCounters::default();
+        }
+    }
+}
+
+/// Replaces the id-like segments of a path by `{id}`: numbers (PIN ids) and long alphanumeric
+/// words with a digit (uuids), so `/api/v2/pins/308667304` counts as `/api/v2/pins/{id}`.
+pub fn normalize_path(path: &str) -> String {
+    let is_id = |seg: &str| {
+        !seg.is_empty()
+            && (seg.bytes().all(|b| b.is_ascii_digit())
+                || (seg.len() >= 8
+                    && seg.bytes().any(|b| b.is_ascii_digit())
+                    && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')))
+    };
+    path.split('/')
+        .map(|seg| if is_id(seg) { "{id}" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_normalized() {
+        assert_eq!(
+            normalize_path("/api/v2/pins/308667304"),
+            "/api/v2/pins/{id}"
+        );
+        assert_eq!(
+            normalize_path("/api/v2/home/users/e3b9a0f47c6d2185/switch"),
+            "/api/v2/home/users/{id}/switch"
+        );
+        assert_eq!(normalize_path("/api/v2/pins"), "/api/v2/pins");
+        assert_eq!(
+            normalize_path("/api/claim/token.json"),
+            "/api/claim/token.json"
+        );
+        assert_eq!(normalize_path("/"), "/");
+    }
+}

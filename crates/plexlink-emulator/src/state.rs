@@ -1,0 +1,326 @@
+//! What the emulator remembers while it runs (PINs, signed-out tokens, failed sign-ins,
+//! transient tokens, faults, counters), shared by the listeners and the [`crate::Emulator`]
+//! handle. Every lock is short and never held across an `.await`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::unix_now;
+use crate::counters::Counters;
+use crate::faults::Faults;
+use crate::rng::{CODE_ALPHABET, Rng, TOKEN_ALPHABET};
+use crate::scenario::{Account, Scenario, Server};
+
+/// Why a control call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmuError {
+    /// No PIN has this id.
+    #[error("no PIN with id {0}")]
+    UnknownPin(u64),
+    /// No live short PIN has this code.
+    #[error("no PIN with code {0:?} (or it has expired)")]
+    UnknownCode(String),
+    /// The PIN exists but has expired.
+    #[error("PIN {0} has expired")]
+    PinExpired(u64),
+    /// No account has this username or e-mail.
+    #[error("no account {0:?} in the scenario")]
+    UnknownAccount(String),
+}
+
+/// A PIN as the control API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PinInfo {
+    /// The PIN id (`GET /api/v2/pins/{id}`).
+    pub id: u64,
+    /// The code shown to the person (4 characters, or long for a strong PIN).
+    pub code: String,
+    /// Created with `strong=true`.
+    pub strong: bool,
+    /// The `X-Plex-Client-Identifier` that created it (only it may check the PIN).
+    pub client_identifier: String,
+    /// The `X-Plex-Product` that created it.
+    pub product: String,
+    /// Approved by someone.
+    pub approved: bool,
+    /// The username that approved it.
+    pub account: Option<String>,
+    /// Expired, by the clock or by `expire_pin`.
+    pub expired: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Pin {
+    pub(crate) id: u64,
+    pub(crate) code: String,
+    pub(crate) strong: bool,
+    pub(crate) client_identifier: String,
+    pub(crate) product: String,
+    pub(crate) created_at: i64,
+    pub(crate) expires_at: i64,
+    pub(crate) expired_by_hand: bool,
+    pub(crate) account: Option<String>,
+}
+
+impl Pin {
+    pub(crate) fn is_expired(&self, now: i64) -> bool {
+        self.expired_by_hand || now >= self.expires_at
+    }
+
+    fn info(&self, now: i64) -> PinInfo {
+        PinInfo {
+            id: self.id,
+            code: self.code.clone(),
+            strong: self.strong,
+            client_identifier: self.client_identifier.clone(),
+            product: self.product.clone(),
+            approved: self.account.is_some(),
+            account: self.account.clone(),
+            expired: self.is_expired(now),
+        }
+    }
+}
+
+/// Mutable world state.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) pins: BTreeMap<u64, Pin>,
+    next_pin_id: u64,
+    /// Account tokens signed out; signing in again (or switching to the user) re-enables them.
+    pub(crate) revoked: HashSet<String>,
+    /// Failed sign-ins per client identifier (the real service counts per IP; on loopback
+    /// every client shares one IP, so the client identifier stands in for it).
+    pub(crate) failed_sign_ins: HashMap<String, u32>,
+    /// Transient tokens → the server name that issued them.
+    pub(crate) transient_tokens: HashMap<String, String>,
+    pub(crate) rng: Rng,
+}
+
+impl State {
+    fn new() -> State {
+        let mut rng = Rng::new();
+        // Realistic nine-digit ids, different on every run so that a client cannot lean on them.
+        let next_pin_id = 300_000_000 + rng.next_u64() % 600_000_000;
+        State {
+            pins: BTreeMap::new(),
+            next_pin_id,
+            revoked: HashSet::new(),
+            failed_sign_ins: HashMap::new(),
+            transient_tokens: HashMap::new(),
+            rng,
+        }
+    }
+
+    pub(crate) fn create_pin(
+        &mut self,
+        strong: bool,
+        client_identifier: &str,
+        product: &str,
+        lifetime: u64,
+    ) -> Pin {
+        let now = unix_now();
+        let code = loop {
+            let code = if strong {
+                self.rng.string(TOKEN_ALPHABET, 25)
+            } else {
+                self.rng.string(CODE_ALPHABET, 4)
+            };
+            if !self
+                .pins
+                .values()
+                .any(|p| p.code == code && !p.is_expired(now))
+            {
+                break code;
+            }
+        };
+        let id = self.next_pin_id;
+        self.next_pin_id += 1 + self.rng.next_u64() % 7;
+        let pin = Pin {
+            id,
+            code,
+            strong,
+            client_identifier: client_identifier.to_string(),
+            product: product.to_string(),
+            created_at: now,
+            expires_at: now.saturating_add(i64::try_from(lifetime).unwrap_or(i64::MAX)),
+            expired_by_hand: false,
+            account: None,
+        };
+        self.pins.insert(id, pin.clone());
+        pin
+    }
+
+    /// The live PIN with this code (case-insensitive); short codes only unless `strong_too`,
+    /// since plex.tv/link accepts only the 4-character code.
+    fn live_pin_by_code(&mut self, code: &str, strong_too: bool) -> Option<&mut Pin> {
+        let now = unix_now();
+        let code = code.trim();
+        self.pins.values_mut().find(|p| {
+            (strong_too || !p.strong) && !p.is_expired(now) && p.code.eq_ignore_ascii_case(code)
+        })
+    }
+
+    pub(crate) fn new_token(&mut self, prefix: &str) -> String {
+        format!("{prefix}{}", self.rng.string(TOKEN_ALPHABET, 20))
+    }
+}
+
+/// Everything the listeners and the handle share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) scenario: Scenario,
+    /// The plex.tv base URL, with a trailing slash.
+    pub(crate) base_url: String,
+    /// Server name → connection name → advertised port.
+    pub(crate) ports: BTreeMap<String, BTreeMap<String, u16>>,
+    pub(crate) state: Mutex<State>,
+    pub(crate) faults: Mutex<Faults>,
+    pub(crate) counters: Mutex<Counters>,
+}
+
+/// Locks a mutex, carrying on after a panic elsewhere: the emulator's state stays usable.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What a token may do on one PMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PmsAccess {
+    /// The owner: account token, the owner's server token or a transient token of this server.
+    Admin,
+    /// A share's server token.
+    User,
+    /// Missing or unknown here.
+    None,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        scenario: Scenario,
+        base_url: String,
+        ports: BTreeMap<String, BTreeMap<String, u16>>,
+    ) -> Shared {
+        Shared {
+            scenario,
+            base_url,
+            ports,
+            state: Mutex::new(State::new()),
+            faults: Mutex::new(Faults::default()),
+            counters: Mutex::new(Counters::default()),
+        }
+    }
+
+    /// The advertised URI of a connection, e.g. `http://127.0.0.1:40123`.
+    pub(crate) fn uri(&self, server: &str, connection: &str) -> Option<String> {
+        let port = self.ports.get(server)?.get(connection)?;
+        let address = &self
+            .scenario
+            .server(server)?
+            .connections
+            .iter()
+            .find(|c| c.name == connection)?
+            .address;
+        Some(format!("http://{address}:{port}"))
+    }
+
+    pub(crate) fn port(&self, server: &str, connection: &str) -> u16 {
+        self.ports
+            .get(server)
+            .and_then(|c| c.get(connection))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The account whose (not signed-out) account token this is.
+    pub(crate) fn account_for_token(&self, token: Option<&str>) -> Option<&Account> {
+        let token = token?;
+        let account = self.scenario.account_by_token(token)?;
+        (!lock(&self.state).revoked.contains(token)).then_some(account)
+    }
+
+    pub(crate) fn pms_access(&self, server: &Server, token: Option<&str>) -> PmsAccess {
+        let Some(token) = token else {
+            return PmsAccess::None;
+        };
+        if token == server.access_token {
+            return PmsAccess::Admin;
+        }
+        if self
+            .account_for_token(Some(token))
+            .is_some_and(|a| a.username == server.owner)
+        {
+            return PmsAccess::Admin;
+        }
+        if lock(&self.state)
+            .transient_tokens
+            .get(token)
+            .is_some_and(|s| *s == server.name)
+        {
+            return PmsAccess::Admin;
+        }
+        if server.shares.iter().any(|s| s.access_token == token) {
+            return PmsAccess::User;
+        }
+        PmsAccess::None
+    }
+
+    pub(crate) fn pins(&self) -> Vec<PinInfo> {
+        let now = unix_now();
+        lock(&self.state)
+            .pins
+            .values()
+            .map(|p| p.info(now))
+            .collect()
+    }
+
+    pub(crate) fn approve_pin(&self, pin_id: u64, account: &str) -> Result<(), EmuError> {
+        let username = self.username(account)?;
+        let mut state = lock(&self.state);
+        let pin = state
+            .pins
+            .get_mut(&pin_id)
+            .ok_or(EmuError::UnknownPin(pin_id))?;
+        if pin.is_expired(unix_now()) {
+            return Err(EmuError::PinExpired(pin_id));
+        }
+        pin.account = Some(username);
+        Ok(())
+    }
+
+    /// Approves the live PIN with this code; `strong_too` also accepts strong codes (the
+    /// app.plex.tv page does, plex.tv/link does not).
+    pub(crate) fn approve_code(
+        &self,
+        code: &str,
+        account: &str,
+        strong_too: bool,
+    ) -> Result<u64, EmuError> {
+        let username = self.username(account)?;
+        let mut state = lock(&self.state);
+        let pin = state
+            .live_pin_by_code(code, strong_too)
+            .ok_or_else(|| EmuError::UnknownCode(code.to_string()))?;
+        pin.account = Some(username);
+        Ok(pin.id)
+    }
+
+    pub(crate) fn expire_pin(&self, pin_id: u64) -> Result<(), EmuError> {
+        let mut state = lock(&self.state);
+        let pin = state
+            .pins
+            .get_mut(&pin_id)
+            .ok_or(EmuError::UnknownPin(pin_id))?;
+        pin.expired_by_hand = true;
+        Ok(())
+    }
+
+    fn username(&self, account: &str) -> Result<String, EmuError> {
+        self.scenario
+            .account(account)
+            .map(|a| a.username.clone())
+            .ok_or_else(|| EmuError::UnknownAccount(account.to_string()))
+    }
+}
