@@ -50,9 +50,10 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> Answer {
         }
         ["counters"] if m == Method::GET => reply::json(200, &json!(*lock(&shared.counters))),
         ["counters", "reset"] if m == Method::POST => {
-            lock(&shared.counters).reset();
+            shared.reset_counters();
             reply::empty(204)
         }
+        ["requests"] if m == Method::GET => reply::json(200, &json!(lock(&shared.log).entries())),
         ["scenario"] if m == Method::GET => reply::json(200, &json!(shared.scenario)),
         // Server name → connection name → advertised URI.
         ["servers"] if m == Method::GET => {

@@ -1,7 +1,9 @@
-//! Request and TCP connection counts, so tests can assert on what a client really sent
-//! ("one PIN wait used one TCP connection", "the 429 made the client wait").
+//! Request and TCP connection counts, and a timed log of requests, so tests can assert on
+//! what a client really sent ("one PIN wait used one TCP connection", "the 429 made the client
+//! wait").
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +85,61 @@ impl Counters {
         {
             *l = ListenerCounters::default();
         }
+    }
+}
+
+/// One request as the log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoggedRequest {
+    /// `"plex.tv"`, or `"<server name>/<connection name>"` for a PMS listener.
+    pub listener: String,
+    /// The counter key, `"METHOD /normalized/path"`.
+    pub request: String,
+    /// Milliseconds since the emulator started (or since the last reset).
+    pub at_ms: u64,
+}
+
+/// The most recent requests, oldest first, with their times.
+#[derive(Debug)]
+pub(crate) struct RequestLog {
+    start: Instant,
+    entries: Vec<LoggedRequest>,
+}
+
+impl RequestLog {
+    /// Enough for any test; older entries are dropped past it so a long-running emulator
+    /// (the binary) does not grow without bound.
+    const CAPACITY: usize = 10_000;
+
+    pub(crate) fn new() -> RequestLog {
+        RequestLog {
+            start: Instant::now(),
+            entries: Vec::new(),
+        }
+    }
+
+    pub(crate) fn record(&mut self, listener: &Listener, method: &str, path: &str) {
+        if self.entries.len() >= Self::CAPACITY {
+            self.entries.drain(..Self::CAPACITY / 2);
+        }
+        let listener = match listener {
+            Listener::PlexTv => "plex.tv".to_string(),
+            Listener::Pms { server, connection } => format!("{server}/{connection}"),
+        };
+        let at_ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.entries.push(LoggedRequest {
+            listener,
+            request: format!("{method} {}", normalize_path(path)),
+            at_ms,
+        });
+    }
+
+    pub(crate) fn entries(&self) -> Vec<LoggedRequest> {
+        self.entries.clone()
+    }
+
+    pub(crate) fn reset(&mut self) {
+        *self = RequestLog::new();
     }
 }
 

@@ -40,7 +40,7 @@
 //! For callers in other languages, the plex.tv listener also answers `/_emulator/...`:
 //! `GET pins`, `POST pins/{id}/approve` (form or query `account`), `POST pins/{id}/expire`,
 //! `POST codes/approve` (`code`, `account`), `GET|POST|DELETE faults` (POST takes a [`Fault`]
-//! as JSON), `GET counters`, `POST counters/reset`, `GET scenario`, `GET servers` (URIs).
+//! as JSON), `GET counters`, `POST counters/reset`, `GET requests` (the timed log), `GET scenario`, `GET servers` (URIs).
 
 mod clock;
 mod control;
@@ -56,7 +56,7 @@ mod scenario;
 mod server;
 mod state;
 
-pub use counters::{Counters, ListenerCounters, normalize_path};
+pub use counters::{Counters, ListenerCounters, LoggedRequest, normalize_path};
 pub use faults::{Fault, FaultKind};
 pub use reply::escape;
 pub use scenario::{
@@ -153,9 +153,16 @@ impl Emulator {
         lock(&self.running.shared.counters).clone()
     }
 
-    /// Zeros every count.
+    /// Zeros every count and empties the request log.
     pub fn reset_counters(&self) {
-        lock(&self.running.shared.counters).reset();
+        self.running.shared.reset_counters();
+    }
+
+    /// The requests seen so far (up to the last 10,000), oldest first, each with its time in
+    /// milliseconds since the start or the last [`Emulator::reset_counters`]: enough to check
+    /// that a client waited after a 429 or polled at its interval.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        lock(&self.running.shared.log).entries()
     }
 
     /// The account token of an account (username or e-mail), whether or not it is signed out.

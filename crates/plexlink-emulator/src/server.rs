@@ -249,6 +249,7 @@ async fn respond(
     let (parts, body) = req.into_parts();
     let id = pms.map_or(Listener::PlexTv, |p| p.id.clone());
     lock(&shared.counters).count_request(&id, parts.method.as_str(), parts.uri.path());
+    lock(&shared.log).record(&id, parts.method.as_str(), parts.uri.path());
     let body: Bytes = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => return reply::empty(413).into(),
@@ -271,15 +272,45 @@ async fn respond(
         }
     }
 
-    match pms {
+    let answer = match pms {
         Some(p) => {
             let server = &shared.scenario.servers[p.server];
-            pms::handle(shared, server, &server.connections[p.connection], &req).await
+            return pms::handle(shared, server, &server.connections[p.connection], &req).await;
         }
+        None if req.method == http::Method::OPTIONS => reply::empty(204).into(),
         None if is_control => control::handle(shared, &req),
         None if pages::is_page(&req.path) => pages::handle(shared, &req),
         None => plextv::handle(shared, &req),
+    };
+    with_cors(answer, &req)
+}
+
+/// plex.tv lets web apps call it from the browser (a web app creates and checks its PIN from
+/// its own page), so the plex.tv listener answers CORS preflights and allows any origin.
+fn with_cors(answer: Answer, req: &Req) -> Answer {
+    use http::HeaderValue;
+    use http::header::{
+        ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+        ACCESS_CONTROL_MAX_AGE,
+    };
+    let Answer::Reply(mut r) = answer else {
+        return answer;
+    };
+    let h = r.headers_mut();
+    h.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    if req.method == http::Method::OPTIONS {
+        let asked = req.header("access-control-request-headers").unwrap_or("*");
+        h.insert(
+            ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_str(asked).unwrap_or(HeaderValue::from_static("*")),
+        );
+        h.insert(
+            ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"),
+        );
+        h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     }
+    Answer::Reply(r)
 }
 
 fn fault_answer(kind: FaultKind) -> Answer {

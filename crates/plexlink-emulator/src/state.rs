@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::unix_now;
-use crate::counters::Counters;
+use crate::counters::{Counters, RequestLog};
 use crate::faults::Faults;
 use crate::rng::{CODE_ALPHABET, Rng, TOKEN_ALPHABET};
 use crate::scenario::{Account, Scenario, Server};
@@ -179,6 +179,7 @@ pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     pub(crate) faults: Mutex<Faults>,
     pub(crate) counters: Mutex<Counters>,
+    pub(crate) log: Mutex<RequestLog>,
 }
 
 /// Locks a mutex, carrying on after a panic elsewhere: the emulator's state stays usable.
@@ -210,6 +211,7 @@ impl Shared {
             state: Mutex::new(State::new()),
             faults: Mutex::new(Faults::default()),
             counters: Mutex::new(Counters::default()),
+            log: Mutex::new(RequestLog::new()),
         }
     }
 
@@ -265,6 +267,12 @@ impl Shared {
             return PmsAccess::User;
         }
         PmsAccess::None
+    }
+
+    /// Zeros the counters and empties the request log.
+    pub(crate) fn reset_counters(&self) {
+        lock(&self.counters).reset();
+        lock(&self.log).reset();
     }
 
     pub(crate) fn pins(&self) -> Vec<PinInfo> {

@@ -223,3 +223,72 @@ fn two_emulators_run_side_by_side() {
         200
     );
 }
+
+#[test]
+fn the_request_log_shows_when_requests_came() {
+    let emu = Emulator::start_default().unwrap();
+    let h = plex_headers("c", None);
+    request(&emu.url(), "POST", "/api/v2/pins", &h, b"");
+    std::thread::sleep(Duration::from_millis(150));
+    request(
+        &emu.server_uri("Home Server", "local").unwrap(),
+        "GET",
+        "/identity",
+        &[],
+        b"",
+    );
+    let log = emu.requests();
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        (log[0].listener.as_str(), log[0].request.as_str()),
+        ("plex.tv", "POST /api/v2/pins")
+    );
+    assert_eq!(
+        (log[1].listener.as_str(), log[1].request.as_str()),
+        ("Home Server/local", "GET /identity")
+    );
+    assert!(log[1].at_ms >= log[0].at_ms + 150);
+    let json = request(&emu.url(), "GET", "/_emulator/requests", &[], b"").json();
+    assert_eq!(
+        json.as_array().unwrap().len(),
+        3,
+        "the control request itself is logged"
+    );
+    emu.reset_counters();
+    assert!(emu.requests().is_empty());
+}
+
+#[test]
+fn plextv_allows_browser_calls() {
+    let emu = Emulator::start_default().unwrap();
+    let pre = request(
+        &emu.url(),
+        "OPTIONS",
+        "/api/v2/pins",
+        &[
+            ("Origin", "http://127.0.0.1:9"),
+            ("Access-Control-Request-Headers", "x-plex-client-identifier"),
+        ],
+        b"",
+    );
+    assert_eq!(pre.status, 204);
+    assert_eq!(pre.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        pre.header("access-control-allow-headers"),
+        Some("x-plex-client-identifier")
+    );
+    let r = request(
+        &emu.url(),
+        "POST",
+        "/api/v2/pins",
+        &plex_headers("c", None),
+        b"",
+    );
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+}
+
+#[test]
+fn the_emulator_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Emulator>();
+}

@@ -1,7 +1,7 @@
 //! A tiny HTTP/1.1 client over `std::net::TcpStream`, written by hand so the tests see exactly
 //! what goes over one connection (keep-alive, closed sockets, chunked bodies).
 
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, unused_imports, clippy::unwrap_used)]
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
