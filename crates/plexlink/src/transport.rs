@@ -117,20 +117,14 @@ fn io_error(error: &std::io::Error) -> Error {
     Error::Transport { kind, detail: describe(error) }
 }
 
-/// The error and its causes on one line: reqwest's top-level text alone ("error sending
-/// request") does not say what happened.
+/// The root cause's text ("Connection refused (os error 111)"): reqwest's own top level
+/// ("error sending request") says nothing, and the middle layers repeat each other.
 fn describe(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
+    let mut deepest = error;
+    while let Some(cause) = deepest.source() {
+        deepest = cause;
     }
-    text
+    deepest.to_string()
 }
 
 fn source_chain_mentions(error: &dyn std::error::Error, words: &[&str]) -> bool {

@@ -1,0 +1,243 @@
+//! The commands that talk to plex.tv and servers with the saved identity and token.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use plexlink::{CancelToken, Client, Device, Error, Password, Token, VerificationCode, WaitOptions};
+use serde_json::json;
+
+use crate::Cli;
+use crate::config::Store;
+use crate::show;
+
+/// The product name plexlink's own command presents to plex.tv.
+const PRODUCT: &str = "plexlink";
+
+/// The client for this run, with the stored client identifier, and the store.
+pub fn open(cli: &Cli) -> Result<(Client, Store), String> {
+    let dir = Store::directory(cli.config_dir.as_deref())?;
+    let store = Store::open(&dir)?;
+    let mut builder = Client::builder(PRODUCT, store.client_identifier())
+        .version(env!("CARGO_PKG_VERSION"))
+        .device_name(device_name());
+    if let Some(url) = &cli.plex_url {
+        builder = builder.plex_url(url.clone());
+    }
+    let client = builder.build().map_err(|e| e.to_string())?;
+    Ok((client, store))
+}
+
+fn plex_key(client: &Client) -> String {
+    client.info().plex_url.to_string()
+}
+
+fn saved_token(client: &Client, store: &Store) -> Result<Token, String> {
+    store
+        .token(&plex_key(client))
+        .ok_or_else(|| "not signed in; run `plexlink login` first".to_owned())
+}
+
+fn device_name() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_owned()))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "plexlink".to_owned())
+}
+
+/// `plexlink login`.
+pub fn login(cli: &Cli, strong: bool, qr: bool, timeout: Option<u64>) -> Result<(), String> {
+    let (client, mut store) = open(cli)?;
+    let cancel = CancelToken::new();
+    let on_interrupt = cancel.clone();
+    // Ctrl-C cancels the wait; the wait returns Cancelled and the command exits cleanly.
+    let _ = ctrlc::set_handler(move || on_interrupt.cancel());
+    let token = pin_login(&client, strong, qr, timeout.map(Duration::from_secs), Some(cancel), cli.json, None)?;
+    store.set_token(&plex_key(&client), Some(&token))?;
+    let account = client.user(&token).map_err(|e| e.to_string())?;
+    if cli.json {
+        println!("{}", json!({ "signed_in": true, "account": show::account_json(&account), "config": store.path() }));
+    } else {
+        println!("Signed in as {}. Token saved in {}.", show::account_name(&account), store.path().display());
+    }
+    Ok(())
+}
+
+/// The PIN flow as a person sees it: the code or URL, a QR code, a spinner with the time left.
+/// `on_created` runs once the PIN exists (the demo approves it from there).
+pub fn pin_login(
+    client: &Client,
+    strong: bool,
+    qr: bool,
+    timeout: Option<Duration>,
+    cancel: Option<CancelToken>,
+    json: bool,
+    on_created: Option<&dyn Fn(&plexlink::Pin)>,
+) -> Result<Token, String> {
+    let pin = client.create_pin(strong).map_err(|e| e.to_string())?;
+    let url = if strong { client.auth_url(&pin, None) } else { client.link_url() };
+    if json {
+        println!("{}", json!({ "pin_id": pin.id, "code": if strong { None } else { Some(pin.code.secret()) }, "url": url }));
+    } else if strong {
+        println!("Open this page to sign in:\n\n  {url}\n");
+    } else {
+        println!("Open {url} and enter the code:\n\n  {}\n", pin.code.secret());
+    }
+    if qr && !json {
+        if let Some(code) = show::qr_code(&url) {
+            println!("{code}");
+        }
+    }
+    if let Some(hook) = on_created {
+        hook(&pin);
+    }
+    let interactive = std::io::stderr().is_terminal() && !json;
+    let mut spinner = show::Spinner::new(interactive);
+    let mut progress = |p: &plexlink::WaitProgress| spinner.tick(p.remaining);
+    let options = WaitOptions { timeout, cancel, on_progress: Some(&mut progress), ..WaitOptions::default() };
+    let result = client.wait_for_token(&pin, options);
+    show::Spinner::clear(interactive);
+    result.map_err(|e| match e {
+        Error::Cancelled => "cancelled".to_owned(),
+        Error::PinExpired => "the PIN expired before it was approved; run the command again".to_owned(),
+        other => other.to_string(),
+    })
+}
+
+/// `plexlink signin`.
+pub fn sign_in(cli: &Cli, login: Option<String>) -> Result<(), String> {
+    let (client, mut store) = open(cli)?;
+    let login = match login {
+        Some(l) => l,
+        None => prompt("Login (user name or e-mail): ")?,
+    };
+    let password = Password::new(read_secret("Password: ")?);
+    let account = match client.sign_in(&login, &password, None) {
+        Err(Error::TwoFactorRequired { .. }) => {
+            let code = VerificationCode::new(read_secret("Two-factor code: ")?);
+            client.sign_in(&login, &password, Some(&code))
+        }
+        other => other,
+    }
+    .map_err(|e| e.to_string())?;
+    let token = account.auth_token.clone().ok_or("the sign-in answer had no token")?;
+    store.set_token(&plex_key(&client), Some(&token))?;
+    if cli.json {
+        println!("{}", json!({ "signed_in": true, "account": show::account_json(&account) }));
+    } else {
+        println!("Signed in as {}.", show::account_name(&account));
+    }
+    Ok(())
+}
+
+/// `plexlink whoami`.
+pub fn whoami(cli: &Cli) -> Result<(), String> {
+    let (client, mut store) = open(cli)?;
+    let token = saved_token(&client, &store)?;
+    match client.user(&token) {
+        Ok(account) => {
+            if cli.json {
+                println!("{}", show::account_json(&account));
+            } else {
+                println!("{}", show::account_text(&account));
+            }
+            Ok(())
+        }
+        Err(e) if e.is_token_rejected() => {
+            // Only a refusal of the token forgets it; a network error never signs anyone out.
+            store.set_token(&plex_key(&client), None)?;
+            Err(format!("the saved token is no longer valid ({e}); run `plexlink login`"))
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// `plexlink servers [--connect]`.
+pub fn servers(cli: &Cli, connect: bool) -> Result<(), String> {
+    let (client, store) = open(cli)?;
+    let token = saved_token(&client, &store)?;
+    let servers = client.servers(&token).map_err(|e| e.to_string())?;
+    print_servers(&client, &servers, connect, cli.json);
+    Ok(())
+}
+
+/// Lists servers, and with `connect` races each one's connections (all servers at once).
+pub fn print_servers(client: &Client, servers: &[Device], connect: bool, json: bool) {
+    let results: Vec<Option<Result<plexlink::Connected, Error>>> = if connect {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = servers.iter().map(|s| scope.spawn(|| client.connect(s))).collect();
+            handles.into_iter().map(|h| Some(h.join().unwrap_or(Err(Error::Cancelled)))).collect()
+        })
+    } else {
+        servers.iter().map(|_| None).collect()
+    };
+    if json {
+        let list: Vec<_> = servers.iter().zip(&results).map(|(s, r)| show::server_json(s, r.as_ref())).collect();
+        println!("{}", serde_json::Value::Array(list));
+    } else if servers.is_empty() {
+        println!("No servers on this account.");
+    } else {
+        for (server, result) in servers.iter().zip(&results) {
+            print!("{}", show::server_text(server, result.as_ref()));
+        }
+    }
+}
+
+/// `plexlink token transient`.
+pub fn transient(cli: &Cli, server: Option<&str>) -> Result<(), String> {
+    let (client, store) = open(cli)?;
+    let token = saved_token(&client, &store)?;
+    let servers = client.servers(&token).map_err(|e| e.to_string())?;
+    let device = servers
+        .iter()
+        .find(|d| server.map_or(d.owned, |name| d.name == name))
+        .ok_or_else(|| match server {
+            Some(name) => format!("no server named {name:?}"),
+            None => "no server owned by this account".to_owned(),
+        })?;
+    let connected = client.connect(device).map_err(|e| e.to_string())?;
+    let server_token = connected.access_token().cloned().unwrap_or(token);
+    let transient = client.transient_token(&connected.uri, &server_token).map_err(|e| e.to_string())?;
+    // The transient token is the output the person asked for: printing it is the point.
+    if cli.json {
+        println!("{}", json!({ "server": device.name, "uri": connected.uri, "transient_token": transient.secret() }));
+    } else {
+        println!("{}", transient.secret());
+    }
+    Ok(())
+}
+
+/// `plexlink signout`.
+pub fn sign_out(cli: &Cli) -> Result<(), String> {
+    let (client, mut store) = open(cli)?;
+    let token = saved_token(&client, &store)?;
+    let result = client.sign_out(&token);
+    // Forget the token whether or not plex.tv could be told: the person asked to sign out.
+    store.set_token(&plex_key(&client), None)?;
+    result.map_err(|e| format!("token forgotten locally, but plex.tv did not confirm: {e}"))?;
+    if cli.json {
+        println!("{}", json!({ "signed_out": true }));
+    } else {
+        println!("Signed out.");
+    }
+    Ok(())
+}
+
+fn prompt(question: &str) -> Result<String, String> {
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+    let line = line.trim().to_owned();
+    if line.is_empty() { Err("no answer given".into()) } else { Ok(line) }
+}
+
+/// Reads a secret without echo on a terminal, or a line from piped input.
+fn read_secret(question: &str) -> Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(question).map_err(|e| e.to_string())
+    } else {
+        prompt(question)
+    }
+}

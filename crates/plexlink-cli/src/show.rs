@@ -1,0 +1,156 @@
+//! How the command shows things: text for people, JSON for programs, a QR code, a spinner.
+//! No token is ever printed here.
+
+use std::io::Write;
+use std::time::Duration;
+
+use plexlink::core::race::ProbeResult;
+use plexlink::{Account, Connected, Device, Error};
+use serde_json::{Value, json};
+
+pub fn account_name(account: &Account) -> String {
+    [&account.friendly_name, &account.title, &account.username, &account.email]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .cloned()
+        .unwrap_or_else(|| "(unnamed account)".into())
+}
+
+pub fn account_json(account: &Account) -> Value {
+    json!({
+        "id": account.id,
+        "uuid": account.uuid,
+        "username": account.username,
+        "email": account.email,
+        "friendly_name": account.friendly_name,
+        "two_factor_enabled": account.two_factor_enabled,
+        "home": account.home,
+        "home_admin": account.home_admin,
+        "subscription": account.subscription.as_ref().map(|s| json!({"active": s.active, "status": s.status, "plan": s.plan})),
+    })
+}
+
+pub fn account_text(account: &Account) -> String {
+    let mut text = format!("{} <{}>", account_name(account), account.email);
+    if account.home_admin {
+        text.push_str(", Home admin");
+    }
+    if account.two_factor_enabled {
+        text.push_str(", two-factor on");
+    }
+    if let Some(sub) = account.subscription.as_ref().filter(|s| s.active) {
+        text.push_str(&format!(", Plex Pass ({})", sub.plan));
+    }
+    text
+}
+
+fn ms(d: Option<Duration>) -> Option<f64> {
+    d.map(|d| (d.as_secs_f64() * 1000.0 * 10.0).round() / 10.0)
+}
+
+pub fn server_json(server: &Device, connected: Option<&Result<Connected, Error>>) -> Value {
+    let connections: Vec<Value> = server
+        .connections
+        .iter()
+        .map(|c| json!({"uri": c.uri, "protocol": c.protocol, "address": c.address, "port": c.port, "local": c.local, "relay": c.relay, "ipv6": c.is_ipv6()}))
+        .collect();
+    let mut value = json!({
+        "name": server.name,
+        "client_identifier": server.client_identifier,
+        "owned": server.owned,
+        "source_title": server.source_title,
+        "presence": server.presence,
+        "connections": connections,
+    });
+    if let Some(result) = connected {
+        value["connect"] = match result {
+            Ok(c) => json!({
+                "uri": c.uri,
+                "elapsed_ms": ms(Some(c.elapsed)),
+                "candidates": c.outcome.reports.iter().map(|r| json!({
+                    "uri": r.candidate.uri,
+                    "result": r.result.to_string(),
+                    "tier": r.candidate.tier.to_string(),
+                    "won": matches!(r.result, ProbeResult::Won),
+                    "latency_ms": ms(r.latency),
+                })).collect::<Vec<_>>(),
+            }),
+            Err(e) => json!({ "error": e.to_string() }),
+        };
+    }
+    value
+}
+
+pub fn server_text(server: &Device, connected: Option<&Result<Connected, Error>>) -> String {
+    let owner = if server.owned {
+        "owned".to_owned()
+    } else {
+        format!("shared by {}", server.source_title.as_deref().unwrap_or("someone"))
+    };
+    let mut text = format!("{} ({}, {})\n", server.name, owner, server.client_identifier);
+    match connected {
+        None => {
+            for c in &server.connections {
+                let kind = if c.relay { "relay" } else if c.local { "local" } else { "remote" };
+                text.push_str(&format!("  {:<6} {}\n", kind, c.uri));
+            }
+        }
+        Some(Err(e)) => text.push_str(&format!("  no connection: {e}\n")),
+        Some(Ok(c)) => {
+            text.push_str(&format!("  -> {}  (chosen in {:.1} ms)\n", c.uri, c.elapsed.as_secs_f64() * 1000.0));
+            for r in &c.outcome.reports {
+                let latency = ms(r.latency).map(|l| format!("{l} ms")).unwrap_or_else(|| "-".into());
+                let tier = r.candidate.tier.to_string();
+                text.push_str(&format!("     {tier:<6} {:<34} {latency:>9}  {}\n", r.candidate.uri, r.result));
+            }
+            for (connection, reason) in &c.outcome.skipped {
+                text.push_str(&format!("     {:<6} {:<34} {:>9}  skipped: {reason}\n", "", connection.uri, "-"));
+            }
+        }
+    }
+    text
+}
+
+/// The URL as a QR code drawn with half-block characters, or `None` if it does not fit.
+pub fn qr_code(url: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(url.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::unicode::Dense1x2>()
+            .dark_color(qrcode::render::unicode::Dense1x2::Light)
+            .light_color(qrcode::render::unicode::Dense1x2::Dark)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+/// A one-line spinner with the time left, on standard error, drawn only on a terminal.
+pub struct Spinner {
+    on: bool,
+    frame: usize,
+}
+
+impl Spinner {
+    pub fn new(on: bool) -> Self {
+        Self { on, frame: 0 }
+    }
+
+    pub fn tick(&mut self, remaining: Option<Duration>) {
+        if !self.on {
+            return;
+        }
+        const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
+        self.frame = (self.frame + 1) % FRAMES.len();
+        let left = remaining
+            .map(|r| format!("{}:{:02} left", r.as_secs() / 60, r.as_secs() % 60))
+            .unwrap_or_default();
+        eprint!("\r{} Waiting for approval... {left}  (Ctrl-C to cancel) ", FRAMES[self.frame]);
+        let _ = std::io::stderr().flush();
+    }
+
+    pub fn clear(on: bool) {
+        if on {
+            eprint!("\r{:70}\r", "");
+            let _ = std::io::stderr().flush();
+        }
+    }
+}
