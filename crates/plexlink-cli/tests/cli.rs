@@ -58,7 +58,7 @@ fn login_saves_a_private_token_and_keeps_the_client_identifier() {
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
-        assert_eq!(std::fs::metadata(&config).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(std::fs::metadata(&*config).unwrap().permissions().mode() & 0o777, 0o700);
     }
     let pins = emu.pins();
     assert!(pins.iter().all(|p| p.client_identifier == id), "the PIN was made with the kept identifier");
@@ -68,7 +68,7 @@ fn login_saves_a_private_token_and_keeps_the_client_identifier() {
     assert!(again.status.success());
     let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(saved["client_identifier"], id);
-    assert!(std::fs::read_dir(&config).unwrap().count() == 1, "no temporary file is left behind");
+    assert!(std::fs::read_dir(&*config).unwrap().count() == 1, "no temporary file is left behind");
 }
 
 #[test]
@@ -130,7 +130,7 @@ fn a_dead_plex_url_is_a_clear_error_and_keeps_the_token() {
     drop(emu);
     let out = Command::new(env!("CARGO_BIN_EXE_plexlink"))
         .args(["whoami", "--plex-url", &url, "--config-dir"])
-        .arg(&config)
+        .arg(&*config)
         .output()
         .unwrap();
     assert!(!out.status.success());
