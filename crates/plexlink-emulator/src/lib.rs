@@ -40,7 +40,17 @@
 //! For callers in other languages, the plex.tv listener also answers `/_emulator/...`:
 //! `GET pins`, `POST pins/{id}/approve` (form or query `account`), `POST pins/{id}/expire`,
 //! `POST codes/approve` (`code`, `account`), `GET|POST|DELETE faults` (POST takes a [`Fault`]
-//! as JSON), `GET counters`, `POST counters/reset`, `GET requests` (the timed log), `GET scenario`, `GET servers` (URIs).
+//! as JSON), `GET counters`, `POST counters/reset`, `GET requests` (the timed log),
+//! `GET scenario`, `GET servers` (URIs). A fault as JSON:
+//! `{"path_prefix":"/api/v2/pins","method":"GET","kind":{"type":"status","status":429,"retry_after":2},"times":1}`
+//! (`kind.type` is one of `status`, `malformed_json`, `oversized` with `bytes`, `delay` with
+//! `ms`, `close`).
+//!
+//! # Not emulated
+//!
+//! The JWT endpoints (`/api/v2/auth/jwk|nonce|token|keys`; a `jwk` in a PIN request is accepted
+//! and ignored), XML bodies of successful plex.tv answers (errors do come as XML without a JSON
+//! `Accept`), https and IPv6 connections (every connection is plain http on 127.x).
 
 mod clock;
 mod control;
@@ -58,7 +68,6 @@ mod state;
 
 pub use counters::{Counters, ListenerCounters, LoggedRequest, normalize_path};
 pub use faults::{Fault, FaultKind};
-pub use reply::escape;
 pub use scenario::{
     Account, Behaviour, ClientDevice, Connection, Home, Scenario, Server, Share, Subscription,
     TwoFactor,

@@ -97,7 +97,7 @@ pub(crate) fn pms_error(status: u16) -> Response<Body> {
 }
 
 /// Escapes text for HTML and XML (element content and quoted attributes).
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

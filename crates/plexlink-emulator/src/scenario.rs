@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Everything the emulator knows: who can sign in, which servers exist and how their
 /// connections behave, and a few timing knobs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Scenario {
     /// Plex accounts, including the managed users of a Home.
     pub accounts: Vec<Account>,
@@ -30,7 +30,7 @@ pub struct Scenario {
 
 /// One Plex account.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Account {
     /// Numeric account id (`id` in the account JSON).
     pub id: u64,
@@ -58,6 +58,7 @@ pub struct Account {
 
 /// Two-factor authentication settings of an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TwoFactor {
     /// The current verification code (authenticator apps show six digits).
     pub code: String,
@@ -68,6 +69,7 @@ pub struct TwoFactor {
 
 /// A Plex Pass subscription as the account JSON shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Subscription {
     /// `subscription.status`, e.g. "Active".
     pub status: String,
@@ -77,6 +79,7 @@ pub struct Subscription {
 
 /// A Plex Home: one admin and its members (all named by username).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Home {
     /// Home id.
     pub id: u64,
@@ -90,7 +93,7 @@ pub struct Home {
 
 /// A Plex Media Server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Server {
     /// Friendly name (`name` in resources).
     pub name: String,
@@ -116,6 +119,7 @@ pub struct Server {
 
 /// A server shared with another account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Share {
     /// The username that sees the server (as `owned:false`).
     pub account: String,
@@ -128,6 +132,7 @@ pub struct Share {
 
 /// One advertised connection of a server, answered by its own listener.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Connection {
     /// Unique within its server; names the listener in counters and in `server_uri`.
     pub name: String,
@@ -172,6 +177,7 @@ pub enum Behaviour {
 
 /// A device that is not a server (a player), listed in its owner's resources.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ClientDevice {
     /// Device name.
     pub name: String,
@@ -525,5 +531,10 @@ mod tests {
         assert_eq!(s.pin_lifetime_secs, 2);
         assert_eq!(s.strong_pin_lifetime_secs, 1799);
         assert_eq!(s.accounts, Scenario::default().accounts);
+    }
+
+    #[test]
+    fn a_misspelt_field_is_an_error() {
+        assert!(serde_json::from_str::<Scenario>(r#"{"pin_lifetime": 2}"#).is_err());
     }
 }
