@@ -41,7 +41,11 @@ fn device_name() -> String {
     std::env::var("HOSTNAME")
         .ok()
         .filter(|h| !h.is_empty())
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().to_owned()))
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "plexlink".to_owned())
 }
@@ -53,13 +57,28 @@ pub fn login(cli: &Cli, strong: bool, qr: bool, timeout: Option<u64>) -> Result<
     let on_interrupt = cancel.clone();
     // Ctrl-C cancels the wait; the wait returns Cancelled and the command exits cleanly.
     let _ = ctrlc::set_handler(move || on_interrupt.cancel());
-    let token = pin_login(&client, strong, qr, timeout.map(Duration::from_secs), Some(cancel), cli.json, None)?;
+    let token = pin_login(
+        &client,
+        strong,
+        qr,
+        timeout.map(Duration::from_secs),
+        Some(cancel),
+        cli.json,
+        None,
+    )?;
     store.set_token(&plex_key(&client), Some(&token))?;
     let account = client.user(&token).map_err(|e| e.to_string())?;
     if cli.json {
-        println!("{}", json!({ "signed_in": true, "account": show::account_json(&account), "config": store.path() }));
+        println!(
+            "{}",
+            json!({ "signed_in": true, "account": show::account_json(&account), "config": store.path() })
+        );
     } else {
-        println!("Signed in as {}. Token saved in {}.", show::account_name(&account), store.path().display());
+        println!(
+            "Signed in as {}. Token saved in {}.",
+            show::account_name(&account),
+            store.path().display()
+        );
     }
     Ok(())
 }
@@ -76,9 +95,16 @@ pub fn pin_login(
     on_created: Option<&dyn Fn(&plexlink::Pin)>,
 ) -> Result<Token, String> {
     let pin = client.create_pin(strong).map_err(|e| e.to_string())?;
-    let url = if strong { client.auth_url(&pin, None) } else { client.link_url() };
+    let url = if strong {
+        client.auth_url(&pin, None)
+    } else {
+        client.link_url()
+    };
     if json {
-        println!("{}", json!({ "pin_id": pin.id, "code": if strong { None } else { Some(pin.code.secret()) }, "url": url }));
+        println!(
+            "{}",
+            json!({ "pin_id": pin.id, "code": if strong { None } else { Some(pin.code.secret()) }, "url": url })
+        );
     } else if strong {
         println!("Open this page to sign in:\n\n  {url}\n");
     } else {
@@ -95,7 +121,12 @@ pub fn pin_login(
     let interactive = std::io::stderr().is_terminal() && !json;
     let mut spinner = show::Spinner::new(interactive);
     let mut progress = |p: &plexlink::WaitProgress| spinner.tick(p.remaining);
-    let options = WaitOptions { timeout, cancel, on_progress: Some(&mut progress), ..WaitOptions::default() };
+    let options = WaitOptions {
+        timeout,
+        cancel,
+        on_progress: Some(&mut progress),
+        ..WaitOptions::default()
+    };
     let result = client.wait_for_token(&pin, options);
     show::Spinner::clear(interactive);
     result.map_err(|e| match e {
@@ -124,7 +155,10 @@ pub fn sign_in(cli: &Cli, login: Option<String>) -> Result<(), String> {
     let token = account.auth_token.clone().ok_or("the sign-in answer had no token")?;
     store.set_token(&plex_key(&client), Some(&token))?;
     if cli.json {
-        println!("{}", json!({ "signed_in": true, "account": show::account_json(&account) }));
+        println!(
+            "{}",
+            json!({ "signed_in": true, "account": show::account_json(&account) })
+        );
     } else {
         println!("Signed in as {}.", show::account_name(&account));
     }
@@ -147,7 +181,9 @@ pub fn whoami(cli: &Cli) -> Result<(), String> {
         Err(e) if e.is_token_rejected() => {
             // Only a refusal of the token forgets it; a network error never signs anyone out.
             store.set_token(&plex_key(&client), None)?;
-            Err(format!("the saved token is no longer valid ({e}); run `plexlink login`"))
+            Err(format!(
+                "the saved token is no longer valid ({e}); run `plexlink login`"
+            ))
         }
         Err(e) => Err(e.to_string()),
     }
@@ -167,13 +203,20 @@ pub fn print_servers(client: &Client, servers: &[Device], connect: bool, json: b
     let results: Vec<Option<Result<plexlink::Connected, Error>>> = if connect {
         std::thread::scope(|scope| {
             let handles: Vec<_> = servers.iter().map(|s| scope.spawn(|| client.connect(s))).collect();
-            handles.into_iter().map(|h| Some(h.join().unwrap_or(Err(Error::Cancelled)))).collect()
+            handles
+                .into_iter()
+                .map(|h| Some(h.join().unwrap_or(Err(Error::Cancelled))))
+                .collect()
         })
     } else {
         servers.iter().map(|_| None).collect()
     };
     if json {
-        let list: Vec<_> = servers.iter().zip(&results).map(|(s, r)| show::server_json(s, r.as_ref())).collect();
+        let list: Vec<_> = servers
+            .iter()
+            .zip(&results)
+            .map(|(s, r)| show::server_json(s, r.as_ref()))
+            .collect();
         println!("{}", serde_json::Value::Array(list));
     } else if servers.is_empty() {
         println!("No servers on this account.");
@@ -198,10 +241,15 @@ pub fn transient(cli: &Cli, server: Option<&str>) -> Result<(), String> {
         })?;
     let connected = client.connect(device).map_err(|e| e.to_string())?;
     let server_token = connected.access_token().cloned().unwrap_or(token);
-    let transient = client.transient_token(&connected.uri, &server_token).map_err(|e| e.to_string())?;
+    let transient = client
+        .transient_token(&connected.uri, &server_token)
+        .map_err(|e| e.to_string())?;
     // The transient token is the output the person asked for: printing it is the point.
     if cli.json {
-        println!("{}", json!({ "server": device.name, "uri": connected.uri, "transient_token": transient.secret() }));
+        println!(
+            "{}",
+            json!({ "server": device.name, "uri": connected.uri, "transient_token": transient.secret() })
+        );
     } else {
         println!("{}", transient.secret());
     }
@@ -228,9 +276,16 @@ fn prompt(question: &str) -> Result<String, String> {
     eprint!("{question}");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
     let line = line.trim().to_owned();
-    if line.is_empty() { Err("no answer given".into()) } else { Ok(line) }
+    if line.is_empty() {
+        Err("no answer given".into())
+    } else {
+        Ok(line)
+    }
 }
 
 /// Reads a secret without echo on a terminal, or a line from piped input.

@@ -41,7 +41,11 @@ impl Store {
         };
         let client_identifier = existing["client_identifier"].as_str().unwrap_or_default().to_owned();
         let tokens = existing["tokens"].as_object().cloned().unwrap_or_default();
-        let mut store = Store { path, client_identifier, tokens };
+        let mut store = Store {
+            path,
+            client_identifier,
+            tokens,
+        };
         if store.client_identifier.is_empty() {
             store.client_identifier = uuid::Uuid::new_v4().to_string();
             store.save()?;
@@ -56,7 +60,11 @@ impl Store {
 
     /// The token saved for the plex.tv at `plex_url`.
     pub fn token(&self, plex_url: &str) -> Option<Token> {
-        self.tokens.get(plex_url)?.as_str().filter(|t| !t.is_empty()).map(Token::new)
+        self.tokens
+            .get(plex_url)?
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .map(Token::new)
     }
 
     /// Saves (or with `None` forgets) the token for `plex_url`.
@@ -101,12 +109,21 @@ impl Store {
 #[cfg(unix)]
 fn private_file(path: &Path) -> std::io::Result<fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)
+    fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
 }
 
 #[cfg(not(unix))]
 fn private_file(path: &Path) -> std::io::Result<fs::File> {
-    fs::OpenOptions::new().write(true).create(true).truncate(true).open(path)
+    fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), String> {

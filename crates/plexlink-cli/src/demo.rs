@@ -32,7 +32,9 @@ pub fn run(cli: &Cli, approve_after: u64) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
 
-    step(&format!("Signing in with a PIN (the emulated person approves it after {approve_after} s)"));
+    step(&format!(
+        "Signing in with a PIN (the emulated person approves it after {approve_after} s)"
+    ));
     let approver = emulator.clone();
     let approve = move |pin: &plexlink::Pin| {
         let code = pin.code.secret().to_owned();
@@ -42,7 +44,15 @@ pub fn run(cli: &Cli, approve_after: u64) -> Result<(), String> {
             let _ = emulator.approve_code(&code, DEMO_ACCOUNT);
         });
     };
-    let token = commands::pin_login(&client, false, !json, Some(Duration::from_secs(120)), None, json, Some(&approve))?;
+    let token = commands::pin_login(
+        &client,
+        false,
+        !json,
+        Some(Duration::from_secs(120)),
+        None,
+        json,
+        Some(&approve),
+    )?;
     if !json {
         println!("    Got a token ({} characters, not shown).", token.secret().len());
     }
@@ -58,10 +68,15 @@ pub fn run(cli: &Cli, approve_after: u64) -> Result<(), String> {
     commands::print_servers(&client, &servers, true, json);
 
     if let Some(owned) = servers.iter().find(|s| s.owned) {
-        step(&format!("Asking {} for a transient token (GET /security/token)", owned.name));
+        step(&format!(
+            "Asking {} for a transient token (GET /security/token)",
+            owned.name
+        ));
         let connected = client.connect(owned).map_err(|e| e.to_string())?;
         let server_token = connected.access_token().cloned().unwrap_or_else(|| token.clone());
-        let transient = client.transient_token(&connected.uri, &server_token).map_err(|e| e.to_string())?;
+        let transient = client
+            .transient_token(&connected.uri, &server_token)
+            .map_err(|e| e.to_string())?;
         let devices = client
             .source_connection_info(&connected.uri, &transient, &owned.client_identifier)
             .map_err(|e| e.to_string())?;
@@ -76,7 +91,12 @@ pub fn run(cli: &Cli, approve_after: u64) -> Result<(), String> {
                 })
             );
         } else {
-            println!("    {} answered at {} with a transient token ({} characters).", owned.name, connected.uri, transient.secret().len());
+            println!(
+                "    {} answered at {} with a transient token ({} characters).",
+                owned.name,
+                connected.uri,
+                transient.secret().len()
+            );
             println!(
                 "    With it, the server lists {} connection(s) for itself (GET /security/resources).",
                 devices.iter().map(|d| d.connections.len()).sum::<usize>()

@@ -87,7 +87,9 @@ fn main() -> ExitCode {
         Command::Signin { login } => commands::sign_in(&cli, login.clone()),
         Command::Whoami => commands::whoami(&cli),
         Command::Servers { connect } => commands::servers(&cli, *connect),
-        Command::Token { kind: TokenCommand::Transient { server } } => commands::transient(&cli, server.as_deref()),
+        Command::Token {
+            kind: TokenCommand::Transient { server },
+        } => commands::transient(&cli, server.as_deref()),
         Command::Signout => commands::sign_out(&cli),
         Command::Demo { approve_after } => demo::run(&cli, *approve_after),
     };

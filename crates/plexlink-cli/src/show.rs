@@ -9,11 +9,16 @@ use plexlink::{Account, Connected, Device, Error};
 use serde_json::{Value, json};
 
 pub fn account_name(account: &Account) -> String {
-    [&account.friendly_name, &account.title, &account.username, &account.email]
-        .into_iter()
-        .find(|s| !s.is_empty())
-        .cloned()
-        .unwrap_or_else(|| "(unnamed account)".into())
+    [
+        &account.friendly_name,
+        &account.title,
+        &account.username,
+        &account.email,
+    ]
+    .into_iter()
+    .find(|s| !s.is_empty())
+    .cloned()
+    .unwrap_or_else(|| "(unnamed account)".into())
 }
 
 pub fn account_json(account: &Account) -> Value {
@@ -91,20 +96,36 @@ pub fn server_text(server: &Device, connected: Option<&Result<Connected, Error>>
     match connected {
         None => {
             for c in &server.connections {
-                let kind = if c.relay { "relay" } else if c.local { "local" } else { "remote" };
+                let kind = if c.relay {
+                    "relay"
+                } else if c.local {
+                    "local"
+                } else {
+                    "remote"
+                };
                 text.push_str(&format!("  {:<6} {}\n", kind, c.uri));
             }
         }
         Some(Err(e)) => text.push_str(&format!("  no connection: {e}\n")),
         Some(Ok(c)) => {
-            text.push_str(&format!("  -> {}  (chosen in {:.1} ms)\n", c.uri, c.elapsed.as_secs_f64() * 1000.0));
+            text.push_str(&format!(
+                "  -> {}  (chosen in {:.1} ms)\n",
+                c.uri,
+                c.elapsed.as_secs_f64() * 1000.0
+            ));
             for r in &c.outcome.reports {
                 let latency = ms(r.latency).map(|l| format!("{l} ms")).unwrap_or_else(|| "-".into());
                 let tier = r.candidate.tier.to_string();
-                text.push_str(&format!("     {tier:<6} {:<34} {latency:>9}  {}\n", r.candidate.uri, r.result));
+                text.push_str(&format!(
+                    "     {tier:<6} {:<34} {latency:>9}  {}\n",
+                    r.candidate.uri, r.result
+                ));
             }
             for (connection, reason) in &c.outcome.skipped {
-                text.push_str(&format!("     {:<6} {:<34} {:>9}  skipped: {reason}\n", "", connection.uri, "-"));
+                text.push_str(&format!(
+                    "     {:<6} {:<34} {:>9}  skipped: {reason}\n",
+                    "", connection.uri, "-"
+                ));
             }
         }
     }
@@ -143,7 +164,10 @@ impl Spinner {
         let left = remaining
             .map(|r| format!("{}:{:02} left", r.as_secs() / 60, r.as_secs() % 60))
             .unwrap_or_default();
-        eprint!("\r{} Waiting for approval... {left}  (Ctrl-C to cancel) ", FRAMES[self.frame]);
+        eprint!(
+            "\r{} Waiting for approval... {left}  (Ctrl-C to cancel) ",
+            FRAMES[self.frame]
+        );
         let _ = std::io::stderr().flush();
     }
 

@@ -9,8 +9,15 @@ use serde_json::Value;
 
 fn plexlink(emu: &Emulator, config: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_plexlink"));
-    command.args(args).arg("--plex-url").arg(emu.url()).arg("--config-dir").arg(config);
-    command.env_remove("PLEXLINK_PLEX_URL").env_remove("PLEXLINK_CONFIG_DIR");
+    command
+        .args(args)
+        .arg("--plex-url")
+        .arg(emu.url())
+        .arg("--config-dir")
+        .arg(config);
+    command
+        .env_remove("PLEXLINK_PLEX_URL")
+        .env_remove("PLEXLINK_CONFIG_DIR");
     command
 }
 
@@ -22,13 +29,20 @@ fn json_of(output: &Output) -> Value {
 
 /// Waits for the command's PIN to exist, approves it as alice, and returns the output.
 fn login(emu: &Emulator, config: &Path) -> Output {
-    let child = plexlink(emu, config, &["login", "--json", "--no-qr"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let child = plexlink(emu, config, &["login", "--json", "--no-qr"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let started = Instant::now();
     let pin = loop {
         if let Some(pin) = emu.pins().into_iter().find(|p| !p.approved) {
             break pin;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "the command created no PIN");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the command created no PIN"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     emu.approve_pin(pin.id, "alice").unwrap();
@@ -48,7 +62,10 @@ fn login_saves_a_private_token_and_keeps_the_client_identifier() {
     assert_eq!(shown["code"].as_str().unwrap().len(), 4);
     let done = json_of(&output);
     assert_eq!(done["account"]["username"], "alice");
-    assert!(!stdout.contains(&emu.token_for("alice").unwrap()), "the token is never printed");
+    assert!(
+        !stdout.contains(&emu.token_for("alice").unwrap()),
+        "the token is never printed"
+    );
 
     let file = config.join("config.json");
     let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
@@ -61,14 +78,20 @@ fn login_saves_a_private_token_and_keeps_the_client_identifier() {
         assert_eq!(std::fs::metadata(&*config).unwrap().permissions().mode() & 0o777, 0o700);
     }
     let pins = emu.pins();
-    assert!(pins.iter().all(|p| p.client_identifier == id), "the PIN was made with the kept identifier");
+    assert!(
+        pins.iter().all(|p| p.client_identifier == id),
+        "the PIN was made with the kept identifier"
+    );
 
     // A second login keeps the same identifier (one "Authorized Device", not one per login).
     let again = login(&emu, &config);
     assert!(again.status.success());
     let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(saved["client_identifier"], id);
-    assert!(std::fs::read_dir(&*config).unwrap().count() == 1, "no temporary file is left behind");
+    assert!(
+        std::fs::read_dir(&*config).unwrap().count() == 1,
+        "no temporary file is left behind"
+    );
 }
 
 #[test]
@@ -81,19 +104,35 @@ fn whoami_servers_connect_transient_and_signout() {
     assert!(who.status.success());
     assert_eq!(json_of(&who)["email"], "alice@example.com");
 
-    let servers = plexlink(&emu, &config, &["servers", "--connect", "--json"]).output().unwrap();
+    let servers = plexlink(&emu, &config, &["servers", "--connect", "--json"])
+        .output()
+        .unwrap();
     assert!(servers.status.success(), "{}", String::from_utf8_lossy(&servers.stderr));
     let list = json_of(&servers);
-    let living = list.as_array().unwrap().iter().find(|s| s["name"] == "Living Room").unwrap();
-    assert_eq!(living["connect"]["uri"], emu.server_uri("Living Room", "local").unwrap());
+    let living = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Living Room")
+        .unwrap();
+    assert_eq!(
+        living["connect"]["uri"],
+        emu.server_uri("Living Room", "local").unwrap()
+    );
     let candidates = living["connect"]["candidates"].as_array().unwrap();
     assert_eq!(candidates.iter().filter(|c| c["won"] == true).count(), 1);
 
     let text = plexlink(&emu, &config, &["servers"]).output().unwrap();
     assert!(String::from_utf8_lossy(&text.stdout).contains("Friend's Server (shared by"));
 
-    let transient = plexlink(&emu, &config, &["token", "transient", "--json"]).output().unwrap();
-    assert!(transient.status.success(), "{}", String::from_utf8_lossy(&transient.stderr));
+    let transient = plexlink(&emu, &config, &["token", "transient", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        transient.status.success(),
+        "{}",
+        String::from_utf8_lossy(&transient.stderr)
+    );
     assert!(!json_of(&transient)["transient_token"].as_str().unwrap().is_empty());
 
     let out = plexlink(&emu, &config, &["signout"]).output().unwrap();
@@ -114,7 +153,12 @@ fn signin_asks_for_the_two_factor_code() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(b"bob-password\n123456\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"bob-password\n123456\n")
+        .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(json_of(&output)["account"]["username"], "bob");
@@ -134,17 +178,38 @@ fn a_dead_plex_url_is_a_clear_error_and_keeps_the_token() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("connection failed"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("connection failed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let saved: Value = serde_json::from_slice(&std::fs::read(config.join("config.json")).unwrap()).unwrap();
-    assert!(saved["tokens"][&url].is_string(), "a network error never signs anyone out");
+    assert!(
+        saved["tokens"][&url].is_string(),
+        "a network error never signs anyone out"
+    );
 }
 
 #[test]
 fn demo_runs_the_whole_story_offline() {
-    let output = Command::new(env!("CARGO_BIN_EXE_plexlink")).args(["demo", "--approve-after", "1"]).output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_plexlink"))
+        .args(["demo", "--approve-after", "1"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    for expected in ["Got a token", "Alice <alice@example.com>", "Living Room (owned", "chosen", "transient token", "Done"] {
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for expected in [
+        "Got a token",
+        "Alice <alice@example.com>",
+        "Living Room (owned",
+        "chosen",
+        "transient token",
+        "Done",
+    ] {
         assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
     }
 }

@@ -136,7 +136,10 @@ pub fn sign_in_request(
 pub fn parse_sign_in(response: &HttpResponse) -> Result<Account, Error> {
     let account: Account = wire::expect_json(response, &[200, 201], "account")?;
     if account.auth_token.is_none() {
-        return Err(Error::Decode { what: "account", detail: "no authToken in the sign-in answer".into() });
+        return Err(Error::Decode {
+            what: "account",
+            detail: "no authToken in the sign-in answer".into(),
+        });
     }
     Ok(account)
 }
@@ -187,10 +190,18 @@ pub fn parse_home_users(response: &HttpResponse) -> Result<Vec<HomeUser>, Error>
 
 /// `POST {plex}/api/v2/home/users/{uuid}/switch` (with `?pin=` when given) with the current
 /// token. The Home's admin may switch without a PIN; a protected user needs theirs.
-pub fn switch_home_user_request(info: &ClientInfo, token: &Token, user_uuid: &str, pin: Option<&PinCode>) -> Result<HttpRequest, Error> {
+pub fn switch_home_user_request(
+    info: &ClientInfo,
+    token: &Token,
+    user_uuid: &str,
+    pin: Option<&PinCode>,
+) -> Result<HttpRequest, Error> {
     let uuid = user_uuid.trim();
     if uuid.is_empty() || uuid.contains(['/', '?', '#']) {
-        return Err(Error::InvalidArgument { what: "user uuid", detail: "must be a Home user's uuid".into() });
+        return Err(Error::InvalidArgument {
+            what: "user uuid",
+            detail: "must be a Home user's uuid".into(),
+        });
     }
     let mut url = wire::endpoint(&info.plex_url, &format!("api/v2/home/users/{uuid}/switch"));
     if let Some(pin) = pin {
@@ -219,7 +230,10 @@ pub fn parse_claim_token(response: &HttpResponse) -> Result<Token, Error> {
         token: Option<Token>,
     }
     let claim: Claim = wire::expect_json(response, &[200], "claim token")?;
-    claim.token.ok_or_else(|| Error::Decode { what: "claim token", detail: "no token in the answer".into() })
+    claim.token.ok_or_else(|| Error::Decode {
+        what: "claim token",
+        detail: "no token in the answer".into(),
+    })
 }
 
 fn opt_token<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Token>, D::Error> {
@@ -237,7 +251,10 @@ mod tests {
     }
 
     fn response(status: u16, body: &str) -> HttpResponse {
-        http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()
+        http::Response::builder()
+            .status(status)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
     }
 
     fn form(request: &HttpRequest) -> Vec<(String, String)> {
@@ -252,7 +269,10 @@ mod tests {
     #[test]
     fn token_details() {
         let r = user_request(&info(), &Token::new("tok"));
-        assert_eq!((r.method().as_str(), r.uri().to_string().as_str()), ("GET", "http://127.0.0.1:9000/api/v2/user"));
+        assert_eq!(
+            (r.method().as_str(), r.uri().to_string().as_str()),
+            ("GET", "http://127.0.0.1:9000/api/v2/user")
+        );
         assert_eq!(r.headers()["x-plex-token"], "tok");
         let account = parse_user(&response(200, ACCOUNT)).unwrap();
         assert_eq!(account.username, "alice");
@@ -261,7 +281,11 @@ mod tests {
         assert!(account.home_admin);
         assert_eq!(account.subscription.as_ref().unwrap().plan, "lifetime");
         assert!(!format!("{account:?}").contains("tok-123"));
-        assert!(parse_user(&response(401, r#"{"errors":[{"code":1001,"message":"bad"}]}"#)).unwrap_err().is_token_rejected());
+        assert!(
+            parse_user(&response(401, r#"{"errors":[{"code":1001,"message":"bad"}]}"#))
+                .unwrap_err()
+                .is_token_rejected()
+        );
         assert!(!parse_user(&response(503, "")).unwrap_err().is_token_rejected());
         assert!(!parse_user(&response(200, "{oops")).unwrap_err().is_token_rejected());
     }
@@ -285,22 +309,38 @@ mod tests {
 
     #[test]
     fn sign_in_answers() {
-        assert_eq!(parse_sign_in(&response(201, ACCOUNT)).unwrap().auth_token.unwrap().secret(), "tok-123");
+        assert_eq!(
+            parse_sign_in(&response(201, ACCOUNT))
+                .unwrap()
+                .auth_token
+                .unwrap()
+                .secret(),
+            "tok-123"
+        );
         let err = |code| {
-            parse_sign_in(&response(401, &format!(r#"{{"errors":[{{"code":{code},"message":"m"}}]}}"#)))
-                .unwrap_err()
+            parse_sign_in(&response(
+                401,
+                &format!(r#"{{"errors":[{{"code":{code},"message":"m"}}]}}"#),
+            ))
+            .unwrap_err()
         };
         assert!(matches!(err(1029), Error::TwoFactorRequired { .. }));
         assert!(matches!(err(1028), Error::InvalidVerificationCode { .. }));
         assert!(matches!(err(1031), Error::IpLockedOut { .. }));
         assert!(matches!(err(1001), Error::Unauthorized { .. }));
-        assert!(matches!(parse_sign_in(&response(201, r#"{"username":"x"}"#)), Err(Error::Decode { .. })));
+        assert!(matches!(
+            parse_sign_in(&response(201, r#"{"username":"x"}"#)),
+            Err(Error::Decode { .. })
+        ));
     }
 
     #[test]
     fn sign_out_and_ping() {
         let r = sign_out_request(&info(), &Token::new("tok"));
-        assert_eq!((r.method().as_str(), r.uri().path()), ("DELETE", "/api/v2/users/signout"));
+        assert_eq!(
+            (r.method().as_str(), r.uri().path()),
+            ("DELETE", "/api/v2/users/signout")
+        );
         assert!(parse_sign_out(&response(204, "")).is_ok());
         assert!(parse_sign_out(&response(401, "")).is_err());
         let r = ping_request(&info(), &Token::new("tok"));
@@ -329,7 +369,10 @@ mod tests {
         assert_eq!(r.uri(), "http://127.0.0.1:9000/api/v2/home/users/a/switch");
         assert!(switch_home_user_request(&info(), &Token::new("tok"), "../x", None).is_err());
         let needs_pin = response(403, r#"{"errors":[{"code":1041,"message":"Invalid PIN"}]}"#);
-        assert!(matches!(parse_switch_home_user(&needs_pin), Err(Error::HomePinRequired { .. })));
+        assert!(matches!(
+            parse_switch_home_user(&needs_pin),
+            Err(Error::HomePinRequired { .. })
+        ));
         assert!(parse_switch_home_user(&response(201, ACCOUNT)).is_ok());
     }
 
@@ -337,7 +380,12 @@ mod tests {
     fn claim_token() {
         let r = claim_token_request(&info(), &Token::new("tok"));
         assert_eq!(r.uri().path(), "/api/claim/token.json");
-        assert_eq!(parse_claim_token(&response(200, r#"{"token":"claim-abc"}"#)).unwrap().secret(), "claim-abc");
+        assert_eq!(
+            parse_claim_token(&response(200, r#"{"token":"claim-abc"}"#))
+                .unwrap()
+                .secret(),
+            "claim-abc"
+        );
         assert!(parse_claim_token(&response(200, r#"{"token":null}"#)).is_err());
     }
 }

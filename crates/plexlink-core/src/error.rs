@@ -193,23 +193,37 @@ impl Error {
             None => (None, String::new()),
         };
         let message_or = |fallback: &str| {
-            if message.is_empty() { fallback.to_owned() } else { message.clone() }
+            if message.is_empty() {
+                fallback.to_owned()
+            } else {
+                message.clone()
+            }
         };
         match (status, code) {
-            (_, Some(1029)) => Error::TwoFactorRequired { message: message_or("verification code required") },
-            (_, Some(1028)) => Error::InvalidVerificationCode { message: message_or("invalid verification code") },
-            (_, Some(1031)) => Error::IpLockedOut { message: message_or("IP address locked out") },
-            (_, Some(1041)) => Error::HomePinRequired { message: message_or("home user PIN required") },
+            (_, Some(1029)) => Error::TwoFactorRequired {
+                message: message_or("verification code required"),
+            },
+            (_, Some(1028)) => Error::InvalidVerificationCode {
+                message: message_or("invalid verification code"),
+            },
+            (_, Some(1031)) => Error::IpLockedOut {
+                message: message_or("IP address locked out"),
+            },
+            (_, Some(1041)) => Error::HomePinRequired {
+                message: message_or("home user PIN required"),
+            },
             (_, Some(1020)) => Error::PinExpired,
-            (401, _) => Error::Unauthorized { message: message_or("unauthorized") },
-            (422, _) if message.to_ascii_lowercase().contains("invalid token") => {
-                Error::Unauthorized { message }
-            }
+            (401, _) => Error::Unauthorized {
+                message: message_or("unauthorized"),
+            },
+            (422, _) if message.to_ascii_lowercase().contains("invalid token") => Error::Unauthorized { message },
             (429, _) => Error::RateLimited {
                 retry_after: retry_after(response),
                 message: message_or("too many requests"),
             },
-            (498, _) => Error::TokenExpired { message: message_or("token expired") },
+            (498, _) => Error::TokenExpired {
+                message: message_or("token expired"),
+            },
             _ if code.is_some() || !message.is_empty() => Error::Plex { status, code, message },
             _ => Error::Http { status },
         }
@@ -248,7 +262,8 @@ fn plex_error_body(body: &[u8]) -> Option<(Option<u32>, String)> {
         }
         return parsed.error.map(|m| (None, m));
     }
-    if text.starts_with('<') && !text.get(..5).is_some_and(|s| s.eq_ignore_ascii_case("<html"))
+    if text.starts_with('<')
+        && !text.get(..5).is_some_and(|s| s.eq_ignore_ascii_case("<html"))
         && !text.get(..9).is_some_and(|s| s.eq_ignore_ascii_case("<!doctype"))
     {
         let element = crate::xml::find_element(text, "error")?;
@@ -272,42 +287,82 @@ mod tests {
     use super::*;
 
     fn response(status: u16, body: &str) -> HttpResponse {
-        http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()
+        http::Response::builder()
+            .status(status)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
     }
 
     #[test]
     fn the_wire_table_maps_to_variants() {
         let json = |status, code, msg: &str| {
-            response(status, &format!(r#"{{"errors":[{{"code":{code},"message":"{msg}","status":{status}}}]}}"#))
+            response(
+                status,
+                &format!(r#"{{"errors":[{{"code":{code},"message":"{msg}","status":{status}}}]}}"#),
+            )
         };
         assert_eq!(
             Error::from_response(&json(401, 1001, "User could not be authenticated")),
-            Error::Unauthorized { message: "User could not be authenticated".into() }
+            Error::Unauthorized {
+                message: "User could not be authenticated".into()
+            }
         );
-        assert!(matches!(Error::from_response(&json(401, 1029, "x")), Error::TwoFactorRequired { .. }));
-        assert!(matches!(Error::from_response(&json(401, 1028, "x")), Error::InvalidVerificationCode { .. }));
-        assert!(matches!(Error::from_response(&json(401, 1031, "x")), Error::IpLockedOut { .. }));
-        assert!(matches!(Error::from_response(&json(403, 1041, "x")), Error::HomePinRequired { .. }));
-        assert_eq!(Error::from_response(&json(404, 1020, "Code not found or expired")), Error::PinExpired);
+        assert!(matches!(
+            Error::from_response(&json(401, 1029, "x")),
+            Error::TwoFactorRequired { .. }
+        ));
+        assert!(matches!(
+            Error::from_response(&json(401, 1028, "x")),
+            Error::InvalidVerificationCode { .. }
+        ));
+        assert!(matches!(
+            Error::from_response(&json(401, 1031, "x")),
+            Error::IpLockedOut { .. }
+        ));
+        assert!(matches!(
+            Error::from_response(&json(403, 1041, "x")),
+            Error::HomePinRequired { .. }
+        ));
+        assert_eq!(
+            Error::from_response(&json(404, 1020, "Code not found or expired")),
+            Error::PinExpired
+        );
         assert_eq!(
             Error::from_response(&json(400, 1000, "X-Plex-Client-Identifier is missing")),
-            Error::Plex { status: 400, code: Some(1000), message: "X-Plex-Client-Identifier is missing".into() }
+            Error::Plex {
+                status: 400,
+                code: Some(1000),
+                message: "X-Plex-Client-Identifier is missing".into()
+            }
         );
     }
 
     #[test]
     fn xml_errors_are_read_too() {
-        let r = response(401, r#"<?xml version="1.0"?><errors><error code="1029" message="Please enter the verification code" status="401"/></errors>"#);
+        let r = response(
+            401,
+            r#"<?xml version="1.0"?><errors><error code="1029" message="Please enter the verification code" status="401"/></errors>"#,
+        );
         assert_eq!(
             Error::from_response(&r),
-            Error::TwoFactorRequired { message: "Please enter the verification code".into() }
+            Error::TwoFactorRequired {
+                message: "Please enter the verification code".into()
+            }
         );
     }
 
     #[test]
     fn html_from_a_server_uses_the_status_alone() {
-        let r = response(401, "<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>");
-        assert_eq!(Error::from_response(&r), Error::Unauthorized { message: "unauthorized".into() });
+        let r = response(
+            401,
+            "<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>",
+        );
+        assert_eq!(
+            Error::from_response(&r),
+            Error::Unauthorized {
+                message: "unauthorized".into()
+            }
+        );
         let r = response(403, "<html><head><title>Forbidden</title></head></html>");
         assert_eq!(Error::from_response(&r), Error::Http { status: 403 });
         let r = response(502, "");
@@ -323,26 +378,49 @@ mod tests {
         assert!(!Error::from_response(&jwk).is_token_rejected());
         assert!(!Error::from_response(&response(500, "")).is_token_rejected());
         assert!(!Error::from_response(&response(429, "")).is_token_rejected());
-        let transport = Error::Transport { kind: TransportErrorKind::Connect, detail: "refused".into() };
+        let transport = Error::Transport {
+            kind: TransportErrorKind::Connect,
+            detail: "refused".into(),
+        };
         assert!(!transport.is_token_rejected());
         assert!(transport.is_transient());
     }
 
     #[test]
     fn rate_limit_keeps_retry_after() {
-        let r = http::Response::builder().status(429).header("Retry-After", "7").body(Vec::new()).unwrap();
+        let r = http::Response::builder()
+            .status(429)
+            .header("Retry-After", "7")
+            .body(Vec::new())
+            .unwrap();
         assert_eq!(
             Error::from_response(&r),
-            Error::RateLimited { retry_after: Some(Duration::from_secs(7)), message: "too many requests".into() }
+            Error::RateLimited {
+                retry_after: Some(Duration::from_secs(7)),
+                message: "too many requests".into()
+            }
         );
-        let r = http::Response::builder().status(429).header("Retry-After", "soon").body(Vec::new()).unwrap();
-        assert!(matches!(Error::from_response(&r), Error::RateLimited { retry_after: None, .. }));
+        let r = http::Response::builder()
+            .status(429)
+            .header("Retry-After", "soon")
+            .body(Vec::new())
+            .unwrap();
+        assert!(matches!(
+            Error::from_response(&r),
+            Error::RateLimited { retry_after: None, .. }
+        ));
     }
 
     #[test]
     fn malformed_error_bodies_fall_back_to_the_status() {
-        assert_eq!(Error::from_response(&response(500, "{not json")), Error::Http { status: 500 });
-        assert_eq!(Error::from_response(&response(503, "<errors><error")), Error::Http { status: 503 });
+        assert_eq!(
+            Error::from_response(&response(500, "{not json")),
+            Error::Http { status: 500 }
+        );
+        assert_eq!(
+            Error::from_response(&response(503, "<errors><error")),
+            Error::Http { status: 503 }
+        );
         let bytes = http::Response::builder().status(500).body(vec![0xff, 0xfe]).unwrap();
         assert_eq!(Error::from_response(&bytes), Error::Http { status: 500 });
     }

@@ -56,5 +56,8 @@ where
         Value::Array(items) => items,
         single => vec![single],
     };
-    items.into_iter().map(|v| serde_json::from_value(v).map_err(serde::de::Error::custom)).collect()
+    items
+        .into_iter()
+        .map(|v| serde_json::from_value(v).map_err(serde::de::Error::custom))
+        .collect()
 }

@@ -148,13 +148,7 @@ impl PinLogin {
     /// `unix_now`, the caller's wall clock in Unix seconds, else from [`Pin::lifetime`] counted
     /// from `now`; with neither, only plex.tv's 404 ends the wait. `info` must carry the client
     /// identifier that created the PIN.
-    pub fn resume(
-        info: ClientInfo,
-        config: PinLoginConfig,
-        pin: Pin,
-        now: Instant,
-        unix_now: i64,
-    ) -> Self {
+    pub fn resume(info: ClientInfo, config: PinLoginConfig, pin: Pin, now: Instant, unix_now: i64) -> Self {
         let left = match pin.expires_at_unix() {
             Some(at) => Some(Duration::from_secs(
                 u64::try_from(at.saturating_sub(unix_now)).unwrap_or(0),
@@ -251,11 +245,7 @@ impl PinLogin {
         if self.is_finished() {
             return None;
         }
-        let send = if self.in_flight.is_some() {
-            None
-        } else {
-            self.next_send
-        };
+        let send = if self.in_flight.is_some() { None } else { self.next_send };
         match (send, self.deadline) {
             (Some(send), Some(deadline)) => Some(send.min(deadline)),
             (send, deadline) => send.or(deadline),
@@ -298,9 +288,7 @@ impl PinLogin {
     fn created(&mut self, sent: Instant, pin: Pin) {
         // Counted from the send, not the answer: plex.tv started the clock somewhere between
         // the two, and polling a dead PIN is worse than stopping a moment early.
-        self.deadline = pin
-            .lifetime()
-            .and_then(|lifetime| sent.checked_add(lifetime));
+        self.deadline = pin.lifetime().and_then(|lifetime| sent.checked_add(lifetime));
         self.phase = Phase::Polling { pin_id: pin.id };
         self.failures = 0;
         self.next_send = Some(sent + self.config.interval.min(LONGEST_WAIT));
@@ -345,9 +333,7 @@ impl PinLogin {
 
     /// `interval × 2^(failures − 1)`, capped at `max_backoff`.
     fn backoff(&self) -> Duration {
-        let factor = 1_u32
-            .checked_shl(self.failures.saturating_sub(1))
-            .unwrap_or(u32::MAX);
+        let factor = 1_u32.checked_shl(self.failures.saturating_sub(1)).unwrap_or(u32::MAX);
         self.config
             .interval
             .checked_mul(factor)
@@ -419,9 +405,7 @@ mod tests {
     fn authorized(token: &str) -> Reply {
         answer(
             200,
-            &format!(
-                r#"{{"id":{ID},"code":"7RQZ","authToken":"{token}","newRegistration":false}}"#
-            ),
+            &format!(r#"{{"id":{ID},"code":"7RQZ","authToken":"{token}","newRegistration":false}}"#),
         )
     }
 
@@ -458,11 +442,7 @@ mod tests {
     }
 
     impl Harness {
-        fn new(
-            machine: PinLogin,
-            start: Instant,
-            replies: impl IntoIterator<Item = Reply>,
-        ) -> Self {
+        fn new(machine: PinLogin, start: Instant, replies: impl IntoIterator<Item = Reply>) -> Self {
             Self {
                 machine,
                 start,
@@ -486,11 +466,7 @@ mod tests {
         fn step(&mut self) -> bool {
             while let Some(request) = self.machine.poll_transmit(self.now) {
                 self.sent.push((self.elapsed(), request));
-                match self
-                    .replies
-                    .pop_front()
-                    .expect("the script answers every request")
-                {
+                match self.replies.pop_front().expect("the script answers every request") {
                     Reply::Answer(response) => self.machine.handle_response(self.now, response),
                     Reply::Fail(error) => self.machine.handle_transport_error(self.now, error),
                 }
@@ -501,14 +477,8 @@ mod tests {
             if self.machine.is_finished() {
                 return false;
             }
-            let at = self
-                .machine
-                .poll_timeout()
-                .expect("an idle machine has a timer");
-            assert!(
-                at > self.now,
-                "a timer that does not move the clock would spin"
-            );
+            let at = self.machine.poll_timeout().expect("an idle machine has a timer");
+            assert!(at > self.now, "a timer that does not move the clock would spin");
             self.now = at;
             self.machine.handle_timeout(self.now);
             true
@@ -558,11 +528,7 @@ mod tests {
         );
         h.drive();
 
-        assert_eq!(
-            h.send_times(),
-            [0, 1, 2, 3, 4],
-            "create, then one check per second"
-        );
+        assert_eq!(h.send_times(), [0, 1, 2, 3, 4], "create, then one check per second");
         let (_, create) = &h.sent[0];
         assert_eq!(
             (create.method().as_str(), create.uri().to_string().as_str()),
@@ -575,11 +541,7 @@ mod tests {
             assert!(check.headers().get("x-plex-token").is_none());
         }
 
-        let events: Vec<_> = h
-            .events
-            .iter()
-            .map(|(at, e)| (at.as_secs(), e.clone()))
-            .collect();
+        let events: Vec<_> = h.events.iter().map(|(at, e)| (at.as_secs(), e.clone())).collect();
         let PinEvent::Created(pin) = &events[0].1 else {
             panic!("first event: {:?}", events[0])
         };
@@ -609,17 +571,11 @@ mod tests {
             ]
         );
         assert_eq!(
-            h.machine
-                .pin()
-                .and_then(|p| p.auth_token.as_ref())
-                .map(Token::secret),
+            h.machine.pin().and_then(|p| p.auth_token.as_ref()).map(Token::secret),
             Some(token.as_str())
         );
         let debug = format!("{:?}", h.machine);
-        assert!(
-            !debug.contains("7RQZ") && !debug.contains(&token),
-            "{debug}"
-        );
+        assert!(!debug.contains("7RQZ") && !debug.contains(&token), "{debug}");
         h.assert_silent_afterwards();
     }
 
@@ -627,9 +583,7 @@ mod tests {
     fn expires_by_the_clock_and_sends_nothing_at_the_deadline() {
         let mut h = Harness::login(
             PinLoginConfig::default(),
-            [created("7RQZ", 5)]
-                .into_iter()
-                .chain((0..10).map(|_| pending())),
+            [created("7RQZ", 5)].into_iter().chain((0..10).map(|_| pending())),
         );
         h.drive();
         assert_eq!(h.send_times(), [0, 1, 2, 3, 4]);
@@ -678,10 +632,7 @@ mod tests {
         assert_eq!(h.replies.len(), 1);
         h.assert_silent_afterwards();
 
-        let mut h = Harness::login(
-            PinLoginConfig::default(),
-            [created("7RQZ", 900), answer(404, "")],
-        );
+        let mut h = Harness::login(PinLoginConfig::default(), [created("7RQZ", 900), answer(404, "")]);
         h.drive();
         assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
     }
@@ -694,23 +645,14 @@ mod tests {
         );
         let mut h = Harness::login(PinLoginConfig::default(), [created("7RQZ", 900), refused]);
         h.drive();
-        assert!(matches!(
-            h.last_event(),
-            PinEvent::Failed(Error::Unauthorized { .. })
-        ));
+        assert!(matches!(h.last_event(), PinEvent::Failed(Error::Unauthorized { .. })));
 
         let mut h = Harness::login(
             PinLoginConfig::default(),
-            [
-                created("7RQZ", 900),
-                Reply::Fail(Error::ResponseTooLarge { limit: 10 }),
-            ],
+            [created("7RQZ", 900), Reply::Fail(Error::ResponseTooLarge { limit: 10 })],
         );
         h.drive();
-        assert_eq!(
-            h.last_event(),
-            &PinEvent::Failed(Error::ResponseTooLarge { limit: 10 })
-        );
+        assert_eq!(h.last_event(), &PinEvent::Failed(Error::ResponseTooLarge { limit: 10 }));
         h.assert_silent_afterwards();
     }
 
@@ -805,39 +747,23 @@ mod tests {
     fn cancel_mid_wait_ends_with_cancelled() {
         let mut h = Harness::login(
             PinLoginConfig::default(),
-            [created("7RQZ", 900)]
-                .into_iter()
-                .chain((0..10).map(|_| pending())),
+            [created("7RQZ", 900)].into_iter().chain((0..10).map(|_| pending())),
         );
-        h.drive_until(|h| {
-            h.events
-                .iter()
-                .any(|(_, e)| matches!(e, PinEvent::Pending { .. }))
-        });
+        h.drive_until(|h| h.events.iter().any(|(_, e)| matches!(e, PinEvent::Pending { .. })));
         h.now += Duration::from_millis(500);
         h.machine.cancel();
-        assert_eq!(
-            h.machine.poll_event(),
-            Some(PinEvent::Failed(Error::Cancelled))
-        );
+        assert_eq!(h.machine.poll_event(), Some(PinEvent::Failed(Error::Cancelled)));
         assert_eq!(h.sent.len(), 2);
         h.assert_silent_afterwards();
         h.machine.cancel();
-        assert!(
-            h.machine.poll_event().is_none(),
-            "a second cancel reports nothing"
-        );
+        assert!(h.machine.poll_event().is_none(), "a second cancel reports nothing");
     }
 
     #[test]
     fn one_request_in_flight_and_late_answers_are_ignored() {
         let start = origin();
         let mut login = PinLogin::new(info(), PinLoginConfig::default());
-        assert_eq!(
-            login.poll_timeout(),
-            None,
-            "nothing is timed before the first transmit"
-        );
+        assert_eq!(login.poll_timeout(), None, "nothing is timed before the first transmit");
         assert!(login.poll_transmit(start).is_some());
         assert!(login.poll_transmit(start).is_none());
         assert!(
@@ -897,32 +823,14 @@ mod tests {
         pin.expires_at = Some("2024-07-16T17:18:05Z".into());
         let unix_now = parse_rfc3339("2024-07-16T17:17:55Z").expect("valid time");
         let start = origin();
-        let login = PinLogin::resume(
-            info(),
-            PinLoginConfig::default(),
-            pin.clone(),
-            start,
-            unix_now,
-        );
+        let login = PinLogin::resume(info(), PinLoginConfig::default(), pin.clone(), start, unix_now);
         assert_eq!(login.pin(), Some(&pin));
-        assert_eq!(
-            login.poll_timeout(),
-            Some(start),
-            "a resumed PIN is checked at once"
-        );
+        assert_eq!(login.poll_timeout(), Some(start), "a resumed PIN is checked at once");
         let mut h = Harness::new(login, start, (0..20).map(|_| pending()));
         h.drive();
         assert_eq!(h.send_times(), (0..10).collect::<Vec<_>>());
-        assert!(
-            h.sent
-                .iter()
-                .all(|(_, r)| r.uri() == "https://plex.tv/api/v2/pins/77")
-        );
-        assert!(
-            !h.events
-                .iter()
-                .any(|(_, e)| matches!(e, PinEvent::Created(_)))
-        );
+        assert!(h.sent.iter().all(|(_, r)| r.uri() == "https://plex.tv/api/v2/pins/77"));
+        assert!(!h.events.iter().any(|(_, e)| matches!(e, PinEvent::Created(_))));
         assert_eq!(
             h.events[0].1,
             PinEvent::Pending {
@@ -950,11 +858,7 @@ mod tests {
             (0..5).map(|_| pending()),
         );
         h.drive();
-        assert_eq!(
-            h.send_times(),
-            [0, 1, 2],
-            "the lifetime counts from now without dates"
-        );
+        assert_eq!(h.send_times(), [0, 1, 2], "the lifetime counts from now without dates");
     }
 
     #[test]
@@ -1003,10 +907,7 @@ mod tests {
         assert!(login.is_finished());
         assert!(matches!(
             login.poll_event(),
-            Some(PinEvent::Failed(Error::InvalidArgument {
-                what: "interval",
-                ..
-            }))
+            Some(PinEvent::Failed(Error::InvalidArgument { what: "interval", .. }))
         ));
     }
 }

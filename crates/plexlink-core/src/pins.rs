@@ -121,32 +121,18 @@ pub fn check_request(info: &ClientInfo, pin_id: u64) -> HttpRequest {
 
 /// `POST {plex}/api/v2/pins` with body `{"jwk":{..},"strong":true}` (`strong` left out for a
 /// short code): a PIN whose token will be a Plex JWT for this device's key.
-pub fn create_request_with_jwk(
-    info: &ClientInfo,
-    strong: bool,
-    jwk_json: &serde_json::Value,
-) -> HttpRequest {
+pub fn create_request_with_jwk(info: &ClientInfo, strong: bool, jwk_json: &serde_json::Value) -> HttpRequest {
     let mut body = serde_json::Map::new();
     body.insert("jwk".into(), jwk_json.clone());
     if strong {
         body.insert("strong".into(), serde_json::Value::Bool(true));
     }
-    wire::build(
-        info,
-        Method::POST,
-        &pins_url(info),
-        None,
-        Body::Json(body.into()),
-    )
+    wire::build(info, Method::POST, &pins_url(info), None, Body::Json(body.into()))
 }
 
 /// `GET {plex}/api/v2/pins/{id}?deviceJWT=..`: the check for a PIN created with a JWK. The
 /// device JWT lives 5 minutes, so a long sign-in needs a fresh one.
-pub fn check_request_with_device_jwt(
-    info: &ClientInfo,
-    pin_id: u64,
-    device_jwt: &str,
-) -> HttpRequest {
+pub fn check_request_with_device_jwt(info: &ClientInfo, pin_id: u64, device_jwt: &str) -> HttpRequest {
     let mut url = pin_url(info, pin_id);
     url.query_pairs_mut().append_pair("deviceJWT", device_jwt);
     wire::build(info, Method::GET, &url, None, Body::Empty)
@@ -160,10 +146,7 @@ pub fn parse_pin(response: &HttpResponse) -> Result<Pin, Error> {
     pin_gone(response)?;
     let wire: WirePin = wire::expect_json(response, &[200, 201], "PIN")?;
     let id = wire.id.ok_or_else(|| decode("no id"))?;
-    let code = wire
-        .code
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| decode("no code"))?;
+    let code = wire.code.filter(|c| !c.is_empty()).ok_or_else(|| decode("no code"))?;
     Ok(Pin {
         id,
         strong: is_strong(&code),
@@ -364,10 +347,7 @@ mod tests {
 
         let r = check_request_with_device_jwt(&info(), 7, "eyJ.a+b/c=.sig");
         assert_eq!(r.method(), "GET");
-        assert_eq!(
-            r.uri(),
-            "https://plex.tv/api/v2/pins/7?deviceJWT=eyJ.a%2Bb%2Fc%3D.sig"
-        );
+        assert_eq!(r.uri(), "https://plex.tv/api/v2/pins/7?deviceJWT=eyJ.a%2Bb%2Fc%3D.sig");
         assert!(r.headers().get("x-plex-token").is_none());
         assert!(r.body().is_empty());
     }
@@ -380,10 +360,7 @@ mod tests {
         assert_identity_headers(&r, "Plex SSO");
         assert_eq!(r.headers().get_all("x-plex-product").iter().count(), 1);
         assert_eq!(r.headers()["x-plex-token"], "account-token");
-        assert_eq!(
-            r.headers()["content-type"],
-            "application/x-www-form-urlencoded"
-        );
+        assert_eq!(r.headers()["content-type"], "application/x-www-form-urlencoded");
         assert_eq!(r.body(), b"code=7RQZ");
     }
 
@@ -393,12 +370,9 @@ mod tests {
         assert_eq!(parse_link(&response(200, "")), Ok(()));
         assert_eq!(parse_link(&response(404, "")), Err(Error::PinExpired));
         assert!(
-            parse_link(&response(
-                401,
-                r#"{"errors":[{"code":1001,"message":"no"}]}"#
-            ))
-            .expect_err("401 is an error")
-            .is_token_rejected()
+            parse_link(&response(401, r#"{"errors":[{"code":1001,"message":"no"}]}"#))
+                .expect_err("401 is an error")
+                .is_token_rejected()
         );
     }
 
@@ -406,9 +380,7 @@ mod tests {
     fn link_url_follows_plex_url() {
         assert_eq!(link_url(&info()), "https://plex.tv/link");
         let mut local = info();
-        local
-            .set_plex_url("http://127.0.0.1:9/")
-            .expect("valid URL");
+        local.set_plex_url("http://127.0.0.1:9/").expect("valid URL");
         assert_eq!(link_url(&local), "http://127.0.0.1:9/link");
     }
 
@@ -438,9 +410,7 @@ mod tests {
         assert!(!default.contains("forwardUrl"));
 
         let mut local = ClientInfo::new("P", "id");
-        local
-            .set_plex_url("http://127.0.0.1:9/")
-            .expect("valid URL");
+        local.set_plex_url("http://127.0.0.1:9/").expect("valid URL");
         assert!(auth_url(&local, &pin, None).starts_with("http://127.0.0.1:9/auth#?clientID=id&"));
     }
 
@@ -456,10 +426,7 @@ mod tests {
         assert_eq!(pin.expires_at.as_deref(), Some("2024-07-16T17:18:05Z"));
         assert_eq!(pin.auth_token, None);
         assert_eq!(pin.new_registration, None);
-        assert_eq!(
-            pin.qr.as_deref(),
-            Some("https://plex.tv/api/v2/pins/qr/7RQZ")
-        );
+        assert_eq!(pin.qr.as_deref(), Some("https://plex.tv/api/v2/pins/qr/7RQZ"));
         assert_eq!(pin.lifetime(), Some(Duration::from_secs(900)));
         assert_eq!(pin.expires_at_unix(), Some(1_721_150_285));
         let debug = format!("{pin:?}");
@@ -509,15 +476,10 @@ mod tests {
     #[test]
     fn approved_pin_carries_a_long_token() {
         let token = "e".repeat(536);
-        let body = format!(
-            r#"{{"id":9,"code":"ABCD","authToken":"{token}","newRegistration":false,"location":null}}"#
-        );
+        let body = format!(r#"{{"id":9,"code":"ABCD","authToken":"{token}","newRegistration":false,"location":null}}"#);
         let pin = parse_pin(&response(200, &body)).expect("a PIN");
         assert_eq!(pin.auth_token.as_ref().map(|t| t.secret().len()), Some(536));
-        assert_eq!(
-            pin.auth_token.as_ref().map(Token::secret),
-            Some(token.as_str())
-        );
+        assert_eq!(pin.auth_token.as_ref().map(Token::secret), Some(token.as_str()));
         assert_eq!(pin.new_registration, Some(false));
         assert!(!format!("{pin:?}").contains(&token));
     }
@@ -547,10 +509,7 @@ mod tests {
             parse_pin(&response(201, r#"{"id":1,"code":""}"#)),
             Err(Error::Decode { .. })
         ));
-        assert!(matches!(
-            parse_pin(&response(201, "[]")),
-            Err(Error::Decode { .. })
-        ));
+        assert!(matches!(parse_pin(&response(201, "[]")), Err(Error::Decode { .. })));
         assert_eq!(
             parse_pin(&response(
                 400,
@@ -562,9 +521,6 @@ mod tests {
                 message: "X-Plex-Client-Identifier is missing".into()
             })
         );
-        assert_eq!(
-            parse_pin(&response(503, "")),
-            Err(Error::Http { status: 503 })
-        );
+        assert_eq!(parse_pin(&response(503, "")), Err(Error::Http { status: 503 }));
     }
 }

@@ -63,7 +63,12 @@ pub fn direct_address(connection: &Connection) -> Option<SocketAddr> {
         _ => return None,
     };
     let encoded = decode_host(host)?;
-    let advertised: IpAddr = connection.address.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
+    let advertised: IpAddr = connection
+        .address
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()?;
     (encoded == advertised).then(|| SocketAddr::new(encoded, url.port_or_known_default().unwrap_or(connection.port)))
 }
 
@@ -75,8 +80,14 @@ mod tests {
 
     #[test]
     fn ipv4_and_ipv6_names_decode() {
-        assert_eq!(decode_host(&format!("10-0-0-1.{HASH}.plex.direct")), Some("10.0.0.1".parse().unwrap()));
-        assert_eq!(decode_host(&format!("10-0-0-1.{HASH}.PLEX.DIRECT.")), Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(
+            decode_host(&format!("10-0-0-1.{HASH}.plex.direct")),
+            Some("10.0.0.1".parse().unwrap())
+        );
+        assert_eq!(
+            decode_host(&format!("10-0-0-1.{HASH}.PLEX.DIRECT.")),
+            Some("10.0.0.1".parse().unwrap())
+        );
         assert_eq!(
             decode_host(&format!("fd00-0-0-0-1a2b-3c4d-5e6f-7a8b.{HASH}.plex.direct")),
             Some("fd00::1a2b:3c4d:5e6f:7a8b".parse().unwrap())
@@ -103,13 +114,41 @@ mod tests {
 
     #[test]
     fn direct_address_needs_the_advertised_address() {
-        let good = Connection::new("https", "192.168.1.150", 32400, &format!("https://192-168-1-150.{HASH}.plex.direct:32400"), true, false);
+        let good = Connection::new(
+            "https",
+            "192.168.1.150",
+            32400,
+            &format!("https://192-168-1-150.{HASH}.plex.direct:32400"),
+            true,
+            false,
+        );
         assert_eq!(direct_address(&good), Some("192.168.1.150:32400".parse().unwrap()));
-        let lying = Connection::new("https", "192.168.1.151", 32400, &format!("https://192-168-1-150.{HASH}.plex.direct:32400"), true, false);
+        let lying = Connection::new(
+            "https",
+            "192.168.1.151",
+            32400,
+            &format!("https://192-168-1-150.{HASH}.plex.direct:32400"),
+            true,
+            false,
+        );
         assert_eq!(direct_address(&lying), None);
-        let v6 = Connection::new("https", "2001:db8::5", 32400, &format!("https://2001-db8-0-0-0-0-0-5.{HASH}.plex.direct:32400"), false, false);
+        let v6 = Connection::new(
+            "https",
+            "2001:db8::5",
+            32400,
+            &format!("https://2001-db8-0-0-0-0-0-5.{HASH}.plex.direct:32400"),
+            false,
+            false,
+        );
         assert_eq!(direct_address(&v6), Some("[2001:db8::5]:32400".parse().unwrap()));
-        let plain = Connection::new("http", "192.168.1.150", 32400, "http://192.168.1.150:32400", true, false);
+        let plain = Connection::new(
+            "http",
+            "192.168.1.150",
+            32400,
+            "http://192.168.1.150:32400",
+            true,
+            false,
+        );
         assert_eq!(direct_address(&plain), None);
     }
 }

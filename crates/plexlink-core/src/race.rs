@@ -17,9 +17,7 @@ use std::time::{Duration, Instant};
 
 use crate::resources::{Connection, Device};
 use crate::wire::{self, is_non_public};
-use crate::{
-    ClientInfo, Error, HttpRequest, HttpResponse, TransportErrorKind, plex_direct, server,
-};
+use crate::{ClientInfo, Error, HttpRequest, HttpResponse, TransportErrorKind, plex_direct, server};
 
 /// The default grace window: long enough for a LAN answer that lost by a few round trips to a
 /// remote or relay answer, too short for a person to notice.
@@ -237,10 +235,7 @@ pub fn plan(device: &Device, policy: &RacePolicy) -> Plan {
             ..ranked.candidate
         })
         .collect();
-    Plan {
-        candidates,
-        skipped,
-    }
+    Plan { candidates, skipped }
 }
 
 /// A candidate while the plan is built.
@@ -260,15 +255,9 @@ impl Ranked {
     }
 }
 
-fn admit(
-    device: &Device,
-    policy: &RacePolicy,
-    position: usize,
-    connection: &Connection,
-) -> Result<Ranked, SkipReason> {
+fn admit(device: &Device, policy: &RacePolicy, position: usize, connection: &Connection) -> Result<Ranked, SkipReason> {
     // The same parser the probe request uses, so every candidate can be probed.
-    let endpoint =
-        wire::server_endpoint(&connection.uri, "identity").map_err(|_| SkipReason::InvalidUri)?;
+    let endpoint = wire::server_endpoint(&connection.uri, "identity").map_err(|_| SkipReason::InvalidUri)?;
     let secure = endpoint.scheme() == "https";
     let ipv6 = connection.is_ipv6() || matches!(endpoint.host(), Some(url::Host::Ipv6(_)));
     if connection.relay && !policy.relay {
@@ -559,17 +548,11 @@ impl ConnectionRace {
     pub fn poll_transmit(&mut self, now: Instant) -> Option<Probe> {
         self.catch_up(now);
         while self.outcome.is_none() {
-            let index = self
-                .slots
-                .iter()
-                .position(|slot| matches!(slot, Slot::Unsent))?;
+            let index = self.slots.iter().position(|slot| matches!(slot, Slot::Unsent))?;
             match server::identity_request(&self.info, &self.plan.candidates[index].uri) {
                 Ok(request) => {
                     let deadline = later(now, self.policy.probe_timeout);
-                    self.slots[index] = Slot::Pending {
-                        sent: now,
-                        deadline,
-                    };
+                    self.slots[index] = Slot::Pending { sent: now, deadline };
                     return Some(Probe {
                         candidate: index,
                         request,
@@ -594,10 +577,7 @@ impl ConnectionRace {
     /// already settled, timed out) or the race is decided.
     pub fn handle_response(&mut self, now: Instant, candidate: usize, response: HttpResponse) {
         self.settle(now, candidate, |race, sent| {
-            (
-                race.judge(&response),
-                Some(now.saturating_duration_since(sent)),
-            )
+            (race.judge(&response), Some(now.saturating_duration_since(sent)))
         });
     }
 
@@ -649,13 +629,9 @@ impl ConnectionRace {
     #[must_use]
     pub fn winner(&self) -> Option<Result<&Candidate, Error>> {
         let outcome = self.outcome.as_ref()?;
-        Some(
-            outcome
-                .winning_candidate()
-                .ok_or_else(|| Error::NoConnection {
-                    server: self.server_name.clone(),
-                }),
-        )
+        Some(outcome.winning_candidate().ok_or_else(|| Error::NoConnection {
+            server: self.server_name.clone(),
+        }))
     }
 
     /// True once the race has chosen (or found that nothing answered).
@@ -693,9 +669,7 @@ impl ConnectionRace {
 
     fn judge(&self, response: &HttpResponse) -> ProbeResult {
         match server::parse_identity(response) {
-            Ok(identity) if identity.machine_identifier == self.machine_identifier => {
-                ProbeResult::Answered
-            }
+            Ok(identity) if identity.machine_identifier == self.machine_identifier => ProbeResult::Answered,
             Ok(identity) => ProbeResult::WrongServer {
                 machine_identifier: identity.machine_identifier,
             },
@@ -729,9 +703,7 @@ impl ConnectionRace {
         let first_possible = self.slots.iter().position(Slot::still_possible);
         let grace_over = self.grace_end.is_some_and(|end| end <= at);
         match (best, first_possible) {
-            (Some(best), first_possible)
-                if grace_over || first_possible.is_none_or(|p| p > best) =>
-            {
+            (Some(best), first_possible) if grace_over || first_possible.is_none_or(|p| p > best) => {
                 self.decide(Some(best), at);
             }
             (None, None) => self.decide(None, at),
@@ -787,17 +759,7 @@ mod tests {
 
     const HASH: &str = "fc6b48db927de7394036856ade1760b9";
     const SERVER_ID: &str = "8276c3fa6bc24e44b347e19c71fbb98b9287c1e9";
-    const WIRE_EXAMPLE: &str = r#"[{"name":"StreamMaster","product":"Plex Media Server","productVersion":"1.50.7.9541-913b34e21",
-  "platform":"Linux","platformVersion":"5.15.12-Unraid","device":"Docker Container",
-  "clientIdentifier":"8276c3fa6bc24e44b347e19c71fbb98b9287c1e9","createdAt":"2020-01-12T15:30:18Z",
-  "lastSeenAt":"2024-09-05T03:15:45Z","provides":"server","ownerId":null,"sourceTitle":null,
-  "publicAddress":"54.231.109.34","accessToken":"Hg7FGK9xVGdWZRa_sj76","owned":true,"home":false,
-  "synced":false,"relay":true,"presence":true,"httpsRequired":false,"publicAddressMatches":false,
-  "dnsRebindingProtection":true,"natLoopbackSupported":false,
-  "connections":[
-   {"protocol":"https","address":"192.168.1.150","port":32400,"uri":"https://192-168-1-150.fc6b48db927de7394036856ade1760b9.plex.direct:32400","local":true,"relay":false,"IPv6":false},
-   {"protocol":"https","address":"54.231.109.34","port":45678,"uri":"https://54-231-109-34.fc6b48db927de7394036856ade1760b9.plex.direct:45678","local":false,"relay":false,"IPv6":false},
-   {"protocol":"https","address":"162.243.175.222","port":8443,"uri":"https://162-243-175-222.fc6b48db927de7394036856ade1760b9.plex.direct:8443","local":false,"relay":true,"IPv6":false}]}]"#;
+    const WIRE_EXAMPLE: &str = include_str!("../testdata/wire_resources.json");
 
     /// The WIRE §3 example: candidates 0 local https, 1 its http twin, 2 remote https, 3 relay.
     fn wire_device() -> Device {
@@ -805,9 +767,7 @@ mod tests {
             .status(200)
             .body(WIRE_EXAMPLE.as_bytes().to_vec())
             .expect("response");
-        parse_resources(&response)
-            .expect("the WIRE example parses")
-            .remove(0)
+        parse_resources(&response).expect("the WIRE example parses").remove(0)
     }
 
     fn device_with(connections: Vec<Connection>) -> Device {
@@ -837,14 +797,7 @@ mod tests {
         } else {
             address.to_owned()
         };
-        Connection::new(
-            "http",
-            address,
-            port,
-            &format!("http://{host}:{port}"),
-            local,
-            false,
-        )
+        Connection::new("http", address, port, &format!("http://{host}:{port}"), local, false)
     }
 
     fn uris(plan: &Plan) -> Vec<&str> {
@@ -852,10 +805,7 @@ mod tests {
     }
 
     fn reasons(plan: &Plan) -> Vec<(&str, SkipReason)> {
-        plan.skipped
-            .iter()
-            .map(|(c, r)| (c.uri.as_str(), *r))
-            .collect()
+        plan.skipped.iter().map(|(c, r)| (c.uri.as_str(), *r)).collect()
     }
 
     fn info() -> ClientInfo {
@@ -945,10 +895,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            both.candidates
-                .iter()
-                .map(|c| c.http_twin)
-                .collect::<Vec<_>>(),
+            both.candidates.iter().map(|c| c.http_twin).collect::<Vec<_>>(),
             [false, false, true],
             "a twin ranks after plex.tv's own plaintext connections"
         );
@@ -1045,8 +992,7 @@ mod tests {
             plan.candidates.iter().map(|c| c.ipv6).collect::<Vec<_>>(),
             [false, true, false, true]
         );
-        let request =
-            server::identity_request(&info(), &plan.candidates[3].uri).expect("a probe-able twin");
+        let request = server::identity_request(&info(), &plan.candidates[3].uri).expect("a probe-able twin");
         assert_eq!(request.uri(), "http://[fd00::5]:32400/identity");
 
         let v4_only = super::plan(
@@ -1097,12 +1043,7 @@ mod tests {
                 &format!("https://162-243-175-222.{HASH}.plex.direct:8443"),
             ]
         );
-        assert!(
-            plan.candidates
-                .iter()
-                .enumerate()
-                .all(|(i, c)| c.index == i)
-        );
+        assert!(plan.candidates.iter().enumerate().all(|(i, c)| c.index == i));
 
         // By default plaintext to a public address is no candidate: its winner could not carry a token.
         let private = super::plan(&device, &RacePolicy::default());
@@ -1149,10 +1090,7 @@ mod tests {
         ]);
         let plan = plan(&device, &RacePolicy::default());
         // The best-ranked copy stays; plex.tv's own http connection makes a twin unnecessary.
-        assert_eq!(
-            uris(&plan),
-            [local.uri.as_str(), "http://192.168.1.150:32400"]
-        );
+        assert_eq!(uris(&plan), [local.uri.as_str(), "http://192.168.1.150:32400"]);
         assert_eq!(plan.candidates[0].tier, Tier::Local);
         assert!(!plan.candidates[1].http_twin);
         assert_eq!(
@@ -1190,10 +1128,7 @@ mod tests {
                     r#"{{"MediaContainer":{{"size":0,"claimed":true,"machineIdentifier":"{id}","version":"1.40.0.7998"}}}}"#
                 ),
             ),
-            Status(status) => (
-                *status,
-                "<html><head><title>Error</title></head></html>".to_owned(),
-            ),
+            Status(status) => (*status, "<html><head><title>Error</title></head></html>".to_owned()),
             Fail(_) => unreachable!("failures are not responses"),
         };
         http::Response::builder()
@@ -1231,10 +1166,7 @@ mod tests {
                     format!("{}/identity", race.plan().candidates[i].uri)
                 );
                 assert!(probe.request.headers().get("x-plex-token").is_none());
-                assert_eq!(
-                    probe.request.headers()["x-plex-client-identifier"],
-                    "client-1"
-                );
+                assert_eq!(probe.request.headers()["x-plex-client-identifier"], "client-1");
             }
             Self { race, origin }
         }
@@ -1271,10 +1203,7 @@ mod tests {
                     }
                     (Some(_), None) => unreachable!("a timer with no event left fires first"),
                 };
-                assert!(
-                    self.race.poll_transmit(now).is_none(),
-                    "nothing is sent twice"
-                );
+                assert!(self.race.poll_transmit(now).is_none(), "nothing is sent twice");
                 match (&decided, self.race.outcome()) {
                     (Some(before), Some(after)) => {
                         assert_eq!(before, after, "a decided race never changes")
@@ -1302,11 +1231,7 @@ mod tests {
     fn a_better_candidate_within_grace_beats_the_relay_that_answered_first() {
         let outcome = run(&[(3, 20, ok()), (0, 100, ok()), (2, 300, ok())]);
         assert_eq!(outcome.winner, Some(0));
-        assert_eq!(
-            outcome.elapsed,
-            ms(100),
-            "the best candidate ends the race at once"
-        );
+        assert_eq!(outcome.elapsed, ms(100), "the best candidate ends the race at once");
         assert_eq!(results(&outcome), [Won, Abandoned, Abandoned, Answered]);
         assert_eq!(outcome.reports[0].latency, Some(ms(100)));
         assert_eq!(outcome.reports[3].latency, Some(ms(20)));
@@ -1316,21 +1241,14 @@ mod tests {
     #[test]
     fn a_better_candidate_after_grace_is_too_late() {
         let outcome = run(&[(3, 20, ok()), (2, 60, ok()), (0, 200, ok())]);
-        assert_eq!(
-            outcome.winner,
-            Some(2),
-            "the best that answered within the window"
-        );
+        assert_eq!(outcome.winner, Some(2), "the best that answered within the window");
         assert_eq!(outcome.elapsed, ms(170), "decided at first answer + grace");
         assert_eq!(results(&outcome), [Abandoned, Abandoned, Won, Answered]);
 
         let relay_alone = run(&[(3, 20, ok()), (0, 200, ok())]);
         assert_eq!(relay_alone.winner, Some(3));
         assert_eq!(relay_alone.elapsed, ms(170));
-        assert_eq!(
-            relay_alone.winning_candidate().map(|c| c.tier),
-            Some(Tier::Relay)
-        );
+        assert_eq!(relay_alone.winning_candidate().map(|c| c.tier), Some(Tier::Relay));
     }
 
     #[test]
@@ -1361,11 +1279,7 @@ mod tests {
             (1, 40, Fail(TransportErrorKind::Connect)),
         ]);
         assert_eq!(outcome.winner, Some(2));
-        assert_eq!(
-            outcome.elapsed,
-            ms(40),
-            "no need to wait out the grace window"
-        );
+        assert_eq!(outcome.elapsed, ms(40), "no need to wait out the grace window");
         assert!(matches!(
             outcome.reports[0].result,
             ProbeResult::Failed(Error::Transport {
@@ -1496,10 +1410,7 @@ mod tests {
         let mut race = ConnectionRace::new(info(), &wire_device(), policy, origin);
         while race.poll_transmit(origin).is_some() {}
         race.handle_response(origin + ms(1500), 3, response(&ok()));
-        assert_eq!(
-            race.outcome().map(|o| (o.winner, o.elapsed)),
-            Some((None, ms(1000)))
-        );
+        assert_eq!(race.outcome().map(|o| (o.winner, o.elapsed)), Some((None, ms(1000))));
     }
 
     #[test]
@@ -1518,9 +1429,7 @@ mod tests {
         let origin = epoch();
         let mut device = wire_device();
         device.connections.clear();
-        device
-            .connections
-            .push(direct("162.243.175.222", 8443, false, true));
+        device.connections.push(direct("162.243.175.222", 8443, false, true));
         let mut race = ConnectionRace::new(
             info(),
             &device,
@@ -1552,10 +1461,7 @@ mod tests {
         let outcome = race.outcome().expect("no better candidate left");
         assert_eq!(outcome.winner, Some(1));
         assert_eq!(outcome.elapsed, ms(4));
-        assert_eq!(
-            results(outcome)[2..],
-            [ProbeResult::NotSent, ProbeResult::NotSent]
-        );
+        assert_eq!(results(outcome)[2..], [ProbeResult::NotSent, ProbeResult::NotSent]);
 
         let mut race = ConnectionRace::new(info(), &wire_device(), RacePolicy::default(), origin);
         let sent: Vec<usize> = (0..3)
@@ -1567,10 +1473,7 @@ mod tests {
         race.handle_timeout(origin + ms(200));
         let outcome = race.outcome().expect("decided at grace end");
         assert_eq!((outcome.winner, outcome.elapsed), (Some(2), ms(153)));
-        assert_eq!(
-            results(outcome),
-            [Abandoned, Abandoned, Won, ProbeResult::NotSent]
-        );
+        assert_eq!(results(outcome), [Abandoned, Abandoned, Won, ProbeResult::NotSent]);
     }
 
     /// Every arrival order of four candidates, at several spacings and with several result
@@ -1604,11 +1507,7 @@ mod tests {
             for order in &orders {
                 for spacing in [1, 40, 100, 160, 400] {
                     let at = |candidate: usize| {
-                        10 + spacing
-                            * order
-                                .iter()
-                                .position(|&c| c == candidate)
-                                .expect("in order") as u64
+                        10 + spacing * order.iter().position(|&c| c == candidate).expect("in order") as u64
                     };
                     let script: Vec<_> = (0..4)
                         .filter_map(|c| {
@@ -1634,14 +1533,12 @@ mod tests {
                             let w = (0..4)
                                 .find(|&c| pattern[c] == Good && at(c) < window_end)
                                 .expect("the first is in");
-                            let better_settled =
-                                (0..w).map(settles).chain([at(w)]).max().expect("non-empty");
+                            let better_settled = (0..w).map(settles).chain([at(w)]).max().expect("non-empty");
                             (Some(w), better_settled.min(window_end))
                         }
                         None => (None, (0..4).map(settles).max().expect("non-empty")),
                     };
-                    let context =
-                        format!("pattern {pattern:?}, order {order:?}, spacing {spacing} ms");
+                    let context = format!("pattern {pattern:?}, order {order:?}, spacing {spacing} ms");
                     assert_eq!(outcome.winner, winner, "{context}");
                     assert_eq!(outcome.elapsed, ms(decided), "{context}");
                     for (c, report) in outcome.reports.iter().enumerate() {

@@ -21,7 +21,11 @@ pub struct Include {
 impl Default for Include {
     /// Everything: the connection race decides what to use.
     fn default() -> Self {
-        Self { https: true, relay: true, ipv6: true }
+        Self {
+            https: true,
+            relay: true,
+            ipv6: true,
+        }
     }
 }
 
@@ -186,7 +190,12 @@ impl Connection {
 
 fn provides_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let text = lenient::string(d)?;
-    Ok(text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+    Ok(text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect())
 }
 
 fn opt_token<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Token>, D::Error> {
@@ -201,28 +210,33 @@ fn port<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
 mod tests {
     use super::*;
 
-    const WIRE_EXAMPLE: &str = r#"[{"name":"StreamMaster","product":"Plex Media Server","productVersion":"1.50.7.9541-913b34e21",
-  "platform":"Linux","platformVersion":"5.15.12-Unraid","device":"Docker Container",
-  "clientIdentifier":"8276c3fa6bc24e44b347e19c71fbb98b9287c1e9","createdAt":"2020-01-12T15:30:18Z",
-  "lastSeenAt":"2024-09-05T03:15:45Z","provides":"server","ownerId":null,"sourceTitle":null,
-  "publicAddress":"54.231.109.34","accessToken":"Hg7FGK9xVGdWZRa_sj76","owned":true,"home":false,
-  "synced":false,"relay":true,"presence":true,"httpsRequired":false,"publicAddressMatches":false,
-  "dnsRebindingProtection":true,"natLoopbackSupported":false,
-  "connections":[
-   {"protocol":"https","address":"192.168.1.150","port":32400,"uri":"https://192-168-1-150.fc6b48db927de7394036856ade1760b9.plex.direct:32400","local":true,"relay":false,"IPv6":false},
-   {"protocol":"https","address":"54.231.109.34","port":45678,"uri":"https://54-231-109-34.fc6b48db927de7394036856ade1760b9.plex.direct:45678","local":false,"relay":false,"IPv6":false},
-   {"protocol":"https","address":"162.243.175.222","port":8443,"uri":"https://162-243-175-222.fc6b48db927de7394036856ade1760b9.plex.direct:8443","local":false,"relay":true,"IPv6":false}]}]"#;
+    /// The resources example of WIRE.md §3, verbatim.
+    const WIRE_EXAMPLE: &str = include_str!("../testdata/wire_resources.json");
 
     fn ok(body: &str) -> HttpResponse {
-        http::Response::builder().status(200).body(body.as_bytes().to_vec()).unwrap()
+        http::Response::builder()
+            .status(200)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
     }
 
     #[test]
     fn request_has_flags_token_and_headers() {
         let info = ClientInfo::new("Player", "id-1");
-        let r = resources_request(&info, &Token::new("tok"), Include { https: true, relay: false, ipv6: true });
+        let r = resources_request(
+            &info,
+            &Token::new("tok"),
+            Include {
+                https: true,
+                relay: false,
+                ipv6: true,
+            },
+        );
         assert_eq!(r.method(), "GET");
-        assert_eq!(r.uri(), "https://plex.tv/api/v2/resources?includeHttps=1&includeRelay=0&includeIPv6=1");
+        assert_eq!(
+            r.uri(),
+            "https://plex.tv/api/v2/resources?includeHttps=1&includeRelay=0&includeIPv6=1"
+        );
         assert_eq!(r.headers()["x-plex-token"], "tok");
         assert_eq!(r.headers()["x-plex-client-identifier"], "id-1");
         assert_eq!(r.headers()["accept"], "application/json");
@@ -242,7 +256,10 @@ mod tests {
         assert_eq!(d.access_token.as_ref().unwrap().secret(), "Hg7FGK9xVGdWZRa_sj76");
         assert_eq!(d.connections.len(), 3);
         let c = &d.connections[0];
-        assert_eq!((c.protocol.as_str(), c.address.as_str(), c.port), ("https", "192.168.1.150", 32400));
+        assert_eq!(
+            (c.protocol.as_str(), c.address.as_str(), c.port),
+            ("https", "192.168.1.150", 32400)
+        );
         assert!(c.local && !c.relay && !c.ipv6);
         assert!(d.connections[2].relay);
         assert!(!format!("{d:?}").contains("Hg7FGK9xVGdWZRa_sj76"));
@@ -280,7 +297,10 @@ mod tests {
             .body(br#"{"errors":[{"code":1001,"message":"User could not be authenticated"}]}"#.to_vec())
             .unwrap();
         assert!(parse_resources(&unauthorized).unwrap_err().is_token_rejected());
-        assert!(matches!(parse_resources(&ok("{\"not\":\"a list\"}")), Err(Error::Decode { .. })));
+        assert!(matches!(
+            parse_resources(&ok("{\"not\":\"a list\"}")),
+            Err(Error::Decode { .. })
+        ));
         assert!(matches!(parse_resources(&ok("[{\"name\":")), Err(Error::Decode { .. })));
         assert!(parse_resources(&ok("[]")).unwrap().is_empty());
     }

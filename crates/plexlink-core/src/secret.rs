@@ -94,7 +94,9 @@ mod tests {
         struct Holder {
             token: Token,
         }
-        let h = Holder { token: Token::new("abc123secret") };
+        let h = Holder {
+            token: Token::new("abc123secret"),
+        };
         assert!(!format!("{h:?}").contains("abc123secret"));
     }
 }

@@ -36,7 +36,10 @@ pub fn identity_request(info: &ClientInfo, server_uri: &str) -> Result<HttpReque
 pub fn parse_identity(response: &HttpResponse) -> Result<Identity, Error> {
     let container: Container<Identity> = wire::expect_json(response, &[200], "identity")?;
     if container.media_container.machine_identifier.is_empty() {
-        return Err(Error::Decode { what: "identity", detail: "no machineIdentifier".into() });
+        return Err(Error::Decode {
+            what: "identity",
+            detail: "no machineIdentifier".into(),
+        });
     }
     Ok(container.media_container)
 }
@@ -44,15 +47,19 @@ pub fn parse_identity(response: &HttpResponse) -> Result<Identity, Error> {
 /// `GET {server}/security/token?type=delegation&scope=all` with an admin token.
 pub fn transient_token_request(info: &ClientInfo, server_uri: &str, token: &Token) -> Result<HttpRequest, Error> {
     let mut url = wire::server_endpoint(server_uri, "security/token")?;
-    url.query_pairs_mut().append_pair("type", "delegation").append_pair("scope", "all");
+    url.query_pairs_mut()
+        .append_pair("type", "delegation")
+        .append_pair("scope", "all");
     Ok(wire::build(info, Method::GET, &url, Some(token), Body::Empty))
 }
 
 /// Reads the transient token from JSON (`MediaContainer.token`) or XML (`<MediaContainer token=..>`).
 pub fn parse_transient_token(response: &HttpResponse) -> Result<Token, Error> {
     wire::expect_status(response, &[200])?;
-    let body = std::str::from_utf8(response.body())
-        .map_err(|_| Error::Decode { what: "transient token", detail: "body is not UTF-8".into() })?;
+    let body = std::str::from_utf8(response.body()).map_err(|_| Error::Decode {
+        what: "transient token",
+        detail: "body is not UTF-8".into(),
+    })?;
     let token = if body.trim_start().starts_with('<') {
         crate::xml::find_element(body, "MediaContainer").and_then(|e| e.attr("token"))
     } else {
@@ -61,14 +68,19 @@ pub fn parse_transient_token(response: &HttpResponse) -> Result<Token, Error> {
             #[serde(default, deserialize_with = "lenient::opt_string")]
             token: Option<String>,
         }
-        let container: Container<Inner> = serde_json::from_str(body)
-            .map_err(|e| Error::Decode { what: "transient token", detail: e.to_string() })?;
+        let container: Container<Inner> = serde_json::from_str(body).map_err(|e| Error::Decode {
+            what: "transient token",
+            detail: e.to_string(),
+        })?;
         container.media_container.token
     };
     token
         .filter(|t| !t.is_empty())
         .map(Token::new)
-        .ok_or_else(|| Error::Decode { what: "transient token", detail: "no token in the answer".into() })
+        .ok_or_else(|| Error::Decode {
+            what: "transient token",
+            detail: "no token in the answer".into(),
+        })
 }
 
 /// `GET {server}/security/resources?source=...` with an admin or transient token.
@@ -84,9 +96,16 @@ pub fn source_connection_info_request(
 ) -> Result<HttpRequest, Error> {
     let source = source.trim();
     if source.is_empty() {
-        return Err(Error::InvalidArgument { what: "source", detail: "must not be empty".into() });
+        return Err(Error::InvalidArgument {
+            what: "source",
+            detail: "must not be empty".into(),
+        });
     }
-    let source = if source.contains("://") { source.to_owned() } else { format!("server://{source}") };
+    let source = if source.contains("://") {
+        source.to_owned()
+    } else {
+        format!("server://{source}")
+    };
     let mut url = wire::server_endpoint(server_uri, "security/resources")?;
     url.query_pairs_mut().append_pair("source", &source);
     if refresh {
@@ -121,7 +140,10 @@ mod tests {
     }
 
     fn response(status: u16, body: &str) -> HttpResponse {
-        http::Response::builder().status(status).body(body.as_bytes().to_vec()).unwrap()
+        http::Response::builder()
+            .status(status)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
     }
 
     #[test]
@@ -143,9 +165,19 @@ mod tests {
         assert_eq!(id.machine_identifier, "abc");
         assert!(id.claimed);
         assert_eq!(id.version, "1.40.0.7998");
-        assert!(matches!(parse_identity(&response(200, r#"{"MediaContainer":{}}"#)), Err(Error::Decode { .. })));
-        assert!(matches!(parse_identity(&response(200, "<html>")), Err(Error::Decode { .. })));
-        assert!(parse_identity(&response(401, "<html><title>Unauthorized</title></html>")).unwrap_err().is_token_rejected());
+        assert!(matches!(
+            parse_identity(&response(200, r#"{"MediaContainer":{}}"#)),
+            Err(Error::Decode { .. })
+        ));
+        assert!(matches!(
+            parse_identity(&response(200, "<html>")),
+            Err(Error::Decode { .. })
+        ));
+        assert!(
+            parse_identity(&response(401, "<html><title>Unauthorized</title></html>"))
+                .unwrap_err()
+                .is_token_rejected()
+        );
     }
 
     #[test]
@@ -153,7 +185,11 @@ mod tests {
         let r = transient_token_request(&info(), "https://h:32400/", &Token::new("admin")).unwrap();
         assert_eq!(r.uri(), "https://h:32400/security/token?type=delegation&scope=all");
         assert_eq!(r.headers()["x-plex-token"], "admin");
-        let t = parse_transient_token(&response(200, r#"{"MediaContainer":{"size":0,"token":"transient-123"}}"#)).unwrap();
+        let t = parse_transient_token(&response(
+            200,
+            r#"{"MediaContainer":{"size":0,"token":"transient-123"}}"#,
+        ))
+        .unwrap();
         assert_eq!(t.secret(), "transient-123");
         let t = parse_transient_token(&response(200, r#"<MediaContainer size="0" token="transient-456"/>"#)).unwrap();
         assert_eq!(t.secret(), "transient-456");
@@ -161,15 +197,31 @@ mod tests {
             parse_transient_token(&response(403, "<html><head><title>Forbidden</title></head></html>")),
             Err(Error::Http { status: 403 })
         );
-        assert!(matches!(parse_transient_token(&response(200, r#"{"MediaContainer":{}}"#)), Err(Error::Decode { .. })));
+        assert!(matches!(
+            parse_transient_token(&response(200, r#"{"MediaContainer":{}}"#)),
+            Err(Error::Decode { .. })
+        ));
     }
 
     #[test]
     fn source_connection_information() {
         let r = source_connection_info_request(&info(), "https://h:32400", &Token::new("t"), "abc", true).unwrap();
-        assert_eq!(r.uri(), "https://h:32400/security/resources?source=server%3A%2F%2Fabc&refresh=1");
-        let r = source_connection_info_request(&info(), "https://h:32400", &Token::new("t"), "provider://tv.plex.x", false).unwrap();
-        assert_eq!(r.uri(), "https://h:32400/security/resources?source=provider%3A%2F%2Ftv.plex.x");
+        assert_eq!(
+            r.uri(),
+            "https://h:32400/security/resources?source=server%3A%2F%2Fabc&refresh=1"
+        );
+        let r = source_connection_info_request(
+            &info(),
+            "https://h:32400",
+            &Token::new("t"),
+            "provider://tv.plex.x",
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            r.uri(),
+            "https://h:32400/security/resources?source=provider%3A%2F%2Ftv.plex.x"
+        );
         assert!(source_connection_info_request(&info(), "https://h", &Token::new("t"), " ", false).is_err());
 
         let one = r#"{"MediaContainer":{"size":1,"Device":{"name":"Srv","clientIdentifier":"abc","accessToken":"tok",
@@ -187,6 +239,10 @@ mod tests {
         assert_eq!(devices.len(), 2);
         assert!(devices[0].connections[0].relay);
         assert!(devices[1].connections.is_empty());
-        assert!(parse_source_connection_info(&response(200, r#"{"MediaContainer":{"size":0}}"#)).unwrap().is_empty());
+        assert!(
+            parse_source_connection_info(&response(200, r#"{"MediaContainer":{"size":0}}"#))
+                .unwrap()
+                .is_empty()
+        );
     }
 }

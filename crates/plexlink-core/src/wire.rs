@@ -37,7 +37,9 @@ pub(crate) fn build(info: &ClientInfo, method: Method, url: &Url, token: Option<
     match body {
         Body::Empty => {}
         Body::Form(pairs) => {
-            let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+            let encoded = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish();
             request.headers_mut().insert(
                 http::header::CONTENT_TYPE,
                 HeaderValue::from_static("application/x-www-form-urlencoded"),
@@ -45,7 +47,9 @@ pub(crate) fn build(info: &ClientInfo, method: Method, url: &Url, token: Option<
             *request.body_mut() = encoded.into_bytes();
         }
         Body::Json(value) => {
-            request.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            request
+                .headers_mut()
+                .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             *request.body_mut() = serde_json::to_vec(&value).expect("a JSON value serializes");
         }
     }
@@ -64,7 +68,10 @@ pub(crate) fn server_endpoint(server_uri: &str, path: &str) -> Result<Url, Error
         detail: format!("{e}"),
     })?;
     if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
-        return Err(Error::InvalidArgument { what: "server URI", detail: "must be an http or https URL".into() });
+        return Err(Error::InvalidArgument {
+            what: "server URI",
+            detail: "must be an http or https URL".into(),
+        });
     }
     if !base.path().ends_with('/') {
         let path = format!("{}/", base.path());
@@ -75,9 +82,16 @@ pub(crate) fn server_endpoint(server_uri: &str, path: &str) -> Result<Url, Error
 }
 
 /// The answer's JSON body, when its status is one of `ok`; else the error it stands for.
-pub(crate) fn expect_json<T: DeserializeOwned>(response: &HttpResponse, ok: &[u16], what: &'static str) -> Result<T, Error> {
+pub(crate) fn expect_json<T: DeserializeOwned>(
+    response: &HttpResponse,
+    ok: &[u16],
+    what: &'static str,
+) -> Result<T, Error> {
     expect_status(response, ok)?;
-    serde_json::from_slice(response.body()).map_err(|e| Error::Decode { what, detail: e.to_string() })
+    serde_json::from_slice(response.body()).map_err(|e| Error::Decode {
+        what,
+        detail: e.to_string(),
+    })
 }
 
 /// `Ok` when the status is one of `ok`; else the error the answer stands for.
@@ -111,12 +125,19 @@ pub fn token_allowed_for(uri: &http::Uri) -> Result<(), Error> {
             });
         }
     }
-    let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    let host = uri
+        .host()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
     let address = host
         .parse::<IpAddr>()
         .ok()
         .or_else(|| crate::plex_direct::decode_host(host))
-        .or_else(|| host.eq_ignore_ascii_case("localhost").then_some(IpAddr::from([127, 0, 0, 1])));
+        .or_else(|| {
+            host.eq_ignore_ascii_case("localhost")
+                .then_some(IpAddr::from([127, 0, 0, 1]))
+        });
     match address {
         Some(ip) if is_non_public(ip) => Ok(()),
         _ => Err(Error::InsecureTransport {
@@ -175,11 +196,15 @@ mod tests {
         assert!(allowed("http://[::1]:32400/"));
         assert!(allowed("http://[fd00::1]:32400/"));
         assert!(allowed("http://[fe80::1]:32400/"));
-        assert!(allowed("http://192-168-1-150.fc6b48db927de7394036856ade1760b9.plex.direct:32400/"));
+        assert!(allowed(
+            "http://192-168-1-150.fc6b48db927de7394036856ade1760b9.plex.direct:32400/"
+        ));
         assert!(!allowed("http://54.231.109.34:32400/"));
         assert!(!allowed("http://[2001:db8::1]:32400/"));
         assert!(!allowed("http://myserver.example.com/"));
-        assert!(!allowed("http://54-231-109-34.fc6b48db927de7394036856ade1760b9.plex.direct:32400/"));
+        assert!(!allowed(
+            "http://54-231-109-34.fc6b48db927de7394036856ade1760b9.plex.direct:32400/"
+        ));
         assert!(!allowed("ftp://127.0.0.1/"));
     }
 
@@ -193,8 +218,14 @@ mod tests {
 
     #[test]
     fn server_endpoints_keep_a_base_path() {
-        assert_eq!(server_endpoint("https://h:32400", "identity").unwrap().as_str(), "https://h:32400/identity");
-        assert_eq!(server_endpoint("https://h/plex", "identity").unwrap().as_str(), "https://h/plex/identity");
+        assert_eq!(
+            server_endpoint("https://h:32400", "identity").unwrap().as_str(),
+            "https://h:32400/identity"
+        );
+        assert_eq!(
+            server_endpoint("https://h/plex", "identity").unwrap().as_str(),
+            "https://h/plex/identity"
+        );
         assert!(server_endpoint("nonsense", "identity").is_err());
         assert!(server_endpoint("file:///etc/passwd", "identity").is_err());
     }

@@ -104,7 +104,10 @@ mod tests {
     #[test]
     fn media_container_token() {
         let text = r#"<MediaContainer size="0" token="transient-abc"></MediaContainer>"#;
-        assert_eq!(find_element(text, "MediaContainer").unwrap().attr("token").as_deref(), Some("transient-abc"));
+        assert_eq!(
+            find_element(text, "MediaContainer").unwrap().attr("token").as_deref(),
+            Some("transient-abc")
+        );
     }
 
     #[test]

@@ -8,15 +8,30 @@ use std::process::Command;
 fn dependency_tree_has_no_io_crates() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
-        .args(["tree", "-p", "plexlink-core", "-e", "normal", "--prefix", "none", "--offline"])
+        .args([
+            "tree",
+            "-p",
+            "plexlink-core",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo tree runs");
-    assert!(output.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let tree = String::from_utf8_lossy(&output.stdout);
     assert!(tree.contains("plexlink-core"), "unexpected cargo tree output: {tree}");
     for forbidden in ["reqwest", "hyper", "tokio", "mio", "ureq", "socket2", "async-std"] {
-        let found = tree.lines().any(|line| line.split_whitespace().next() == Some(forbidden));
+        let found = tree
+            .lines()
+            .any(|line| line.split_whitespace().next() == Some(forbidden));
         assert!(!found, "plexlink-core depends on {forbidden}:\n{tree}");
     }
 }
@@ -32,7 +47,14 @@ fn source_reads_no_clock_and_opens_no_socket() {
             // Unit tests need one real Instant to start their simulated clock from; only the
             // code above a file's `#[cfg(test)]` module is the library.
             let text = text.split("#[cfg(test)]").next().unwrap_or_default();
-            for forbidden in ["Instant::now", "SystemTime::now", "std::net::TcpStream", "UdpSocket", "std::thread::sleep", "std::fs::"] {
+            for forbidden in [
+                "Instant::now",
+                "SystemTime::now",
+                "std::net::TcpStream",
+                "UdpSocket",
+                "std::thread::sleep",
+                "std::fs::",
+            ] {
                 assert!(!text.contains(forbidden), "{} uses {forbidden}", path.display());
             }
             checked += 1;

@@ -80,9 +80,7 @@ impl Counters {
 
     /// Zeros every count but keeps the listeners' entries.
     pub(crate) fn reset(&mut self) {
-        for l in std::iter::once(&mut self.plextv)
-            .chain(self.pms.values_mut().flat_map(|c| c.values_mut()))
-        {
+        for l in std::iter::once(&mut self.plextv).chain(self.pms.values_mut().flat_map(|c| c.values_mut())) {
             *l = ListenerCounters::default();
         }
     }
@@ -165,19 +163,13 @@ mod tests {
 
     #[test]
     fn ids_are_normalized() {
-        assert_eq!(
-            normalize_path("/api/v2/pins/308667304"),
-            "/api/v2/pins/{id}"
-        );
+        assert_eq!(normalize_path("/api/v2/pins/308667304"), "/api/v2/pins/{id}");
         assert_eq!(
             normalize_path("/api/v2/home/users/e3b9a0f47c6d2185/switch"),
             "/api/v2/home/users/{id}/switch"
         );
         assert_eq!(normalize_path("/api/v2/pins"), "/api/v2/pins");
-        assert_eq!(
-            normalize_path("/api/claim/token.json"),
-            "/api/claim/token.json"
-        );
+        assert_eq!(normalize_path("/api/claim/token.json"), "/api/claim/token.json");
         assert_eq!(normalize_path("/"), "/");
     }
 }

@@ -74,10 +74,7 @@ impl Faults {
     /// The first fault matching this request, used up by one.
     pub(crate) fn take(&mut self, method: &str, path: &str) -> Option<FaultKind> {
         let index = self.list.iter().position(|f| {
-            path.starts_with(&f.path_prefix)
-                && f.method
-                    .as_deref()
-                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
+            path.starts_with(&f.path_prefix) && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
         })?;
         let fault = &mut self.list[index];
         let kind = fault.kind.clone();

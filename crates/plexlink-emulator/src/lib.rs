@@ -69,8 +69,7 @@ mod state;
 pub use counters::{Counters, ListenerCounters, LoggedRequest, normalize_path};
 pub use faults::{Fault, FaultKind};
 pub use scenario::{
-    Account, Behaviour, ClientDevice, Connection, Home, Scenario, Server, Share, Subscription,
-    TwoFactor,
+    Account, Behaviour, ClientDevice, Connection, Home, Scenario, Server, Share, Subscription, TwoFactor,
 };
 pub use state::{EmuError, PinInfo};
 

@@ -34,9 +34,7 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--port" => {
                 let v = it.next().ok_or("--port needs a value")?;
-                args.port = v
-                    .parse()
-                    .map_err(|_| format!("--port: not a port number: {v}"))?;
+                args.port = v.parse().map_err(|_| format!("--port: not a port number: {v}"))?;
             }
             "--scenario" => args.scenario = Some(it.next().ok_or("--scenario needs a file")?),
             "--print-scenario" => args.print_scenario = true,
@@ -100,10 +98,7 @@ fn describe(emu: &Emulator) -> String {
                 "remote"
             };
             let uri = emu.server_uri(&server.name, &c.name).unwrap_or_default();
-            out.push_str(&format!(
-                "    {:<16} {uri:<24} {kind:<6} {behaviour}\n",
-                c.name
-            ));
+            out.push_str(&format!("    {:<16} {uri:<24} {kind:<6} {behaviour}\n", c.name));
         }
     }
     out.push_str(&format!("pages: {}link  {}auth\n", emu.url(), emu.url()));
@@ -166,14 +161,11 @@ fn main() -> ExitCode {
 
 /// Blocks until Ctrl-C (SIGINT) or, on Unix, SIGTERM.
 fn wait_for_signal() -> std::io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         #[cfg(unix)]
         {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
             tokio::select! {
                 r = tokio::signal::ctrl_c() => r,
                 _ = term.recv() => Ok(()),

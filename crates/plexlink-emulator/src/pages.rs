@@ -18,19 +18,11 @@ pub(crate) fn is_page(path: &str) -> bool {
 
 pub(crate) fn handle(shared: &Shared, req: &Req) -> Answer {
     let answer = match (&req.method, req.path.as_str()) {
-        (&Method::GET, "/link") => link_form(
-            shared,
-            req.query_param("code").as_deref().unwrap_or(""),
-            None,
-            200,
-        ),
+        (&Method::GET, "/link") => link_form(shared, req.query_param("code").as_deref().unwrap_or(""), None, 200),
         (&Method::POST, "/link") => link_submit(shared, req),
         (&Method::GET, "/auth" | "/auth/") => auth_page(shared),
         (&Method::POST, "/auth/approve") => auth_approve(shared, req),
-        _ => reply::html(
-            405,
-            page("Method not allowed", "<p>Method not allowed.</p>"),
-        ),
+        _ => reply::html(405, page("Method not allowed", "<p>Method not allowed.</p>")),
     };
     answer.into()
 }
@@ -92,12 +84,7 @@ fn link_submit(shared: &Shared, req: &Req) -> Response {
             reply::html(200, page("Device linked", &body))
         }
         Err(EmuError::UnknownAccount(_)) => link_form(shared, &code, Some("Unknown account."), 400),
-        Err(_) => link_form(
-            shared,
-            &code,
-            Some("That code was not found or has expired."),
-            404,
-        ),
+        Err(_) => link_form(shared, &code, Some("That code was not found or has expired."), 404),
     }
 }
 
@@ -149,10 +136,7 @@ fn auth_approve(shared: &Shared, req: &Req) -> Response {
                         303,
                         page(
                             "Approved",
-                            &format!(
-                                "<p>Approved. <a href=\"{}\">Continue</a></p>",
-                                escape(&forward)
-                            ),
+                            &format!("<p>Approved. <a href=\"{}\">Continue</a></p>", escape(&forward)),
                         ),
                     );
                     r.headers_mut().insert(header::LOCATION, location);
@@ -165,9 +149,7 @@ fn auth_approve(shared: &Shared, req: &Req) -> Response {
             );
             reply::html(200, page("Approved", &body))
         }
-        Err(EmuError::UnknownAccount(_)) => {
-            reply::html(400, page("Error", "<h1>Unknown account</h1>"))
-        }
+        Err(EmuError::UnknownAccount(_)) => reply::html(400, page("Error", "<h1>Unknown account</h1>")),
         Err(_) => reply::html(
             404,
             page(

@@ -36,9 +36,7 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> Answer {
         ["ping"] if m == Method::GET => ping(shared, req),
         ["home"] if m == Method::GET => home(shared, req),
         ["home", "users"] if m == Method::GET => home_users(shared, req),
-        ["home", "users", uuid, "switch"] if m == Method::POST => {
-            switch_home_user(shared, req, uuid)
-        }
+        ["home", "users", uuid, "switch"] if m == Method::POST => switch_home_user(shared, req, uuid),
         ["resources"] if m == Method::GET => resources(shared, req),
         _ => plex_error(json, 404, 1003, "Not found"),
     };
@@ -46,12 +44,7 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> Answer {
 }
 
 fn unauthorized(req: &Req) -> Response {
-    plex_error(
-        req.wants_json(),
-        401,
-        1001,
-        "User could not be authenticated",
-    )
+    plex_error(req.wants_json(), 401, 1001, "User could not be authenticated")
 }
 
 /// The account of the request's (valid, not signed-out) token.
@@ -95,12 +88,8 @@ fn create_pin(shared: &Shared, req: &Req, client: &str) -> Response {
     // `strong` comes in the query, or in a JSON body next to a `jwk` (the JWT variant; the
     // key itself is accepted and ignored, as JWT is not emulated yet).
     let body: Option<Value> = serde_json::from_slice(&req.body).ok();
-    let strong = req.flag("strong")
-        || body
-            .as_ref()
-            .and_then(|b| b.get("strong"))
-            .and_then(Value::as_bool)
-            == Some(true);
+    let strong =
+        req.flag("strong") || body.as_ref().and_then(|b| b.get("strong")).and_then(Value::as_bool) == Some(true);
     let lifetime = if strong {
         shared.scenario.strong_pin_lifetime_secs
     } else {
@@ -121,8 +110,7 @@ fn check_pin(shared: &Shared, req: &Req, client: &str, id: &str) -> Response {
     };
     let pin = lock(&shared.state).pins.get(&id).cloned();
     // A PIN is visible only to the client identifier that created it.
-    let Some(pin) = pin.filter(|p| p.client_identifier == client && !p.is_expired(unix_now()))
-    else {
+    let Some(pin) = pin.filter(|p| p.client_identifier == client && !p.is_expired(unix_now())) else {
         return not_found_pin(req);
     };
     let token = pin
@@ -436,11 +424,7 @@ fn resources(shared: &Shared, req: &Req) -> Response {
             "connections": connections,
         }));
     }
-    for client in scenario
-        .clients
-        .iter()
-        .filter(|c| c.owner == account.username)
-    {
+    for client in scenario.clients.iter().filter(|c| c.owner == account.username) {
         devices.push(json!({
             "name": client.name,
             "product": client.product,

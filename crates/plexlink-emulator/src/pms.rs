@@ -13,12 +13,7 @@ use crate::state::{PmsAccess, Shared, lock};
 type Response = http::Response<Body>;
 
 /// Answers a request made to `connection` of `server`, after its behaviour (slow, unauthorized).
-pub(crate) async fn handle(
-    shared: &Shared,
-    server: &Server,
-    connection: &Connection,
-    req: &Req,
-) -> Answer {
+pub(crate) async fn handle(shared: &Shared, server: &Server, connection: &Connection, req: &Req) -> Answer {
     match connection.behaviour {
         Behaviour::Slow { ms } => tokio::time::sleep(Duration::from_millis(ms)).await,
         Behaviour::Unauthorized => return pms_error(401).into(),
@@ -29,9 +24,7 @@ pub(crate) async fn handle(
     let answer = match req.path.as_str() {
         "/identity" if req.method == Method::GET => identity(server, connection, req),
         "/security/token" => transient_token(shared, server, req, access),
-        "/security/resources" if req.method == Method::GET => {
-            source_resources(shared, server, req, access)
-        }
+        "/security/resources" if req.method == Method::GET => source_resources(shared, server, req, access),
         "/" if req.method == Method::GET => match access {
             PmsAccess::None => pms_error(401),
             PmsAccess::Admin | PmsAccess::User => root(server, req),
@@ -106,17 +99,13 @@ fn transient_token(shared: &Shared, server: &Server, req: &Req, access: PmsAcces
         PmsAccess::User => return pms_error(403),
         PmsAccess::Admin => {}
     }
-    if req.query_param("type").as_deref() != Some("delegation")
-        || req.query_param("scope").as_deref() != Some("all")
-    {
+    if req.query_param("type").as_deref() != Some("delegation") || req.query_param("scope").as_deref() != Some("all") {
         return pms_error(400);
     }
     let token = {
         let mut state = lock(&shared.state);
         let token = state.new_token("transient-");
-        state
-            .transient_tokens
-            .insert(token.clone(), server.name.clone());
+        state.transient_tokens.insert(token.clone(), server.name.clone());
         token
     };
     if req.wants_json() {
@@ -142,18 +131,10 @@ fn source_resources(shared: &Shared, server: &Server, req: &Req, access: PmsAcce
     }
     let source = req.query_param("source").unwrap_or_default();
     let Some(machine) = source.strip_prefix("server://").filter(|m| !m.is_empty()) else {
-        return pms_error(if source.starts_with("provider://") {
-            404
-        } else {
-            400
-        });
+        return pms_error(if source.starts_with("provider://") { 404 } else { 400 });
     };
     let scenario = &shared.scenario;
-    let Some(target) = scenario
-        .servers
-        .iter()
-        .find(|s| s.client_identifier == machine)
-    else {
+    let Some(target) = scenario.servers.iter().find(|s| s.client_identifier == machine) else {
         return pms_error(404);
     };
     let access_token = if target.owner == server.owner {

@@ -60,12 +60,7 @@ pub(crate) fn empty(status: u16) -> Response<Body> {
 
 /// A plex.tv error: `{"errors":[{"code","message","status"}]}`, or the XML
 /// `<errors><error .../></errors>` when the request did not ask for JSON (as plex.tv does).
-pub(crate) fn plex_error(
-    wants_json: bool,
-    status: u16,
-    code: u32,
-    message: &str,
-) -> Response<Body> {
+pub(crate) fn plex_error(wants_json: bool, status: u16, code: u32, message: &str) -> Response<Body> {
     if wants_json {
         json(
             status,
@@ -90,9 +85,7 @@ pub(crate) fn pms_error(status: u16) -> Response<Body> {
         .unwrap_or("Error");
     html(
         status,
-        format!(
-            "<html><head><title>{title}</title></head><body><h1>{status} {title}</h1></body></html>"
-        ),
+        format!("<html><head><title>{title}</title></head><body><h1>{status} {title}</h1></body></html>"),
     )
 }
 
@@ -131,10 +124,7 @@ impl HttpBody for RepeatBody {
     type Data = Bytes;
     type Error = Infallible;
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+    fn poll_frame(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         let this = self.get_mut();
         if this.remaining == 0 {
             return Poll::Ready(None);

@@ -211,16 +211,14 @@ impl Default for Server {
 impl Scenario {
     /// The account with this username or e-mail address (e-mail compared case-insensitively).
     pub fn account(&self, login: &str) -> Option<&Account> {
-        self.accounts.iter().find(|a| {
-            a.username == login || (!a.email.is_empty() && a.email.eq_ignore_ascii_case(login))
-        })
+        self.accounts
+            .iter()
+            .find(|a| a.username == login || (!a.email.is_empty() && a.email.eq_ignore_ascii_case(login)))
     }
 
     /// The account whose account token this is (revocation is not considered here).
     pub fn account_by_token(&self, token: &str) -> Option<&Account> {
-        self.accounts
-            .iter()
-            .find(|a| !a.token.is_empty() && a.token == token)
+        self.accounts.iter().find(|a| !a.token.is_empty() && a.token == token)
     }
 
     /// The server with this name.
@@ -230,9 +228,7 @@ impl Scenario {
 
     /// The Home this username belongs to.
     pub fn home_of(&self, username: &str) -> Option<&Home> {
-        self.homes
-            .iter()
-            .find(|h| h.members.iter().any(|m| m == username))
+        self.homes.iter().find(|h| h.members.iter().any(|m| m == username))
     }
 
     /// Checks what the emulator relies on: unique names, tokens and identifiers, known owners,
@@ -241,10 +237,7 @@ impl Scenario {
         let mut seen = std::collections::HashSet::new();
         for a in &self.accounts {
             if a.username.is_empty() || a.token.is_empty() {
-                return Err(format!(
-                    "account {:?} needs a username and a token",
-                    a.username
-                ));
+                return Err(format!("account {:?} needs a username and a token", a.username));
             }
             if !seen.insert(("account", a.username.clone())) {
                 return Err(format!("account {:?} appears twice", a.username));
@@ -268,10 +261,7 @@ impl Scenario {
                 return Err(format!("machine identifier of {:?} is used twice", s.name));
             }
             if self.account(&s.owner).is_none() {
-                return Err(format!(
-                    "server {:?} has unknown owner {:?}",
-                    s.name, s.owner
-                ));
+                return Err(format!("server {:?} has unknown owner {:?}", s.name, s.owner));
             }
             if !seen.insert(("token", s.access_token.clone())) {
                 return Err(format!("the access token of {:?} is used twice", s.name));
@@ -290,10 +280,7 @@ impl Scenario {
             let mut names = std::collections::HashSet::new();
             for c in &s.connections {
                 if !names.insert(c.name.clone()) {
-                    return Err(format!(
-                        "server {:?} has two connections named {:?}",
-                        s.name, c.name
-                    ));
+                    return Err(format!("server {:?} has two connections named {:?}", s.name, c.name));
                 }
                 match c.address.parse::<std::net::Ipv4Addr>() {
                     Ok(ip) if ip.is_loopback() => {}

@@ -64,12 +64,10 @@ pub(crate) fn start(scenario: Scenario, port: u16) -> io::Result<Running> {
     let mut ports: BTreeMap<String, BTreeMap<String, u16>> = BTreeMap::new();
     for (si, server) in scenario.servers.iter().enumerate() {
         for (ci, connection) in server.connections.iter().enumerate() {
-            let ip: Ipv4Addr = connection.address.parse().map_err(|_| {
-                io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    "connection address is not IPv4",
-                )
-            })?;
+            let ip: Ipv4Addr = connection
+                .address
+                .parse()
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "connection address is not IPv4"))?;
             let port = if connection.behaviour == Behaviour::Dead {
                 let socket = TcpSocket::new_v4()?;
                 socket.bind(SocketAddr::V4(SocketAddrV4::new(ip, 0)))?;
@@ -117,9 +115,7 @@ pub(crate) fn start(scenario: Scenario, port: u16) -> io::Result<Running> {
         }
     }
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     // Registering the listeners with the runtime needs its context; doing it here lets a
     // failure come back from `start`.
     let (plextv, pms_listeners) = {
@@ -176,10 +172,9 @@ impl Drop for Running {
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, pms: Option<PmsListener>) {
     let id = pms.as_ref().map_or(Listener::PlexTv, |p| p.id.clone());
-    let blackhole = pms.as_ref().is_some_and(|p| {
-        shared.scenario.servers[p.server].connections[p.connection].behaviour
-            == Behaviour::Blackhole
-    });
+    let blackhole = pms
+        .as_ref()
+        .is_some_and(|p| shared.scenario.servers[p.server].connections[p.connection].behaviour == Behaviour::Blackhole);
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -241,11 +236,7 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, pms: Option<PmsListener>)
         .await;
 }
 
-async fn respond(
-    shared: &Shared,
-    pms: Option<&PmsListener>,
-    req: hyper::Request<Incoming>,
-) -> Answer {
+async fn respond(shared: &Shared, pms: Option<&PmsListener>, req: hyper::Request<Incoming>) -> Answer {
     let (parts, body) = req.into_parts();
     let id = pms.map_or(Listener::PlexTv, |p| p.id.clone());
     lock(&shared.counters).count_request(&id, parts.method.as_str(), parts.uri.path());
@@ -290,8 +281,7 @@ async fn respond(
 fn with_cors(answer: Answer, req: &Req) -> Answer {
     use http::HeaderValue;
     use http::header::{
-        ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-        ACCESS_CONTROL_MAX_AGE,
+        ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_MAX_AGE,
     };
     let Answer::Reply(mut r) = answer else {
         return answer;

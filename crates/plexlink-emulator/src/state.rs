@@ -114,13 +114,7 @@ impl State {
         }
     }
 
-    pub(crate) fn create_pin(
-        &mut self,
-        strong: bool,
-        client_identifier: &str,
-        product: &str,
-        lifetime: u64,
-    ) -> Pin {
+    pub(crate) fn create_pin(&mut self, strong: bool, client_identifier: &str, product: &str, lifetime: u64) -> Pin {
         let now = unix_now();
         let code = loop {
             let code = if strong {
@@ -128,11 +122,7 @@ impl State {
             } else {
                 self.rng.string(CODE_ALPHABET, 4)
             };
-            if !self
-                .pins
-                .values()
-                .any(|p| p.code == code && !p.is_expired(now))
-            {
+            if !self.pins.values().any(|p| p.code == code && !p.is_expired(now)) {
                 break code;
             }
         };
@@ -158,9 +148,9 @@ impl State {
     fn live_pin_by_code(&mut self, code: &str, strong_too: bool) -> Option<&mut Pin> {
         let now = unix_now();
         let code = code.trim();
-        self.pins.values_mut().find(|p| {
-            (strong_too || !p.strong) && !p.is_expired(now) && p.code.eq_ignore_ascii_case(code)
-        })
+        self.pins
+            .values_mut()
+            .find(|p| (strong_too || !p.strong) && !p.is_expired(now) && p.code.eq_ignore_ascii_case(code))
     }
 
     pub(crate) fn new_token(&mut self, prefix: &str) -> String {
@@ -199,11 +189,7 @@ pub(crate) enum PmsAccess {
 }
 
 impl Shared {
-    pub(crate) fn new(
-        scenario: Scenario,
-        base_url: String,
-        ports: BTreeMap<String, BTreeMap<String, u16>>,
-    ) -> Shared {
+    pub(crate) fn new(scenario: Scenario, base_url: String, ports: BTreeMap<String, BTreeMap<String, u16>>) -> Shared {
         Shared {
             scenario,
             base_url,
@@ -277,20 +263,13 @@ impl Shared {
 
     pub(crate) fn pins(&self) -> Vec<PinInfo> {
         let now = unix_now();
-        lock(&self.state)
-            .pins
-            .values()
-            .map(|p| p.info(now))
-            .collect()
+        lock(&self.state).pins.values().map(|p| p.info(now)).collect()
     }
 
     pub(crate) fn approve_pin(&self, pin_id: u64, account: &str) -> Result<(), EmuError> {
         let username = self.username(account)?;
         let mut state = lock(&self.state);
-        let pin = state
-            .pins
-            .get_mut(&pin_id)
-            .ok_or(EmuError::UnknownPin(pin_id))?;
+        let pin = state.pins.get_mut(&pin_id).ok_or(EmuError::UnknownPin(pin_id))?;
         if pin.is_expired(unix_now()) {
             return Err(EmuError::PinExpired(pin_id));
         }
@@ -300,12 +279,7 @@ impl Shared {
 
     /// Approves the live PIN with this code; `strong_too` also accepts strong codes (the
     /// app.plex.tv page does, plex.tv/link does not).
-    pub(crate) fn approve_code(
-        &self,
-        code: &str,
-        account: &str,
-        strong_too: bool,
-    ) -> Result<u64, EmuError> {
+    pub(crate) fn approve_code(&self, code: &str, account: &str, strong_too: bool) -> Result<u64, EmuError> {
         let username = self.username(account)?;
         let mut state = lock(&self.state);
         let pin = state
@@ -317,10 +291,7 @@ impl Shared {
 
     pub(crate) fn expire_pin(&self, pin_id: u64) -> Result<(), EmuError> {
         let mut state = lock(&self.state);
-        let pin = state
-            .pins
-            .get_mut(&pin_id)
-            .ok_or(EmuError::UnknownPin(pin_id))?;
+        let pin = state.pins.get_mut(&pin_id).ok_or(EmuError::UnknownPin(pin_id))?;
         pin.expired_by_hand = true;
         Ok(())
     }

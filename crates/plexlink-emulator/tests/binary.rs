@@ -47,18 +47,9 @@ fn prints_its_url_first_and_stops_on_sigterm() {
         .strip_prefix("plexlink-emulator listening on ")
         .unwrap()
         .to_string();
-    assert!(
-        url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
-        "{first}"
-    );
+    assert!(url.starts_with("http://127.0.0.1:") && url.ends_with('/'), "{first}");
 
-    let pin = common::request(
-        &url,
-        "POST",
-        "/api/v2/pins",
-        &common::plex_headers("bin", None),
-        b"",
-    );
+    let pin = common::request(&url, "POST", "/api/v2/pins", &common::plex_headers("bin", None), b"");
     assert_eq!(pin.json()["expiresIn"], 5);
 
     let kill = Command::new("kill")
@@ -73,10 +64,7 @@ fn prints_its_url_first_and_stops_on_sigterm() {
             assert!(status.success(), "{status:?}");
             break;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "did not stop on SIGTERM"
-        );
+        assert!(start.elapsed() < Duration::from_secs(5), "did not stop on SIGTERM");
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(std::net::TcpStream::connect(common::host_port(&url)).is_err());

@@ -36,10 +36,7 @@ fn status_fault_with_retry_after_then_normal() {
     let limited = request(&emu.url(), "POST", "/api/v2/pins", &h, b"");
     assert_eq!(limited.status, 429);
     assert_eq!(limited.header("retry-after"), Some("2"));
-    assert_eq!(
-        request(&emu.url(), "POST", "/api/v2/pins", &h, b"").status,
-        201
-    );
+    assert_eq!(request(&emu.url(), "POST", "/api/v2/pins", &h, b"").status, 201);
 
     emu.add_fault(fault(
         "/api/v2/",
@@ -57,15 +54,9 @@ fn status_fault_with_retry_after_then_normal() {
         assert_eq!(r.header("content-type"), Some("application/json"));
     }
     // Control requests are never faulted.
-    assert_eq!(
-        request(&emu.url(), "GET", "/_emulator/counters", &[], b"").status,
-        200
-    );
+    assert_eq!(request(&emu.url(), "GET", "/_emulator/counters", &[], b"").status, 200);
     emu.clear_faults();
-    assert_eq!(
-        request(&emu.url(), "POST", "/api/v2/pins", &h, b"").status,
-        201
-    );
+    assert_eq!(request(&emu.url(), "POST", "/api/v2/pins", &h, b"").status, 201);
 }
 
 #[test]
@@ -78,26 +69,15 @@ fn malformed_oversized_delay_and_close() {
     assert_eq!(r.status, 200);
     assert!(serde_json::from_slice::<serde_json::Value>(&r.body).is_err());
 
-    emu.add_fault(fault(
-        "/api/v2/pins",
-        None,
-        FaultKind::Oversized { bytes: 200_000 },
-        1,
-    ));
+    emu.add_fault(fault("/api/v2/pins", None, FaultKind::Oversized { bytes: 200_000 }, 1));
     let r = request(&emu.url(), "POST", "/api/v2/pins", &h, b"");
     assert_eq!(r.status, 200);
     assert_eq!(r.body.len(), 200_000);
-    assert!(
-        r.header("content-length").is_none(),
-        "streamed, not announced"
-    );
+    assert!(r.header("content-length").is_none(), "streamed, not announced");
 
     emu.add_fault(fault("/api/v2/pins", None, FaultKind::Delay { ms: 200 }, 1));
     let start = Instant::now();
-    assert_eq!(
-        request(&emu.url(), "POST", "/api/v2/pins", &h, b"").status,
-        201
-    );
+    assert_eq!(request(&emu.url(), "POST", "/api/v2/pins", &h, b"").status, 201);
     assert!(start.elapsed() >= Duration::from_millis(200));
 
     // Close drops the connection with no answer, on a PMS listener too.
@@ -110,21 +90,12 @@ fn malformed_oversized_delay_and_close() {
 fn faults_can_be_added_over_http() {
     let emu = Emulator::start_default().unwrap();
     let body = br#"{"path_prefix":"/identity","method":"GET","kind":{"type":"status","status":503},"times":1}"#;
-    assert_eq!(
-        request(&emu.url(), "POST", "/_emulator/faults", &[], body).status,
-        201
-    );
+    assert_eq!(request(&emu.url(), "POST", "/_emulator/faults", &[], body).status, 201);
     let local = emu.server_uri("Living Room", "local").unwrap();
     assert_eq!(request(&local, "GET", "/identity", &[], b"").status, 503);
     assert_eq!(request(&local, "GET", "/identity", &[], b"").status, 200);
-    assert_eq!(
-        request(&emu.url(), "POST", "/_emulator/faults", &[], b"{").status,
-        400
-    );
-    assert_eq!(
-        request(&emu.url(), "DELETE", "/_emulator/faults", &[], b"").status,
-        204
-    );
+    assert_eq!(request(&emu.url(), "POST", "/_emulator/faults", &[], b"{").status, 400);
+    assert_eq!(request(&emu.url(), "DELETE", "/_emulator/faults", &[], b"").status, 204);
 }
 
 #[test]
@@ -172,10 +143,7 @@ fn counters_count_connections_and_requests() {
 fn stop_frees_every_port() {
     let emu = Emulator::start_default().unwrap();
     let addresses: Vec<String> = std::iter::once(emu.url())
-        .chain(
-            ["local", "local-blackhole", "remote-slow", "relay"]
-                .map(|c| emu.server_uri("Living Room", c).unwrap()),
-        )
+        .chain(["local", "local-blackhole", "remote-slow", "relay"].map(|c| emu.server_uri("Living Room", c).unwrap()))
         .map(|u| common::host_port(&u))
         .collect();
     // An open blackholed connection must not keep the emulator from stopping.
@@ -187,10 +155,7 @@ fn stop_frees_every_port() {
     emu.stop();
     assert!(start.elapsed() < Duration::from_secs(2));
     for a in &addresses {
-        assert!(
-            TcpStream::connect(a).is_err(),
-            "{a} still listens after stop"
-        );
+        assert!(TcpStream::connect(a).is_err(), "{a} still listens after stop");
     }
 }
 
@@ -277,13 +242,7 @@ fn plextv_allows_browser_calls() {
         pre.header("access-control-allow-headers"),
         Some("x-plex-client-identifier")
     );
-    let r = request(
-        &emu.url(),
-        "POST",
-        "/api/v2/pins",
-        &plex_headers("c", None),
-        b"",
-    );
+    let r = request(&emu.url(), "POST", "/api/v2/pins", &plex_headers("c", None), b"");
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
 }
 

@@ -44,10 +44,7 @@ fn pin_create_approve_check_returns_the_token() {
     let id = pin["id"].as_u64().unwrap();
     let code = pin["code"].as_str().unwrap();
     assert_eq!(code.len(), 4);
-    assert!(
-        code.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-    );
+    assert!(code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
     assert_eq!(pin["expiresIn"], 900);
     assert!(pin["authToken"].is_null());
     assert!(pin["createdAt"].as_str().unwrap().ends_with('Z'));
@@ -81,10 +78,7 @@ fn strong_pins_have_long_codes_and_their_own_lifetime() {
     assert!(pin["code"].as_str().unwrap().len() > 10);
     assert_eq!(pin["expiresIn"], 1799);
     // plex.tv/link takes only short codes.
-    assert!(
-        emu.approve_code(pin["code"].as_str().unwrap(), "alice")
-            .is_err()
-    );
+    assert!(emu.approve_code(pin["code"].as_str().unwrap(), "alice").is_err());
     // A JSON body may ask for a strong PIN too (the JWT variant).
     let mut h = plex_headers("client-a", None);
     h.push(("Content-Type", "application/json"));
@@ -110,10 +104,7 @@ fn expired_pins_answer_1020() {
     emu.expire_pin(by_hand).unwrap();
     let r = check_pin(&emu, "c", by_hand);
     assert_eq!((r.status, r.plex_code()), (404, 1020));
-    assert_eq!(
-        r.json()["errors"][0]["message"],
-        "Code not found or expired"
-    );
+    assert_eq!(r.json()["errors"][0]["message"], "Code not found or expired");
     assert!(emu.approve_pin(by_hand, "alice").is_err());
 
     let by_clock = create_pin(&emu, "c", false)["id"].as_u64().unwrap();
@@ -128,22 +119,12 @@ fn expired_pins_answer_1020() {
 fn a_missing_client_identifier_is_400_1000_in_json_or_xml() {
     let emu = Emulator::start_default().unwrap();
     for path in ["/api/v2/pins", "/api/v2/users/signin"] {
-        let r = request(
-            &emu.url(),
-            "POST",
-            path,
-            &[("Accept", "application/json")],
-            b"",
-        );
+        let r = request(&emu.url(), "POST", path, &[("Accept", "application/json")], b"");
         assert_eq!((r.status, r.plex_code()), (400, 1000));
     }
     let xml = request(&emu.url(), "GET", "/api/v2/user", &[], b"");
     assert_eq!(xml.status, 400);
-    assert!(
-        xml.text().contains(r#"<error code="1000""#),
-        "{}",
-        xml.text()
-    );
+    assert!(xml.text().contains(r#"<error code="1000""#), "{}", xml.text());
 }
 
 #[test]
@@ -164,13 +145,7 @@ fn link_approves_a_code_with_a_token() {
     let done = check_pin(&emu, "tv", pin["id"].as_u64().unwrap());
     assert_eq!(done.json()["authToken"].as_str(), Some(carol.as_str()));
 
-    let unknown = request(
-        &emu.url(),
-        "PUT",
-        "/api/v2/pins/link",
-        &h,
-        &form(&[("code", "ZZZZ!")]),
-    );
+    let unknown = request(&emu.url(), "PUT", "/api/v2/pins/link", &h, &form(&[("code", "ZZZZ!")]));
     assert_eq!((unknown.status, unknown.plex_code()), (404, 1020));
     let no_token = request(
         &emu.url(),
@@ -185,13 +160,7 @@ fn link_approves_a_code_with_a_token() {
 fn sign_in(emu: &Emulator, client: &str, fields: &[(&str, &str)]) -> common::Resp {
     let mut h = plex_headers(client, None);
     h.push(FORM);
-    request(
-        &emu.url(),
-        "POST",
-        "/api/v2/users/signin",
-        &h,
-        &form(fields),
-    )
+    request(&emu.url(), "POST", "/api/v2/users/signin", &h, &form(fields))
 }
 
 #[test]
@@ -201,19 +170,12 @@ fn sign_in_plain_by_username_or_email() {
         let r = sign_in(
             &emu,
             "c",
-            &[
-                ("login", login),
-                ("password", "alice-password"),
-                ("rememberMe", "true"),
-            ],
+            &[("login", login), ("password", "alice-password"), ("rememberMe", "true")],
         );
         assert_eq!(r.status, 201, "{login}: {}", r.text());
         let account = r.json();
         assert_eq!(account["username"], "alice");
-        assert_eq!(
-            account["authToken"].as_str(),
-            emu.token_for("alice").as_deref()
-        );
+        assert_eq!(account["authToken"].as_str(), emu.token_for("alice").as_deref());
         assert_eq!(account["twoFactorEnabled"], false);
         assert_eq!(account["subscription"]["active"], true);
     }
@@ -227,11 +189,7 @@ fn sign_in_with_two_factor() {
     let base = [("login", "bob"), ("password", "bob-password")];
     let needed = sign_in(&emu, "c", &base);
     assert_eq!((needed.status, needed.plex_code()), (401, 1029));
-    let wrong = sign_in(
-        &emu,
-        "c",
-        &[base[0], base[1], ("verificationCode", "654321")],
-    );
+    let wrong = sign_in(&emu, "c", &[base[0], base[1], ("verificationCode", "654321")]);
     assert_eq!((wrong.status, wrong.plex_code()), (401, 1028));
     for code in ["123456", "backup-code-1234567890"] {
         let ok = sign_in(&emu, "c", &[base[0], base[1], ("verificationCode", code)]);
@@ -249,20 +207,11 @@ fn repeated_failures_lock_the_client_out() {
             1001
         );
     }
-    let locked = sign_in(
-        &emu,
-        "locked",
-        &[("login", "alice"), ("password", "alice-password")],
-    );
+    let locked = sign_in(&emu, "locked", &[("login", "alice"), ("password", "alice-password")]);
     assert_eq!((locked.status, locked.plex_code()), (401, 1031));
     // Another client is not locked.
     assert_eq!(
-        sign_in(
-            &emu,
-            "other",
-            &[("login", "alice"), ("password", "alice-password")]
-        )
-        .status,
+        sign_in(&emu, "other", &[("login", "alice"), ("password", "alice-password")]).status,
         201
     );
 }
@@ -271,13 +220,7 @@ fn repeated_failures_lock_the_client_out() {
 fn user_signout_and_sign_in_again() {
     let emu = Emulator::start_default().unwrap();
     let token = emu.token_for("alice").unwrap();
-    let user = request(
-        &emu.url(),
-        "GET",
-        "/api/v2/user",
-        &plex_headers("c", Some(&token)),
-        b"",
-    );
+    let user = request(&emu.url(), "GET", "/api/v2/user", &plex_headers("c", Some(&token)), b"");
     assert_eq!(user.status, 200);
     let u = user.json();
     for field in [
@@ -304,14 +247,7 @@ fn user_signout_and_sign_in_again() {
     );
     assert_eq!(q.status, 200);
     assert_eq!(
-        request(
-            &emu.url(),
-            "GET",
-            "/api/v2/ping",
-            &plex_headers("c", Some(&token)),
-            b""
-        )
-        .status,
+        request(&emu.url(), "GET", "/api/v2/ping", &plex_headers("c", Some(&token)), b"").status,
         200
     );
 
@@ -323,43 +259,19 @@ fn user_signout_and_sign_in_again() {
         b"",
     );
     assert_eq!(out.status, 204);
-    let after = request(
-        &emu.url(),
-        "GET",
-        "/api/v2/user",
-        &plex_headers("c", Some(&token)),
-        b"",
-    );
+    let after = request(&emu.url(), "GET", "/api/v2/user", &plex_headers("c", Some(&token)), b"");
     assert_eq!((after.status, after.plex_code()), (401, 1001));
 
     assert_eq!(
-        sign_in(
-            &emu,
-            "c",
-            &[("login", "alice"), ("password", "alice-password")]
-        )
-        .status,
+        sign_in(&emu, "c", &[("login", "alice"), ("password", "alice-password")]).status,
         201
     );
     assert_eq!(
-        request(
-            &emu.url(),
-            "GET",
-            "/api/v2/user",
-            &plex_headers("c", Some(&token)),
-            b""
-        )
-        .status,
+        request(&emu.url(), "GET", "/api/v2/user", &plex_headers("c", Some(&token)), b"").status,
         200
     );
 
-    let unknown = request(
-        &emu.url(),
-        "GET",
-        "/api/v2/user",
-        &plex_headers("c", Some("nope")),
-        b"",
-    );
+    let unknown = request(&emu.url(), "GET", "/api/v2/user", &plex_headers("c", Some("nope")), b"");
     assert_eq!((unknown.status, unknown.plex_code()), (401, 1001));
 }
 
@@ -388,20 +300,11 @@ fn home_users_and_switch() {
             Some(p) => format!("/api/v2/home/users/{uuid}/switch?pin={p}"),
             None => format!("/api/v2/home/users/{uuid}/switch"),
         };
-        request(
-            &emu.url(),
-            "POST",
-            &path,
-            &plex_headers("c", Some(&carol)),
-            b"",
-        )
+        request(&emu.url(), "POST", &path, &plex_headers("c", Some(&carol)), b"")
     };
     let dave = switch(find("Dave")["uuid"].as_str().unwrap(), None);
     assert_eq!(dave.status, 201);
-    assert_eq!(
-        dave.json()["authToken"].as_str(),
-        emu.token_for("dave").as_deref()
-    );
+    assert_eq!(dave.json()["authToken"].as_str(), emu.token_for("dave").as_deref());
 
     let erin_uuid = find("Erin")["uuid"].as_str().unwrap().to_string();
     for pin in [None, Some("0000")] {
@@ -409,14 +312,8 @@ fn home_users_and_switch() {
         assert_eq!((r.status, r.plex_code()), (403, 1041));
     }
     let erin = switch(&erin_uuid, Some("1234"));
-    assert_eq!(
-        erin.json()["authToken"].as_str(),
-        emu.token_for("erin").as_deref()
-    );
-    assert_eq!(
-        switch(find("Carol")["uuid"].as_str().unwrap(), None).status,
-        201
-    );
+    assert_eq!(erin.json()["authToken"].as_str(), emu.token_for("erin").as_deref());
+    assert_eq!(switch(find("Carol")["uuid"].as_str().unwrap(), None).status, 201);
 
     let claim = request(
         &emu.url(),
@@ -425,12 +322,7 @@ fn home_users_and_switch() {
         &plex_headers("c", Some(&carol)),
         b"",
     );
-    assert!(
-        claim.json()["token"]
-            .as_str()
-            .unwrap()
-            .starts_with("claim-")
-    );
+    assert!(claim.json()["token"].as_str().unwrap().starts_with("claim-"));
 }
 
 fn resources(emu: &Emulator, account: &str, query: &str) -> Vec<serde_json::Value> {
@@ -449,19 +341,14 @@ fn resources(emu: &Emulator, account: &str, query: &str) -> Vec<serde_json::Valu
 #[test]
 fn resources_shape_and_include_flags() {
     let emu = Emulator::start_default().unwrap();
-    let all = resources(
-        &emu,
-        "alice",
-        "?includeHttps=1&includeRelay=1&includeIPv6=1",
-    );
+    let all = resources(&emu, "alice", "?includeHttps=1&includeRelay=1&includeIPv6=1");
     let servers: Vec<_> = all
         .iter()
         .filter(|d| d["provides"].as_str().unwrap().contains("server"))
         .collect();
     assert_eq!(servers.len(), 2);
     assert!(
-        all.iter()
-            .any(|d| !d["provides"].as_str().unwrap().contains("server")),
+        all.iter().any(|d| !d["provides"].as_str().unwrap().contains("server")),
         "a player is listed too"
     );
 
@@ -469,20 +356,14 @@ fn resources_shape_and_include_flags() {
     assert_eq!(living["owned"], true);
     assert_eq!(living["publicAddressMatches"], true);
     assert_eq!(living["httpsRequired"], false);
-    assert_eq!(
-        living["clientIdentifier"],
-        "8276c3fa6bc24e44b347e19c71fbb98b9287c1e9"
-    );
+    assert_eq!(living["clientIdentifier"], "8276c3fa6bc24e44b347e19c71fbb98b9287c1e9");
     let conns = living["connections"].as_array().unwrap();
     assert_eq!(conns.len(), 6);
     for c in conns {
         assert_eq!(c["protocol"], "http");
         assert_eq!(c["address"], "127.0.0.1");
         assert_eq!(c["IPv6"], false);
-        assert_eq!(
-            c["uri"].as_str().unwrap(),
-            format!("http://127.0.0.1:{}", c["port"])
-        );
+        assert_eq!(c["uri"].as_str().unwrap(), format!("http://127.0.0.1:{}", c["port"]));
     }
     assert_eq!(conns.iter().filter(|c| c["relay"] == true).count(), 1);
     assert_eq!(
@@ -490,22 +371,13 @@ fn resources_shape_and_include_flags() {
         emu.server_uri("Living Room", "local")
     );
 
-    let friend = servers
-        .iter()
-        .find(|d| d["name"] == "Friend's Server")
-        .unwrap();
+    let friend = servers.iter().find(|d| d["name"] == "Friend's Server").unwrap();
     assert_eq!(friend["owned"], false);
     assert_eq!(friend["sourceTitle"], "Frank");
-    assert_ne!(
-        friend["accessToken"].as_str(),
-        emu.token_for("alice").as_deref()
-    );
+    assert_ne!(friend["accessToken"].as_str(), emu.token_for("alice").as_deref());
 
     let no_relay = resources(&emu, "alice", "?includeHttps=1&includeIPv6=1");
-    let living = no_relay
-        .iter()
-        .find(|d| d["name"] == "Living Room")
-        .unwrap();
+    let living = no_relay.iter().find(|d| d["name"] == "Living Room").unwrap();
     assert_eq!(living["connections"].as_array().unwrap().len(), 5);
     assert!(
         living["connections"]
@@ -542,10 +414,7 @@ fn the_link_page_approves_a_code() {
     );
     assert_eq!(ok.status, 200, "{}", ok.text());
     let done = check_pin(&emu, "tv", pin["id"].as_u64().unwrap());
-    assert_eq!(
-        done.json()["authToken"].as_str(),
-        emu.token_for("bob").as_deref()
-    );
+    assert_eq!(done.json()["authToken"].as_str(), emu.token_for("bob").as_deref());
 
     let bad = request(
         &emu.url(),
@@ -575,10 +444,7 @@ fn the_auth_page_approves_a_strong_code_and_forwards() {
     assert_eq!(r.status, 303);
     assert_eq!(r.header("location"), Some("http://127.0.0.1:9/back"));
     let done = check_pin(&emu, "web", pin["id"].as_u64().unwrap());
-    assert_eq!(
-        done.json()["authToken"].as_str(),
-        emu.token_for("carol").as_deref()
-    );
+    assert_eq!(done.json()["authToken"].as_str(), emu.token_for("carol").as_deref());
 
     // No redirect to anything but http(s).
     let pin = create_pin(&emu, "web", true);
@@ -608,13 +474,7 @@ fn control_endpoints_over_http() {
     );
     assert_eq!(r.status, 204);
     assert!(check_pin(&emu, "c", id).json()["authToken"].is_string());
-    let r = request(
-        &emu.url(),
-        "POST",
-        &format!("/_emulator/pins/{id}/expire"),
-        &[],
-        b"",
-    );
+    let r = request(&emu.url(), "POST", &format!("/_emulator/pins/{id}/expire"), &[], b"");
     assert_eq!(r.status, 204);
     assert_eq!(check_pin(&emu, "c", id).status, 404);
     let r = request(
@@ -640,18 +500,12 @@ fn control_endpoints_over_http() {
         emu.server_uri("Living Room", "local").as_deref()
     );
     let scenario: Scenario =
-        serde_json::from_slice(&request(&emu.url(), "GET", "/_emulator/scenario", &[], b"").body)
-            .unwrap();
+        serde_json::from_slice(&request(&emu.url(), "GET", "/_emulator/scenario", &[], b"").body).unwrap();
     assert_eq!(&scenario, emu.scenario());
 
     // Keep-alive: one connection for several control calls.
     let mut conn = Conn::open(&emu.url()).unwrap();
     for _ in 0..3 {
-        assert_eq!(
-            conn.send("GET", "/_emulator/counters", &[], b"")
-                .unwrap()
-                .status,
-            200
-        );
+        assert_eq!(conn.send("GET", "/_emulator/counters", &[], b"").unwrap().status, 200);
     }
 }

@@ -21,29 +21,14 @@ fn uri(emu: &Emulator, server: &str, connection: &str) -> String {
 #[test]
 fn identity_answers_without_a_token() {
     let emu = Emulator::start_default().unwrap();
-    let r = request(
-        &uri(&emu, "Living Room", "local"),
-        "GET",
-        "/identity",
-        &[JSON],
-        b"",
-    );
+    let r = request(&uri(&emu, "Living Room", "local"), "GET", "/identity", &[JSON], b"");
     assert_eq!(r.status, 200);
     let c = &r.json()["MediaContainer"];
     assert_eq!(c["machineIdentifier"], LIVING_ROOM_ID);
     assert_eq!(c["claimed"], true);
     assert_eq!(c["size"], 0);
-    let xml = request(
-        &uri(&emu, "Living Room", "relay"),
-        "GET",
-        "/identity",
-        &[],
-        b"",
-    );
-    assert!(
-        xml.text()
-            .contains(&format!("machineIdentifier=\"{LIVING_ROOM_ID}\""))
-    );
+    let xml = request(&uri(&emu, "Living Room", "relay"), "GET", "/identity", &[], b"");
+    assert!(xml.text().contains(&format!("machineIdentifier=\"{LIVING_ROOM_ID}\"")));
 }
 
 #[test]
@@ -110,13 +95,7 @@ fn unauthorized_answers_401_html_to_everything() {
         address: "127.0.0.1".to_string(),
     });
     let emu = Emulator::start(scenario).unwrap();
-    let r = request(
-        &uri(&emu, "Living Room", "proxy"),
-        "GET",
-        "/identity",
-        &[JSON],
-        b"",
-    );
+    let r = request(&uri(&emu, "Living Room", "proxy"), "GET", "/identity", &[JSON], b"");
     assert_eq!(r.status, 401);
     assert!(r.text().contains("<title>Unauthorized</title>"));
 }
@@ -133,10 +112,7 @@ fn root_needs_a_token_the_server_accepts() {
     );
     let ok = request(&local, "GET", "/", &[JSON, ("X-Plex-Token", &alice)], b"");
     assert_eq!(ok.status, 200);
-    assert_eq!(
-        ok.json()["MediaContainer"]["machineIdentifier"],
-        LIVING_ROOM_ID
-    );
+    assert_eq!(ok.json()["MediaContainer"]["machineIdentifier"], LIVING_ROOM_ID);
 
     // On a shared server the account token is refused; the share's token works.
     let friend = uri(&emu, "Friend's Server", "remote");
@@ -162,23 +138,13 @@ fn transient_token_and_source_resources() {
 
     let r = request(&local, "GET", path, &[JSON, ("X-Plex-Token", &alice)], b"");
     assert_eq!(r.status, 200);
-    let transient = r.json()["MediaContainer"]["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let transient = r.json()["MediaContainer"]["token"].as_str().unwrap().to_string();
     assert!(transient.starts_with("transient-"));
     let xml = request(&local, "POST", path, &[("X-Plex-Token", &alice)], b"");
     assert!(xml.text().contains("token=\"transient-"), "{}", xml.text());
     assert_eq!(request(&local, "GET", path, &[JSON], b"").status, 401);
     assert_eq!(
-        request(
-            &local,
-            "GET",
-            "/security/token",
-            &[JSON, ("X-Plex-Token", &alice)],
-            b""
-        )
-        .status,
+        request(&local, "GET", "/security/token", &[JSON, ("X-Plex-Token", &alice)], b"").status,
         400
     );
 

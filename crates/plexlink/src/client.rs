@@ -141,7 +141,11 @@ impl ClientBuilder {
         self.info.validate()?;
         let transport = Transport::new(&self.transport)?;
         Ok(Client {
-            inner: Arc::new(Inner { info: self.info, transport, timeout: self.transport.timeout }),
+            inner: Arc::new(Inner {
+                info: self.info,
+                transport,
+                timeout: self.transport.timeout,
+            }),
         })
     }
 }
@@ -188,7 +192,9 @@ impl Client {
 
     /// Sends with a deadline of its own (probes).
     pub(crate) fn send_within(&self, request: HttpRequest, timeout: Duration) -> Result<HttpResponse, Error> {
-        self.inner.transport.send(request, Some(timeout.min(self.inner.timeout)))
+        self.inner
+            .transport
+            .send(request, Some(timeout.min(self.inner.timeout)))
     }
 
     fn call<T>(&self, request: HttpRequest, parse: impl FnOnce(&HttpResponse) -> Result<T, Error>) -> Result<T, Error> {
@@ -236,8 +242,16 @@ impl Client {
     /// Signs in with a login (user name or e-mail) and password, and the two-factor code when
     /// the account needs one ([`Error::TwoFactorRequired`] says so). The token is in
     /// `auth_token` of the answer.
-    pub fn sign_in(&self, login: &str, password: &Password, verification_code: Option<&VerificationCode>) -> Result<Account, Error> {
-        self.call(account::sign_in_request(self.info(), login, password, verification_code), account::parse_sign_in)
+    pub fn sign_in(
+        &self,
+        login: &str,
+        password: &Password,
+        verification_code: Option<&VerificationCode>,
+    ) -> Result<Account, Error> {
+        self.call(
+            account::sign_in_request(self.info(), login, password, verification_code),
+            account::parse_sign_in,
+        )
     }
 
     /// Revokes the token.
@@ -252,7 +266,10 @@ impl Client {
 
     /// The members of the account's Plex Home.
     pub fn home_users(&self, token: &Token) -> Result<Vec<HomeUser>, Error> {
-        self.call(account::home_users_request(self.info(), token), account::parse_home_users)
+        self.call(
+            account::home_users_request(self.info(), token),
+            account::parse_home_users,
+        )
     }
 
     /// Switches to a Home user (by uuid), with their PIN when they are protected. The answer's
@@ -264,14 +281,20 @@ impl Client {
 
     /// A claim token for setting up a new server.
     pub fn claim_token(&self, token: &Token) -> Result<Token, Error> {
-        self.call(account::claim_token_request(self.info(), token), account::parse_claim_token)
+        self.call(
+            account::claim_token_request(self.info(), token),
+            account::parse_claim_token,
+        )
     }
 
     // --- Servers -----------------------------------------------------------------------------
 
     /// Every device of the account with all its connections (https, relay, IPv6).
     pub fn resources(&self, token: &Token) -> Result<Vec<Device>, Error> {
-        self.call(resources::resources_request(self.info(), token, Include::default()), resources::parse_resources)
+        self.call(
+            resources::resources_request(self.info(), token, Include::default()),
+            resources::parse_resources,
+        )
     }
 
     /// The account's Plex Media Servers.
@@ -281,13 +304,19 @@ impl Client {
 
     /// What a server's `/identity` says (no token needed).
     pub fn identity(&self, server_uri: &str) -> Result<Identity, Error> {
-        self.call(server::identity_request(self.info(), server_uri)?, server::parse_identity)
+        self.call(
+            server::identity_request(self.info(), server_uri)?,
+            server::parse_identity,
+        )
     }
 
     /// A transient token from a server (valid up to 48 h, gone when the server restarts),
     /// with an admin token.
     pub fn transient_token(&self, server_uri: &str, token: &Token) -> Result<Token, Error> {
-        self.call(server::transient_token_request(self.info(), server_uri, token)?, server::parse_transient_token)
+        self.call(
+            server::transient_token_request(self.info(), server_uri, token)?,
+            server::parse_transient_token,
+        )
     }
 
     /// How to reach the server or provider `source` (`server://<machineIdentifier>`, or a bare

@@ -75,9 +75,21 @@ impl Client {
         let elapsed = started.elapsed();
         let chosen = match race.winner() {
             Some(result) => result?.clone(),
-            None => return Err(Error::NoConnection { server: device.name.clone() }),
+            None => {
+                return Err(Error::NoConnection {
+                    server: device.name.clone(),
+                });
+            }
         };
-        let outcome = race.outcome().cloned().ok_or_else(|| Error::NoConnection { server: device.name.clone() })?;
-        Ok(Connected { device: device.clone(), connection: chosen.connection, uri: chosen.uri, outcome, elapsed })
+        let outcome = race.outcome().cloned().ok_or_else(|| Error::NoConnection {
+            server: device.name.clone(),
+        })?;
+        Ok(Connected {
+            device: device.clone(),
+            connection: chosen.connection,
+            uri: chosen.uri,
+            outcome,
+            elapsed,
+        })
     }
 }

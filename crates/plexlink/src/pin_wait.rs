@@ -55,7 +55,12 @@ impl Client {
     /// # Ok::<(), plexlink::Error>(())
     /// ```
     pub fn wait_for_token(&self, pin: &Pin, options: WaitOptions<'_>) -> Result<Token, Error> {
-        let WaitOptions { interval, timeout, cancel, mut on_progress } = options;
+        let WaitOptions {
+            interval,
+            timeout,
+            cancel,
+            mut on_progress,
+        } = options;
         let mut config = PinLoginConfig::default();
         if let Some(interval) = interval {
             config.interval = interval;
@@ -93,7 +98,10 @@ impl Client {
             let Some(next) = login.poll_timeout() else {
                 // Finished without an event is impossible by the machine's contract; fail
                 // loudly rather than spin.
-                return Err(Error::Decode { what: "PIN state", detail: "login stopped without a result".into() });
+                return Err(Error::Decode {
+                    what: "PIN state",
+                    detail: "login stopped without a result".into(),
+                });
             };
             let wake = give_up.map_or(next, |g| next.min(g));
             if cancel.sleep_until(wake) {
@@ -110,5 +118,8 @@ impl Client {
 
 /// The wall clock, for a PIN's `expiresAt`.
 fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }

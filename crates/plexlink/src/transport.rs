@@ -49,7 +49,11 @@ impl Transport {
             what: "client configuration",
             detail: e.without_url().to_string(),
         })?;
-        Ok(Self { http, max_body: config.max_body, allow_insecure_http: config.allow_insecure_http })
+        Ok(Self {
+            http,
+            max_body: config.max_body,
+            allow_insecure_http: config.allow_insecure_http,
+        })
     }
 
     /// Sends `request`, waiting at most `timeout` (or the client's default) for the whole answer.
@@ -72,7 +76,10 @@ impl Transport {
                 .get(http::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
-            return Err(Error::Redirect { status: status.as_u16(), location: strip_query(location) });
+            return Err(Error::Redirect {
+                status: status.as_u16(),
+                location: strip_query(location),
+            });
         }
         if response.content_length().is_some_and(|len| len > self.max_body as u64) {
             return Err(Error::ResponseTooLarge { limit: self.max_body });
@@ -105,16 +112,23 @@ fn transport_error(error: reqwest::Error) -> Error {
     } else {
         TransportErrorKind::Other
     };
-    Error::Transport { kind, detail: describe(&error.without_url()) }
+    Error::Transport {
+        kind,
+        detail: describe(&error.without_url()),
+    }
 }
 
 fn io_error(error: &std::io::Error) -> Error {
-    let kind = if error.kind() == std::io::ErrorKind::TimedOut || source_chain_mentions(error, &["timed out", "timeout"]) {
-        TransportErrorKind::Timeout
-    } else {
-        TransportErrorKind::Other
-    };
-    Error::Transport { kind, detail: describe(error) }
+    let kind =
+        if error.kind() == std::io::ErrorKind::TimedOut || source_chain_mentions(error, &["timed out", "timeout"]) {
+            TransportErrorKind::Timeout
+        } else {
+            TransportErrorKind::Other
+        };
+    Error::Transport {
+        kind,
+        detail: describe(error),
+    }
 }
 
 /// The root cause's text ("Connection refused (os error 111)"): reqwest's own top level

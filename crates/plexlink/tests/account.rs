@@ -10,7 +10,9 @@ fn sign_in_plain_account() {
     let account = client.sign_in("alice", &Password::new("alice-password"), None).unwrap();
     assert_eq!(account.username, "alice");
     assert_eq!(account.auth_token.unwrap().secret(), emu.token_for("alice").unwrap());
-    let by_email = client.sign_in("alice@example.com", &Password::new("alice-password"), None).unwrap();
+    let by_email = client
+        .sign_in("alice@example.com", &Password::new("alice-password"), None)
+        .unwrap();
     assert_eq!(by_email.username, "alice");
     let wrong = client.sign_in("alice", &Password::new("nope"), None).unwrap_err();
     assert!(matches!(wrong, Error::Unauthorized { .. }), "{wrong:?}");
@@ -21,14 +23,23 @@ fn sign_in_with_two_factor() {
     let (emu, client) = common::setup();
     let password = Password::new("bob-password");
     let first = client.sign_in("bob", &password, None).unwrap_err();
-    assert!(matches!(first, Error::TwoFactorRequired { ref message } if !message.is_empty()), "{first:?}");
-    let wrong = client.sign_in("bob", &password, Some(&VerificationCode::new("000000"))).unwrap_err();
+    assert!(
+        matches!(first, Error::TwoFactorRequired { ref message } if !message.is_empty()),
+        "{first:?}"
+    );
+    let wrong = client
+        .sign_in("bob", &password, Some(&VerificationCode::new("000000")))
+        .unwrap_err();
     assert!(matches!(wrong, Error::InvalidVerificationCode { .. }), "{wrong:?}");
-    let ok = client.sign_in("bob", &password, Some(&VerificationCode::new("123456"))).unwrap();
+    let ok = client
+        .sign_in("bob", &password, Some(&VerificationCode::new("123456")))
+        .unwrap();
     assert_eq!(ok.auth_token.unwrap().secret(), emu.token_for("bob").unwrap());
     assert!(ok.two_factor_enabled);
     // Backup codes are longer than six digits and must pass through untouched.
-    let backup = client.sign_in("bob", &password, Some(&VerificationCode::new("backup-code-1234567890"))).unwrap();
+    let backup = client
+        .sign_in("bob", &password, Some(&VerificationCode::new("backup-code-1234567890")))
+        .unwrap();
     assert_eq!(backup.username, "bob");
 }
 
@@ -48,7 +59,9 @@ fn repeated_failures_lock_the_address_out() {
     }
     assert!(last.is_some(), "1031 after repeated failures");
     // Locked out: even the right password is refused, and the error says so (stop retrying).
-    let err = client.sign_in("frank", &Password::new("frank-password"), None).unwrap_err();
+    let err = client
+        .sign_in("frank", &Password::new("frank-password"), None)
+        .unwrap_err();
     assert!(matches!(err, Error::IpLockedOut { .. }), "{err:?}");
     assert!(!err.is_token_rejected());
 }
@@ -58,7 +71,10 @@ fn token_details_only_a_401_rejects_the_token() {
     let (emu, client) = common::setup();
     let alice = common::token_of(&emu, "alice");
     let account = client.user(&alice).unwrap();
-    assert_eq!((account.username.as_str(), account.email.as_str()), ("alice", "alice@example.com"));
+    assert_eq!(
+        (account.username.as_str(), account.email.as_str()),
+        ("alice", "alice@example.com")
+    );
     assert!(account.subscription.as_ref().is_some_and(|s| s.active));
 
     let bad = client.user(&Token::new("not-a-token")).unwrap_err();
@@ -75,7 +91,11 @@ fn token_details_only_a_401_rejects_the_token() {
 #[test]
 fn sign_out_revokes_the_token_and_ping_keeps_one_alive() {
     let (emu, client) = common::setup();
-    let token = client.sign_in("alice", &Password::new("alice-password"), None).unwrap().auth_token.unwrap();
+    let token = client
+        .sign_in("alice", &Password::new("alice-password"), None)
+        .unwrap()
+        .auth_token
+        .unwrap();
     client.ping(&token).unwrap();
     client.sign_out(&token).unwrap();
     assert!(client.user(&token).unwrap_err().is_token_rejected());
@@ -100,9 +120,13 @@ fn home_users_and_switching() {
 
     let needs_pin = client.switch_home_user(&carol, &erin.uuid, None).unwrap_err();
     assert!(matches!(needs_pin, Error::HomePinRequired { .. }), "{needs_pin:?}");
-    let wrong_pin = client.switch_home_user(&carol, &erin.uuid, Some(&PinCode::new("9999"))).unwrap_err();
+    let wrong_pin = client
+        .switch_home_user(&carol, &erin.uuid, Some(&PinCode::new("9999")))
+        .unwrap_err();
     assert!(matches!(wrong_pin, Error::HomePinRequired { .. }), "{wrong_pin:?}");
-    let as_erin = client.switch_home_user(&carol, &erin.uuid, Some(&PinCode::new("1234"))).unwrap();
+    let as_erin = client
+        .switch_home_user(&carol, &erin.uuid, Some(&PinCode::new("1234")))
+        .unwrap();
     let erin_token = as_erin.auth_token.unwrap();
     assert_eq!(erin_token.secret(), emu.token_for("erin").unwrap());
 

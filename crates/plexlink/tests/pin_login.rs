@@ -9,7 +9,11 @@ use plexlink::{CancelToken, Error, WaitOptions};
 use plexlink_emulator::{Fault, FaultKind, Scenario};
 
 fn fast(interval_ms: u64) -> WaitOptions<'static> {
-    WaitOptions { interval: Some(Duration::from_millis(interval_ms)), timeout: Some(Duration::from_secs(20)), ..WaitOptions::default() }
+    WaitOptions {
+        interval: Some(Duration::from_millis(interval_ms)),
+        timeout: Some(Duration::from_secs(20)),
+        ..WaitOptions::default()
+    }
 }
 
 #[test]
@@ -34,8 +38,14 @@ fn short_pin_is_approved_on_the_link_page_and_gives_the_token_over_one_connectio
     let plextv = emu.counters().plextv;
     assert_eq!(plextv.requests_to("POST /api/v2/pins"), 1);
     let checks = plextv.requests_to("GET /api/v2/pins/{id}");
-    assert!((5..=9).contains(&checks), "about one check per 200 ms over ~1.2 s, got {checks}");
-    assert_eq!(plextv.tcp_connections, 1, "the create and every check share one kept-alive connection");
+    assert!(
+        (5..=9).contains(&checks),
+        "about one check per 200 ms over ~1.2 s, got {checks}"
+    );
+    assert_eq!(
+        plextv.tcp_connections, 1,
+        "the create and every check share one kept-alive connection"
+    );
 }
 
 #[test]
@@ -48,7 +58,10 @@ fn strong_pin_uses_the_auth_page() {
     assert!(url.starts_with(&format!("{}auth#?", emu.url())), "{url}");
     assert!(url.contains(&format!("clientID={}", common::CLIENT_ID)), "{url}");
     assert!(url.contains(&format!("code={}", pin.code.secret())), "{url}");
-    assert!(url.contains("forwardUrl=http%3A%2F%2F127.0.0.1%3A9%2Fback%3Fx%3D1"), "{url}");
+    assert!(
+        url.contains("forwardUrl=http%3A%2F%2F127.0.0.1%3A9%2Fback%3Fx%3D1"),
+        "{url}"
+    );
     // plex.tv/link takes only short codes.
     assert!(emu.approve_code(pin.code.secret(), "alice").is_err());
     emu.approve_pin(pin.id, "carol").unwrap();
@@ -66,7 +79,10 @@ fn check_pin_shows_the_token_once_approved_and_resume_works() {
     assert_eq!(checked.auth_token.unwrap().secret(), emu.token_for("alice").unwrap());
     // A restarted program resumes the PIN by id.
     let resumed = client.check_pin(pin.id).unwrap();
-    assert_eq!(client.wait_for_token(&resumed, fast(100)).unwrap().secret(), emu.token_for("alice").unwrap());
+    assert_eq!(
+        client.wait_for_token(&resumed, fast(100)).unwrap().secret(),
+        emu.token_for("alice").unwrap()
+    );
 }
 
 #[test]
@@ -80,14 +96,24 @@ fn cancel_from_another_thread_stops_the_wait_at_once() {
         trigger.cancel();
     });
     let started = Instant::now();
-    let options = WaitOptions { cancel: Some(cancel), ..fast(1000) };
+    let options = WaitOptions {
+        cancel: Some(cancel),
+        ..fast(1000)
+    };
     assert_eq!(client.wait_for_token(&pin, options).unwrap_err(), Error::Cancelled);
-    assert!(started.elapsed() < Duration::from_millis(900), "cancel took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "cancel took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
 fn an_expired_pin_ends_the_wait() {
-    let scenario = Scenario { pin_lifetime_secs: 2, ..Scenario::default() };
+    let scenario = Scenario {
+        pin_lifetime_secs: 2,
+        ..Scenario::default()
+    };
     let (emu, client) = common::setup_with(scenario);
     let pin = client.create_pin(false).unwrap();
     let started = Instant::now();
@@ -113,11 +139,17 @@ fn overall_timeout_and_progress() {
         on_progress: Some(&mut on_progress),
         ..WaitOptions::default()
     };
-    assert!(matches!(client.wait_for_token(&pin, options), Err(Error::Timeout { .. })));
+    assert!(matches!(
+        client.wait_for_token(&pin, options),
+        Err(Error::Timeout { .. })
+    ));
     assert!(seen.len() >= 3, "progress after each pending check: {seen:?}");
     assert!(seen.windows(2).all(|w| w[1].checks == w[0].checks + 1));
     let remaining = seen[0].remaining.expect("the PIN's lifetime is known");
-    assert!(remaining > Duration::from_secs(880) && remaining <= Duration::from_secs(900), "{remaining:?}");
+    assert!(
+        remaining > Duration::from_secs(880) && remaining <= Duration::from_secs(900),
+        "{remaining:?}"
+    );
 }
 
 #[test]
@@ -127,7 +159,11 @@ fn rate_limited_checks_wait_for_retry_after() {
     emu.add_fault(Fault {
         path_prefix: "/api/v2/pins/".into(),
         method: Some("GET".into()),
-        kind: FaultKind::Status { status: 429, retry_after: Some(2), body: String::new() },
+        kind: FaultKind::Status {
+            status: 429,
+            retry_after: Some(2),
+            body: String::new(),
+        },
         times: 1,
     });
     emu.reset_counters();
@@ -138,7 +174,10 @@ fn rate_limited_checks_wait_for_retry_after() {
     };
     std::thread::sleep(Duration::from_millis(1500));
     let during = emu.counters().plextv.requests_to("GET /api/v2/pins/{id}");
-    assert_eq!(during, 1, "after the 429 the client must wait Retry-After (2 s) before checking again");
+    assert_eq!(
+        during, 1,
+        "after the 429 the client must wait Retry-After (2 s) before checking again"
+    );
     emu.approve_pin(pin.id, "alice").unwrap();
     assert!(waiter.join().unwrap().is_ok());
     let after = emu.counters().plextv.requests_to("GET /api/v2/pins/{id}");
@@ -152,7 +191,11 @@ fn server_errors_back_off_and_recover() {
     emu.add_fault(Fault {
         path_prefix: "/api/v2/pins/".into(),
         method: Some("GET".into()),
-        kind: FaultKind::Status { status: 503, retry_after: None, body: String::new() },
+        kind: FaultKind::Status {
+            status: 503,
+            retry_after: None,
+            body: String::new(),
+        },
         times: 3,
     });
     emu.reset_counters();
@@ -161,6 +204,10 @@ fn server_errors_back_off_and_recover() {
     let token = client.wait_for_token(&pin, fast(100)).unwrap();
     assert_eq!(token.secret(), emu.token_for("alice").unwrap());
     // 3 failures back off 100, 200, 400 ms before the 4th check succeeds.
-    assert!(started.elapsed() >= Duration::from_millis(650), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(650),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(emu.counters().plextv.requests_to("GET /api/v2/pins/{id}"), 4);
 }

@@ -10,7 +10,12 @@ use plexlink::{Client, Error, Password, Token};
 use plexlink_emulator::{Fault, FaultKind};
 
 fn fault(path: &str, kind: FaultKind) -> Fault {
-    Fault { path_prefix: path.into(), method: None, kind, times: 1 }
+    Fault {
+        path_prefix: path.into(),
+        method: None,
+        kind,
+        times: 1,
+    }
 }
 
 #[test]
@@ -28,14 +33,27 @@ fn no_token_over_plain_http_to_a_public_address() {
     }
     // Identity needs no token, so no check applies: it fails on the network (quickly, no route
     // needed: we only check the kind of error is not InsecureTransport).
-    let plex_over_http = Client::builder("t", "id").plex_url("http://192.0.2.10:9/").build().unwrap();
-    assert!(matches!(plex_over_http.user(&token), Err(Error::InsecureTransport { .. })));
+    let plex_over_http = Client::builder("t", "id")
+        .plex_url("http://192.0.2.10:9/")
+        .build()
+        .unwrap();
+    assert!(matches!(
+        plex_over_http.user(&token),
+        Err(Error::InsecureTransport { .. })
+    ));
 }
 
 #[test]
 fn redirects_are_not_followed() {
     let (emu, client) = common::setup();
-    emu.add_fault(fault("/api/v2/user", FaultKind::Status { status: 302, retry_after: None, body: String::new() }));
+    emu.add_fault(fault(
+        "/api/v2/user",
+        FaultKind::Status {
+            status: 302,
+            retry_after: None,
+            body: String::new(),
+        },
+    ));
     let err = client.user(&common::token_of(&emu, "alice")).unwrap_err();
     assert!(matches!(err, Error::Redirect { status: 302, .. }), "{err:?}");
 }
@@ -43,12 +61,22 @@ fn redirects_are_not_followed() {
 #[test]
 fn oversized_and_malformed_answers_are_clear_errors() {
     let (emu, _) = common::setup();
-    let client = Client::builder("t", "id").plex_url(emu.url()).max_response_bytes(64 * 1024).build().unwrap();
+    let client = Client::builder("t", "id")
+        .plex_url(emu.url())
+        .max_response_bytes(64 * 1024)
+        .build()
+        .unwrap();
     let token = common::token_of(&emu, "alice");
     emu.add_fault(fault("/api/v2/resources", FaultKind::Oversized { bytes: 1024 * 1024 }));
-    assert_eq!(client.resources(&token).unwrap_err(), Error::ResponseTooLarge { limit: 64 * 1024 });
+    assert_eq!(
+        client.resources(&token).unwrap_err(),
+        Error::ResponseTooLarge { limit: 64 * 1024 }
+    );
     emu.add_fault(fault("/api/v2/resources", FaultKind::MalformedJson));
-    assert!(matches!(client.resources(&token).unwrap_err(), Error::Decode { what: "resources", .. }));
+    assert!(matches!(
+        client.resources(&token).unwrap_err(),
+        Error::Decode { what: "resources", .. }
+    ));
     // The client still works afterwards.
     assert!(!client.resources(&token).unwrap().is_empty());
 }
@@ -56,12 +84,25 @@ fn oversized_and_malformed_answers_are_clear_errors() {
 #[test]
 fn a_slow_server_times_out_and_a_dropped_connection_is_a_network_error() {
     let (emu, _) = common::setup();
-    let client = Client::builder("t", "id").plex_url(emu.url()).timeout(Duration::from_millis(400)).build().unwrap();
+    let client = Client::builder("t", "id")
+        .plex_url(emu.url())
+        .timeout(Duration::from_millis(400))
+        .build()
+        .unwrap();
     let token = common::token_of(&emu, "alice");
     emu.add_fault(fault("/api/v2/user", FaultKind::Delay { ms: 3000 }));
     let started = Instant::now();
     let err = client.user(&token).unwrap_err();
-    assert!(matches!(err, Error::Transport { kind: plexlink::TransportErrorKind::Timeout, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                kind: plexlink::TransportErrorKind::Timeout,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(!err.is_token_rejected());
     emu.add_fault(fault("/api/v2/user", FaultKind::Close));
@@ -72,9 +113,21 @@ fn a_slow_server_times_out_and_a_dropped_connection_is_a_network_error() {
 #[test]
 fn rate_limits_carry_retry_after() {
     let (emu, client) = common::setup();
-    emu.add_fault(fault("/api/v2/users/signin", FaultKind::Status { status: 429, retry_after: Some(30), body: String::new() }));
-    let err = client.sign_in("alice", &Password::new("alice-password"), None).unwrap_err();
-    assert!(matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(30)), "{err:?}");
+    emu.add_fault(fault(
+        "/api/v2/users/signin",
+        FaultKind::Status {
+            status: 429,
+            retry_after: Some(30),
+            body: String::new(),
+        },
+    ));
+    let err = client
+        .sign_in("alice", &Password::new("alice-password"), None)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(30)),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -87,16 +140,41 @@ fn no_secret_appears_in_any_error_or_debug_text() {
         Ok(debug) => texts.push(debug),
         Err(e) => texts.push(format!("{e} {e:?}")),
     };
-    record(client.sign_in("alice", &Password::new("alice-password"), None).map(|a| format!("{a:?}")));
-    record(client.sign_in("bob", &Password::new("bob-password"), None).map(|a| format!("{a:?}")));
+    record(
+        client
+            .sign_in("alice", &Password::new("alice-password"), None)
+            .map(|a| format!("{a:?}")),
+    );
+    record(
+        client
+            .sign_in("bob", &Password::new("bob-password"), None)
+            .map(|a| format!("{a:?}")),
+    );
     record(client.user(&alice).map(|a| format!("{a:?}")));
     record(client.resources(&alice).map(|r| format!("{r:?}")));
-    record(client.transient_token("http://192.0.2.1:32400", &alice).map(|t| format!("{t:?}")));
-    let living = client.servers(&alice).unwrap().into_iter().find(|s| s.name == "Living Room").unwrap();
+    record(
+        client
+            .transient_token("http://192.0.2.1:32400", &alice)
+            .map(|t| format!("{t:?}")),
+    );
+    let living = client
+        .servers(&alice)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "Living Room")
+        .unwrap();
     let connected = client.connect(&living).unwrap();
     record(Ok(format!("{connected:?}")));
-    record(client.transient_token(&connected.uri, connected.access_token().unwrap()).map(|t| format!("{t:?} {t}")));
-    record(client.source_connection_info(&connected.uri, &Token::new("bad"), "x").map(|d| format!("{d:?}")));
+    record(
+        client
+            .transient_token(&connected.uri, connected.access_token().unwrap())
+            .map(|t| format!("{t:?} {t}")),
+    );
+    record(
+        client
+            .source_connection_info(&connected.uri, &Token::new("bad"), "x")
+            .map(|d| format!("{d:?}")),
+    );
     record(Ok(format!("{client:?}")));
     let pin = client.create_pin(false).unwrap();
     emu.approve_pin(pin.id, "alice").unwrap();

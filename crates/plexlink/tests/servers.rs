@@ -15,7 +15,10 @@ fn resources_list_devices_with_their_connections() {
     assert!(devices.iter().any(|d| !d.is_server()), "players are listed too");
     let servers = client.servers(&alice).unwrap();
     let names: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
-    assert!(names.contains(&"Living Room") && names.contains(&"Friend's Server"), "{names:?}");
+    assert!(
+        names.contains(&"Living Room") && names.contains(&"Friend's Server"),
+        "{names:?}"
+    );
     let living = servers.iter().find(|s| s.name == "Living Room").unwrap();
     assert!(living.owned);
     assert_eq!(living.connections.len(), 6);
@@ -23,7 +26,11 @@ fn resources_list_devices_with_their_connections() {
     let friend = servers.iter().find(|s| s.name == "Friend's Server").unwrap();
     assert!(!friend.owned);
     assert!(friend.source_title.is_some());
-    assert_ne!(friend.access_token.as_ref().unwrap(), &alice, "a shared server has its own token");
+    assert_ne!(
+        friend.access_token.as_ref().unwrap(),
+        &alice,
+        "a shared server has its own token"
+    );
     assert!(client.resources(&Token::new("bad")).unwrap_err().is_token_rejected());
 }
 
@@ -31,7 +38,12 @@ fn resources_list_devices_with_their_connections() {
 fn connect_picks_the_good_local_connection_past_dead_blackholed_slow_and_wrong_ones() {
     let (emu, client) = common::setup();
     let alice = common::token_of(&emu, "alice");
-    let living = client.servers(&alice).unwrap().into_iter().find(|s| s.name == "Living Room").unwrap();
+    let living = client
+        .servers(&alice)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "Living Room")
+        .unwrap();
     emu.reset_counters();
     let connected = client.connect(&living).unwrap();
     assert_eq!(connected.uri, emu.server_uri("Living Room", "local").unwrap());
@@ -42,18 +54,37 @@ fn connect_picks_the_good_local_connection_past_dead_blackholed_slow_and_wrong_o
 
     let result_of = |name: &str| {
         let uri = emu.server_uri("Living Room", name).unwrap();
-        connected.outcome.reports.iter().find(|r| r.candidate.uri == uri).map(|r| r.result.clone())
+        connected
+            .outcome
+            .reports
+            .iter()
+            .find(|r| r.candidate.uri == uri)
+            .map(|r| r.result.clone())
     };
     assert_eq!(result_of("local"), Some(ProbeResult::Won));
-    assert_eq!(emu.counters().connection("Living Room", "local").requests_to("GET /identity"), 1);
+    assert_eq!(
+        emu.counters()
+            .connection("Living Room", "local")
+            .requests_to("GET /identity"),
+        1
+    );
     // Every other candidate was probed at once, in parallel: the black hole gets a TCP
     // connection (perhaps a moment after the race was decided: the probes are not waited for).
     let probed = (0..50).any(|_| {
         std::thread::sleep(Duration::from_millis(20));
-        emu.counters().connection("Living Room", "local-blackhole").tcp_connections >= 1
+        emu.counters()
+            .connection("Living Room", "local-blackhole")
+            .tcp_connections
+            >= 1
     });
     assert!(probed, "the black-holed candidate was probed too");
-    assert!(connected.outcome.reports.iter().all(|r| !matches!(r.result, ProbeResult::NotSent)));
+    assert!(
+        connected
+            .outcome
+            .reports
+            .iter()
+            .all(|r| !matches!(r.result, ProbeResult::NotSent))
+    );
     assert!(!matches!(result_of("local-wrong-id"), Some(ProbeResult::Won)));
 }
 
@@ -61,18 +92,45 @@ fn connect_picks_the_good_local_connection_past_dead_blackholed_slow_and_wrong_o
 fn wrong_server_and_dead_connections_never_win() {
     let (emu, client) = common::setup();
     let alice = common::token_of(&emu, "alice");
-    let mut living = client.servers(&alice).unwrap().into_iter().find(|s| s.name == "Living Room").unwrap();
-    let keep = ["local-dead", "local-blackhole", "local-wrong-id", "relay"].map(|n| emu.server_uri("Living Room", n).unwrap());
+    let mut living = client
+        .servers(&alice)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "Living Room")
+        .unwrap();
+    let keep =
+        ["local-dead", "local-blackhole", "local-wrong-id", "relay"].map(|n| emu.server_uri("Living Room", n).unwrap());
     living.connections.retain(|c| keep.contains(&c.uri));
-    let policy = plexlink::RacePolicy { probe_timeout: Duration::from_millis(800), ..plexlink::RacePolicy::default() };
+    let policy = plexlink::RacePolicy {
+        probe_timeout: Duration::from_millis(800),
+        ..plexlink::RacePolicy::default()
+    };
     let connected = client.connect_with(&living, policy).unwrap();
     assert_eq!(connected.uri, emu.server_uri("Living Room", "relay").unwrap());
     let wrong_uri = emu.server_uri("Living Room", "local-wrong-id").unwrap();
-    let wrong = connected.outcome.reports.iter().find(|r| r.candidate.uri == wrong_uri).unwrap();
-    assert!(matches!(wrong.result, ProbeResult::WrongServer { .. }), "{:?}", wrong.result);
+    let wrong = connected
+        .outcome
+        .reports
+        .iter()
+        .find(|r| r.candidate.uri == wrong_uri)
+        .unwrap();
+    assert!(
+        matches!(wrong.result, ProbeResult::WrongServer { .. }),
+        "{:?}",
+        wrong.result
+    );
     let dead_uri = emu.server_uri("Living Room", "local-dead").unwrap();
-    let dead = connected.outcome.reports.iter().find(|r| r.candidate.uri == dead_uri).unwrap();
-    assert!(matches!(dead.result, ProbeResult::Failed(Error::Transport { .. })), "{:?}", dead.result);
+    let dead = connected
+        .outcome
+        .reports
+        .iter()
+        .find(|r| r.candidate.uri == dead_uri)
+        .unwrap();
+    assert!(
+        matches!(dead.result, ProbeResult::Failed(Error::Transport { .. })),
+        "{:?}",
+        dead.result
+    );
 
     living.connections.retain(|c| c.uri != keep[3]);
     let none = client.connect_with(&living, policy).unwrap_err();
@@ -83,7 +141,12 @@ fn wrong_server_and_dead_connections_never_win() {
 fn a_shared_server_is_reached_remotely_with_its_own_token() {
     let (emu, client) = common::setup();
     let alice = common::token_of(&emu, "alice");
-    let friend = client.servers(&alice).unwrap().into_iter().find(|s| s.name == "Friend's Server").unwrap();
+    let friend = client
+        .servers(&alice)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "Friend's Server")
+        .unwrap();
     let connected = client.connect(&friend).unwrap();
     // Its LAN address is someone else's LAN: not a candidate unless the public address matches.
     if !friend.public_address_matches {
@@ -97,14 +160,21 @@ fn a_shared_server_is_reached_remotely_with_its_own_token() {
 fn transient_token_and_source_connection_information() {
     let (emu, client) = common::setup();
     let alice = common::token_of(&emu, "alice");
-    let living = client.servers(&alice).unwrap().into_iter().find(|s| s.name == "Living Room").unwrap();
+    let living = client
+        .servers(&alice)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.name == "Living Room")
+        .unwrap();
     let connected = client.connect(&living).unwrap();
     let server_token = connected.access_token().unwrap().clone();
     let transient = client.transient_token(&connected.uri, &server_token).unwrap();
     assert!(!transient.secret().is_empty());
     assert_ne!(transient, server_token);
 
-    let devices = client.source_connection_info(&connected.uri, &transient, &living.client_identifier).unwrap();
+    let devices = client
+        .source_connection_info(&connected.uri, &transient, &living.client_identifier)
+        .unwrap();
     assert_eq!(devices.len(), 1);
     assert_eq!(devices[0].client_identifier, living.client_identifier);
     assert!(!devices[0].connections.is_empty());
@@ -112,14 +182,24 @@ fn transient_token_and_source_connection_information() {
     // Not an admin of this server: refused, and the refusal is not "your token is invalid".
     let bob = common::token_of(&emu, "bob");
     let refused = client.transient_token(&connected.uri, &bob).unwrap_err();
-    assert!(matches!(refused, Error::Http { status: 403 } | Error::Unauthorized { .. }), "{refused:?}");
-    let none = client.source_connection_info(&connected.uri, &Token::new("nope"), &living.client_identifier).unwrap_err();
+    assert!(
+        matches!(refused, Error::Http { status: 403 } | Error::Unauthorized { .. }),
+        "{refused:?}"
+    );
+    let none = client
+        .source_connection_info(&connected.uri, &Token::new("nope"), &living.client_identifier)
+        .unwrap_err();
     assert!(none.is_token_rejected(), "{none:?}");
 }
 
 #[test]
 fn identity_of_a_connection() {
     let (emu, client) = common::setup();
-    let identity = client.identity(&emu.server_uri("Living Room", "local").unwrap()).unwrap();
-    assert_eq!(identity.machine_identifier, emu.scenario().server("Living Room").unwrap().client_identifier);
+    let identity = client
+        .identity(&emu.server_uri("Living Room", "local").unwrap())
+        .unwrap();
+    assert_eq!(
+        identity.machine_identifier,
+        emu.scenario().server("Living Room").unwrap().client_identifier
+    );
 }

@@ -11,9 +11,7 @@ pub use plexlink_emulator::Emulator;
 
 /// `host:port` of a URL like `http://127.0.0.1:1234/`.
 pub fn host_port(url: &str) -> String {
-    url.trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string()
+    url.trim_start_matches("http://").trim_end_matches('/').to_string()
 }
 
 #[derive(Debug)]
@@ -36,8 +34,7 @@ impl Resp {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 
     /// The plex.tv error code of a JSON error body.
@@ -64,19 +61,10 @@ impl Conn {
     }
 
     pub fn set_read_timeout(&self, timeout: Duration) {
-        self.reader
-            .get_ref()
-            .set_read_timeout(Some(timeout))
-            .unwrap();
+        self.reader.get_ref().set_read_timeout(Some(timeout)).unwrap();
     }
 
-    pub fn send(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> io::Result<Resp> {
+    pub fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> io::Result<Resp> {
         let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
@@ -94,10 +82,7 @@ impl Conn {
     fn read_line(&mut self) -> io::Result<String> {
         let mut line = String::new();
         if self.reader.read_line(&mut line)? == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed",
-            ));
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed"));
         }
         Ok(line.trim_end_matches(['\r', '\n']).to_string())
     }
@@ -132,14 +117,9 @@ impl Conn {
             let mut body = vec![0; len];
             self.reader.read_exact(&mut body)?;
             resp.body = body;
-        } else if resp
-            .header("transfer-encoding")
-            .is_some_and(|t| t.contains("chunked"))
-        {
+        } else if resp.header("transfer-encoding").is_some_and(|t| t.contains("chunked")) {
             loop {
-                let size =
-                    usize::from_str_radix(self.read_line()?.split(';').next().unwrap().trim(), 16)
-                        .unwrap();
+                let size = usize::from_str_radix(self.read_line()?.split(';').next().unwrap().trim(), 16).unwrap();
                 if size == 0 {
                     self.read_line()?;
                     break;
@@ -158,10 +138,7 @@ impl Conn {
 
 /// One request on a fresh connection.
 pub fn request(url: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
-    Conn::open(url)
-        .unwrap()
-        .send(method, path, headers, body)
-        .unwrap()
+    Conn::open(url).unwrap().send(method, path, headers, body).unwrap()
 }
 
 /// The usual plex.tv headers of a JSON client.

@@ -39,6 +39,11 @@ pub fn all_secrets(emulator: &Emulator) -> Vec<String> {
     let mut secrets: Vec<String> = scenario.accounts.iter().map(|a| a.token.clone()).collect();
     secrets.extend(scenario.accounts.iter().filter_map(|a| a.password.clone()));
     secrets.extend(scenario.servers.iter().map(|s| s.access_token.clone()));
-    secrets.extend(scenario.servers.iter().flat_map(|s| s.shares.iter().map(|sh| sh.access_token.clone())));
+    secrets.extend(
+        scenario
+            .servers
+            .iter()
+            .flat_map(|s| s.shares.iter().map(|sh| sh.access_token.clone())),
+    );
     secrets
 }
