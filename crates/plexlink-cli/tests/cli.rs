@@ -235,3 +235,42 @@ fn tempdir(name: &str) -> TempDir {
     let _ = std::fs::remove_dir_all(&dir);
     TempDir(dir)
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_cancels_the_login_cleanly() {
+    let emu = Emulator::start_default().unwrap();
+    let config = tempdir("ctrlc");
+    let child = plexlink(&emu, &config, &["login", "--no-qr"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while emu.pins().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the command created no PIN"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let interrupted = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        interrupted.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        interrupted.elapsed()
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cancelled"));
+    let saved: Value = serde_json::from_slice(&std::fs::read(config.join("config.json")).unwrap()).unwrap();
+    assert!(
+        saved["tokens"].as_object().unwrap().is_empty(),
+        "nothing saved on cancel"
+    );
+}
