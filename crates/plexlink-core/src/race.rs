@@ -3,7 +3,7 @@
 //!
 //! [`plan`] turns a device's connections into ranked [`Candidate`]s (and says why the others
 //! were skipped). [`ConnectionRace`] probes every candidate's `/identity` at once and reduces the
-//! answers to one winner, waiting a short grace window for a better-ranked connection after the
+//! answers to one winner, waiting a short grace window for a nearer or more secure connection after the
 //! first good answer. Time is a parameter: the race reads no clock and opens no socket.
 //!
 //! Why not the ways others choose (WIRE §3): waiting for every probe makes one dead address cost
@@ -458,9 +458,9 @@ impl Slot {
 ///
 /// Every candidate of [`plan`] is probed at once with `GET {uri}/identity`. An answer counts when
 /// its `machineIdentifier` is the device's `clientIdentifier`. When the first good answer
-/// arrives, the race waits at most [`RacePolicy::grace`] for better-ranked candidates still
-/// pending; it ends as soon as no better-ranked candidate can still answer, and then ignores
-/// everything else. Without any good answer it ends when every probe has failed or timed out.
+/// arrives, the race waits at most [`RacePolicy::grace`] for candidates of a better class (a
+/// nearer tier, or https over http) still pending; it ends as soon as none can still answer, and
+/// then ignores everything else. Within one class the first good answer wins at once. Without any good answer it ends when every probe has failed or timed out.
 ///
 /// Call order (the race reads no clock; `now` is the caller's):
 /// 1. [`new`](Self::new), then [`poll_transmit`](Self::poll_transmit) until it returns `None`,
@@ -700,15 +700,25 @@ impl ConnectionRace {
             return;
         }
         let best = self.slots.iter().position(Slot::is_good);
-        let first_possible = self.slots.iter().position(Slot::still_possible);
         let grace_over = self.grace_end.is_some_and(|end| end <= at);
-        match (best, first_possible) {
-            (Some(best), first_possible) if grace_over || first_possible.is_none_or(|p| p > best) => {
-                self.decide(Some(best), at);
-            }
-            (None, None) => self.decide(None, at),
+        match best {
+            Some(best) if grace_over || !self.better_class_pending(best) => self.decide(Some(best), at),
+            None if !self.slots.iter().any(Slot::still_possible) => self.decide(None, at),
             _ => {}
         }
+    }
+
+    /// Whether a candidate of a better class than `best` (a nearer tier, or https over http)
+    /// can still answer. Within one class the first good answer is as good as any: waiting for a
+    /// better-ranked twin of the same kind (the next IPv4 address, plex.tv's next listing) would
+    /// let one black-holed address cost the whole grace window.
+    fn better_class_pending(&self, best: usize) -> bool {
+        let class = |c: &Candidate| (c.tier, !c.secure);
+        let best_class = class(&self.plan.candidates[best]);
+        self.slots
+            .iter()
+            .zip(&self.plan.candidates)
+            .any(|(slot, candidate)| slot.still_possible() && class(candidate) < best_class)
     }
 
     fn decide(&mut self, winner: Option<usize>, at: Instant) {
@@ -1269,6 +1279,19 @@ mod tests {
             race.winner().expect("decided").expect("a winner").uri,
             race.plan().candidates[0].uri
         );
+    }
+
+    #[test]
+    fn a_black_hole_of_the_same_class_costs_nothing() {
+        // Two plain local addresses: the first listed never answers, the second does.
+        let device = device_with(vec![
+            plain("192.168.1.150", 32400, true),
+            plain("192.168.1.151", 32400, true),
+        ]);
+        let outcome = Harness::new(&device, RacePolicy::default()).run(&[(1, 4, ok())]);
+        assert_eq!(outcome.winner, Some(1));
+        assert_eq!(outcome.elapsed, ms(4), "no grace window within one class");
+        assert_eq!(results(&outcome), [Abandoned, Won]);
     }
 
     #[test]
