@@ -19,9 +19,16 @@ use crate::resources::{Connection, Device};
 use crate::wire::{self, is_non_public};
 use crate::{ClientInfo, Error, HttpRequest, HttpResponse, TransportErrorKind, plex_direct, server};
 
-/// The default grace window: long enough for a LAN answer that lost by a few round trips to a
-/// remote or relay answer, too short for a person to notice.
-pub const DEFAULT_GRACE: Duration = Duration::from_millis(150);
+/// The default grace window: half a second.
+///
+/// Long enough for a LAN server that answers slowly (a sleepy NAS, a TLS handshake on a weak CPU,
+/// a busy Wi-Fi: 300 ms is common) to beat a relay that answered in 5 ms, and short enough that a
+/// person barely notices it when the nearer candidates never answer. A relay caps at ~2 Mbit/s
+/// for as long as the connection is used, so losing a LAN server to it costs far more than waiting
+/// once. The window opens only at the first good answer and only for a better class (a nearer
+/// tier, or https over http): a dead or black-holed candidate of the winner's own class costs
+/// nothing, and the race ends as soon as no better candidate can still answer.
+pub const DEFAULT_GRACE: Duration = Duration::from_millis(500);
 
 /// The default time a probe may take. A server that needs longer to say who it is will not
 /// serve media well either; waiting 30 s (as others do) makes one dead address stall the choice.
@@ -52,12 +59,12 @@ pub enum HttpPolicy {
 /// use plexlink_core::race::{HttpPolicy, RacePolicy};
 ///
 /// let away = RacePolicy { relay: false, allow_http: HttpPolicy::Never, ..RacePolicy::default() };
-/// assert_eq!(away.grace, Duration::from_millis(150));
+/// assert_eq!(away.grace, Duration::from_millis(500));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RacePolicy {
-    /// After the first good answer, how long to wait for a better-ranked candidate still
-    /// pending. Zero: the first good answer wins.
+    /// After the first good answer, how long to wait for a candidate of a better class (a nearer
+    /// tier, or https over http) still pending. Zero: the first good answer wins.
     pub grace: Duration,
     /// How long each probe may take before it counts as timed out.
     pub probe_timeout: Duration,
@@ -70,7 +77,7 @@ pub struct RacePolicy {
 }
 
 impl Default for RacePolicy {
-    /// 150 ms grace, 5 s probe timeout, plaintext to private addresses only, IPv6 and relays on.
+    /// 500 ms grace, 5 s probe timeout, plaintext to private addresses only, IPv6 and relays on.
     fn default() -> Self {
         Self {
             grace: DEFAULT_GRACE,
@@ -1250,15 +1257,28 @@ mod tests {
 
     #[test]
     fn a_better_candidate_after_grace_is_too_late() {
-        let outcome = run(&[(3, 20, ok()), (2, 60, ok()), (0, 200, ok())]);
+        let outcome = run(&[(3, 20, ok()), (2, 60, ok()), (0, 600, ok())]);
         assert_eq!(outcome.winner, Some(2), "the best that answered within the window");
-        assert_eq!(outcome.elapsed, ms(170), "decided at first answer + grace");
+        assert_eq!(outcome.elapsed, ms(520), "decided at first answer + grace");
         assert_eq!(results(&outcome), [Abandoned, Abandoned, Won, Answered]);
 
-        let relay_alone = run(&[(3, 20, ok()), (0, 200, ok())]);
+        let relay_alone = run(&[(3, 20, ok()), (0, 600, ok())]);
         assert_eq!(relay_alone.winner, Some(3));
-        assert_eq!(relay_alone.elapsed, ms(170));
+        assert_eq!(relay_alone.elapsed, ms(520));
         assert_eq!(relay_alone.winning_candidate().map(|c| c.tier), Some(Tier::Relay));
+    }
+
+    #[test]
+    fn the_default_grace_lets_a_slow_lan_server_beat_a_fast_relay() {
+        // The case the default window is sized for: the LAN server answers in 300 ms, the relay
+        // in 5 ms. The LAN server wins, and the race ends the moment it answers.
+        let outcome = run(&[(3, 5, ok()), (0, 300, ok())]);
+        assert_eq!(outcome.winner, Some(0));
+        assert_eq!(outcome.elapsed, ms(300));
+        // When nothing nearer answers, the relay wins one grace window after its own answer.
+        let outcome = run(&[(3, 5, ok())]);
+        assert_eq!(outcome.winner, Some(3));
+        assert_eq!(outcome.elapsed, ms(5) + DEFAULT_GRACE);
     }
 
     #[test]
@@ -1415,16 +1435,16 @@ mod tests {
         race.handle_response(origin + ms(20), 3, response(&Identity("changed my mind")));
         race.handle_response(origin + ms(20), 7, response(&ok()));
         assert!(!race.is_decided());
-        assert_eq!(race.poll_timeout(), Some(origin + ms(160)));
+        assert_eq!(race.poll_timeout(), Some(origin + ms(510)));
         // Handed in late without a handle_timeout call: the grace window had already ended.
-        race.handle_response(origin + ms(400), 0, response(&ok()));
+        race.handle_response(origin + ms(600), 0, response(&ok()));
         let decided = race.outcome().expect("decided at grace end").clone();
         assert_eq!(decided.winner, Some(3));
-        assert_eq!(decided.elapsed, ms(160));
+        assert_eq!(decided.elapsed, ms(510));
         assert_eq!(decided.reports[0].result, Abandoned);
 
-        race.handle_response(origin + ms(500), 1, response(&ok()));
-        race.handle_failure(origin + ms(500), 2, Error::Cancelled);
+        race.handle_response(origin + ms(700), 1, response(&ok()));
+        race.handle_failure(origin + ms(700), 2, Error::Cancelled);
         race.handle_timeout(origin + ms(10_000));
         assert!(race.poll_transmit(origin + ms(10_000)).is_none());
         assert_eq!(race.outcome(), Some(&decided));
@@ -1493,9 +1513,9 @@ mod tests {
             .collect();
         assert_eq!(sent, [0, 1, 2], "probes come out in rank order");
         race.handle_response(origin + ms(3), 2, response(&ok()));
-        race.handle_timeout(origin + ms(200));
+        race.handle_timeout(origin + ms(600));
         let outcome = race.outcome().expect("decided at grace end");
-        assert_eq!((outcome.winner, outcome.elapsed), (Some(2), ms(153)));
+        assert_eq!((outcome.winner, outcome.elapsed), (Some(2), ms(503)));
         assert_eq!(results(outcome), [Abandoned, Abandoned, Won, ProbeResult::NotSent]);
     }
 
@@ -1528,7 +1548,7 @@ mod tests {
         let mut races = 0;
         for pattern in patterns {
             for order in &orders {
-                for spacing in [1, 40, 100, 160, 400] {
+                for spacing in [1, 40, 100, 160, 250, 400, 600] {
                     let at = |candidate: usize| {
                         10 + spacing * order.iter().position(|&c| c == candidate).expect("in order") as u64
                     };
@@ -1565,7 +1585,9 @@ mod tests {
                     assert_eq!(outcome.winner, winner, "{context}");
                     assert_eq!(outcome.elapsed, ms(decided), "{context}");
                     for (c, report) in outcome.reports.iter().enumerate() {
-                        let expected = if settles(c) > decided {
+                        // The end of the grace window fires before an answer at the same instant.
+                        let after_window = first_good.is_some_and(|first| settles(c) >= first + grace);
+                        let expected = if settles(c) > decided || after_window {
                             Abandoned
                         } else {
                             match pattern[c] {
@@ -1587,7 +1609,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(races, 6 * 24 * 5);
+        assert_eq!(races, 6 * 24 * 7);
     }
 
     fn permutations(items: &mut [usize; 4], k: usize, out: &mut Vec<[usize; 4]>) {
