@@ -1,0 +1,612 @@
+"""Type stubs of plexlink's native module (checked against it by ``mypy.stubtest``)."""
+
+import datetime
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Literal, final
+
+from typing_extensions import disjoint_base
+
+__all__ = [
+    "__version__",
+    "Client",
+    "Cancel",
+    "Pin",
+    "WaitProgress",
+    "Account",
+    "Subscription",
+    "HomeUser",
+    "Resource",
+    "Connection",
+    "Connected",
+    "CandidateReport",
+    "SkippedConnection",
+    "Identity",
+    "Emulator",
+    "PlexlinkError",
+    "Unauthorized",
+    "TwoFactorRequired",
+    "InvalidVerificationCode",
+    "IpLockedOut",
+    "PinExpired",
+    "HomePinRequired",
+    "RateLimited",
+    "TokenExpired",
+    "HttpError",
+    "ProtocolError",
+    "InvalidArgument",
+    "InsecureTransport",
+    "NetworkError",
+    "Timeout",
+    "Cancelled",
+    "NoConnection",
+]
+
+__version__: str
+
+# --- The client -----------------------------------------------------------------------------
+
+@final
+class Client:
+    """Signs people in to Plex and finds their servers; safe to share between threads."""
+
+    def __new__(
+        cls,
+        product: str,
+        client_identifier: str,
+        *,
+        version: str | None = None,
+        device_name: str | None = None,
+        platform: str | None = None,
+        platform_version: str | None = None,
+        device: str | None = None,
+        model: str | None = None,
+        provides: str | None = None,
+        plex_url: str | None = None,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        max_response_bytes: int | None = None,
+        allow_insecure_http: bool = False,
+    ) -> Client: ...
+    @property
+    def product(self) -> str:
+        """The application's name (``X-Plex-Product``)."""
+    @property
+    def client_identifier(self) -> str:
+        """This installation's lasting identifier (``X-Plex-Client-Identifier``)."""
+    @property
+    def plex_url(self) -> str:
+        """The plex.tv base URL this client talks to."""
+    @property
+    def link_url(self) -> str:
+        """The page where a person types a short PIN code."""
+    def create_pin(self, strong: bool = False) -> Pin:
+        """Creates a PIN: a 4-character code, or a long one with ``strong=True``."""
+    def check_pin(self, pin: Pin | int) -> Pin:
+        """Checks a PIN once; ``token`` is set once the person approved it."""
+    def resume_pin(self, id: int, code: str) -> Pin:
+        """A PIN known by its id and code. Sends nothing."""
+    def auth_url(self, pin: Pin, forward_url: str | None = None) -> str:
+        """The app.plex.tv page that approves ``pin``."""
+    def wait_for_token(
+        self,
+        pin: Pin,
+        *,
+        timeout: float | None = None,
+        interval: float | None = None,
+        on_progress: Callable[[WaitProgress], object] | None = None,
+        cancel: Cancel | None = None,
+    ) -> str:
+        """Waits until the person approves ``pin`` and returns the token."""
+    def link_pin(self, token: str, code: str) -> None:
+        """Approves another device's 4-character code with this account's token."""
+    def sign_in(self, login: str, password: str, verification_code: str | None = None) -> Account:
+        """Signs in with a login and password (and two-factor code)."""
+    def user(self, token: str) -> Account:
+        """The account ``token`` belongs to."""
+    def sign_out(self, token: str) -> None:
+        """Revokes ``token``."""
+    def ping(self, token: str) -> None:
+        """Keeps ``token`` alive."""
+    def home_users(self, token: str) -> list[HomeUser]:
+        """The members of the account's Plex Home."""
+    def switch_home_user(self, token: str, user: HomeUser | str, pin: str | None = None) -> Account:
+        """Switches to a Home user; the answer's ``token`` is theirs."""
+    def claim_token(self, token: str) -> str:
+        """A claim token for setting up a new server."""
+    def resources(self, token: str) -> list[Resource]:
+        """Every device of the account with all its connections."""
+    def servers(self, token: str) -> list[Resource]:
+        """The account's Plex Media Servers."""
+    def connect(
+        self,
+        resource: Resource,
+        *,
+        grace: float | None = None,
+        probe_timeout: float | None = None,
+        relay: bool = True,
+        ipv6: bool = True,
+        allow_http: Literal["never", "private", "anywhere"] = "private",
+    ) -> Connected:
+        """Chooses the best working connection of a server."""
+    def identity(self, server_uri: str) -> Identity:
+        """What the server at ``server_uri`` says about itself."""
+    def transient_token(self, server_uri: str, token: str) -> str:
+        """A transient token from a server, asked with an admin token."""
+    def source_connection_info(self, server_uri: str, token: str, source: str) -> list[Resource]:
+        """How to reach ``source``, as the server at ``server_uri`` knows it."""
+
+@final
+class Cancel:
+    """Cancels a wait from any thread."""
+
+    def __new__(cls) -> Cancel: ...
+    def cancel(self) -> None:
+        """Cancels every wait that uses this handle."""
+    @property
+    def cancelled(self) -> bool:
+        """Whether ``cancel()`` was called."""
+
+# --- PIN login ------------------------------------------------------------------------------
+
+@final
+class Pin:
+    """A PIN: the code a person enters at ``link_url`` (or approves at ``auth_url()``)."""
+
+    @property
+    def id(self) -> int:
+        """The PIN's id."""
+    @property
+    def code(self) -> str:
+        """The code to show the person."""
+    @property
+    def strong(self) -> bool:
+        """Whether this is a strong (long) code."""
+    @property
+    def client_identifier(self) -> str:
+        """The client identifier the PIN belongs to."""
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        """When the PIN expires (aware, UTC)."""
+    @property
+    def created_at(self) -> datetime.datetime | None:
+        """When plex.tv created the PIN (aware, UTC)."""
+    @property
+    def expires_in(self) -> int | None:
+        """How long the PIN lives, in seconds."""
+    @property
+    def token(self) -> str | None:
+        """The token, once the person approved the PIN."""
+    @property
+    def authorized(self) -> bool:
+        """Whether the person approved the PIN."""
+    @property
+    def new_registration(self) -> bool | None:
+        """Whether approving it created a new Plex account."""
+    @property
+    def link_url(self) -> str:
+        """The page where the person types a short code."""
+    def auth_url(self, forward_url: str | None = None) -> str:
+        """The app.plex.tv page that approves this PIN."""
+
+@final
+class WaitProgress:
+    """What a wait for a PIN's approval has seen so far."""
+
+    @property
+    def remaining(self) -> float | None:
+        """Seconds until the PIN expires, when known."""
+    @property
+    def checks(self) -> int:
+        """Checks answered so far."""
+
+# --- Accounts -------------------------------------------------------------------------------
+
+@final
+class Subscription:
+    """A Plex Pass subscription."""
+
+    @property
+    def active(self) -> bool:
+        """Whether it is active."""
+    @property
+    def status(self) -> str:
+        """``Active``, ``Inactive``, ..."""
+    @property
+    def plan(self) -> str:
+        """``monthly``, ``yearly``, ``lifetime``, ..."""
+
+@final
+class Account:
+    """A Plex account."""
+
+    @property
+    def id(self) -> int | None:
+        """The numeric id."""
+    @property
+    def uuid(self) -> str:
+        """The account's UUID."""
+    @property
+    def username(self) -> str:
+        """The user name."""
+    @property
+    def email(self) -> str:
+        """The e-mail address."""
+    @property
+    def friendly_name(self) -> str:
+        """The name to show."""
+    @property
+    def title(self) -> str:
+        """The title."""
+    @property
+    def thumb(self) -> str:
+        """The avatar's URL."""
+    @property
+    def token(self) -> str | None:
+        """The account's token, when the call hands one out."""
+    @property
+    def two_factor_enabled(self) -> bool:
+        """Whether two-factor authentication is on."""
+    @property
+    def home(self) -> bool:
+        """Whether the account belongs to a Plex Home."""
+    @property
+    def home_admin(self) -> bool:
+        """Whether it is the Home's administrator."""
+    @property
+    def subscription(self) -> Subscription | None:
+        """The Plex Pass subscription."""
+
+@final
+class HomeUser:
+    """A member of a Plex Home."""
+
+    @property
+    def id(self) -> int | None:
+        """The numeric id."""
+    @property
+    def uuid(self) -> str:
+        """The UUID."""
+    @property
+    def title(self) -> str:
+        """The name to show."""
+    @property
+    def username(self) -> str:
+        """The user name (empty for managed users)."""
+    @property
+    def admin(self) -> bool:
+        """Whether this user is the Home's administrator."""
+    @property
+    def restricted(self) -> bool:
+        """Whether this is a managed user with restrictions."""
+    @property
+    def protected(self) -> bool:
+        """Whether switching to this user needs their Home PIN."""
+    @property
+    def guest(self) -> bool:
+        """Whether this is the guest user."""
+    @property
+    def thumb(self) -> str:
+        """The avatar's URL."""
+
+# --- Servers --------------------------------------------------------------------------------
+
+@disjoint_base
+class Connection:
+    """One way to reach a server."""
+
+    @property
+    def uri(self) -> str:
+        """The URI to use."""
+    @property
+    def protocol(self) -> str:
+        """``https`` or ``http``."""
+    @property
+    def address(self) -> str:
+        """The IP address."""
+    @property
+    def port(self) -> int:
+        """The port."""
+    @property
+    def local(self) -> bool:
+        """A private address."""
+    @property
+    def relay(self) -> bool:
+        """A Plex relay."""
+    @property
+    def ipv6(self) -> bool:
+        """An IPv6 address."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Connected(Connection):
+    """The chosen connection, with the server and every candidate's outcome."""
+
+    @property
+    def resource(self) -> Resource:
+        """The server."""
+    @property
+    def advertised(self) -> Connection:
+        """The winning connection as plex.tv listed it."""
+    @property
+    def candidates(self) -> list[CandidateReport]:
+        """Every candidate in rank order."""
+    @property
+    def skipped(self) -> list[SkippedConnection]:
+        """The connections that were not tried, and why."""
+    @property
+    def elapsed(self) -> float:
+        """Seconds choosing took."""
+    @property
+    def access_token(self) -> str | None:
+        """The token to use with this server."""
+
+@final
+class CandidateReport:
+    """One candidate of a connection race and what became of it."""
+
+    @property
+    def uri(self) -> str:
+        """What was probed."""
+    @property
+    def connection(self) -> Connection:
+        """The connection as plex.tv listed it."""
+    @property
+    def tier(self) -> str:
+        """``local``, ``remote`` or ``relay``."""
+    @property
+    def secure(self) -> bool:
+        """Whether it is https."""
+    @property
+    def ipv6(self) -> bool:
+        """Whether it is IPv6."""
+    @property
+    def http_twin(self) -> bool:
+        """Whether it is the plain-http twin of an https connection."""
+    @property
+    def result(self) -> str:
+        """``won``, ``answered``, ``wrong_server``, ``unauthorized``, ``failed``, ``timed_out``, ``abandoned`` or ``not_sent``."""
+    @property
+    def detail(self) -> str | None:
+        """The error, or the other machine identifier."""
+    @property
+    def latency(self) -> float | None:
+        """Seconds from sending the probe to its answer."""
+    @property
+    def won(self) -> bool:
+        """Whether this candidate was chosen."""
+
+@final
+class SkippedConnection:
+    """A connection that was not a candidate, and why."""
+
+    @property
+    def connection(self) -> Connection:
+        """The connection as plex.tv listed it."""
+    @property
+    def reason(self) -> str:
+        """Why, as a short code."""
+    @property
+    def message(self) -> str:
+        """Why, in words."""
+
+@final
+class Resource:
+    """A device of the account: a Plex Media Server, a player..."""
+
+    @property
+    def name(self) -> str:
+        """The name the owner gave it."""
+    @property
+    def product(self) -> str:
+        """The product."""
+    @property
+    def product_version(self) -> str:
+        """The product's version."""
+    @property
+    def platform(self) -> str:
+        """The platform."""
+    @property
+    def platform_version(self) -> str:
+        """The platform's version."""
+    @property
+    def device(self) -> str:
+        """The hardware."""
+    @property
+    def client_identifier(self) -> str:
+        """The device's identifier."""
+    @property
+    def provides(self) -> list[str]:
+        """What it provides (``server``, ``player``, ...)."""
+    @property
+    def owner_id(self) -> int | None:
+        """The owner's account id, for a shared device."""
+    @property
+    def source_title(self) -> str | None:
+        """The owner's name, for a shared device."""
+    @property
+    def public_address(self) -> str | None:
+        """The public address plex.tv last saw it at."""
+    @property
+    def access_token(self) -> str | None:
+        """The token for this device."""
+    @property
+    def owned(self) -> bool:
+        """Whether this account owns it."""
+    @property
+    def home(self) -> bool:
+        """Whether it belongs to the account's Plex Home."""
+    @property
+    def synced(self) -> bool:
+        """Whether it is a synced device."""
+    @property
+    def relay(self) -> bool:
+        """Whether it can be reached through a Plex relay."""
+    @property
+    def presence(self) -> bool:
+        """Whether it is online, as far as plex.tv knows."""
+    @property
+    def https_required(self) -> bool:
+        """Whether it refuses plain HTTP."""
+    @property
+    def public_address_matches(self) -> bool:
+        """Whether the caller is on the device's network."""
+    @property
+    def dns_rebinding_protection(self) -> bool:
+        """Whether its network blocks plex.direct names."""
+    @property
+    def nat_loopback_supported(self) -> bool:
+        """Whether its router loops back connections."""
+    @property
+    def connections(self) -> list[Connection]:
+        """The ways to reach it."""
+    @property
+    def is_server(self) -> bool:
+        """Whether it is a Plex Media Server."""
+    @property
+    def created_at(self) -> datetime.datetime | None:
+        """When it was registered."""
+    @property
+    def last_seen_at(self) -> datetime.datetime | None:
+        """When plex.tv last heard of it."""
+
+@final
+class Identity:
+    """What a server's ``/identity`` says."""
+
+    @property
+    def machine_identifier(self) -> str:
+        """The server's machine identifier."""
+    @property
+    def claimed(self) -> bool:
+        """Whether the server is claimed."""
+    @property
+    def version(self) -> str:
+        """The server's version."""
+
+# --- The emulator (plexlink.testing) --------------------------------------------------------
+
+@final
+class Emulator:
+    """A local stand-in for plex.tv and Plex Media Servers on 127.0.0.1, for tests."""
+
+    def __new__(
+        cls,
+        *,
+        scenario: dict[str, Any] | str | None = None,
+        pin_lifetime: int | None = None,
+        strong_pin_lifetime: int | None = None,
+        lockout_after_failures: int | None = None,
+    ) -> Emulator: ...
+    @property
+    def url(self) -> str:
+        """The plex.tv base URL, ``http://127.0.0.1:PORT/``."""
+    @property
+    def running(self) -> bool:
+        """Whether it is still running."""
+    def scenario(self) -> dict[str, Any]:
+        """The scenario it plays."""
+    def approve(self, pin: Pin | int, account: str = "alice") -> None:
+        """Approves ``pin`` for ``account``."""
+    def approve_code(self, code: str, account: str = "alice") -> int:
+        """Approves the live short PIN with this code; returns its id."""
+    def expire(self, pin: Pin | int) -> None:
+        """Expires ``pin`` now."""
+    def pins(self) -> list[dict[str, Any]]:
+        """Every PIN created so far."""
+    def add_fault(
+        self,
+        path_prefix: str,
+        *,
+        method: str | None = None,
+        status: int | None = None,
+        retry_after: int | None = None,
+        body: str | None = None,
+        malformed_json: bool = False,
+        oversized: int | None = None,
+        delay: float | None = None,
+        close: bool = False,
+        times: int | None = None,
+    ) -> None:
+        """Makes matching requests fail."""
+    def clear_faults(self) -> None:
+        """Removes every fault."""
+    def counters(self) -> dict[str, Any]:
+        """Request and TCP connection counts so far."""
+    def reset_counters(self) -> None:
+        """Zeros every count."""
+    def token_for(self, account: str) -> str | None:
+        """The account token of ``account``."""
+    def server_uri(self, server: str, connection: str) -> str | None:
+        """The URI of one connection of a server."""
+    def stop(self) -> None:
+        """Stops it and closes every port."""
+    def __enter__(self) -> Emulator: ...
+    def __exit__(
+        self,
+        _exc_type: type[BaseException] | None = None,
+        _exc: BaseException | None = None,
+        _traceback: TracebackType | None = None,
+    ) -> bool: ...
+
+# --- Errors ---------------------------------------------------------------------------------
+
+class PlexlinkError(Exception):
+    """Base class of every error plexlink raises."""
+
+    message: str
+    status: int | None
+    code: int | None
+
+class Unauthorized(PlexlinkError):
+    """The credentials or the token were refused."""
+
+class TwoFactorRequired(PlexlinkError):
+    """The account needs a two-factor verification code."""
+
+class InvalidVerificationCode(PlexlinkError):
+    """The two-factor verification code was wrong."""
+
+class IpLockedOut(PlexlinkError):
+    """This address is locked out after repeated failed sign-ins."""
+
+class PinExpired(PlexlinkError):
+    """The PIN expired or is unknown."""
+
+class HomePinRequired(PlexlinkError):
+    """Switching to this Home user needs their Home PIN."""
+
+class RateLimited(PlexlinkError):
+    """Too many requests."""
+
+    retry_after: float | None
+
+class TokenExpired(PlexlinkError):
+    """The Plex JWT has expired."""
+
+class HttpError(PlexlinkError):
+    """An error status the other errors do not name."""
+
+class ProtocolError(PlexlinkError):
+    """The answer could not be used."""
+
+class InvalidArgument(PlexlinkError):
+    """An argument was unusable."""
+
+class InsecureTransport(PlexlinkError):
+    """A token would have gone over plain HTTP to a public address."""
+
+class NetworkError(PlexlinkError):
+    """The request got no answer."""
+
+    kind: str
+
+class Timeout(PlexlinkError):
+    """The overall time given to a wait ran out."""
+
+class Cancelled(PlexlinkError):
+    """The wait was cancelled."""
+
+class NoConnection(PlexlinkError):
+    """No connection of the server answered as that server."""

@@ -1,0 +1,243 @@
+"""plexlink for asyncio: the calls of :class:`plexlink.Client` as coroutines.
+
+Each call runs the blocking client in a thread pool (``loop.run_in_executor``), which releases
+the GIL while it waits on the network, so the event loop keeps running and calls run
+concurrently. Cancelling a task that awaits :meth:`AsyncClient.wait_for_token` cancels the
+wait itself (through a :class:`plexlink.Cancel` handle), so no thread is left polling.
+
+>>> import asyncio, plexlink.aio
+>>> async def main() -> None:
+...     client = plexlink.aio.AsyncClient("My Player", "0b7e6f52-5c3a-4f0e-8d1c-2a9b8c7d6e5f")
+...     pin = await client.create_pin()
+...     print(f"Go to {pin.link_url} and enter {pin.code}")
+...     token = await client.wait_for_token(pin)
+...     servers = await client.servers(token)
+...     print(await asyncio.gather(*(client.connect(s) for s in servers)))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Literal, TypeVar
+
+from ._plexlink import (
+    Account,
+    Cancel,
+    Client,
+    Connected,
+    HomeUser,
+    Identity,
+    Pin,
+    Resource,
+    WaitProgress,
+)
+
+__all__ = ["AsyncClient"]
+
+_T = TypeVar("_T")
+
+
+class AsyncClient:
+    """The asyncio face of :class:`plexlink.Client`: the same methods, as coroutines.
+
+    Takes the same arguments as :class:`plexlink.Client`, or wraps an existing one
+    (``AsyncClient.wrap(client)``). ``executor`` runs the blocking calls (default: the event
+    loop's default thread pool).
+    """
+
+    __slots__ = ("_client", "_executor")
+
+    def __init__(
+        self,
+        product: str,
+        client_identifier: str,
+        *,
+        version: str | None = None,
+        device_name: str | None = None,
+        platform: str | None = None,
+        platform_version: str | None = None,
+        device: str | None = None,
+        model: str | None = None,
+        provides: str | None = None,
+        plex_url: str | None = None,
+        timeout: float | None = None,
+        connect_timeout: float | None = None,
+        max_response_bytes: int | None = None,
+        allow_insecure_http: bool = False,
+        executor: Executor | None = None,
+    ) -> None:
+        self._client = Client(
+            product,
+            client_identifier,
+            version=version,
+            device_name=device_name,
+            platform=platform,
+            platform_version=platform_version,
+            device=device,
+            model=model,
+            provides=provides,
+            plex_url=plex_url,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            max_response_bytes=max_response_bytes,
+            allow_insecure_http=allow_insecure_http,
+        )
+        self._executor = executor
+
+    @classmethod
+    def wrap(cls, client: Client, *, executor: Executor | None = None) -> AsyncClient:
+        """An asyncio face for an existing blocking ``client`` (they share one connection pool)."""
+        self = cls.__new__(cls)
+        self._client = client
+        self._executor = executor
+        return self
+
+    @property
+    def client(self) -> Client:
+        """The blocking client underneath."""
+        return self._client
+
+    @property
+    def link_url(self) -> str:
+        """The page where a person types a short PIN code."""
+        return self._client.link_url
+
+    def __repr__(self) -> str:
+        return f"AsyncClient({self._client!r})"
+
+    async def _run(self, call: Callable[[], _T]) -> _T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, call)
+
+    # --- PIN login ---------------------------------------------------------------------------
+
+    async def create_pin(self, strong: bool = False) -> Pin:
+        """Creates a PIN (see :meth:`plexlink.Client.create_pin`)."""
+        return await self._run(functools.partial(self._client.create_pin, strong))
+
+    async def check_pin(self, pin: Pin | int) -> Pin:
+        """Checks a PIN once (see :meth:`plexlink.Client.check_pin`)."""
+        return await self._run(functools.partial(self._client.check_pin, pin))
+
+    def resume_pin(self, id: int, code: str) -> Pin:
+        """A PIN known by its id and code; sends nothing, so it is not a coroutine."""
+        return self._client.resume_pin(id, code)
+
+    async def wait_for_token(
+        self,
+        pin: Pin,
+        *,
+        timeout: float | None = None,
+        interval: float | None = None,
+        on_progress: Callable[[WaitProgress], object] | None = None,
+        cancel: Cancel | None = None,
+    ) -> str:
+        """Waits until the person approves ``pin`` and returns the token.
+
+        As :meth:`plexlink.Client.wait_for_token`; ``on_progress`` is called in the event
+        loop's thread. Cancelling the awaiting task cancels the wait.
+        """
+        loop = asyncio.get_running_loop()
+        handle = cancel if cancel is not None else Cancel()
+        forward: Callable[[WaitProgress], object] | None = None
+        if on_progress is not None:
+            report = on_progress
+
+            def forward(progress: WaitProgress) -> None:
+                loop.call_soon_threadsafe(report, progress)
+
+        call = functools.partial(
+            self._client.wait_for_token,
+            pin,
+            timeout=timeout,
+            interval=interval,
+            on_progress=forward,
+            cancel=handle,
+        )
+        try:
+            return await loop.run_in_executor(self._executor, call)
+        except asyncio.CancelledError:
+            # The thread is still polling: stop it, so it ends within a check interval.
+            handle.cancel()
+            raise
+
+    # --- Account -----------------------------------------------------------------------------
+
+    async def sign_in(self, login: str, password: str, verification_code: str | None = None) -> Account:
+        """Signs in with a password (see :meth:`plexlink.Client.sign_in`)."""
+        return await self._run(functools.partial(self._client.sign_in, login, password, verification_code))
+
+    async def user(self, token: str) -> Account:
+        """The account ``token`` belongs to."""
+        return await self._run(functools.partial(self._client.user, token))
+
+    async def sign_out(self, token: str) -> None:
+        """Revokes ``token``."""
+        await self._run(functools.partial(self._client.sign_out, token))
+
+    async def ping(self, token: str) -> None:
+        """Keeps ``token`` alive."""
+        await self._run(functools.partial(self._client.ping, token))
+
+    async def home_users(self, token: str) -> list[HomeUser]:
+        """The members of the account's Plex Home."""
+        return await self._run(functools.partial(self._client.home_users, token))
+
+    async def switch_home_user(self, token: str, user: HomeUser | str, pin: str | None = None) -> Account:
+        """Switches to a Home user (see :meth:`plexlink.Client.switch_home_user`)."""
+        return await self._run(functools.partial(self._client.switch_home_user, token, user, pin))
+
+    async def claim_token(self, token: str) -> str:
+        """A claim token for setting up a new server."""
+        return await self._run(functools.partial(self._client.claim_token, token))
+
+    async def link_pin(self, token: str, code: str) -> None:
+        """Approves another device's 4-character code with this account's token."""
+        await self._run(functools.partial(self._client.link_pin, token, code))
+
+    # --- Servers -----------------------------------------------------------------------------
+
+    async def resources(self, token: str) -> list[Resource]:
+        """Every device of the account with all its connections."""
+        return await self._run(functools.partial(self._client.resources, token))
+
+    async def servers(self, token: str) -> list[Resource]:
+        """The account's Plex Media Servers."""
+        return await self._run(functools.partial(self._client.servers, token))
+
+    async def connect(
+        self,
+        resource: Resource,
+        *,
+        grace: float | None = None,
+        probe_timeout: float | None = None,
+        relay: bool = True,
+        ipv6: bool = True,
+        allow_http: Literal["never", "private", "anywhere"] = "private",
+    ) -> Connected:
+        """Chooses a server's best working connection (see :meth:`plexlink.Client.connect`)."""
+        call = functools.partial(
+            self._client.connect,
+            resource,
+            grace=grace,
+            probe_timeout=probe_timeout,
+            relay=relay,
+            ipv6=ipv6,
+            allow_http=allow_http,
+        )
+        return await self._run(call)
+
+    async def identity(self, server_uri: str) -> Identity:
+        """What a server's ``/identity`` says."""
+        return await self._run(functools.partial(self._client.identity, server_uri))
+
+    async def transient_token(self, server_uri: str, token: str) -> str:
+        """A transient token from a server, asked with an admin token."""
+        return await self._run(functools.partial(self._client.transient_token, server_uri, token))
+
+    async def source_connection_info(self, server_uri: str, token: str, source: str) -> list[Resource]:
+        """How to reach ``source``, as the server at ``server_uri`` knows it."""
+        return await self._run(functools.partial(self._client.source_connection_info, server_uri, token, source))

@@ -1,0 +1,18 @@
+"""Test helpers: a local stand-in for plex.tv and Plex Media Servers.
+
+>>> from plexlink import Client
+>>> from plexlink.testing import Emulator
+>>> with Emulator(pin_lifetime=5) as emu:
+...     client = Client("Test", "test-client-id", plex_url=emu.url)
+...     pin = client.create_pin()
+...     emu.approve(pin, "alice")
+...     token = client.wait_for_token(pin, interval=0.05)
+
+The emulator runs inside this process (its own threads, real HTTP on 127.0.0.1), so tests
+need no network and no Plex account. It is compiled into plexlink's native module: no other
+package is needed.
+"""
+
+from ._plexlink import Emulator
+
+__all__ = ["Emulator"]

@@ -1,0 +1,452 @@
+//! `Client`: the blocking `plexlink::Client`, one method per Plex call.
+//!
+//! Arguments are converted while the GIL is held; the network call itself runs detached
+//! (`py.detach`), so other Python threads keep running. The PIN wait runs on a helper thread
+//! and the calling thread wakes every `SLICE` to deliver progress, notice Ctrl-C and a
+//! `Cancel` handle.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use plexlink::core::race::{HttpPolicy, RacePolicy};
+use plexlink::{CancelToken, Error, Password, PinCode, Token, VerificationCode, WaitOptions, WaitProgress as CoreProgress};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+use crate::cancel::Cancel;
+use crate::errors::to_pyerr;
+use crate::types::{Account, Connected, HomeUser, Identity, Pin, Resource, WaitProgress, quoted};
+
+/// How often a waiting thread looks up from the wait: the bound on Ctrl-C latency.
+const SLICE: Duration = Duration::from_millis(100);
+
+/// A number of seconds from Python as a `Duration`; `ValueError` for negative or NaN.
+fn seconds(what: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
+    value
+        .map(|s| Duration::try_from_secs_f64(s).map_err(|_| PyValueError::new_err(format!("{what} must be a non-negative number of seconds, not {s}"))))
+        .transpose()
+}
+
+/// A PIN given as a `Pin` or as its id.
+#[derive(FromPyObject)]
+enum PinRef<'py> {
+    Pin(Bound<'py, Pin>),
+    Id(u64),
+}
+
+impl PinRef<'_> {
+    fn id(&self) -> u64 {
+        match self {
+            PinRef::Pin(pin) => pin.get().core.id,
+            PinRef::Id(id) => *id,
+        }
+    }
+}
+
+/// A Home user given as a `HomeUser` or as its uuid.
+#[derive(FromPyObject)]
+enum UserRef<'py> {
+    User(Bound<'py, HomeUser>),
+    Uuid(String),
+}
+
+/// What the wait thread tells the waiting Python thread.
+enum Note {
+    Progress(CoreProgress),
+    Done(Result<Token, Error>),
+}
+
+/// Signs people in to Plex and finds their servers.
+///
+/// ``product`` is your application's name (people see it in their list of authorized devices)
+/// and ``client_identifier`` a lasting id of this installation: make a UUID once and keep it,
+/// since plex.tv lists every new identifier as a new device. ``plex_url`` points the client at
+/// another plex.tv (an emulator, in tests); ``timeout`` bounds each request, in seconds.
+///
+/// A client is cheap to share: every method may be called from any thread at once, and all of
+/// them release the GIL while they wait on the network.
+#[pyclass(frozen, module = "plexlink")]
+pub(crate) struct Client {
+    inner: plexlink::Client,
+}
+
+impl Client {
+    fn pin(&self, core: plexlink::Pin) -> Pin {
+        Pin { core, client: self.inner.clone() }
+    }
+}
+
+#[pymethods]
+impl Client {
+    #[new]
+    #[pyo3(signature = (
+        product,
+        client_identifier,
+        *,
+        version = None,
+        device_name = None,
+        platform = None,
+        platform_version = None,
+        device = None,
+        model = None,
+        provides = None,
+        plex_url = None,
+        timeout = None,
+        connect_timeout = None,
+        max_response_bytes = None,
+        allow_insecure_http = false,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        product: &str,
+        client_identifier: &str,
+        version: Option<&str>,
+        device_name: Option<&str>,
+        platform: Option<&str>,
+        platform_version: Option<&str>,
+        device: Option<&str>,
+        model: Option<&str>,
+        provides: Option<&str>,
+        plex_url: Option<&str>,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        max_response_bytes: Option<usize>,
+        allow_insecure_http: bool,
+    ) -> PyResult<Self> {
+        let mut builder = plexlink::Client::builder(product, client_identifier).allow_insecure_http(allow_insecure_http);
+        if let Some(v) = version {
+            builder = builder.version(v);
+        }
+        if let Some(v) = device_name {
+            builder = builder.device_name(v);
+        }
+        if let Some(v) = platform {
+            builder = builder.platform(v);
+        }
+        if let Some(v) = platform_version {
+            builder = builder.platform_version(v);
+        }
+        if let Some(v) = device {
+            builder = builder.device(v);
+        }
+        if let Some(v) = model {
+            builder = builder.model(v);
+        }
+        if let Some(v) = provides {
+            builder = builder.provides(v);
+        }
+        if let Some(v) = plex_url {
+            builder = builder.plex_url(v);
+        }
+        if let Some(t) = seconds("timeout", timeout)? {
+            builder = builder.timeout(t);
+        }
+        if let Some(t) = seconds("connect_timeout", connect_timeout)? {
+            builder = builder.connect_timeout(t);
+        }
+        if let Some(limit) = max_response_bytes {
+            builder = builder.max_response_bytes(limit);
+        }
+        Ok(Self { inner: builder.build().map_err(to_pyerr)? })
+    }
+
+    /// The application's name (``X-Plex-Product``).
+    #[getter]
+    fn product(&self) -> String {
+        self.inner.info().product.clone()
+    }
+
+    /// This installation's lasting identifier (``X-Plex-Client-Identifier``).
+    #[getter]
+    fn client_identifier(&self) -> String {
+        self.inner.info().client_identifier.clone()
+    }
+
+    /// The plex.tv base URL this client talks to.
+    #[getter]
+    fn plex_url(&self) -> String {
+        self.inner.info().plex_url.to_string()
+    }
+
+    /// The page where a person types a short PIN code (``https://plex.tv/link``).
+    #[getter]
+    fn link_url(&self) -> String {
+        self.inner.link_url()
+    }
+
+    // --- PIN login -------------------------------------------------------------------------
+
+    /// Creates a PIN: a 4-character code for :attr:`link_url`, or (``strong=True``) a long code
+    /// approved through ``Pin.auth_url()``.
+    #[pyo3(signature = (strong = false))]
+    fn create_pin(&self, py: Python<'_>, strong: bool) -> PyResult<Pin> {
+        let core = py.detach(|| self.inner.create_pin(strong)).map_err(to_pyerr)?;
+        Ok(self.pin(core))
+    }
+
+    /// Checks a PIN (a ``Pin`` or its id) once; the answer's ``token`` is set once the person
+    /// approved it. Raises :class:`PinExpired` when it is gone.
+    fn check_pin(&self, py: Python<'_>, pin: PinRef<'_>) -> PyResult<Pin> {
+        let id = pin.id();
+        let core = py.detach(|| self.inner.check_pin(id)).map_err(to_pyerr)?;
+        Ok(self.pin(core))
+    }
+
+    /// A PIN known by its id and code (stored across restarts, or by a web app between
+    /// requests), to check or wait for with this client. Sends nothing.
+    fn resume_pin(&self, id: u64, code: &str) -> Pin {
+        let core = plexlink::Pin::new(id, PinCode::new(code), self.inner.info().client_identifier.clone());
+        self.pin(core)
+    }
+
+    /// The app.plex.tv page that approves ``pin``, then sends the browser to ``forward_url``.
+    #[pyo3(signature = (pin, forward_url = None))]
+    fn auth_url(&self, pin: &Bound<'_, Pin>, forward_url: Option<&str>) -> String {
+        self.inner.auth_url(&pin.get().core, forward_url)
+    }
+
+    /// Waits until the person approves ``pin`` and returns the token.
+    ///
+    /// Checks every ``interval`` seconds (default 1, Plex's advice) and backs off on rate
+    /// limits and network errors. Raises :class:`PinExpired` when the PIN expires,
+    /// :class:`Timeout` after ``timeout`` seconds, :class:`Cancelled` when ``cancel`` is
+    /// cancelled. ``on_progress(WaitProgress)`` is called on this thread after each check that
+    /// found the PIN still waiting; an exception from it stops the wait and propagates.
+    /// Ctrl-C interrupts the wait within a fraction of a second.
+    #[pyo3(signature = (pin, *, timeout = None, interval = None, on_progress = None, cancel = None))]
+    fn wait_for_token(
+        &self,
+        py: Python<'_>,
+        pin: &Bound<'_, Pin>,
+        timeout: Option<f64>,
+        interval: Option<f64>,
+        on_progress: Option<Bound<'_, PyAny>>,
+        cancel: Option<Bound<'_, Cancel>>,
+    ) -> PyResult<String> {
+        let timeout = seconds("timeout", timeout)?;
+        let interval = seconds("interval", interval)?;
+        if interval.is_some_and(|i| i.is_zero()) {
+            return Err(PyValueError::new_err("interval must be more than zero"));
+        }
+        let caller_cancel = cancel.map(|c| c.get().token.clone());
+        // The wait's own token: Ctrl-C or a failing callback stops this wait without cancelling
+        // the caller's handle, which may be shared.
+        let stop = CancelToken::new();
+        let (tx, mut inbox) = mpsc::channel();
+        let client = self.inner.clone();
+        let core_pin = pin.get().core.clone();
+        let thread_stop = stop.clone();
+        let wants_progress = on_progress.is_some();
+        std::thread::Builder::new()
+            .name("plexlink-wait".into())
+            .spawn(move || {
+                let progress = tx.clone();
+                let mut report = |p: &CoreProgress| {
+                    let _ = progress.send(Note::Progress(p.clone()));
+                };
+                let options = WaitOptions {
+                    interval,
+                    timeout,
+                    cancel: Some(thread_stop),
+                    on_progress: if wants_progress { Some(&mut report) } else { None },
+                };
+                let result = client.wait_for_token(&core_pin, options);
+                let _ = tx.send(Note::Done(result));
+            })
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot start the wait thread: {e}")))?;
+        // If this thread stops waiting early (Ctrl-C, a callback's exception), the helper sees
+        // `stop` and ends on its own; nobody joins it.
+        loop {
+            let (back, note) = py.detach(move || {
+                let note = inbox.recv_timeout(SLICE);
+                (inbox, note)
+            });
+            inbox = back;
+            match note {
+                Ok(Note::Done(result)) => return result.map(Token::into_secret).map_err(to_pyerr),
+                Ok(Note::Progress(progress)) => {
+                    if let Some(callback) = &on_progress {
+                        let report = Py::new(py, WaitProgress::from(progress))?;
+                        if let Err(error) = callback.call1((report,)) {
+                            stop.cancel();
+                            return Err(error);
+                        }
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(PyRuntimeError::new_err("the wait thread ended without a result"));
+                }
+            }
+            if let Err(interrupt) = py.check_signals() {
+                stop.cancel();
+                return Err(interrupt);
+            }
+            if caller_cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+                stop.cancel();
+            }
+        }
+    }
+
+    /// Approves another device's 4-character ``code`` with this account's ``token`` (what the
+    /// plex.tv/link page does).
+    fn link_pin(&self, py: Python<'_>, token: &str, code: &str) -> PyResult<()> {
+        let (token, code) = (Token::new(token), PinCode::new(code));
+        py.detach(|| self.inner.link_pin(&token, &code)).map_err(to_pyerr)
+    }
+
+    // --- Account -----------------------------------------------------------------------------
+
+    /// Signs in with a login (user name or e-mail) and password; the returned account's
+    /// ``token`` is set. Raises :class:`TwoFactorRequired` when the account needs
+    /// ``verification_code``, :class:`InvalidVerificationCode` when it was wrong,
+    /// :class:`Unauthorized` for a wrong password and :class:`IpLockedOut` after too many.
+    #[pyo3(signature = (login, password, verification_code = None))]
+    fn sign_in(&self, py: Python<'_>, login: &str, password: &str, verification_code: Option<&str>) -> PyResult<Account> {
+        let password = Password::new(password);
+        let code = verification_code.map(VerificationCode::new);
+        let account = py.detach(|| self.inner.sign_in(login, &password, code.as_ref())).map_err(to_pyerr)?;
+        Account::new(py, account)
+    }
+
+    /// The account ``token`` belongs to. Only :class:`Unauthorized` means the token is bad;
+    /// any other error says nothing about it.
+    fn user(&self, py: Python<'_>, token: &str) -> PyResult<Account> {
+        let token = Token::new(token);
+        let account = py.detach(|| self.inner.user(&token)).map_err(to_pyerr)?;
+        Account::new(py, account)
+    }
+
+    /// Revokes ``token``.
+    fn sign_out(&self, py: Python<'_>, token: &str) -> PyResult<()> {
+        let token = Token::new(token);
+        py.detach(|| self.inner.sign_out(&token)).map_err(to_pyerr)
+    }
+
+    /// Keeps ``token`` alive.
+    fn ping(&self, py: Python<'_>, token: &str) -> PyResult<()> {
+        let token = Token::new(token);
+        py.detach(|| self.inner.ping(&token)).map_err(to_pyerr)
+    }
+
+    /// The members of the account's Plex Home.
+    fn home_users(&self, py: Python<'_>, token: &str) -> PyResult<Vec<HomeUser>> {
+        let token = Token::new(token);
+        let users = py.detach(|| self.inner.home_users(&token)).map_err(to_pyerr)?;
+        Ok(users.into_iter().map(HomeUser::from).collect())
+    }
+
+    /// Switches to a Home user (a ``HomeUser`` or its uuid), with their Home ``pin`` when they
+    /// are protected (else :class:`HomePinRequired`). The answer's ``token`` is the Home
+    /// user's token: read resources again with it.
+    #[pyo3(signature = (token, user, pin = None))]
+    fn switch_home_user(&self, py: Python<'_>, token: &str, user: UserRef<'_>, pin: Option<&str>) -> PyResult<Account> {
+        let uuid = match user {
+            UserRef::User(user) => user.get().uuid.clone(),
+            UserRef::Uuid(uuid) => uuid,
+        };
+        let token = Token::new(token);
+        let pin = pin.map(PinCode::new);
+        let account = py.detach(|| self.inner.switch_home_user(&token, &uuid, pin.as_ref())).map_err(to_pyerr)?;
+        Account::new(py, account)
+    }
+
+    /// A claim token for setting up a new server.
+    fn claim_token(&self, py: Python<'_>, token: &str) -> PyResult<String> {
+        let token = Token::new(token);
+        let claim = py.detach(|| self.inner.claim_token(&token)).map_err(to_pyerr)?;
+        Ok(claim.into_secret())
+    }
+
+    // --- Servers -----------------------------------------------------------------------------
+
+    /// Every device of the account with all its connections.
+    fn resources(&self, py: Python<'_>, token: &str) -> PyResult<Vec<Resource>> {
+        let token = Token::new(token);
+        let devices = py.detach(|| self.inner.resources(&token)).map_err(to_pyerr)?;
+        Resource::list(py, devices)
+    }
+
+    /// The account's Plex Media Servers (the resources that provide ``server``).
+    fn servers(&self, py: Python<'_>, token: &str) -> PyResult<Vec<Resource>> {
+        let token = Token::new(token);
+        let devices = py.detach(|| self.inner.servers(&token)).map_err(to_pyerr)?;
+        Resource::list(py, devices)
+    }
+
+    /// Chooses the best working connection of a server: probes every candidate at once and
+    /// returns as soon as the choice is made. The result is the chosen :class:`Connection`
+    /// (a :class:`Connected`, whose ``candidates`` tell what became of the others).
+    ///
+    /// ``grace``: seconds to wait, after a first good answer, for a better-ranked one (default
+    /// 0.15). ``probe_timeout``: seconds each probe may take (default 5). ``relay``/``ipv6``:
+    /// whether those connections are tried. ``allow_http``: ``"never"``, ``"private"`` (plain
+    /// http only to private addresses, the default) or ``"anywhere"``. Raises
+    /// :class:`NoConnection` when none answered as that server.
+    #[pyo3(signature = (resource, *, grace = None, probe_timeout = None, relay = true, ipv6 = true, allow_http = "private"))]
+    #[allow(clippy::too_many_arguments)]
+    fn connect(
+        &self,
+        py: Python<'_>,
+        resource: Bound<'_, Resource>,
+        grace: Option<f64>,
+        probe_timeout: Option<f64>,
+        relay: bool,
+        ipv6: bool,
+        allow_http: &str,
+    ) -> PyResult<Py<Connected>> {
+        let mut policy = RacePolicy { relay, ipv6, ..RacePolicy::default() };
+        if let Some(g) = seconds("grace", grace)? {
+            policy.grace = g;
+        }
+        if let Some(t) = seconds("probe_timeout", probe_timeout)? {
+            policy.probe_timeout = t;
+        }
+        policy.allow_http = match allow_http {
+            "never" => HttpPolicy::Never,
+            "private" => HttpPolicy::PrivateOnly,
+            "anywhere" => HttpPolicy::Anywhere,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "allow_http must be \"never\", \"private\" or \"anywhere\", not {other:?}"
+                )));
+            }
+        };
+        let device = &resource.get().core;
+        let connected = py.detach(|| self.inner.connect_with(device, policy)).map_err(to_pyerr)?;
+        Connected::create(py, resource.unbind(), connected)
+    }
+
+    /// What the server at ``server_uri`` says about itself (its ``/identity``; no token).
+    fn identity(&self, py: Python<'_>, server_uri: &str) -> PyResult<Identity> {
+        let identity = py.detach(|| self.inner.identity(server_uri)).map_err(to_pyerr)?;
+        Ok(identity.into())
+    }
+
+    /// A transient token from the server at ``server_uri`` (valid up to 48 hours, gone when
+    /// the server restarts), asked with an admin ``token``.
+    fn transient_token(&self, py: Python<'_>, server_uri: &str, token: &str) -> PyResult<String> {
+        let token = Token::new(token);
+        let transient = py.detach(|| self.inner.transient_token(server_uri, &token)).map_err(to_pyerr)?;
+        Ok(transient.into_secret())
+    }
+
+    /// How to reach the server or provider ``source`` (``server://<machine id>`` or a bare
+    /// machine identifier), as the server at ``server_uri`` knows it.
+    fn source_connection_info(&self, py: Python<'_>, server_uri: &str, token: &str, source: &str) -> PyResult<Vec<Resource>> {
+        let token = Token::new(token);
+        let devices =
+            py.detach(|| self.inner.source_connection_info(server_uri, &token, source)).map_err(to_pyerr)?;
+        Resource::list(py, devices)
+    }
+
+    fn __repr__(&self) -> String {
+        let info = self.inner.info();
+        format!(
+            "Client(product={}, client_identifier={}, plex_url={})",
+            quoted(&info.product),
+            quoted(&info.client_identifier),
+            quoted(info.plex_url.as_str())
+        )
+    }
+}

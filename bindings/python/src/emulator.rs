@@ -1,0 +1,290 @@
+//! `Emulator`: plexlink-emulator (a local plex.tv and Plex Media Servers) for Python tests.
+//!
+//! It runs its own tokio runtime on a background thread, so it answers while Python threads
+//! block in plexlink calls. The handle is frozen and keeps the running emulator behind a lock,
+//! so `stop()` (and `with`) can end it from any thread.
+
+use std::sync::{Mutex, MutexGuard};
+
+use plexlink_emulator::{Emulator as Inner, Fault, FaultKind, Scenario};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyString, PyType};
+
+use crate::types::{Pin, quoted};
+
+/// A PIN given as a `Pin` or as its id.
+#[derive(FromPyObject)]
+enum PinRef<'py> {
+    Pin(Bound<'py, Pin>),
+    Id(u64),
+}
+
+impl PinRef<'_> {
+    fn id(&self) -> u64 {
+        match self {
+            PinRef::Pin(pin) => pin.get().core.id,
+            PinRef::Id(id) => *id,
+        }
+    }
+}
+
+/// A local stand-in for plex.tv and Plex Media Servers on 127.0.0.1, for tests.
+///
+/// Point a client at it with ``Client(..., plex_url=emu.url)``. The built-in scenario has the
+/// accounts ``alice`` (password ``alice-password``; owns "Living Room", sees "Friend's
+/// Server"), ``bob`` (2FA: ``bob-password``, code ``123456``), ``carol`` (Home admin,
+/// ``carol-password``) with Home users ``dave`` (no PIN) and ``erin`` (Home PIN ``1234``).
+///
+/// ``scenario`` replaces it (a dict or a JSON text in the emulator's scenario format);
+/// ``pin_lifetime``, ``strong_pin_lifetime`` (seconds) and ``lockout_after_failures`` adjust
+/// it. Use it as a context manager, or call :meth:`stop`.
+#[pyclass(frozen, module = "plexlink.testing")]
+pub(crate) struct Emulator {
+    inner: Mutex<Option<Inner>>,
+    url: String,
+}
+
+impl Emulator {
+    fn lock_running(&self) -> PyResult<MutexGuard<'_, Option<Inner>>> {
+        let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            return Err(PyRuntimeError::new_err("the emulator is stopped"));
+        }
+        Ok(guard)
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Inner) -> T) -> PyResult<T> {
+        let guard = self.lock_running()?;
+        // `running` checked that it is there.
+        Ok(f(guard.as_ref().expect("running")))
+    }
+}
+
+fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?.call_method1("loads", (text,))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
+    serde_json::to_string(value).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+}
+
+#[pymethods]
+impl Emulator {
+    #[new]
+    #[pyo3(signature = (*, scenario = None, pin_lifetime = None, strong_pin_lifetime = None, lockout_after_failures = None))]
+    fn new(
+        py: Python<'_>,
+        scenario: Option<Bound<'_, PyAny>>,
+        pin_lifetime: Option<u64>,
+        strong_pin_lifetime: Option<u64>,
+        lockout_after_failures: Option<u32>,
+    ) -> PyResult<Self> {
+        let mut scenario: Scenario = match scenario {
+            None => Scenario::default(),
+            Some(given) => {
+                let text: String = if given.is_instance_of::<PyString>() {
+                    given.extract()?
+                } else {
+                    py.import("json")?.call_method1("dumps", (given,))?.extract()?
+                };
+                serde_json::from_str(&text).map_err(|e| PyValueError::new_err(format!("invalid scenario: {e}")))?
+            }
+        };
+        if let Some(secs) = pin_lifetime {
+            scenario.pin_lifetime_secs = secs;
+        }
+        if let Some(secs) = strong_pin_lifetime {
+            scenario.strong_pin_lifetime_secs = secs;
+        }
+        if let Some(n) = lockout_after_failures {
+            scenario.lockout_after_failures = n;
+        }
+        let emulator = py.detach(|| Inner::start(scenario)).map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidInput => PyValueError::new_err(format!("invalid scenario: {e}")),
+            _ => PyRuntimeError::new_err(format!("cannot start the emulator: {e}")),
+        })?;
+        let url = emulator.url();
+        Ok(Self { inner: Mutex::new(Some(emulator)), url })
+    }
+
+    /// The plex.tv base URL, ``http://127.0.0.1:PORT/``: give it to ``Client(plex_url=...)``.
+    #[getter]
+    fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// Whether it is still running.
+    #[getter]
+    fn running(&self) -> bool {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+
+    /// The scenario it plays, as a dict.
+    fn scenario<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = self.with(|e| to_json(e.scenario()))??;
+        json_loads(py, &text)
+    }
+
+    /// Approves ``pin`` (a ``Pin`` or its id) for ``account`` (user name or e-mail), as if
+    /// the person signed in on the consent page. The next check of the PIN gets the token.
+    #[pyo3(signature = (pin, account = "alice"))]
+    fn approve(&self, pin: PinRef<'_>, account: &str) -> PyResult<()> {
+        let id = pin.id();
+        self.with(|e| e.approve_pin(id, account))?.map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// Approves the live short PIN with this 4-character ``code``, as plex.tv/link does.
+    /// Returns the PIN's id.
+    #[pyo3(signature = (code, account = "alice"))]
+    fn approve_code(&self, code: &str, account: &str) -> PyResult<u64> {
+        self.with(|e| e.approve_code(code, account))?.map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// Expires ``pin`` now: checks of it fail with ``PinExpired`` from then on.
+    fn expire(&self, pin: PinRef<'_>) -> PyResult<()> {
+        let id = pin.id();
+        self.with(|e| e.expire_pin(id))?.map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// Every PIN created so far, oldest first, as dicts (``id``, ``code``, ``strong``,
+    /// ``client_identifier``, ``product``, ``approved``, ``account``, ``expired``).
+    fn pins<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = self.with(|e| to_json(&e.pins()))??;
+        json_loads(py, &text)
+    }
+
+    /// Makes requests whose path starts with ``path_prefix`` (and whose method is ``method``,
+    /// when given) fail: with HTTP ``status`` (and ``retry_after`` seconds, ``body``), with
+    /// malformed JSON (``malformed_json=True``), an ``oversized`` body of that many bytes, a
+    /// ``delay`` in seconds before the usual answer, or a dropped connection
+    /// (``close=True``). ``times``: how many requests get it (None: all, until
+    /// :meth:`clear_faults`). Faults apply to plex.tv and to every server alike.
+    #[pyo3(signature = (
+        path_prefix,
+        *,
+        method = None,
+        status = None,
+        retry_after = None,
+        body = None,
+        malformed_json = false,
+        oversized = None,
+        delay = None,
+        close = false,
+        times = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_fault(
+        &self,
+        path_prefix: &str,
+        method: Option<&str>,
+        status: Option<u16>,
+        retry_after: Option<u64>,
+        body: Option<&str>,
+        malformed_json: bool,
+        oversized: Option<usize>,
+        delay: Option<f64>,
+        close: bool,
+        times: Option<u32>,
+    ) -> PyResult<()> {
+        let mut kinds = Vec::new();
+        if let Some(status) = status {
+            kinds.push(FaultKind::Status { status, retry_after, body: body.unwrap_or_default().to_owned() });
+        } else if retry_after.is_some() || body.is_some() {
+            return Err(PyValueError::new_err("retry_after and body go with status"));
+        }
+        if malformed_json {
+            kinds.push(FaultKind::MalformedJson);
+        }
+        if let Some(bytes) = oversized {
+            kinds.push(FaultKind::Oversized { bytes });
+        }
+        if let Some(seconds) = delay {
+            if !(seconds.is_finite() && seconds >= 0.0) {
+                return Err(PyValueError::new_err("delay must be a non-negative number of seconds"));
+            }
+            kinds.push(FaultKind::Delay { ms: (seconds * 1000.0).round() as u64 });
+        }
+        if close {
+            kinds.push(FaultKind::Close);
+        }
+        let kind = match (kinds.pop(), kinds.is_empty()) {
+            (Some(kind), true) => kind,
+            _ => {
+                return Err(PyValueError::new_err(
+                    "give exactly one of status, malformed_json, oversized, delay or close",
+                ));
+            }
+        };
+        let fault = Fault {
+            path_prefix: path_prefix.to_owned(),
+            method: method.map(str::to_owned),
+            kind,
+            times: times.unwrap_or(0),
+        };
+        if fault.times == 0 && times.is_some() {
+            return Err(PyValueError::new_err("times must be at least 1 (None: every request)"));
+        }
+        self.with(|e| e.add_fault(fault))
+    }
+
+    /// Removes every fault.
+    fn clear_faults(&self) -> PyResult<()> {
+        self.with(Inner::clear_faults)
+    }
+
+    /// Request and TCP connection counts so far, as a dict: ``{"plextv": {"tcp_connections":
+    /// n, "requests": {"GET /api/v2/pins/{id}": n, ...}}, "pms": {server: {connection:
+    /// {...}}}}``.
+    fn counters<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = self.with(|e| to_json(&e.counters()))??;
+        json_loads(py, &text)
+    }
+
+    /// Zeros every count.
+    fn reset_counters(&self) -> PyResult<()> {
+        self.with(Inner::reset_counters)
+    }
+
+    /// The account token of ``account`` (user name or e-mail); None for an unknown account.
+    fn token_for(&self, account: &str) -> PyResult<Option<String>> {
+        self.with(|e| e.token_for(account))
+    }
+
+    /// The URI of one connection of a server (e.g. ``server_uri("Living Room", "local")``),
+    /// None when there is no such connection.
+    fn server_uri(&self, server: &str, connection: &str) -> PyResult<Option<String>> {
+        self.with(|e| e.server_uri(server, connection))
+    }
+
+    /// Stops it and closes every port (also what leaving a ``with`` block does). Stopping
+    /// twice is harmless.
+    fn stop(&self, py: Python<'_>) {
+        let taken = self.inner.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(emulator) = taken {
+            // Joining the emulator's thread waits for its listeners to close: no GIL needed.
+            py.detach(move || emulator.stop());
+        }
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (_exc_type = None, _exc = None, _traceback = None))]
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: Option<Bound<'_, PyType>>,
+        _exc: Option<Bound<'_, PyAny>>,
+        _traceback: Option<Bound<'_, PyAny>>,
+    ) -> bool {
+        self.stop(py);
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        let state = if self.running() { "running" } else { "stopped" };
+        format!("Emulator(url={}, {state})", quoted(&self.url))
+    }
+}

@@ -1,0 +1,187 @@
+//! The exception tree, and the one place where the core's `Error` becomes a Python exception.
+//!
+//! Every class derives from `PlexlinkError` (never straight from `Exception`), so
+//! `except plexlink.PlexlinkError` catches everything plexlink raises. Each instance carries
+//! `message` (the server's own text where it sent one), `status` and `code` (HTTP status and
+//! Plex error code, when known); `RateLimited` adds `retry_after`, `NetworkError` adds `kind`.
+
+use plexlink::{Error, TransportErrorKind};
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+
+create_exception!(
+    plexlink,
+    PlexlinkError,
+    PyException,
+    "Base class of every error plexlink raises. ``message`` is the server's text (or a description), ``status`` and ``code`` the HTTP status and Plex error code when known."
+);
+create_exception!(
+    plexlink,
+    Unauthorized,
+    PlexlinkError,
+    "The credentials or the token were refused (401, or 422 \"Invalid token\"). The only error after which a stored token should be forgotten."
+);
+create_exception!(
+    plexlink,
+    TwoFactorRequired,
+    PlexlinkError,
+    "The account has two-factor authentication: sign in again with ``verification_code``."
+);
+create_exception!(plexlink, InvalidVerificationCode, PlexlinkError, "The two-factor verification code was wrong.");
+create_exception!(
+    plexlink,
+    IpLockedOut,
+    PlexlinkError,
+    "This address is locked out after repeated failed sign-ins: stop retrying for a while."
+);
+create_exception!(plexlink, PinExpired, PlexlinkError, "The PIN expired or is unknown: create a new one.");
+create_exception!(plexlink, HomePinRequired, PlexlinkError, "Switching to this Home user needs their Home PIN.");
+create_exception!(
+    plexlink,
+    RateLimited,
+    PlexlinkError,
+    "Too many requests (429). ``retry_after`` is the server's wait in seconds, or None."
+);
+create_exception!(plexlink, TokenExpired, PlexlinkError, "The Plex JWT has expired (498): refresh it.");
+create_exception!(
+    plexlink,
+    HttpError,
+    PlexlinkError,
+    "An error status the other errors do not name; ``status`` is set, ``code`` when Plex gave one."
+);
+create_exception!(
+    plexlink,
+    ProtocolError,
+    PlexlinkError,
+    "The answer could not be used: malformed, larger than the size cap, or an unexpected redirect."
+);
+create_exception!(plexlink, InvalidArgument, PlexlinkError, "An argument was unusable (empty product, bad URL...).");
+create_exception!(
+    plexlink,
+    InsecureTransport,
+    PlexlinkError,
+    "A token would have gone over plain HTTP to a public address; nothing was sent."
+);
+create_exception!(
+    plexlink,
+    NetworkError,
+    PlexlinkError,
+    "The request got no answer. ``kind`` is \"dns\", \"connect\", \"tls\", \"timeout\" or \"other\"."
+);
+create_exception!(plexlink, Timeout, PlexlinkError, "The overall time given to a wait ran out.");
+create_exception!(plexlink, Cancelled, PlexlinkError, "The wait was cancelled (a ``Cancel`` handle, or asyncio).");
+create_exception!(plexlink, NoConnection, PlexlinkError, "No connection of the server answered as that server.");
+
+/// Adds the classes to the module, with class-level defaults for the attributes every instance
+/// sets, so that they exist on the classes as the stubs say.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let base = py.get_type::<PlexlinkError>();
+    base.setattr("message", "")?;
+    base.setattr("status", py.None())?;
+    base.setattr("code", py.None())?;
+    py.get_type::<RateLimited>().setattr("retry_after", py.None())?;
+    py.get_type::<NetworkError>().setattr("kind", "other")?;
+    let classes: [Bound<'_, PyType>; 17] = [
+        base,
+        py.get_type::<Unauthorized>(),
+        py.get_type::<TwoFactorRequired>(),
+        py.get_type::<InvalidVerificationCode>(),
+        py.get_type::<IpLockedOut>(),
+        py.get_type::<PinExpired>(),
+        py.get_type::<HomePinRequired>(),
+        py.get_type::<RateLimited>(),
+        py.get_type::<TokenExpired>(),
+        py.get_type::<HttpError>(),
+        py.get_type::<ProtocolError>(),
+        py.get_type::<InvalidArgument>(),
+        py.get_type::<InsecureTransport>(),
+        py.get_type::<NetworkError>(),
+        py.get_type::<Timeout>(),
+        py.get_type::<Cancelled>(),
+        py.get_type::<NoConnection>(),
+    ];
+    for class in classes {
+        m.add(class.name()?, class)?;
+    }
+    Ok(())
+}
+
+/// The Python exception for a core error: the one mapping.
+pub(crate) fn to_pyerr(error: Error) -> PyErr {
+    Python::attach(|py| build(py, error))
+}
+
+fn build(py: Python<'_>, error: Error) -> PyErr {
+    let text = error.to_string();
+    let mut status = None;
+    let mut code = None;
+    let mut extra: Option<(&str, Py<PyAny>)> = None;
+    let (err, message) = match &error {
+        Error::Unauthorized { message } => (PyErr::new::<Unauthorized, _>(text.clone()), message.clone()),
+        Error::TwoFactorRequired { message } => (PyErr::new::<TwoFactorRequired, _>(text.clone()), message.clone()),
+        Error::InvalidVerificationCode { message } => {
+            (PyErr::new::<InvalidVerificationCode, _>(text.clone()), message.clone())
+        }
+        Error::IpLockedOut { message } => (PyErr::new::<IpLockedOut, _>(text.clone()), message.clone()),
+        Error::PinExpired => (PyErr::new::<PinExpired, _>(text.clone()), text.clone()),
+        Error::HomePinRequired { message } => (PyErr::new::<HomePinRequired, _>(text.clone()), message.clone()),
+        Error::RateLimited { retry_after, message } => {
+            let seconds = retry_after.map(|d| d.as_secs_f64());
+            extra = Some(("retry_after", seconds.into_pyobject(py).map(|o| o.into_any().unbind()).unwrap_or_else(|_| py.None())));
+            status = Some(429);
+            (PyErr::new::<RateLimited, _>(text.clone()), message.clone())
+        }
+        Error::TokenExpired { message } => {
+            status = Some(498);
+            (PyErr::new::<TokenExpired, _>(text.clone()), message.clone())
+        }
+        Error::Plex { status: s, code: c, message } => {
+            status = Some(*s);
+            code = *c;
+            (PyErr::new::<HttpError, _>(text.clone()), message.clone())
+        }
+        Error::Http { status: s } => {
+            status = Some(*s);
+            (PyErr::new::<HttpError, _>(text.clone()), text.clone())
+        }
+        Error::Redirect { status: s, .. } => {
+            status = Some(*s);
+            (PyErr::new::<ProtocolError, _>(text.clone()), text.clone())
+        }
+        Error::Decode { .. } | Error::ResponseTooLarge { .. } => {
+            (PyErr::new::<ProtocolError, _>(text.clone()), text.clone())
+        }
+        Error::InvalidArgument { .. } => (PyErr::new::<InvalidArgument, _>(text.clone()), text.clone()),
+        Error::InsecureTransport { .. } => (PyErr::new::<InsecureTransport, _>(text.clone()), text.clone()),
+        Error::Transport { kind, detail } => {
+            let name = match kind {
+                TransportErrorKind::Dns => "dns",
+                TransportErrorKind::Connect => "connect",
+                TransportErrorKind::Tls => "tls",
+                TransportErrorKind::Timeout => "timeout",
+                _ => "other",
+            };
+            extra = Some(("kind", name.into_pyobject(py).map(|o| o.into_any().unbind()).unwrap_or_else(|_| py.None())));
+            (PyErr::new::<NetworkError, _>(text.clone()), detail.clone())
+        }
+        Error::Timeout { .. } => (PyErr::new::<Timeout, _>(text.clone()), text.clone()),
+        Error::Cancelled => (PyErr::new::<Cancelled, _>(text.clone()), text.clone()),
+        Error::NoConnection { .. } => (PyErr::new::<NoConnection, _>(text.clone()), text.clone()),
+        // The core may grow variants; they still belong to the tree.
+        _ => (PyErr::new::<PlexlinkError, _>(text.clone()), text.clone()),
+    };
+    let value = err.value(py);
+    let message = if message.is_empty() { text } else { message };
+    // Setting attributes on a fresh exception instance cannot fail short of memory exhaustion;
+    // if it did, the exception is still raised with its text.
+    let _ = value.setattr("message", message);
+    let _ = value.setattr("status", status);
+    let _ = value.setattr("code", code);
+    if let Some((name, object)) = extra {
+        let _ = value.setattr(name, object);
+    }
+    err
+}

@@ -1,0 +1,96 @@
+"""The asyncio face: calls run concurrently, the loop keeps running, cancellation stops waits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+import plexlink
+from plexlink.aio import AsyncClient
+from plexlink.testing import Emulator
+
+from conftest import INTERVAL
+
+
+def test_calls_run_concurrently_without_blocking_the_loop(emu: Emulator, alice: str) -> None:
+    client = AsyncClient("plexlink-tests", "aio-test", plex_url=emu.url)
+    emu.add_fault("/api/v2/user", delay=0.5, times=4)
+
+    async def main() -> tuple[list[plexlink.Account], float, int]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        started = time.monotonic()
+        accounts = await asyncio.gather(*(client.user(alice) for _ in range(4)))
+        elapsed = time.monotonic() - started
+        ticker.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await ticker
+        return accounts, elapsed, ticks
+
+    accounts, elapsed, ticks = asyncio.run(main())
+    assert [a.username for a in accounts] == ["alice"] * 4
+    assert elapsed < 1.5, f"4 calls of 0.5 s took {elapsed:.2f} s: not concurrent"
+    assert ticks >= 20, "the event loop was blocked"
+
+
+def test_the_whole_story_in_asyncio(emu: Emulator) -> None:
+    client = AsyncClient("plexlink-tests", "aio-story", plex_url=emu.url)
+
+    async def main() -> str:
+        pin = await client.create_pin()
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.3, emu.approve, pin, "alice")
+        seen: list[plexlink.WaitProgress] = []
+        token = await client.wait_for_token(pin, interval=INTERVAL, on_progress=seen.append)
+        assert seen, "on_progress was called in the loop"
+        servers = await client.servers(token)
+        connected = await asyncio.gather(*(client.connect(s) for s in servers))
+        assert {c.resource.name for c in connected} == {"Living Room", "Friend's Server"}
+        account = await client.user(token)
+        return account.username
+
+    assert asyncio.run(main()) == "alice"
+
+
+def test_cancelling_the_task_cancels_the_wait(emu: Emulator) -> None:
+    client = AsyncClient.wrap(plexlink.Client("plexlink-tests", "aio-cancel", plex_url=emu.url))
+
+    async def main() -> None:
+        pin = await client.create_pin()
+        task = asyncio.create_task(client.wait_for_token(pin, interval=INTERVAL))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    # The thread behind the task stopped polling.
+    time.sleep(0.3)
+    before = emu.counters()["plextv"]["requests"].get("GET /api/v2/pins/{id}", 0)
+    time.sleep(0.5)
+    after = emu.counters()["plextv"]["requests"].get("GET /api/v2/pins/{id}", 0)
+    assert before == after and before > 0
+
+
+def test_errors_and_timeouts_arrive_as_exceptions(emu: Emulator) -> None:
+    client = AsyncClient("plexlink-tests", "aio-errors", plex_url=emu.url)
+
+    async def main() -> None:
+        with pytest.raises(plexlink.TwoFactorRequired):
+            await client.sign_in("bob", "bob-password")
+        pin = await client.create_pin()
+        with pytest.raises(plexlink.Timeout):
+            await client.wait_for_token(pin, timeout=0.2, interval=INTERVAL)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(client.wait_for_token(pin, interval=INTERVAL), 0.2)
+
+    asyncio.run(main())

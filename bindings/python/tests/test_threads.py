@@ -1,0 +1,187 @@
+"""Waiting, cancelling and sharing: Ctrl-C, Cancel from another thread, the GIL, 8 threads."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+import plexlink
+from plexlink.testing import Emulator
+
+from conftest import INTERVAL, new_client
+
+
+def test_cancel_from_another_thread_is_prompt(client: plexlink.Client) -> None:
+    pin = client.create_pin()
+    cancel = plexlink.Cancel()
+    assert not cancel.cancelled
+    timer = threading.Timer(0.3, cancel.cancel)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(plexlink.Cancelled):
+        # The default 1 s interval: cancelling must not wait for the next check.
+        client.wait_for_token(pin, cancel=cancel)
+    assert time.monotonic() - started < 0.3 + 0.5
+    assert cancel.cancelled
+    timer.join()
+
+
+def test_a_callback_error_stops_the_wait(client: plexlink.Client) -> None:
+    pin = client.create_pin()
+
+    def fail(progress: plexlink.WaitProgress) -> None:
+        raise LookupError(f"stop after {progress.checks} checks")
+
+    with pytest.raises(LookupError, match="stop after 1 checks"):
+        client.wait_for_token(pin, interval=INTERVAL, on_progress=fail)
+
+
+CTRL_C_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    import plexlink
+    from plexlink.testing import Emulator
+
+    with Emulator() as emu:
+        client = plexlink.Client("ctrl-c-test", "ctrl-c-test", plex_url=emu.url)
+        pin = client.create_pin()
+        print("waiting", flush=True)
+        try:
+            client.wait_for_token(pin)  # never approved
+        except KeyboardInterrupt:
+            print("KeyboardInterrupt", flush=True)
+            sys.exit(3)
+    print("the wait ended without KeyboardInterrupt", flush=True)
+    """
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery differs on Windows")
+def test_ctrl_c_interrupts_a_wait_within_a_second() -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_CHILD],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "waiting"
+        time.sleep(0.5)  # well inside the wait
+        sent = time.monotonic()
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=10)
+        elapsed = time.monotonic() - sent
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == 3, (out, err)
+    assert "KeyboardInterrupt" in out
+    assert elapsed < 1.0, f"KeyboardInterrupt took {elapsed:.2f} s"
+
+
+class Ticker:
+    """A thread that runs Python bytecode and records the longest pause between its steps."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self.steps = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        last = time.perf_counter()
+        while not self._stop.is_set():
+            sum(range(200))  # pure Python work: needs the GIL
+            now = time.perf_counter()
+            self.longest = max(self.longest, now - last)
+            self.steps += 1
+            last = now
+
+    def __enter__(self) -> Ticker:
+        self._thread.start()
+        time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def test_the_gil_is_released_while_waiting(emu: Emulator, client: plexlink.Client, later) -> None:
+    pin = client.create_pin()
+    later(1.0, lambda: emu.approve(pin))
+    with Ticker() as ticker:
+        token = client.wait_for_token(pin, interval=INTERVAL)
+    assert token == emu.token_for("alice")
+    # Had the wait held the GIL, the ticker would have stopped for the whole second.
+    assert ticker.steps > 1000
+    assert ticker.longest < 0.5, f"Python stalled for {ticker.longest:.2f} s"
+
+
+def test_the_gil_is_released_during_a_slow_request(emu: Emulator, client: plexlink.Client, alice: str) -> None:
+    emu.add_fault("/api/v2/user", delay=1.0, times=1)
+    with Ticker() as ticker:
+        started = time.monotonic()
+        client.user(alice)
+        assert time.monotonic() - started >= 1.0
+    assert ticker.longest < 0.5, f"Python stalled for {ticker.longest:.2f} s"
+
+
+def test_eight_threads_share_one_client(emu: Emulator, client: plexlink.Client) -> None:
+    accounts = ["alice", "bob", "carol", "frank"] * 2
+    barrier = threading.Barrier(len(accounts))
+    results: dict[int, tuple[str, str, str]] = {}
+    errors: list[BaseException] = []
+
+    def login(index: int, account: str) -> None:
+        try:
+            barrier.wait(5)
+            pin = client.create_pin()
+            emu.approve(pin, account)
+            token = client.wait_for_token(pin, interval=INTERVAL)
+            user = client.user(token)
+            servers = client.servers(token)
+            uri = client.connect(servers[0]).uri if servers else ""
+            results[index] = (token, user.username, uri)
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=login, args=(i, a)) for i, a in enumerate(accounts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    assert len(results) == len(accounts)
+    for index, account in enumerate(accounts):
+        token, username, uri = results[index]
+        assert token == emu.token_for(account) and username == account
+        if account != "bob":
+            assert uri.startswith("http://127.0.0.1:")
+
+
+def test_many_waits_at_once_each_get_their_own_token(emu: Emulator) -> None:
+    client = new_client(emu)
+    pins = [client.create_pin() for _ in range(8)]
+    tokens: dict[int, str] = {}
+
+    def wait(pin: plexlink.Pin) -> None:
+        tokens[pin.id] = client.wait_for_token(pin, interval=INTERVAL)
+
+    threads = [threading.Thread(target=wait, args=(p,)) for p in pins]
+    for t in threads:
+        t.start()
+    for pin, account in zip(pins, ["alice", "bob"] * 4):
+        emu.approve(pin, account)
+    for t in threads:
+        t.join(10)
+    assert [tokens[p.id] for p in pins] == [emu.token_for(a) for a in ["alice", "bob"] * 4]
