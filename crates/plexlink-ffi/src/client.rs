@@ -1,0 +1,84 @@
+//! `plexlink_client`: the blocking client, made from a configuration.
+
+use plexlink_core::Error;
+
+use crate::config::plexlink_client_config;
+use crate::error::{self, plexlink_result};
+use crate::ffi::{self, OutParam, castable, try_out, try_ref_from_ptr};
+use crate::panic::ffi_panic_boundary;
+
+/// Signs people in to Plex and finds their servers, over blocking HTTP. Thread-safe: one client
+/// may be used by many threads at once, and its connection pool is shared by all of them (a
+/// whole PIN wait runs over one kept-alive connection). Free with `plexlink_client_free`.
+#[derive(Debug)]
+pub struct plexlink_client {
+    _private: [u8; 0],
+}
+
+castable!(Arc plexlink_client => blocking::Client);
+
+/// Writes a call's value through `out` on success; records the error (with `secrets` redacted)
+/// and returns its code on failure.
+pub(crate) fn finish<T, O>(
+    result: Result<T, Error>,
+    secrets: &[&str],
+    out: OutParam<'_, O>,
+    to_c: impl FnOnce(T) -> O,
+) -> plexlink_result {
+    match result {
+        Ok(value) => {
+            out.write(to_c(value));
+            plexlink_result::Ok
+        }
+        Err(e) => error::fail(&e, secrets),
+    }
+}
+
+/// Like [`finish`] for calls without a value.
+pub(crate) fn finish_unit(result: Result<(), Error>, secrets: &[&str]) -> plexlink_result {
+    match result {
+        Ok(()) => plexlink_result::Ok,
+        Err(e) => error::fail(&e, secrets),
+    }
+}
+
+/// Makes a client from a configuration (the configuration may be freed afterwards).
+///
+/// On success `*client_out` is the caller's, to free with `plexlink_client_free`.
+/// `PLEXLINK_RESULT_INVALID_PARAMETER` for an unusable setting (a bad root certificate).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_client_new(
+    config: *const plexlink_client_config,
+    client_out: *mut *const plexlink_client,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let config = try_ref_from_ptr!(config);
+        let out = try_out!(client_out);
+        finish(config.client(), &[], out, |client| ffi::to_arc(std::sync::Arc::new(client)))
+    }
+}
+
+/// Frees the client. Tasks still running keep their own reference, so this is safe while they
+/// run; a blocking call on another thread must have returned. NULL is fine; must not be called
+/// twice.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_client_free(client: *const plexlink_client) {
+    ffi_panic_boundary! {
+        // SAFETY: `client` is NULL or a live client that C gives up (this function's contract).
+        unsafe { ffi::free_arc(client) }
+    }
+}
+
+/// Frees a string that the library returned as owned (`char **..._out`). NULL is fine; must not
+/// be called twice, and must not be given a string the library only lent (`const char *`
+/// accessors) or one from anywhere else.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_string_free(string: *mut std::ffi::c_char) {
+    ffi_panic_boundary! {
+        if !string.is_null() {
+            // SAFETY: a non-NULL `string` came from `CString::into_raw` in this library and C
+            // gives it up (this function's contract).
+            drop(unsafe { std::ffi::CString::from_raw(string) });
+        }
+    }
+}

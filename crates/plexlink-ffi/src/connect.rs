@@ -1,0 +1,499 @@
+//! `plexlink_connect_result`: the connection chosen for a server, and what became of every
+//! candidate of the race that chose it.
+
+use std::ffi::{CString, c_char};
+use std::time::Duration;
+
+use blocking::Connected;
+use plexlink_core::Error;
+use plexlink_core::race::{CandidateReport, HttpPolicy, ProbeResult, RacePolicy, SkipReason, Tier};
+
+use crate::client::{finish, plexlink_client};
+use crate::error::{self, code_for, plexlink_result};
+use crate::ffi::{self, c_string, castable, millis, opt_ptr, try_out, try_ref_from_ptr, try_struct};
+use crate::panic::ffi_panic_boundary;
+use crate::resources::{ConnectionHandle, DeviceHandle, plexlink_connection, plexlink_device};
+
+/// Where plain `http://` candidates may be probed (`plexlink_race_policy.allow_http`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum plexlink_http_policy {
+    /// https only.
+    Never = 0,
+    /// Plain http only to loopback and private addresses, where a token may travel (the default).
+    PrivateOnly = 1,
+    /// Plain http wherever plex.tv lists it; the client must also allow insecure HTTP.
+    Anywhere = 2,
+}
+
+/// How `plexlink_client_connect_with` chooses. Start from `plexlink_race_policy_default()`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct plexlink_race_policy {
+    /// After the first good answer, how long to wait for a better-ranked candidate still
+    /// pending, in milliseconds (default 150; 0: the first good answer wins).
+    pub grace_ms: u64,
+    /// How long each probe may take, in milliseconds (default 5000; not 0).
+    pub probe_timeout_ms: u64,
+    /// A `plexlink_http_policy` value (default `PLEXLINK_HTTP_POLICY_PRIVATE_ONLY`).
+    pub allow_http: u32,
+    /// Whether IPv6 connections are candidates (default true).
+    pub ipv6: bool,
+    /// Whether relay connections are candidates (default true; relays cap at ~2 Mbit/s).
+    pub relay: bool,
+}
+
+/// The kind of path a candidate takes, best first.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum plexlink_tier {
+    /// A private address.
+    Local = 0,
+    /// A public address of the server.
+    Remote = 1,
+    /// A Plex relay: works almost everywhere, but slow.
+    Relay = 2,
+}
+
+/// What became of one candidate of a race.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum plexlink_probe_result {
+    /// It answered as the server and was chosen.
+    Won = 0,
+    /// It answered as the server, but a better-ranked candidate won.
+    Answered = 1,
+    /// Another server answered at that address: never a winner.
+    WrongServer = 2,
+    /// It answered 401: reachable, but refusing.
+    Unauthorized = 3,
+    /// It failed (`plexlink_candidate_error` says how).
+    Failed = 4,
+    /// No answer before its deadline.
+    TimedOut = 5,
+    /// Still pending when the race was decided.
+    Abandoned = 6,
+    /// Never sent before the race was decided.
+    NotSent = 7,
+}
+
+/// Why a connection was not a candidate.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum plexlink_skip_reason {
+    /// The URI is not an http(s) URL with a host.
+    InvalidUri = 0,
+    /// A relay, and the policy leaves relays out.
+    RelayDisabled = 1,
+    /// IPv6, and the policy leaves IPv6 out.
+    Ipv6Disabled = 2,
+    /// A private address of a server this account does not own, off the server's network.
+    ForeignLan = 3,
+    /// Plain http, and the server requires https.
+    HttpsRequired = 4,
+    /// Plain http, and the policy is `PLEXLINK_HTTP_POLICY_NEVER`.
+    HttpDisabled = 5,
+    /// Plain http to a public address, and the policy is `PLEXLINK_HTTP_POLICY_PRIVATE_ONLY`.
+    PlaintextToPublic = 6,
+    /// The same URI as a better-ranked candidate.
+    Duplicate = 7,
+    /// A reason this version has no code for (`plexlink_skipped_description` says it).
+    Other = 99,
+}
+
+/// A server and the connection chosen for it. Immutable; free with
+/// `plexlink_connect_result_free`, which also ends everything it lent.
+#[derive(Debug)]
+pub struct plexlink_connect_result {
+    _private: [u8; 0],
+}
+
+/// One candidate of the race, lent by its `plexlink_connect_result`.
+#[derive(Debug)]
+pub struct plexlink_candidate {
+    _private: [u8; 0],
+}
+
+/// A connection that was not a candidate, and why; lent by its `plexlink_connect_result`.
+#[derive(Debug)]
+pub struct plexlink_skipped {
+    _private: [u8; 0],
+}
+
+castable!(Box plexlink_connect_result => ConnectResultHandle);
+castable!(Ref plexlink_candidate => CandidateHandle);
+castable!(Ref plexlink_skipped => SkippedHandle);
+
+#[derive(Debug)]
+pub(crate) struct ConnectResultHandle {
+    device: DeviceHandle,
+    connection: ConnectionHandle,
+    uri: CString,
+    access_token: Option<CString>,
+    elapsed_ms: u64,
+    candidates: Vec<CandidateHandle>,
+    skipped: Vec<SkippedHandle>,
+}
+
+#[derive(Debug)]
+pub(crate) struct CandidateHandle {
+    connection: ConnectionHandle,
+    uri: CString,
+    tier: plexlink_tier,
+    secure: bool,
+    ipv6: bool,
+    http_twin: bool,
+    result: plexlink_probe_result,
+    error: plexlink_result,
+    description: CString,
+    latency_ms: u64,
+}
+
+#[derive(Debug)]
+pub(crate) struct SkippedHandle {
+    connection: ConnectionHandle,
+    reason: plexlink_skip_reason,
+    description: CString,
+}
+
+impl ConnectResultHandle {
+    pub(crate) fn new(connected: Connected) -> Self {
+        Self {
+            access_token: connected.access_token().map(|t| c_string(t.secret())),
+            connection: ConnectionHandle::new(connected.connection.clone()),
+            uri: c_string(&connected.uri),
+            elapsed_ms: millis(connected.elapsed),
+            candidates: connected.outcome.reports.iter().map(CandidateHandle::new).collect(),
+            skipped: connected
+                .outcome
+                .skipped
+                .iter()
+                .map(|(c, r)| SkippedHandle::new(c.clone(), *r))
+                .collect(),
+            device: DeviceHandle::new(connected.device),
+        }
+    }
+}
+
+impl CandidateHandle {
+    fn new(report: &CandidateReport) -> Self {
+        let c = &report.candidate;
+        let (result, error) = match &report.result {
+            ProbeResult::Won => (plexlink_probe_result::Won, plexlink_result::Ok),
+            ProbeResult::Answered => (plexlink_probe_result::Answered, plexlink_result::Ok),
+            ProbeResult::WrongServer { .. } => (plexlink_probe_result::WrongServer, plexlink_result::Ok),
+            ProbeResult::Unauthorized => (plexlink_probe_result::Unauthorized, plexlink_result::Unauthorized),
+            ProbeResult::Failed(e) => (plexlink_probe_result::Failed, code_for(e)),
+            ProbeResult::TimedOut => (plexlink_probe_result::TimedOut, plexlink_result::RequestTimeout),
+            ProbeResult::Abandoned => (plexlink_probe_result::Abandoned, plexlink_result::Ok),
+            ProbeResult::NotSent => (plexlink_probe_result::NotSent, plexlink_result::Ok),
+        };
+        Self {
+            connection: ConnectionHandle::new(c.connection.clone()),
+            uri: c_string(&c.uri),
+            tier: match c.tier {
+                Tier::Local => plexlink_tier::Local,
+                Tier::Remote => plexlink_tier::Remote,
+                Tier::Relay => plexlink_tier::Relay,
+            },
+            secure: c.secure,
+            ipv6: c.ipv6,
+            http_twin: c.http_twin,
+            result,
+            error,
+            description: c_string(&report.result.to_string()),
+            latency_ms: report.latency.map_or(u64::MAX, millis),
+        }
+    }
+}
+
+impl SkippedHandle {
+    fn new(connection: plexlink_core::resources::Connection, reason: SkipReason) -> Self {
+        let code = match reason {
+            SkipReason::InvalidUri => plexlink_skip_reason::InvalidUri,
+            SkipReason::RelayDisabled => plexlink_skip_reason::RelayDisabled,
+            SkipReason::Ipv6Disabled => plexlink_skip_reason::Ipv6Disabled,
+            SkipReason::ForeignLan => plexlink_skip_reason::ForeignLan,
+            SkipReason::HttpsRequired => plexlink_skip_reason::HttpsRequired,
+            SkipReason::HttpDisabled => plexlink_skip_reason::HttpDisabled,
+            SkipReason::PlaintextToPublic => plexlink_skip_reason::PlaintextToPublic,
+            SkipReason::Duplicate => plexlink_skip_reason::Duplicate,
+            _ => plexlink_skip_reason::Other,
+        };
+        Self {
+            connection: ConnectionHandle::new(connection),
+            reason: code,
+            description: c_string(&reason.to_string()),
+        }
+    }
+}
+
+/// The core's policy from the C struct, or the message of an unusable field.
+pub(crate) fn race_policy(policy: &plexlink_race_policy) -> Result<RacePolicy, Error> {
+    let invalid = |what, detail: &str| Error::InvalidArgument {
+        what,
+        detail: detail.into(),
+    };
+    let allow_http = match policy.allow_http {
+        0 => HttpPolicy::Never,
+        1 => HttpPolicy::PrivateOnly,
+        2 => HttpPolicy::Anywhere,
+        _ => return Err(invalid("allow_http", "not a plexlink_http_policy value")),
+    };
+    if policy.probe_timeout_ms == 0 {
+        return Err(invalid("probe_timeout_ms", "must be more than 0"));
+    }
+    Ok(RacePolicy {
+        grace: Duration::from_millis(policy.grace_ms),
+        probe_timeout: Duration::from_millis(policy.probe_timeout_ms),
+        allow_http,
+        ipv6: policy.ipv6,
+        relay: policy.relay,
+    })
+}
+
+/// The recommended policy: 150 ms grace, 5 s probe timeout, plain http to private addresses
+/// only, IPv6 and relays on.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexlink_race_policy_default() -> plexlink_race_policy {
+    let core = RacePolicy::default();
+    plexlink_race_policy {
+        grace_ms: millis(core.grace),
+        probe_timeout_ms: millis(core.probe_timeout),
+        allow_http: plexlink_http_policy::PrivateOnly as u32,
+        ipv6: core.ipv6,
+        relay: core.relay,
+    }
+}
+
+// --- blocking calls --------------------------------------------------------------------------
+
+/// Chooses the best working connection of `device` with the default policy: probes every
+/// candidate's `/identity` at once and returns as soon as the race is decided, not when the
+/// slowest probe gives up. `PLEXLINK_RESULT_NO_CONNECTION` when none answered as that server.
+/// `device` is copied. On success `*result_out` is the caller's.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_client_connect(
+    client: *const plexlink_client,
+    device: *const plexlink_device,
+    result_out: *mut *mut plexlink_connect_result,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_ref_from_ptr!(client);
+        let device = try_ref_from_ptr!(device);
+        let out = try_out!(result_out);
+        finish(client.connect(&device.device), &[], out, |c| ffi::to_box(ConnectResultHandle::new(c)))
+    }
+}
+
+/// `plexlink_client_connect` with a policy of your own (copied).
+/// `PLEXLINK_RESULT_INVALID_PARAMETER` for an unknown `allow_http` or a zero probe timeout.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_client_connect_with(
+    client: *const plexlink_client,
+    device: *const plexlink_device,
+    policy: *const plexlink_race_policy,
+    result_out: *mut *mut plexlink_connect_result,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_ref_from_ptr!(client);
+        let device = try_ref_from_ptr!(device);
+        let policy = try_struct!(policy);
+        let out = try_out!(result_out);
+        let policy = match race_policy(policy) {
+            Ok(p) => p,
+            Err(e) => return error::fail(&e, &[]),
+        };
+        finish(client.connect_with(&device.device, policy), &[], out, |c| ffi::to_box(ConnectResultHandle::new(c)))
+    }
+}
+
+// --- plexlink_connect_result -----------------------------------------------------------------
+
+/// The server (a copy of the device given to connect). Lent: valid while `result` lives. NULL
+/// for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_device(
+    result: *const plexlink_connect_result,
+) -> *const plexlink_device {
+    ffi_panic_boundary! { ffi::lend(&try_ref_from_ptr!(result).device) }
+}
+
+/// The winning connection as plex.tv listed it. Lent: valid while `result` lives. NULL for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_connection(
+    result: *const plexlink_connect_result,
+) -> *const plexlink_connection {
+    ffi_panic_boundary! { ffi::lend(&try_ref_from_ptr!(result).connection) }
+}
+
+/// The URI to use for the server (the winning connection's, or its plain-http twin's). Lent:
+/// valid while `result` lives. NULL for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_uri(result: *const plexlink_connect_result) -> *const c_char {
+    ffi_panic_boundary! { try_ref_from_ptr!(result).uri.as_ptr() }
+}
+
+/// The token to use with this server (its own access token: a shared server refuses the account
+/// token), or NULL when plex.tv gave none. A secret. Lent: valid while `result` lives.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_access_token(result: *const plexlink_connect_result) -> *const c_char {
+    ffi_panic_boundary! { opt_ptr(&try_ref_from_ptr!(result).access_token) }
+}
+
+/// How long choosing took, in milliseconds; 0 for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_elapsed_ms(result: *const plexlink_connect_result) -> u64 {
+    ffi_panic_boundary! { try_ref_from_ptr!(result).elapsed_ms }
+}
+
+/// How many candidates the race had; 0 for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_candidates_len(result: *const plexlink_connect_result) -> usize {
+    ffi_panic_boundary! { try_ref_from_ptr!(result).candidates.len() }
+}
+
+/// The candidate at `index`, in rank order (0 is the best-ranked), lent while `result` lives;
+/// NULL when out of range or for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_candidate_get(
+    result: *const plexlink_connect_result,
+    index: usize,
+) -> *const plexlink_candidate {
+    ffi_panic_boundary! { try_ref_from_ptr!(result).candidates.get(index).map_or(std::ptr::null(), ffi::lend) }
+}
+
+/// How many of the device's connections were not candidates; 0 for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_skipped_len(result: *const plexlink_connect_result) -> usize {
+    ffi_panic_boundary! { try_ref_from_ptr!(result).skipped.len() }
+}
+
+/// The skipped connection at `index`, lent while `result` lives; NULL when out of range or for
+/// NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_skipped_get(
+    result: *const plexlink_connect_result,
+    index: usize,
+) -> *const plexlink_skipped {
+    ffi_panic_boundary! { try_ref_from_ptr!(result).skipped.get(index).map_or(std::ptr::null(), ffi::lend) }
+}
+
+/// Frees a connect result and everything it lent. NULL is fine; must not be called twice.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_free(result: *mut plexlink_connect_result) {
+    ffi_panic_boundary! {
+        // SAFETY: `result` is NULL or a live connect result that C gives up (this function's
+        // contract).
+        unsafe { ffi::free_box(result) }
+    }
+}
+
+// --- plexlink_candidate ----------------------------------------------------------------------
+
+/// The URI that was probed (for an http twin, its own `http://` URI). Lent. NULL for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_candidate_uri(candidate: *const plexlink_candidate) -> *const c_char {
+    ffi_panic_boundary! { try_ref_from_ptr!(candidate).uri.as_ptr() }
+}
+
+/// The connection plex.tv listed (for an http twin, the https one it derives from). Lent. NULL
+/// for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_candidate_connection(
+    candidate: *const plexlink_candidate,
+) -> *const plexlink_connection {
+    ffi_panic_boundary! { ffi::lend(&try_ref_from_ptr!(candidate).connection) }
+}
+
+/// Local, remote or relay. `PLEXLINK_TIER_LOCAL` for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_candidate_tier(candidate: *const plexlink_candidate) -> plexlink_tier {
+    ffi_panic_boundary! {
+        // SAFETY: `candidate` is NULL or a live candidate (this function's contract).
+        unsafe { ffi::try_from(candidate) }.map_or(plexlink_tier::Local, |c| c.tier)
+    }
+}
+
+/// Whether the candidate is https. False for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_candidate_secure(candidate: *const plexlink_candidate) -> bool {
+    ffi_panic_boundary! { try_ref_from_ptr!(candidate).secure }
+}
+
+/// Whether the candidate's address is IPv6. False for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_candidate_ipv6(candidate: *const plexlink_candidate) -> bool {
+    ffi_panic_boundary! { try_ref_from_ptr!(candidate).ipv6 }
+}
+
+/// Whether the candidate is a plain-http fallback made from an https plex.direct connection.
+/// False for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_candidate_http_twin(candidate: *const plexlink_candidate) -> bool {
+    ffi_panic_boundary! { try_ref_from_ptr!(candidate).http_twin }
+}
+
+/// What became of the candidate. `PLEXLINK_PROBE_RESULT_NOT_SENT` for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_candidate_result(candidate: *const plexlink_candidate) -> plexlink_probe_result {
+    ffi_panic_boundary! {
+        // SAFETY: `candidate` is NULL or a live candidate (this function's contract).
+        unsafe { ffi::try_from(candidate) }.map_or(plexlink_probe_result::NotSent, |c| c.result)
+    }
+}
+
+/// Why the probe failed, as a result code: the error of a `FAILED` probe (e.g.
+/// `PLEXLINK_RESULT_CONNECT`), `PLEXLINK_RESULT_REQUEST_TIMEOUT` for `TIMED_OUT`,
+/// `PLEXLINK_RESULT_UNAUTHORIZED` for `UNAUTHORIZED`, else `PLEXLINK_RESULT_OK` (also for NULL).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_candidate_error(candidate: *const plexlink_candidate) -> plexlink_result {
+    ffi_panic_boundary! {
+        // SAFETY: `candidate` is NULL or a live candidate (this function's contract).
+        unsafe { ffi::try_from(candidate) }.map_or(plexlink_result::Ok, |c| c.error)
+    }
+}
+
+/// What became of the candidate, in words ("chosen", "failed: connection failed: ...",
+/// "another server answered (...)"). Lent. NULL for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_candidate_description(candidate: *const plexlink_candidate) -> *const c_char {
+    ffi_panic_boundary! { try_ref_from_ptr!(candidate).description.as_ptr() }
+}
+
+/// From sending the probe to its HTTP answer, in milliseconds; `UINT64_MAX` without an answer
+/// (and for NULL).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_candidate_latency_ms(candidate: *const plexlink_candidate) -> u64 {
+    ffi_panic_boundary! {
+        // SAFETY: `candidate` is NULL or a live candidate (this function's contract).
+        unsafe { ffi::try_from(candidate) }.map_or(u64::MAX, |c| c.latency_ms)
+    }
+}
+
+// --- plexlink_skipped ------------------------------------------------------------------------
+
+/// The connection that was left out. Lent. NULL for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_skipped_connection(skipped: *const plexlink_skipped) -> *const plexlink_connection {
+    ffi_panic_boundary! { ffi::lend(&try_ref_from_ptr!(skipped).connection) }
+}
+
+/// Why it was left out. `PLEXLINK_SKIP_REASON_OTHER` for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_skipped_reason(skipped: *const plexlink_skipped) -> plexlink_skip_reason {
+    ffi_panic_boundary! {
+        // SAFETY: `skipped` is NULL or a live entry (this function's contract).
+        unsafe { ffi::try_from(skipped) }.map_or(plexlink_skip_reason::Other, |s| s.reason)
+    }
+}
+
+/// Why it was left out, in words. Lent. NULL for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_skipped_description(skipped: *const plexlink_skipped) -> *const c_char {
+    ffi_panic_boundary! { try_ref_from_ptr!(skipped).description.as_ptr() }
+}

@@ -1,0 +1,529 @@
+//! Result codes, the one mapping from the core's `Error` to them, and the per-thread last error.
+
+use std::cell::RefCell;
+use std::ffi::{CStr, CString, c_char};
+
+use plexlink_core::{Error, TransportErrorKind};
+
+use crate::ffi::{self, c_string, millis};
+use crate::panic::ffi_panic_boundary;
+
+/// What a call did. The numbers are fixed and never reused; they are grouped by family, and a
+/// retired number stays reserved.
+///
+/// - 0: success. 1–99: outcomes that are not errors (`DONE`, `PENDING`).
+/// - 100–199: the caller misused the API.
+/// - 200–299: a failure inside the library.
+/// - 300–399: the server refused (sign-in, tokens, PINs, HTTP errors).
+/// - 400–499: no usable answer (network, TLS, transport rules).
+/// - 500–599: an answer that could not be read.
+/// - 600–699: how a longer flow ended (timeout, cancel, no connection).
+///
+/// `plexlink_result_str` gives a short description of a code; `plexlink_last_error_message`
+/// the full text of the last failure on the calling thread.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(non_camel_case_types)]
+pub enum plexlink_result {
+    /// Success.
+    Ok = 0,
+    /// Nothing to do now: no request to send, no event to report (the sans-IO PIN login).
+    Done = 1,
+    /// The task has not finished yet.
+    Pending = 2,
+
+    /// A required pointer argument was NULL.
+    NullParameter = 100,
+    /// A string argument was not valid UTF-8.
+    InvalidUtf8 = 101,
+    /// An argument was unusable (an empty product name, a bad URL, a zero timeout, ...).
+    InvalidParameter = 102,
+    /// The caller's buffer was too small; it holds as much as fitted.
+    InsufficientSize = 103,
+    /// The handle is not in a state that allows this call (a task that has not finished, a
+    /// result already taken, a task result of another kind).
+    WrongState = 104,
+
+    /// The library panicked; the call did nothing. A bug: please report it.
+    Panic = 200,
+    /// The library could not do its work (a thread could not be started, ...).
+    Internal = 201,
+    /// An error this version of the C API has no code for; the last error says what it is.
+    Unknown = 202,
+
+    /// The credentials or the token were refused (HTTP 401, or 422 "Invalid token"). The only
+    /// code that means a stored token is bad and should be forgotten.
+    Unauthorized = 300,
+    /// The account has two-factor authentication: sign in again with the verification code.
+    TwoFactorRequired = 301,
+    /// The two-factor verification code was wrong.
+    InvalidVerificationCode = 302,
+    /// This IP address is locked out after repeated failed sign-ins. Stop retrying.
+    IpLockedOut = 303,
+    /// The PIN expired or does not exist. Create a new one.
+    PinExpired = 304,
+    /// Switching to this Home user needs their Home PIN (or the PIN was wrong).
+    HomePinRequired = 305,
+    /// Too many requests: `plexlink_last_error_retry_after_ms` says how long to wait, if the
+    /// server said.
+    RateLimited = 306,
+    /// The Plex JWT has expired.
+    TokenExpired = 307,
+    /// Another error that plex.tv described with its own code (see the last error).
+    PlexError = 308,
+    /// An HTTP error status without a Plex error body (`plexlink_last_error_http_status`).
+    HttpStatus = 309,
+    /// The server answered with a redirect, which plexlink does not follow with a token.
+    Redirect = 310,
+
+    /// The request got no answer (connection reset, malformed HTTP, ...).
+    Network = 400,
+    /// Name resolution failed.
+    Dns = 401,
+    /// The TCP connection could not be made.
+    Connect = 402,
+    /// The TLS handshake or the certificate check failed.
+    Tls = 403,
+    /// One request got no answer within its timeout.
+    RequestTimeout = 404,
+    /// A token would have been sent where it must not go (plain HTTP to a public address).
+    InsecureTransport = 405,
+    /// The answer was larger than the configured limit.
+    ResponseTooLarge = 406,
+
+    /// The answer could not be read as what it should be.
+    Decode = 500,
+
+    /// The overall wait ended without a result (`timeout_ms` of a PIN wait).
+    Timeout = 600,
+    /// The call was cancelled.
+    Cancelled = 601,
+    /// No connection of the server answered as that server.
+    NoConnection = 602,
+}
+
+impl plexlink_result {
+    /// Every code, for `plexlink_result_str` and the tests.
+    pub(crate) fn all() -> &'static [plexlink_result] {
+        &[
+            Self::Ok,
+            Self::Done,
+            Self::Pending,
+            Self::NullParameter,
+            Self::InvalidUtf8,
+            Self::InvalidParameter,
+            Self::InsufficientSize,
+            Self::WrongState,
+            Self::Panic,
+            Self::Internal,
+            Self::Unknown,
+            Self::Unauthorized,
+            Self::TwoFactorRequired,
+            Self::InvalidVerificationCode,
+            Self::IpLockedOut,
+            Self::PinExpired,
+            Self::HomePinRequired,
+            Self::RateLimited,
+            Self::TokenExpired,
+            Self::PlexError,
+            Self::HttpStatus,
+            Self::Redirect,
+            Self::Network,
+            Self::Dns,
+            Self::Connect,
+            Self::Tls,
+            Self::RequestTimeout,
+            Self::InsecureTransport,
+            Self::ResponseTooLarge,
+            Self::Decode,
+            Self::Timeout,
+            Self::Cancelled,
+            Self::NoConnection,
+        ]
+    }
+
+    /// The code with this number, if there is one.
+    pub(crate) fn from_u32(value: u32) -> Option<Self> {
+        Self::all().iter().copied().find(|code| *code as u32 == value)
+    }
+
+    /// A short description.
+    pub(crate) fn describe(self) -> &'static CStr {
+        match self {
+            Self::Ok => c"ok",
+            Self::Done => c"nothing to do",
+            Self::Pending => c"still running",
+            Self::NullParameter => c"a required pointer argument was NULL",
+            Self::InvalidUtf8 => c"a string argument was not valid UTF-8",
+            Self::InvalidParameter => c"invalid argument",
+            Self::InsufficientSize => c"the buffer was too small",
+            Self::WrongState => c"not allowed in the handle's current state",
+            Self::Panic => c"internal error: the library panicked",
+            Self::Internal => c"internal error",
+            Self::Unknown => c"an error without a code of its own",
+            Self::Unauthorized => c"unauthorized: the credentials or the token were refused",
+            Self::TwoFactorRequired => c"two-factor verification code required",
+            Self::InvalidVerificationCode => c"invalid two-factor verification code",
+            Self::IpLockedOut => c"IP address locked out after failed sign-ins",
+            Self::PinExpired => c"PIN expired or not found",
+            Self::HomePinRequired => c"Home user PIN required",
+            Self::RateLimited => c"rate limited: too many requests",
+            Self::TokenExpired => c"token expired",
+            Self::PlexError => c"plex.tv error",
+            Self::HttpStatus => c"HTTP error status",
+            Self::Redirect => c"unexpected redirect",
+            Self::Network => c"network error",
+            Self::Dns => c"name resolution failed",
+            Self::Connect => c"connection failed",
+            Self::Tls => c"TLS failed",
+            Self::RequestTimeout => c"request timed out",
+            Self::InsecureTransport => c"refused to send a token over an insecure connection",
+            Self::ResponseTooLarge => c"response too large",
+            Self::Decode => c"malformed answer",
+            Self::Timeout => c"timed out",
+            Self::Cancelled => c"cancelled",
+            Self::NoConnection => c"no working connection",
+        }
+    }
+}
+
+/// The code for a core error: the one place where `Error` variants meet result codes.
+pub(crate) fn code_for(error: &Error) -> plexlink_result {
+    use plexlink_result as R;
+    match error {
+        Error::Unauthorized { .. } => R::Unauthorized,
+        Error::TwoFactorRequired { .. } => R::TwoFactorRequired,
+        Error::InvalidVerificationCode { .. } => R::InvalidVerificationCode,
+        Error::IpLockedOut { .. } => R::IpLockedOut,
+        Error::PinExpired => R::PinExpired,
+        Error::HomePinRequired { .. } => R::HomePinRequired,
+        Error::RateLimited { .. } => R::RateLimited,
+        Error::TokenExpired { .. } => R::TokenExpired,
+        Error::Plex { .. } => R::PlexError,
+        Error::Http { .. } => R::HttpStatus,
+        Error::Redirect { .. } => R::Redirect,
+        Error::Decode { .. } => R::Decode,
+        Error::InvalidArgument { .. } => R::InvalidParameter,
+        Error::InsecureTransport { .. } => R::InsecureTransport,
+        Error::Transport { kind, .. } => match kind {
+            TransportErrorKind::Dns => R::Dns,
+            TransportErrorKind::Connect => R::Connect,
+            TransportErrorKind::Tls => R::Tls,
+            TransportErrorKind::Timeout => R::RequestTimeout,
+            _ => R::Network,
+        },
+        Error::ResponseTooLarge { .. } => R::ResponseTooLarge,
+        Error::Timeout { .. } => R::Timeout,
+        Error::Cancelled => R::Cancelled,
+        Error::NoConnection { .. } => R::NoConnection,
+        _ => R::Unknown,
+    }
+}
+
+/// A failure as C sees it: its code and everything the last-error functions report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ErrorInfo {
+    pub(crate) code: plexlink_result,
+    pub(crate) message: CString,
+    pub(crate) http_status: u16,
+    pub(crate) retry_after_ms: Option<u64>,
+}
+
+impl ErrorInfo {
+    /// The description of `error`, with every one of `secrets` (the call's token, password,
+    /// codes) replaced by `[redacted]`: the core never puts a secret in an error, and this makes
+    /// sure nothing that came back from a server does either.
+    pub(crate) fn from_error(error: &Error, secrets: &[&str]) -> Self {
+        let (http_status, retry_after_ms) = match error {
+            Error::Plex { status, .. } | Error::Http { status } | Error::Redirect { status, .. } => (*status, None),
+            Error::RateLimited { retry_after, .. } => (429, retry_after.map(millis)),
+            Error::TokenExpired { .. } => (498, None),
+            _ => (0, None),
+        };
+        Self {
+            code: code_for(error),
+            message: c_string(&redact(&error.to_string(), secrets)),
+            http_status,
+            retry_after_ms,
+        }
+    }
+
+    /// A failure found by the C layer itself.
+    pub(crate) fn new(code: plexlink_result, message: &str) -> Self {
+        Self {
+            code,
+            message: c_string(message),
+            http_status: 0,
+            retry_after_ms: None,
+        }
+    }
+
+    /// Makes this the calling thread's last error, and returns its code.
+    pub(crate) fn set_last(&self) -> plexlink_result {
+        LAST_ERROR.with(|last| *last.borrow_mut() = Some(self.clone()));
+        self.code
+    }
+}
+
+/// `text` with every non-empty secret replaced by `[redacted]`.
+pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets.iter().filter(|s| !s.trim().is_empty()) {
+        text = text.replace(secret, "[redacted]");
+    }
+    text
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<ErrorInfo>> = const { RefCell::new(None) };
+}
+
+/// Records a core error as the thread's last error and returns its code.
+pub(crate) fn fail(error: &Error, secrets: &[&str]) -> plexlink_result {
+    ErrorInfo::from_error(error, secrets).set_last()
+}
+
+/// A failure found by the C layer: recorded as the last error, its code returned.
+pub(crate) fn misuse(code: plexlink_result, message: &str) -> plexlink_result {
+    ErrorInfo::new(code, message).set_last()
+}
+
+pub(crate) fn null_parameter(name: &str) -> plexlink_result {
+    misuse(
+        plexlink_result::NullParameter,
+        &format!("the argument `{name}` is NULL"),
+    )
+}
+
+pub(crate) fn invalid_utf8(name: &str) -> plexlink_result {
+    misuse(
+        plexlink_result::InvalidUtf8,
+        &format!("the argument `{name}` is not valid UTF-8"),
+    )
+}
+
+pub(crate) fn invalid_parameter(message: &str) -> plexlink_result {
+    misuse(plexlink_result::InvalidParameter, message)
+}
+
+pub(crate) fn set_panic(message: String) {
+    ErrorInfo::new(
+        plexlink_result::Panic,
+        &format!("internal error: the library panicked: {message}"),
+    )
+    .set_last();
+}
+
+/// The last error's message on this thread ("" when none), for Rust tests.
+#[cfg(test)]
+pub(crate) fn last_error_text() -> String {
+    LAST_ERROR.with(|last| {
+        last.borrow()
+            .as_ref()
+            .map(|e| e.message.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    })
+}
+
+fn with_last<T>(read: impl FnOnce(&ErrorInfo) -> T, none: T) -> T {
+    LAST_ERROR.with(|last| last.borrow().as_ref().map_or(none, read))
+}
+
+/// A short, static description of a result code ("unauthorized: ...", "ok"); an unknown number
+/// gives "unknown result code". Never NULL; never free it.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexlink_result_str(result: u32) -> *const c_char {
+    ffi_panic_boundary! {
+        match plexlink_result::from_u32(result) {
+            Some(code) => code.describe().as_ptr(),
+            None => c"unknown result code".as_ptr(),
+        }
+    }
+}
+
+/// Copies the full text of the last failure on the calling thread (the server's message, the
+/// HTTP status, the argument that was NULL, ...) into `buf` as a NUL-terminated string, and
+/// stores its length (without the NUL) in `*out_n`. The text never contains a token, password
+/// or code. An empty string when no call on this thread has failed yet.
+///
+/// The last error is set by every function that fails and is left alone by calls that succeed,
+/// so read it right after the failing call.
+///
+/// Returns `PLEXLINK_RESULT_OK`, or `PLEXLINK_RESULT_INSUFFICIENT_SIZE` when the text did not
+/// fit: `buf` then holds as much as fitted (cut at a UTF-8 character boundary, NUL-terminated
+/// when `len > 0`) and `*out_n` that shorter length. `PLEXLINK_RESULT_NULL_PARAMETER` when `buf`
+/// or `out_n` is NULL (the last error is then left unchanged).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_last_error_message(
+    buf: *mut c_char,
+    len: usize,
+    out_n: *mut usize,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        if buf.is_null() || out_n.is_null() {
+            // Not recorded: it would replace the error the caller wants to read.
+            return plexlink_result::NullParameter;
+        }
+        let message = with_last(|e| e.message.clone(), CString::default());
+        let bytes = message.as_bytes();
+        let mut n = bytes.len().min(len.saturating_sub(1));
+        while n < bytes.len() && n > 0 && !is_char_boundary(bytes, n) {
+            n -= 1;
+        }
+        if len > 0 {
+            // SAFETY: `buf` is valid for `len` bytes (the function's contract) and `n < len`,
+            // so the text and its NUL fit; the source is a separate Rust allocation.
+            unsafe {
+                std::ptr::copy_nonoverlapping(bytes.as_ptr().cast::<c_char>(), buf, n);
+                buf.add(n).write(0);
+            }
+        }
+        // SAFETY: `out_n` is non-NULL and valid for writes (the function's contract).
+        if let Some(out) = unsafe { ffi::out_param(out_n) } {
+            out.write(n);
+        }
+        if n < bytes.len() { plexlink_result::InsufficientSize } else { plexlink_result::Ok }
+    }
+}
+
+fn is_char_boundary(bytes: &[u8], index: usize) -> bool {
+    // A UTF-8 continuation byte is 0b10xx_xxxx.
+    bytes.get(index).is_none_or(|b| (b & 0xC0) != 0x80)
+}
+
+/// The code of the last failure on the calling thread; `PLEXLINK_RESULT_OK` when none.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexlink_last_error_code() -> plexlink_result {
+    ffi_panic_boundary! { with_last(|e| e.code, plexlink_result::Ok) }
+}
+
+/// The HTTP status of the last failure on the calling thread when the server answered with an
+/// error status (401, 429, 500, ...); 0 when there was none or it is not known.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexlink_last_error_http_status() -> u16 {
+    ffi_panic_boundary! { with_last(|e| e.http_status, 0) }
+}
+
+/// How long the server asked to wait before trying again (`Retry-After`) when the last failure
+/// on the calling thread was `PLEXLINK_RESULT_RATE_LIMITED`, in milliseconds; `UINT64_MAX` when
+/// the server did not say or the last failure was something else.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexlink_last_error_retry_after_ms() -> u64 {
+    ffi_panic_boundary! { with_last(|e| e.retry_after_ms.unwrap_or(u64::MAX), u64::MAX) }
+}
+
+/// Forgets the last failure on the calling thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn plexlink_last_error_clear() {
+    ffi_panic_boundary! { LAST_ERROR.with(|last| *last.borrow_mut() = None) }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_described() {
+        let mut seen = HashSet::new();
+        for code in plexlink_result::all() {
+            assert!(seen.insert(*code as u32), "{code:?} twice");
+            assert_eq!(plexlink_result::from_u32(*code as u32), Some(*code));
+            assert!(!code.describe().to_bytes().is_empty());
+        }
+        assert_eq!(plexlink_result::from_u32(0), Some(plexlink_result::Ok));
+        assert_eq!(plexlink_result::from_u32(7777), None);
+    }
+
+    #[test]
+    fn the_wire_table_maps_to_codes() {
+        use plexlink_result as R;
+        let msg = || "m".to_owned();
+        let cases = [
+            (Error::Unauthorized { message: msg() }, R::Unauthorized),
+            (Error::TwoFactorRequired { message: msg() }, R::TwoFactorRequired),
+            (
+                Error::InvalidVerificationCode { message: msg() },
+                R::InvalidVerificationCode,
+            ),
+            (Error::IpLockedOut { message: msg() }, R::IpLockedOut),
+            (Error::PinExpired, R::PinExpired),
+            (Error::HomePinRequired { message: msg() }, R::HomePinRequired),
+            (
+                Error::RateLimited {
+                    retry_after: None,
+                    message: msg(),
+                },
+                R::RateLimited,
+            ),
+            (Error::Http { status: 503 }, R::HttpStatus),
+            (
+                Error::Transport {
+                    kind: TransportErrorKind::Tls,
+                    detail: msg(),
+                },
+                R::Tls,
+            ),
+            (
+                Error::Transport {
+                    kind: TransportErrorKind::Other,
+                    detail: msg(),
+                },
+                R::Network,
+            ),
+            (Error::Timeout { what: "x" }, R::Timeout),
+            (Error::Cancelled, R::Cancelled),
+            (Error::NoConnection { server: msg() }, R::NoConnection),
+        ];
+        for (error, code) in cases {
+            assert_eq!(code_for(&error), code, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn the_last_error_keeps_status_and_retry_after_but_no_secret() {
+        let error = Error::RateLimited {
+            retry_after: Some(Duration::from_secs(7)),
+            message: "slow down".into(),
+        };
+        assert_eq!(fail(&error, &[]), plexlink_result::RateLimited);
+        assert_eq!(plexlink_last_error_code(), plexlink_result::RateLimited);
+        assert_eq!(plexlink_last_error_retry_after_ms(), 7000);
+        assert_eq!(plexlink_last_error_http_status(), 429);
+        let echo = Error::Unauthorized {
+            message: "no such token: sekrit-token".into(),
+        };
+        assert_eq!(fail(&echo, &["sekrit-token", ""]), plexlink_result::Unauthorized);
+        let text = last_error_text();
+        assert!(!text.contains("sekrit"), "{text}");
+        assert!(text.contains("[redacted]"), "{text}");
+        assert_eq!(
+            plexlink_last_error_retry_after_ms(),
+            u64::MAX,
+            "only a rate limit has one"
+        );
+        plexlink_last_error_clear();
+        assert_eq!(plexlink_last_error_code(), plexlink_result::Ok);
+        assert_eq!(plexlink_last_error_retry_after_ms(), u64::MAX);
+    }
+
+    #[test]
+    fn the_message_is_cut_at_a_character_boundary() {
+        misuse(plexlink_result::InvalidParameter, "héllo");
+        let mut buf = [0 as c_char; 3];
+        let mut n = 99usize;
+        // SAFETY: `buf` has 3 bytes and `n` is a live usize.
+        let r = unsafe { plexlink_last_error_message(buf.as_mut_ptr(), buf.len(), &mut n) };
+        assert_eq!(r, plexlink_result::InsufficientSize);
+        assert_eq!(n, 1, "'h' fits, the two bytes of 'é' do not");
+        assert_eq!(buf[0] as u8, b'h');
+        assert_eq!(buf[1], 0);
+        let mut big = [0 as c_char; 64];
+        // SAFETY: as above.
+        let r = unsafe { plexlink_last_error_message(big.as_mut_ptr(), big.len(), &mut n) };
+        assert_eq!(r, plexlink_result::Ok);
+        assert_eq!(n, "héllo".len());
+    }
+}

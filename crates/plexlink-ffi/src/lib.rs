@@ -1,0 +1,44 @@
+//! The C ABI of plexlink (`libplexlink.so`, `libplexlink.a`, `include/plexlink.h`).
+//!
+//! A thin layer: every call goes to the blocking client (`plexlink`, here `blocking`) or to the
+//! sans-IO core (`plexlink-core`); no protocol knowledge lives here. What this crate adds is
+//! the C shape: opaque handles ([`ffi`]), result codes and the per-thread last error
+//! ([`error`]), a panic boundary around every exported body ([`panic`]), tasks that run a call
+//! on a library thread ([`task`]), and the host-driven PIN login ([`pin_login`]).
+//!
+//! The conventions C callers rely on are written once, at the top of the generated header
+//! (`cbindgen.toml`'s `header`).
+//!
+//! Every exported function is `unsafe extern "C"`: its safety contract is the header's (handle
+//! arguments are NULL or live handles of their type, strings NULL or NUL-terminated, buffers
+//! NULL or as long as their length), so the per-function `# Safety` sections are left out.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+#![allow(non_camel_case_types, clippy::missing_safety_doc)]
+
+// In reading order: cbindgen writes the header in this order.
+mod account;
+mod cancel;
+mod client;
+mod config;
+mod connect;
+mod error;
+mod ffi;
+mod panic;
+mod pin;
+mod pin_login;
+mod resources;
+mod task;
+mod version;
+
+pub use account::*;
+pub use cancel::*;
+pub use client::*;
+pub use config::*;
+pub use connect::*;
+pub use error::*;
+pub use pin::*;
+pub use pin_login::*;
+pub use resources::*;
+pub use task::*;
+pub use version::*;

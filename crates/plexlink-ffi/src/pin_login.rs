@@ -1,0 +1,565 @@
+//! `plexlink_pin_login`: the core's sans-IO PIN login, for hosts that bring their own HTTP stack
+//! and event loop. The host sends the requests it is given, hands back the answers, and keeps
+//! the time: every `now_ms` is the host's own monotonic clock in milliseconds (any origin, never
+//! going back).
+
+use std::ffi::{CString, c_char};
+use std::time::{Duration, Instant};
+
+use plexlink_core::pin_login::{PinEvent, PinLogin, PinLoginConfig};
+use plexlink_core::{Error, HttpRequest, TransportErrorKind};
+
+use crate::config::plexlink_client_config;
+use crate::error::{self, ErrorInfo, plexlink_result};
+use crate::ffi::{self, c_string, castable, millis, try_bytes, try_mut_from_ptr, try_out, try_ref_from_ptr, try_str};
+use crate::panic::ffi_panic_boundary;
+use crate::pin::{PinHandle, plexlink_pin};
+
+/// A borrowed array of headers; NULL is allowed only with a length of 0.
+macro_rules! try_header_slice {
+    ($ptr:ident, $len:ident) => {
+        if $ptr.is_null() {
+            if $len != 0 {
+                return error::null_parameter(stringify!($ptr));
+            }
+            &[][..]
+        } else {
+            // SAFETY: `headers` points at `headers_len` initialized headers during the call
+            // (this function's contract).
+            unsafe { std::slice::from_raw_parts($ptr, $len) }
+        }
+    };
+}
+
+/// A PIN sign-in driven by the host. Not thread-safe: call it from one thread at a time. Free
+/// with `plexlink_pin_login_free`.
+///
+/// The loop, repeated until `plexlink_pin_login_is_finished` and no event is left:
+/// 1. `plexlink_pin_login_poll_transmit(now)`: when it gives a request, send it (at most one is
+///    in flight) and later hand its answer to `plexlink_pin_login_handle_response`, or its
+///    failure to `plexlink_pin_login_handle_transport_error`.
+/// 2. `plexlink_pin_login_poll_event` until `PLEXLINK_RESULT_DONE`: `CREATED` once (show the
+///    code), `PENDING` after each check, then one final `AUTHORIZED` (the token) or `FAILED`.
+/// 3. Sleep until the answer arrives or until `plexlink_pin_login_poll_timeout()` (`UINT64_MAX`:
+///    no timer, wait for the answer), call `plexlink_pin_login_handle_timeout(now)`, go to 1.
+#[derive(Debug)]
+pub struct plexlink_pin_login {
+    _private: [u8; 0],
+}
+
+/// A request to send: lent by nothing, owned by the caller; free with
+/// `plexlink_http_request_free`. Its strings and body are lent while it lives.
+#[derive(Debug)]
+pub struct plexlink_http_request {
+    _private: [u8; 0],
+}
+
+/// An event of a PIN login, owned by the caller; free with `plexlink_pin_event_free`. What it
+/// lends is valid while it lives.
+#[derive(Debug)]
+pub struct plexlink_pin_event {
+    _private: [u8; 0],
+}
+
+/// One header of an answer handed to `plexlink_pin_login_handle_response`: two NUL-terminated
+/// UTF-8 strings, borrowed for the call.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct plexlink_http_header {
+    /// The header's name (any case).
+    pub name: *const c_char,
+    /// The header's value.
+    pub value: *const c_char,
+}
+
+/// What a PIN login reports.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum plexlink_pin_event_kind {
+    /// The PIN exists: show `plexlink_pin_code` of `plexlink_pin_event_pin` with the link page,
+    /// or send the person to the auth URL for a strong code. Store its id to resume later.
+    Created = 0,
+    /// A check found the PIN not yet approved (`plexlink_pin_event_remaining_ms`).
+    Pending = 1,
+    /// The person approved the PIN: `plexlink_pin_event_token` is the token. The final event.
+    Authorized = 2,
+    /// The sign-in ended without a token (`plexlink_pin_event_error`): the PIN expired, it was
+    /// cancelled, or an error that cannot be retried. The final event.
+    Failed = 3,
+}
+
+castable!(Box plexlink_pin_login => LoginHandle);
+castable!(Box plexlink_http_request => RequestHandle);
+castable!(Box plexlink_pin_event => EventHandle);
+
+/// The machine and the map between the host's milliseconds and `Instant`s.
+#[derive(Debug)]
+pub(crate) struct LoginHandle {
+    login: PinLogin,
+    origin: Instant,
+    origin_ms: u64,
+}
+
+impl LoginHandle {
+    fn new(now_ms: u64, make: impl FnOnce(Instant) -> PinLogin) -> Self {
+        let origin = Instant::now();
+        Self {
+            login: make(origin),
+            origin,
+            origin_ms: now_ms,
+        }
+    }
+
+    /// The host's time as an `Instant` (times before the origin count as the origin).
+    fn at(&self, now_ms: u64) -> Instant {
+        let since = Duration::from_millis(now_ms.saturating_sub(self.origin_ms));
+        // About 30 years: far enough for any timer, near enough to never overflow an Instant.
+        let far = Duration::from_secs(1 << 30);
+        self.origin.checked_add(since.min(far)).unwrap_or(self.origin)
+    }
+
+    /// An `Instant` as the host's milliseconds, rounded up so the host never wakes early.
+    fn ms(&self, at: Instant) -> u64 {
+        let since = at.saturating_duration_since(self.origin);
+        let whole = millis(since);
+        let up = u64::from(since.subsec_nanos() % 1_000_000 != 0);
+        self.origin_ms.saturating_add(whole).saturating_add(up)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct RequestHandle {
+    method: CString,
+    url: CString,
+    headers: Vec<(CString, CString)>,
+    body: Vec<u8>,
+}
+
+impl RequestHandle {
+    fn new(request: HttpRequest) -> Self {
+        let (parts, body) = request.into_parts();
+        Self {
+            method: c_string(parts.method.as_str()),
+            url: c_string(&parts.uri.to_string()),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        c_string(name.as_str()),
+                        c_string(&String::from_utf8_lossy(value.as_bytes())),
+                    )
+                })
+                .collect(),
+            body,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct EventHandle {
+    kind: plexlink_pin_event_kind,
+    pin: Option<PinHandle>,
+    remaining_ms: u64,
+    token: Option<CString>,
+    error: Option<ErrorInfo>,
+}
+
+impl EventHandle {
+    fn new(event: PinEvent) -> Option<Self> {
+        let blank = |kind| Self {
+            kind,
+            pin: None,
+            remaining_ms: u64::MAX,
+            token: None,
+            error: None,
+        };
+        Some(match event {
+            PinEvent::Created(pin) => Self {
+                pin: Some(PinHandle::new(pin)),
+                ..blank(plexlink_pin_event_kind::Created)
+            },
+            PinEvent::Pending { remaining } => Self {
+                remaining_ms: remaining.map_or(u64::MAX, millis),
+                ..blank(plexlink_pin_event_kind::Pending)
+            },
+            PinEvent::Authorized(token) => Self {
+                token: Some(c_string(token.secret())),
+                ..blank(plexlink_pin_event_kind::Authorized)
+            },
+            PinEvent::Failed(e) => Self {
+                error: Some(ErrorInfo::from_error(&e, &[])),
+                ..blank(plexlink_pin_event_kind::Failed)
+            },
+            _ => return None,
+        })
+    }
+}
+
+fn login_config(strong: bool, interval_ms: u64) -> PinLoginConfig {
+    let default = PinLoginConfig::default();
+    PinLoginConfig {
+        strong,
+        interval: if interval_ms == 0 {
+            default.interval
+        } else {
+            Duration::from_millis(interval_ms)
+        },
+        ..default
+    }
+}
+
+// --- the machine -------------------------------------------------------------------------------
+
+/// A sign-in that starts by creating a PIN (a strong code when `strong`), checking it every
+/// `interval_ms` (0: the default, 1000). `now_ms` is the host's clock now. No I/O: the first
+/// `plexlink_pin_login_poll_transmit` gives the request that creates the PIN. On success
+/// `*login_out` is the caller's. An unusable configuration gives a login whose first event is
+/// `FAILED`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_new(
+    config: *const plexlink_client_config,
+    strong: bool,
+    interval_ms: u64,
+    now_ms: u64,
+    login_out: *mut *mut plexlink_pin_login,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let config = try_ref_from_ptr!(config);
+        let out = try_out!(login_out);
+        let info = config.info.clone();
+        let handle = LoginHandle::new(now_ms, |_| PinLogin::new(info, login_config(strong, interval_ms)));
+        out.write(ffi::to_box(handle));
+        plexlink_result::Ok
+    }
+}
+
+/// A sign-in that checks a PIN created earlier (`pin` is copied; the configuration must carry
+/// the client identifier that created it), starting at once; no `CREATED` event. The PIN dies
+/// at its expiry, measured with `unix_now_s` (the host's wall clock, Unix seconds), or else at
+/// plex.tv's "not found". On success `*login_out` is the caller's.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_resume(
+    config: *const plexlink_client_config,
+    pin: *const plexlink_pin,
+    interval_ms: u64,
+    now_ms: u64,
+    unix_now_s: i64,
+    login_out: *mut *mut plexlink_pin_login,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let config = try_ref_from_ptr!(config);
+        let pin = try_ref_from_ptr!(pin);
+        let out = try_out!(login_out);
+        let info = config.info.clone();
+        let pin = pin.pin.clone();
+        let handle = LoginHandle::new(now_ms, |origin| {
+            PinLogin::resume(info, login_config(pin.strong, interval_ms), pin, origin, unix_now_s)
+        });
+        out.write(ffi::to_box(handle));
+        plexlink_result::Ok
+    }
+}
+
+/// The next request to send, when one is due: `PLEXLINK_RESULT_OK` with `*request_out` (the
+/// caller's, to free with `plexlink_http_request_free`), or `PLEXLINK_RESULT_DONE` when nothing
+/// is to be sent now (a request is in flight, the next is not due, or the login has finished).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_poll_transmit(
+    login: *mut plexlink_pin_login,
+    now_ms: u64,
+    request_out: *mut *mut plexlink_http_request,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let handle = try_mut_from_ptr!(login);
+        let out = try_out!(request_out);
+        let now = handle.at(now_ms);
+        match handle.login.poll_transmit(now) {
+            Some(request) => {
+                out.write(ffi::to_box(RequestHandle::new(request)));
+                plexlink_result::Ok
+            }
+            None => plexlink_result::Done,
+        }
+    }
+}
+
+/// Hands in the answer to the request in flight: its HTTP `status`, `headers_len` headers
+/// (`headers` may be NULL when `headers_len` is 0) and `body_len` bytes of body (`body` may be
+/// NULL when `body_len` is 0), all borrowed for the call. An answer when none is expected is
+/// ignored. `PLEXLINK_RESULT_INVALID_PARAMETER` for a status outside 100–999 or a header that
+/// HTTP does not allow (nothing is handed in then).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_handle_response(
+    login: *mut plexlink_pin_login,
+    now_ms: u64,
+    status: u16,
+    headers: *const plexlink_http_header,
+    headers_len: usize,
+    body: *const u8,
+    body_len: usize,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let handle = try_mut_from_ptr!(login);
+        let headers = try_header_slice!(headers, headers_len);
+        let body = try_bytes!(body, body_len);
+        let Ok(code) = http::StatusCode::from_u16(status) else {
+            return error::invalid_parameter(&format!("invalid HTTP status {status}: must be 100-999"));
+        };
+        let mut builder = http::Response::builder().status(code);
+        for header in headers {
+            let name = header.name;
+            let value = header.value;
+            let name = try_str!(name);
+            let value = try_str!(value);
+            let (Ok(name), Ok(value)) = (http::HeaderName::from_bytes(name.as_bytes()), http::HeaderValue::from_str(value)) else {
+                return error::invalid_parameter(&format!("invalid HTTP header `{name}`"));
+            };
+            builder = builder.header(name, value);
+        }
+        match builder.body(body.to_vec()) {
+            Ok(response) => {
+                let now = handle.at(now_ms);
+                handle.login.handle_response(now, response);
+                plexlink_result::Ok
+            }
+            Err(e) => error::invalid_parameter(&format!("invalid HTTP response: {e}")),
+        }
+    }
+}
+
+/// The request in flight got no answer. `kind` says why, as a result code:
+/// `PLEXLINK_RESULT_NETWORK`, `_DNS`, `_CONNECT`, `_TLS` or `_REQUEST_TIMEOUT` (these are retried
+/// with back-off); `message` (copied; never put a token in it) describes it. Any other `kind`:
+/// `PLEXLINK_RESULT_INVALID_PARAMETER`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_handle_transport_error(
+    login: *mut plexlink_pin_login,
+    now_ms: u64,
+    kind: u32,
+    message: *const c_char,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let handle = try_mut_from_ptr!(login);
+        let message = try_str!(message);
+        let kind = match plexlink_result::from_u32(kind) {
+            Some(plexlink_result::Network) => TransportErrorKind::Other,
+            Some(plexlink_result::Dns) => TransportErrorKind::Dns,
+            Some(plexlink_result::Connect) => TransportErrorKind::Connect,
+            Some(plexlink_result::Tls) => TransportErrorKind::Tls,
+            Some(plexlink_result::RequestTimeout) => TransportErrorKind::Timeout,
+            _ => return error::invalid_parameter(&format!("invalid transport error kind {kind}")),
+        };
+        let now = handle.at(now_ms);
+        handle.login.handle_transport_error(now, Error::Transport { kind, detail: message.to_owned() });
+        plexlink_result::Ok
+    }
+}
+
+/// When to call `plexlink_pin_login_handle_timeout` and `plexlink_pin_login_poll_transmit`
+/// next, on the host's clock: the next check or the PIN's expiry, whichever comes first.
+/// `UINT64_MAX` when there is no timer: once finished, and while only the answer in flight (or
+/// the first `poll_transmit`) can move the login on. `UINT64_MAX` for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_poll_timeout(login: *const plexlink_pin_login) -> u64 {
+    ffi_panic_boundary! {
+        // SAFETY: `login` is NULL or a live login (this function's contract).
+        match unsafe { ffi::try_from(login) } {
+            Some(handle) => handle.login.poll_timeout().map_or(u64::MAX, |at| handle.ms(at)),
+            None => u64::MAX,
+        }
+    }
+}
+
+/// Applies the timers due by `now_ms` (the PIN's expiry). Sending is left to
+/// `plexlink_pin_login_poll_transmit`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_handle_timeout(
+    login: *mut plexlink_pin_login,
+    now_ms: u64,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let handle = try_mut_from_ptr!(login);
+        let now = handle.at(now_ms);
+        handle.login.handle_timeout(now);
+        plexlink_result::Ok
+    }
+}
+
+/// The next event, oldest first: `PLEXLINK_RESULT_OK` with `*event_out` (the caller's, to free
+/// with `plexlink_pin_event_free`), or `PLEXLINK_RESULT_DONE` when there is none.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_poll_event(
+    login: *mut plexlink_pin_login,
+    event_out: *mut *mut plexlink_pin_event,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let handle = try_mut_from_ptr!(login);
+        let out = try_out!(event_out);
+        while let Some(event) = handle.login.poll_event() {
+            if let Some(event) = EventHandle::new(event) {
+                out.write(ffi::to_box(event));
+                return plexlink_result::Ok;
+            }
+        }
+        plexlink_result::Done
+    }
+}
+
+/// Gives up: the final event is `FAILED` with `PLEXLINK_RESULT_CANCELLED`, and nothing more is
+/// sent. Does nothing once finished.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_cancel(login: *mut plexlink_pin_login) -> plexlink_result {
+    ffi_panic_boundary! {
+        try_mut_from_ptr!(login).login.cancel();
+        plexlink_result::Ok
+    }
+}
+
+/// True once the final event has been queued (`plexlink_pin_login_poll_event` may still hold
+/// events). True for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_is_finished(login: *const plexlink_pin_login) -> bool {
+    ffi_panic_boundary! {
+        // SAFETY: `login` is NULL or a live login (this function's contract).
+        unsafe { ffi::try_from(login) }.is_none_or(|handle| handle.login.is_finished())
+    }
+}
+
+/// Frees a login. NULL is fine; must not be called twice.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_free(login: *mut plexlink_pin_login) {
+    ffi_panic_boundary! {
+        // SAFETY: `login` is NULL or a live login that C gives up (this function's contract).
+        unsafe { ffi::free_box(login) }
+    }
+}
+
+// --- plexlink_http_request ---------------------------------------------------------------------
+
+/// The method ("GET", "POST", ...). Lent: valid while `request` lives. NULL for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_http_request_method(request: *const plexlink_http_request) -> *const c_char {
+    ffi_panic_boundary! { try_ref_from_ptr!(request).method.as_ptr() }
+}
+
+/// The absolute URL. Lent: valid while `request` lives. NULL for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_http_request_url(request: *const plexlink_http_request) -> *const c_char {
+    ffi_panic_boundary! { try_ref_from_ptr!(request).url.as_ptr() }
+}
+
+/// How many headers to send; 0 for NULL. (`Host`, `Content-Length` and the like are the HTTP
+/// stack's to add.)
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_http_request_headers_len(request: *const plexlink_http_request) -> usize {
+    ffi_panic_boundary! { try_ref_from_ptr!(request).headers.len() }
+}
+
+/// The name of header `index` (lower case). Lent: valid while `request` lives. NULL when out of
+/// range or for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_http_request_header_name(
+    request: *const plexlink_http_request,
+    index: usize,
+) -> *const c_char {
+    ffi_panic_boundary! {
+        try_ref_from_ptr!(request).headers.get(index).map_or(std::ptr::null(), |(name, _)| name.as_ptr())
+    }
+}
+
+/// The value of header `index`. Lent: valid while `request` lives. NULL when out of range or
+/// for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_http_request_header_value(
+    request: *const plexlink_http_request,
+    index: usize,
+) -> *const c_char {
+    ffi_panic_boundary! {
+        try_ref_from_ptr!(request).headers.get(index).map_or(std::ptr::null(), |(_, value)| value.as_ptr())
+    }
+}
+
+/// The body's length in bytes; 0 for none (and for NULL).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_http_request_body_len(request: *const plexlink_http_request) -> usize {
+    ffi_panic_boundary! { try_ref_from_ptr!(request).body.len() }
+}
+
+/// The body's bytes (`plexlink_http_request_body_len` of them; not NUL-terminated). Lent: valid
+/// while `request` lives. NULL when the body is empty, and for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_http_request_body(request: *const plexlink_http_request) -> *const u8 {
+    ffi_panic_boundary! {
+        let body = &try_ref_from_ptr!(request).body;
+        if body.is_empty() { std::ptr::null() } else { body.as_ptr() }
+    }
+}
+
+/// Frees a request. NULL is fine; must not be called twice.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_http_request_free(request: *mut plexlink_http_request) {
+    ffi_panic_boundary! {
+        // SAFETY: `request` is NULL or a live request that C gives up (this function's contract).
+        unsafe { ffi::free_box(request) }
+    }
+}
+
+// --- plexlink_pin_event ----------------------------------------------------------------------
+
+/// What happened. `PLEXLINK_PIN_EVENT_KIND_FAILED` for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_event_get_kind(event: *const plexlink_pin_event) -> plexlink_pin_event_kind {
+    ffi_panic_boundary! {
+        // SAFETY: `event` is NULL or a live event (this function's contract).
+        unsafe { ffi::try_from(event) }.map_or(plexlink_pin_event_kind::Failed, |e| e.kind)
+    }
+}
+
+/// The PIN of a `CREATED` event (id, code, expiry), lent while `event` lives; NULL for other
+/// events and for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_event_pin(event: *const plexlink_pin_event) -> *const plexlink_pin {
+    ffi_panic_boundary! { try_ref_from_ptr!(event).pin.as_ref().map_or(std::ptr::null(), ffi::lend) }
+}
+
+/// Milliseconds until the PIN expires, for a `PENDING` event; `UINT64_MAX` when unknown, for
+/// other events and for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_event_remaining_ms(event: *const plexlink_pin_event) -> u64 {
+    ffi_panic_boundary! {
+        // SAFETY: `event` is NULL or a live event (this function's contract).
+        unsafe { ffi::try_from(event) }.map_or(u64::MAX, |e| e.remaining_ms)
+    }
+}
+
+/// The token of an `AUTHORIZED` event, lent while `event` lives (copy it to keep it); NULL for
+/// other events and for NULL. A secret: store it safely, never log it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_event_token(event: *const plexlink_pin_event) -> *const c_char {
+    ffi_panic_boundary! { ffi::opt_ptr(&try_ref_from_ptr!(event).token) }
+}
+
+/// Why a `FAILED` event failed (`PLEXLINK_RESULT_PIN_EXPIRED`, `PLEXLINK_RESULT_CANCELLED`, ...);
+/// `PLEXLINK_RESULT_OK` for other events. `PLEXLINK_RESULT_NULL_PARAMETER` for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_event_error(event: *const plexlink_pin_event) -> plexlink_result {
+    ffi_panic_boundary! { try_ref_from_ptr!(event).error.as_ref().map_or(plexlink_result::Ok, |e| e.code) }
+}
+
+/// The full text of a `FAILED` event's error, lent while `event` lives; "" for other events.
+/// NULL for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_event_error_message(event: *const plexlink_pin_event) -> *const c_char {
+    ffi_panic_boundary! { try_ref_from_ptr!(event).error.as_ref().map_or(c"".as_ptr(), |e| e.message.as_ptr()) }
+}
+
+/// Frees an event. NULL is fine; must not be called twice.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_event_free(event: *mut plexlink_pin_event) {
+    ffi_panic_boundary! {
+        // SAFETY: `event` is NULL or a live event that C gives up (this function's contract).
+        unsafe { ffi::free_box(event) }
+    }
+}

@@ -1,0 +1,862 @@
+//! `plexlink_task`: a blocking call run on a library thread, for hosts with an event loop. It
+//! reports progress and completion through callbacks on that thread, can be cancelled, and can
+//! be freed at any time.
+//!
+//! The callbacks go through a gate (a mutex held while C code runs): `plexlink_task_free` closes
+//! it, waiting for a callback in progress on another thread, so that no callback runs after
+//! `free` returns and `userdata` may be released right then. Called from inside a callback (on
+//! the task's own thread) `free` cannot wait for itself; it marks the task detached instead, and
+//! nothing else is called after that callback returns.
+
+use std::ffi::{CString, c_char, c_void};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::thread::ThreadId;
+use std::time::{Duration, Instant};
+
+use blocking::CancelToken;
+use plexlink_core::{Error, Password, PinCode, Token, VerificationCode};
+
+use crate::account::{AccountHandle, HomeUserHandle, home_user_list, plexlink_account, plexlink_home_user_list};
+use crate::client::plexlink_client;
+use crate::connect::{ConnectResultHandle, plexlink_connect_result, plexlink_race_policy, race_policy};
+use crate::error::{self, ErrorInfo, plexlink_result};
+use crate::ffi::{self, castable, try_clone_arc, try_opt_str, try_out, try_ref_from_ptr, try_str, try_struct};
+use crate::panic::{ffi_panic_boundary, panic_message};
+use crate::pin::{
+    PinHandle, ProgressCallback, WaitSettings, plexlink_pin, plexlink_wait_options, plexlink_wait_progress,
+};
+use crate::resources::{
+    DeviceHandle, IdentityHandle, device_list, plexlink_device, plexlink_device_list, plexlink_identity,
+};
+
+/// A call running on a library thread. Thread-safe: every `plexlink_task_*` function may be
+/// called from any thread. Free with `plexlink_task_free` (at any time, even while it runs).
+#[derive(Debug)]
+pub struct plexlink_task {
+    _private: [u8; 0],
+}
+
+castable!(Arc plexlink_task => Task);
+
+/// Called once when the task has finished, with its result code (`PLEXLINK_RESULT_OK`, the
+/// call's error, or `PLEXLINK_RESULT_CANCELLED`). Runs on the task's own thread, never on the
+/// thread that started it; `plexlink_last_error_message` on that thread reads the task's error.
+/// `task` is lent for the call: the callback may take the value (`plexlink_task_take_*`), and
+/// may free the task (then it must not use `task` again). Not called after the task was freed.
+pub type plexlink_task_done_cb =
+    Option<unsafe extern "C" fn(userdata: *mut c_void, task: *const plexlink_task, result: plexlink_result)>;
+
+/// The shared state of a task: C's handle and the worker thread each hold an `Arc`.
+#[derive(Debug)]
+pub(crate) struct Task {
+    cancel: CancelToken,
+    state: Mutex<State>,
+    finished: Condvar,
+    /// The callbacks; `None` once the task was freed. Held while C code runs.
+    gate: Mutex<Option<Callbacks>>,
+    /// Set by `free`: no callback may start any more.
+    detached: AtomicBool,
+    worker: OnceLock<ThreadId>,
+}
+
+#[derive(Debug)]
+enum State {
+    Running,
+    Finished(Result<Output, ErrorInfo>),
+}
+
+/// What a finished task holds until C takes it.
+#[derive(Debug)]
+pub(crate) enum Output {
+    Nothing,
+    String(CString),
+    Pin(Box<PinHandle>),
+    Account(Box<AccountHandle>),
+    HomeUsers(Vec<HomeUserHandle>),
+    Devices(Vec<DeviceHandle>),
+    Connect(Box<ConnectResultHandle>),
+    Identity(Box<IdentityHandle>),
+    Taken,
+}
+
+#[derive(Debug)]
+struct Callbacks {
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    progress: Option<ProgressCallback>,
+}
+
+// SAFETY: the header tells C that a task's callbacks run on the task's thread and that their
+// `userdata` must be usable there; Rust only hands the pointer back to C.
+unsafe impl Send for Callbacks {}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What the work of a task sees: its cancel flag and the progress callback.
+pub(crate) struct TaskContext<'a> {
+    task: &'a Task,
+}
+
+impl TaskContext<'_> {
+    fn progress(&self, progress: &plexlink_wait_progress) {
+        self.task.with_callbacks(|cb| {
+            if let Some(p) = &cb.progress {
+                p.call(progress);
+            }
+        });
+    }
+}
+
+impl Task {
+    fn on_worker(&self) -> bool {
+        self.worker.get() == Some(&std::thread::current().id())
+    }
+
+    /// Runs `call` with the callbacks unless the task was freed; holds the gate meanwhile.
+    fn with_callbacks(&self, call: impl FnOnce(&Callbacks)) {
+        if self.detached.load(Ordering::Acquire) {
+            return;
+        }
+        let gate = lock(&self.gate);
+        if self.detached.load(Ordering::Acquire) {
+            return;
+        }
+        if let Some(callbacks) = gate.as_ref() {
+            call(callbacks);
+        }
+    }
+
+    fn result_code(&self) -> plexlink_result {
+        match &*lock(&self.state) {
+            State::Running => plexlink_result::Pending,
+            State::Finished(Ok(_)) => plexlink_result::Ok,
+            State::Finished(Err(e)) => e.code,
+        }
+    }
+
+    fn request_cancel(&self) {
+        let state = lock(&self.state);
+        if matches!(*state, State::Running) {
+            self.cancel.cancel();
+        }
+    }
+
+    /// Stores the outcome (cancelled wins over anything but a result stored earlier), wakes
+    /// the waiters and returns the code.
+    fn finish(&self, outcome: Result<Output, ErrorInfo>) -> plexlink_result {
+        let mut state = lock(&self.state);
+        let outcome = if self.cancel.is_cancelled() {
+            Err(ErrorInfo::from_error(&Error::Cancelled, &[]))
+        } else {
+            outcome
+        };
+        let code = outcome.as_ref().map_or_else(|e| e.code, |_| plexlink_result::Ok);
+        *state = State::Finished(outcome);
+        self.finished.notify_all();
+        code
+    }
+}
+
+/// Starts `work` on a new thread. `secrets` are redacted from its error message.
+fn spawn(
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    progress: Option<ProgressCallback>,
+    cancel: CancelToken,
+    secrets: Vec<String>,
+    work: impl FnOnce(&TaskContext<'_>) -> Result<Output, Error> + Send + 'static,
+) -> Result<Arc<Task>, plexlink_result> {
+    let task = Arc::new(Task {
+        cancel,
+        state: Mutex::new(State::Running),
+        finished: Condvar::new(),
+        gate: Mutex::new(Some(Callbacks {
+            on_done,
+            userdata,
+            progress,
+        })),
+        detached: AtomicBool::new(false),
+        worker: OnceLock::new(),
+    });
+    let worker = Arc::clone(&task);
+    let spawned = std::thread::Builder::new().name("plexlink-task".into()).spawn(move || {
+        let _ = worker.worker.set(std::thread::current().id());
+        let context = TaskContext { task: &worker };
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&context)));
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let outcome = match ran {
+            Ok(Ok(output)) => Ok(output),
+            Ok(Err(e)) => Err(ErrorInfo::from_error(&e, &secrets)),
+            Err(payload) => Err(ErrorInfo::new(
+                plexlink_result::Panic,
+                &format!(
+                    "internal error: the library panicked: {}",
+                    panic_message(payload.as_ref())
+                ),
+            )),
+        };
+        let code = worker.finish(outcome);
+        worker.with_callbacks(|cb| {
+            if let Some(on_done) = cb.on_done {
+                // The callback may read the task's error through the thread's last error.
+                if let State::Finished(Err(e)) = &*lock(&worker.state) {
+                    e.set_last();
+                }
+                let handle: *const plexlink_task = Arc::as_ptr(&worker).cast();
+                // SAFETY: C gave this callback for exactly this use; `handle` stays valid during
+                // the call because this thread holds a reference of the task.
+                unsafe { on_done(cb.userdata, handle, code) }
+            }
+        });
+    });
+    match spawned {
+        Ok(handle) => {
+            let _ = task.worker.set(handle.thread().id());
+            Ok(task)
+        }
+        Err(e) => Err(error::misuse(
+            plexlink_result::Internal,
+            &format!("could not start a task thread: {e}"),
+        )),
+    }
+}
+
+/// Starts a task and writes its handle, or returns the error.
+fn start(
+    out: ffi::OutParam<'_, *const plexlink_task>,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    secrets: Vec<String>,
+    work: impl FnOnce(&TaskContext<'_>) -> Result<Output, Error> + Send + 'static,
+) -> plexlink_result {
+    match spawn(on_done, userdata, None, CancelToken::new(), secrets, work) {
+        Ok(task) => {
+            out.write(ffi::to_arc(task));
+            plexlink_result::Ok
+        }
+        Err(code) => code,
+    }
+}
+
+// --- the task handle -------------------------------------------------------------------------
+
+/// Asks the task to stop. A PIN wait stops promptly; other calls stop when their current
+/// request ends (bounded by the client's timeouts). A task cancelled before it finished ends
+/// with `PLEXLINK_RESULT_CANCELLED` (its value, if it got one, is dropped); cancelling a
+/// finished task does nothing. Any thread, any number of times.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_cancel(task: *const plexlink_task) -> plexlink_result {
+    ffi_panic_boundary! {
+        try_ref_from_ptr!(task).request_cancel();
+        plexlink_result::Ok
+    }
+}
+
+/// Whether the task has finished (its result is known). False for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_is_finished(task: *const plexlink_task) -> bool {
+    ffi_panic_boundary! { try_ref_from_ptr!(task).result_code() != plexlink_result::Pending }
+}
+
+/// The task's result: `PLEXLINK_RESULT_PENDING` while it runs, then `PLEXLINK_RESULT_OK` or the
+/// call's error code.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_result(task: *const plexlink_task) -> plexlink_result {
+    ffi_panic_boundary! { try_ref_from_ptr!(task).result_code() }
+}
+
+/// Blocks until the task has finished or `timeout_ms` milliseconds have passed (`UINT64_MAX`:
+/// no limit). Returns `PLEXLINK_RESULT_OK` once finished, with the task's result in
+/// `*result_out`, or `PLEXLINK_RESULT_PENDING` when the time ran out. From inside the task's own
+/// progress callback it would wait for itself: `PLEXLINK_RESULT_WRONG_STATE`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_wait(
+    task: *const plexlink_task,
+    timeout_ms: u64,
+    result_out: *mut plexlink_result,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let task = try_ref_from_ptr!(task);
+        let out = try_out!(result_out);
+        let deadline = Instant::now().checked_add(Duration::from_millis(timeout_ms));
+        let mut state = lock(&task.state);
+        loop {
+            if let State::Finished(outcome) = &*state {
+                out.write(outcome.as_ref().map_or_else(|e| e.code, |_| plexlink_result::Ok));
+                return plexlink_result::Ok;
+            }
+            if task.on_worker() {
+                return error::misuse(plexlink_result::WrongState, "a task cannot wait for itself from its own callback");
+            }
+            let wait = match deadline {
+                None => Duration::from_secs(3600),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return plexlink_result::Pending;
+                    }
+                    deadline - now
+                }
+            };
+            state = task.finished.wait_timeout(state, wait).unwrap_or_else(|p| p.into_inner()).0;
+        }
+    }
+}
+
+/// The full text of the task's error: lent, valid while the task lives ("" while it runs or
+/// when it succeeded). Never contains a token. NULL for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_error_message(task: *const plexlink_task) -> *const c_char {
+    ffi_panic_boundary! {
+        let task = try_ref_from_ptr!(task);
+        match &*lock(&task.state) {
+            // The message lives in the task's state, which is never replaced once finished, so
+            // the pointer stays valid while the task lives.
+            State::Finished(Err(e)) => e.message.as_ptr(),
+            _ => c"".as_ptr(),
+        }
+    }
+}
+
+/// Stops callbacks and gives up the caller's handle: the task is cancelled if it still runs,
+/// and its thread ends on its own (holding what it needs meanwhile). When `free` returns no
+/// callback of the task is running or will run, so `userdata` may be released; a callback in
+/// progress on the task's thread is waited for. From inside one of the task's own callbacks it
+/// cannot wait for itself: nothing more is called after that callback returns. A value not yet
+/// taken is freed. NULL is fine; must not be called twice.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_free(task: *const plexlink_task) {
+    ffi_panic_boundary! {
+        // SAFETY: `task` is NULL or a live task (this function's contract).
+        if let Some(shared) = unsafe { ffi::try_from(task) } {
+            shared.detached.store(true, Ordering::Release);
+            shared.request_cancel();
+            if !shared.on_worker() {
+                // Waits for a callback in progress, and forbids the rest.
+                *lock(&shared.gate) = None;
+            }
+        }
+        // SAFETY: `task` is NULL or a live task that C gives up (this function's contract).
+        unsafe { ffi::free_arc(task) }
+    }
+}
+
+/// Takes the value of a finished task: `PLEXLINK_RESULT_PENDING` while it runs, the task's error
+/// (also made the calling thread's last error) when it failed, `PLEXLINK_RESULT_WRONG_STATE`
+/// when the value was taken already or is of another kind.
+fn take<T>(task: &Task, pick: impl FnOnce(Output) -> Result<T, Output>) -> Result<T, plexlink_result> {
+    let mut state = lock(&task.state);
+    match &mut *state {
+        State::Running => Err(plexlink_result::Pending),
+        State::Finished(Err(e)) => Err(e.set_last()),
+        State::Finished(Ok(output)) => match pick(std::mem::replace(output, Output::Taken)) {
+            Ok(value) => Ok(value),
+            Err(Output::Taken) => Err(error::misuse(
+                plexlink_result::WrongState,
+                "the task's value was taken already",
+            )),
+            Err(other) => {
+                *output = other;
+                Err(error::misuse(
+                    plexlink_result::WrongState,
+                    "the task's value is of another kind",
+                ))
+            }
+        },
+    }
+}
+
+/// Writes a taken value, or returns why there is none.
+fn take_into<T, O>(
+    task: &Task,
+    out: ffi::OutParam<'_, O>,
+    pick: impl FnOnce(Output) -> Result<T, Output>,
+    to_c: impl FnOnce(T) -> O,
+) -> plexlink_result {
+    match take(task, pick) {
+        Ok(value) => {
+            out.write(to_c(value));
+            plexlink_result::Ok
+        }
+        Err(code) => code,
+    }
+}
+
+/// Takes the string of a finished `plexlink_task_wait_for_token` (the token),
+/// `plexlink_task_claim_token` or `plexlink_task_transient_token`. On success `*string_out` is
+/// owned: free it with `plexlink_string_free`. See `plexlink_task_take_pin` for the other codes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_take_string(
+    task: *const plexlink_task,
+    string_out: *mut *mut c_char,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let task = try_ref_from_ptr!(task);
+        let out = try_out!(string_out);
+        take_into(task, out, |o| match o { Output::String(s) => Ok(s), other => Err(other) }, CString::into_raw)
+    }
+}
+
+/// Takes the PIN of a finished `plexlink_task_create_pin` or `plexlink_task_check_pin`. On
+/// success `*pin_out` is the caller's. `PLEXLINK_RESULT_PENDING` while the task runs; the task's
+/// error code when it failed (also the calling thread's last error);
+/// `PLEXLINK_RESULT_WRONG_STATE` when the value was taken already or is of another kind.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_take_pin(
+    task: *const plexlink_task,
+    pin_out: *mut *mut plexlink_pin,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let task = try_ref_from_ptr!(task);
+        let out = try_out!(pin_out);
+        take_into(task, out, |o| match o { Output::Pin(p) => Ok(p), other => Err(other) }, ffi::boxed_to_c)
+    }
+}
+
+/// Takes the account of a finished `plexlink_task_user`, `plexlink_task_sign_in` or
+/// `plexlink_task_switch_home_user`. On success `*account_out` is the caller's. Other codes as
+/// `plexlink_task_take_pin`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_take_account(
+    task: *const plexlink_task,
+    account_out: *mut *mut plexlink_account,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let task = try_ref_from_ptr!(task);
+        let out = try_out!(account_out);
+        take_into(task, out, |o| match o { Output::Account(a) => Ok(a), other => Err(other) }, ffi::boxed_to_c)
+    }
+}
+
+/// Takes the list of a finished `plexlink_task_home_users`. On success `*list_out` is the
+/// caller's. Other codes as `plexlink_task_take_pin`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_take_home_user_list(
+    task: *const plexlink_task,
+    list_out: *mut *mut plexlink_home_user_list,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let task = try_ref_from_ptr!(task);
+        let out = try_out!(list_out);
+        take_into(task, out, |o| match o { Output::HomeUsers(u) => Ok(u), other => Err(other) }, ffi::to_box)
+    }
+}
+
+/// Takes the list of a finished `plexlink_task_resources`, `plexlink_task_servers` or
+/// `plexlink_task_source_connection_info`. On success `*list_out` is the caller's. Other codes
+/// as `plexlink_task_take_pin`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_take_device_list(
+    task: *const plexlink_task,
+    list_out: *mut *mut plexlink_device_list,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let task = try_ref_from_ptr!(task);
+        let out = try_out!(list_out);
+        take_into(task, out, |o| match o { Output::Devices(d) => Ok(d), other => Err(other) }, ffi::to_box)
+    }
+}
+
+/// Takes the result of a finished `plexlink_task_connect`. On success `*result_out` is the
+/// caller's. Other codes as `plexlink_task_take_pin`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_take_connect_result(
+    task: *const plexlink_task,
+    result_out: *mut *mut plexlink_connect_result,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let task = try_ref_from_ptr!(task);
+        let out = try_out!(result_out);
+        take_into(task, out, |o| match o { Output::Connect(c) => Ok(c), other => Err(other) }, ffi::boxed_to_c)
+    }
+}
+
+/// Takes the identity of a finished `plexlink_task_identity`. On success `*identity_out` is the
+/// caller's. Other codes as `plexlink_task_take_pin`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_take_identity(
+    task: *const plexlink_task,
+    identity_out: *mut *mut plexlink_identity,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let task = try_ref_from_ptr!(task);
+        let out = try_out!(identity_out);
+        take_into(task, out, |o| match o { Output::Identity(i) => Ok(i), other => Err(other) }, ffi::boxed_to_c)
+    }
+}
+
+// --- starting tasks ----------------------------------------------------------------------------
+//
+// Each takes the arguments of its blocking call (copied: they may be freed once it returns),
+// then `on_done` (may be NULL) and `userdata`, and writes the new task to `*task_out`.
+
+/// `plexlink_client_create_pin` as a task; take its value with `plexlink_task_take_pin`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_create_pin(
+    client: *const plexlink_client,
+    strong: bool,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let out = try_out!(task_out);
+        start(out, on_done, userdata, vec![], move |_| client.create_pin(strong).map(|p| Output::Pin(Box::new(PinHandle::new(p)))))
+    }
+}
+
+/// `plexlink_client_check_pin` as a task; take its value with `plexlink_task_take_pin`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_check_pin(
+    client: *const plexlink_client,
+    pin_id: u64,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let out = try_out!(task_out);
+        start(out, on_done, userdata, vec![], move |_| client.check_pin(pin_id).map(|p| Output::Pin(Box::new(PinHandle::new(p)))))
+    }
+}
+
+/// `plexlink_client_wait_for_token` as a task: `options->on_progress` is called on the task's
+/// thread with `options->userdata` (and not after the task was freed). When `options->cancel` is
+/// given the task uses it as its own cancel flag: cancelling it stops the task, and
+/// `plexlink_task_cancel` raises it. Take the token with `plexlink_task_take_string`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_wait_for_token(
+    client: *const plexlink_client,
+    pin: *const plexlink_pin,
+    options: *const plexlink_wait_options,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let pin = try_ref_from_ptr!(pin);
+        let options = try_struct!(options);
+        let out = try_out!(task_out);
+        // SAFETY: `options.cancel` is NULL or a live cancel handle (the options' contract).
+        let settings = unsafe { WaitSettings::from_c(options) };
+        let cancel = settings.cancel.clone();
+        let pin = pin.pin.clone();
+        let work = move |context: &TaskContext<'_>| {
+            let token = settings.wait(&client, &pin, &mut |p| context.progress(p))?;
+            Ok(Output::String(ffi::c_string(token.secret())))
+        };
+        let progress = Some(ProgressCallback::from_c(options));
+        match spawn(on_done, userdata, progress, cancel, vec![], work) {
+            Ok(task) => {
+                out.write(ffi::to_arc(task));
+                plexlink_result::Ok
+            }
+            Err(code) => code,
+        }
+    }
+}
+
+/// `plexlink_client_user` as a task; take its value with `plexlink_task_take_account`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_user(
+    client: *const plexlink_client,
+    token: *const c_char,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let token = Token::new(try_str!(token));
+        let out = try_out!(task_out);
+        let secrets = vec![token.secret().to_owned()];
+        start(out, on_done, userdata, secrets, move |_| {
+            client.user(&token).map(|a| Output::Account(Box::new(AccountHandle::new(a))))
+        })
+    }
+}
+
+/// `plexlink_client_sign_in` as a task (`verification_code` may be NULL); take its value with
+/// `plexlink_task_take_account`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_sign_in(
+    client: *const plexlink_client,
+    login: *const c_char,
+    password: *const c_char,
+    verification_code: *const c_char,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let login = try_str!(login).to_owned();
+        let password = Password::new(try_str!(password));
+        let out = try_out!(task_out);
+        let code = try_opt_str!(verification_code).map(VerificationCode::new);
+        let mut secrets = vec![password.secret().to_owned()];
+        secrets.extend(code.as_ref().map(|c| c.secret().to_owned()));
+        start(out, on_done, userdata, secrets, move |_| {
+            client.sign_in(&login, &password, code.as_ref()).map(|a| Output::Account(Box::new(AccountHandle::new(a))))
+        })
+    }
+}
+
+/// `plexlink_client_sign_out` as a task (no value: read the result).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_sign_out(
+    client: *const plexlink_client,
+    token: *const c_char,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let token = Token::new(try_str!(token));
+        let out = try_out!(task_out);
+        let secrets = vec![token.secret().to_owned()];
+        start(out, on_done, userdata, secrets, move |_| client.sign_out(&token).map(|()| Output::Nothing))
+    }
+}
+
+/// `plexlink_client_ping` as a task (no value: read the result).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_ping(
+    client: *const plexlink_client,
+    token: *const c_char,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let token = Token::new(try_str!(token));
+        let out = try_out!(task_out);
+        let secrets = vec![token.secret().to_owned()];
+        start(out, on_done, userdata, secrets, move |_| client.ping(&token).map(|()| Output::Nothing))
+    }
+}
+
+/// `plexlink_client_link_pin` as a task (no value: read the result).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_link_pin(
+    client: *const plexlink_client,
+    token: *const c_char,
+    code: *const c_char,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let token = Token::new(try_str!(token));
+        let code = PinCode::new(try_str!(code));
+        let out = try_out!(task_out);
+        let secrets = vec![token.secret().to_owned(), code.secret().to_owned()];
+        start(out, on_done, userdata, secrets, move |_| client.link_pin(&token, &code).map(|()| Output::Nothing))
+    }
+}
+
+/// `plexlink_client_home_users` as a task; take its value with
+/// `plexlink_task_take_home_user_list`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_home_users(
+    client: *const plexlink_client,
+    token: *const c_char,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let token = Token::new(try_str!(token));
+        let out = try_out!(task_out);
+        let secrets = vec![token.secret().to_owned()];
+        start(out, on_done, userdata, secrets, move |_| {
+            client.home_users(&token).map(|u| Output::HomeUsers(home_user_list(u)))
+        })
+    }
+}
+
+/// `plexlink_client_switch_home_user` as a task (`pin` may be NULL); take its value with
+/// `plexlink_task_take_account`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_switch_home_user(
+    client: *const plexlink_client,
+    token: *const c_char,
+    user_uuid: *const c_char,
+    pin: *const c_char,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let token = Token::new(try_str!(token));
+        let user_uuid = try_str!(user_uuid).to_owned();
+        let out = try_out!(task_out);
+        let pin = try_opt_str!(pin).map(PinCode::new);
+        let mut secrets = vec![token.secret().to_owned()];
+        secrets.extend(pin.as_ref().map(|p| p.secret().to_owned()));
+        start(out, on_done, userdata, secrets, move |_| {
+            client.switch_home_user(&token, &user_uuid, pin.as_ref()).map(|a| Output::Account(Box::new(AccountHandle::new(a))))
+        })
+    }
+}
+
+/// `plexlink_client_claim_token` as a task; take its value with `plexlink_task_take_string`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_claim_token(
+    client: *const plexlink_client,
+    token: *const c_char,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let token = Token::new(try_str!(token));
+        let out = try_out!(task_out);
+        let secrets = vec![token.secret().to_owned()];
+        start(out, on_done, userdata, secrets, move |_| {
+            client.claim_token(&token).map(|t| Output::String(ffi::c_string(t.secret())))
+        })
+    }
+}
+
+/// `plexlink_client_resources` as a task; take its value with `plexlink_task_take_device_list`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_resources(
+    client: *const plexlink_client,
+    token: *const c_char,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let token = Token::new(try_str!(token));
+        let out = try_out!(task_out);
+        let secrets = vec![token.secret().to_owned()];
+        start(out, on_done, userdata, secrets, move |_| client.resources(&token).map(|d| Output::Devices(device_list(d))))
+    }
+}
+
+/// `plexlink_client_servers` as a task; take its value with `plexlink_task_take_device_list`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_servers(
+    client: *const plexlink_client,
+    token: *const c_char,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let token = Token::new(try_str!(token));
+        let out = try_out!(task_out);
+        let secrets = vec![token.secret().to_owned()];
+        start(out, on_done, userdata, secrets, move |_| client.servers(&token).map(|d| Output::Devices(device_list(d))))
+    }
+}
+
+/// `plexlink_client_identity` as a task; take its value with `plexlink_task_take_identity`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_identity(
+    client: *const plexlink_client,
+    server_uri: *const c_char,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let server_uri = try_str!(server_uri).to_owned();
+        let out = try_out!(task_out);
+        start(out, on_done, userdata, vec![], move |_| {
+            client.identity(&server_uri).map(|i| Output::Identity(Box::new(IdentityHandle::new(i))))
+        })
+    }
+}
+
+/// `plexlink_client_transient_token` as a task; take its value with
+/// `plexlink_task_take_string`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_transient_token(
+    client: *const plexlink_client,
+    server_uri: *const c_char,
+    token: *const c_char,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let server_uri = try_str!(server_uri).to_owned();
+        let token = Token::new(try_str!(token));
+        let out = try_out!(task_out);
+        let secrets = vec![token.secret().to_owned()];
+        start(out, on_done, userdata, secrets, move |_| {
+            client.transient_token(&server_uri, &token).map(|t| Output::String(ffi::c_string(t.secret())))
+        })
+    }
+}
+
+/// `plexlink_client_source_connection_info` as a task; take its value with
+/// `plexlink_task_take_device_list`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_source_connection_info(
+    client: *const plexlink_client,
+    server_uri: *const c_char,
+    token: *const c_char,
+    source: *const c_char,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let server_uri = try_str!(server_uri).to_owned();
+        let token = Token::new(try_str!(token));
+        let source = try_str!(source).to_owned();
+        let out = try_out!(task_out);
+        let secrets = vec![token.secret().to_owned()];
+        start(out, on_done, userdata, secrets, move |_| {
+            client.source_connection_info(&server_uri, &token, &source).map(|d| Output::Devices(device_list(d)))
+        })
+    }
+}
+
+/// `plexlink_client_connect_with` as a task (`device` and `policy` are copied; pass
+/// `plexlink_race_policy_default()` for the default); take its value with
+/// `plexlink_task_take_connect_result`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_connect(
+    client: *const plexlink_client,
+    device: *const plexlink_device,
+    policy: *const plexlink_race_policy,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let device = try_ref_from_ptr!(device).device.clone();
+        let policy = try_struct!(policy);
+        let out = try_out!(task_out);
+        let policy = match race_policy(policy) {
+            Ok(p) => p,
+            Err(e) => return error::fail(&e, &[]),
+        };
+        start(out, on_done, userdata, vec![], move |_| {
+            client.connect_with(&device, policy).map(|c| Output::Connect(Box::new(ConnectResultHandle::new(c))))
+        })
+    }
+}
