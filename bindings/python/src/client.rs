@@ -43,6 +43,13 @@ impl PinRef<'_> {
     }
 }
 
+/// A PEM certificate given as text or bytes.
+#[derive(FromPyObject)]
+enum Pem {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
 /// A Home user given as a `HomeUser` or as its uuid.
 #[derive(FromPyObject)]
 enum UserRef<'py> {
@@ -62,6 +69,10 @@ enum Note {
 /// and ``client_identifier`` a lasting id of this installation: make a UUID once and keep it,
 /// since plex.tv lists every new identifier as a new device. ``plex_url`` points the client at
 /// another plex.tv (an emulator, in tests); ``timeout`` bounds each request, in seconds.
+/// ``root_certificates`` (PEM texts) are trusted beside the system's; ``allow_insecure_http``
+/// lets tokens go over plain HTTP to public addresses (only for networks you trust);
+/// ``resolve_plex_direct=False`` asks DNS for plex.direct names instead of reading the
+/// address from the name.
 ///
 /// A client is cheap to share: every method may be called from any thread at once, and all of
 /// them release the GIL while they wait on the network.
@@ -95,6 +106,8 @@ impl Client {
         connect_timeout = None,
         max_response_bytes = None,
         allow_insecure_http = false,
+        root_certificates = None,
+        resolve_plex_direct = true,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -112,8 +125,18 @@ impl Client {
         connect_timeout: Option<f64>,
         max_response_bytes: Option<usize>,
         allow_insecure_http: bool,
+        root_certificates: Option<Vec<Pem>>,
+        resolve_plex_direct: bool,
     ) -> PyResult<Self> {
-        let mut builder = plexlink::Client::builder(product, client_identifier).allow_insecure_http(allow_insecure_http);
+        let mut builder = plexlink::Client::builder(product, client_identifier)
+            .allow_insecure_http(allow_insecure_http)
+            .resolve_plex_direct(resolve_plex_direct);
+        for pem in root_certificates.unwrap_or_default() {
+            builder = builder.add_root_certificate_pem(match pem {
+                Pem::Text(text) => text.into_bytes(),
+                Pem::Bytes(bytes) => bytes,
+            });
+        }
         if let Some(v) = version {
             builder = builder.version(v);
         }
@@ -378,8 +401,9 @@ impl Client {
     /// returns as soon as the choice is made. The result is the chosen :class:`Connection`
     /// (a :class:`Connected`, whose ``candidates`` tell what became of the others).
     ///
-    /// ``grace``: seconds to wait, after a first good answer, for a better-ranked one (default
-    /// 0.15). ``probe_timeout``: seconds each probe may take (default 5). ``relay``/``ipv6``:
+    /// ``grace``: seconds to wait, after a first good answer, for a better-ranked one.
+    /// ``probe_timeout``: seconds each probe may take. Both default to plexlink's recommended
+    /// values. ``relay``/``ipv6``:
     /// whether those connections are tried. ``allow_http``: ``"never"``, ``"private"`` (plain
     /// http only to private addresses, the default) or ``"anywhere"``. Raises
     /// :class:`NoConnection` when none answered as that server.

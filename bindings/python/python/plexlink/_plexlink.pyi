@@ -1,7 +1,7 @@
 """Type stubs of plexlink's native module (checked against it by ``mypy.stubtest``)."""
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Literal, final
 
@@ -67,6 +67,8 @@ class Client:
         connect_timeout: float | None = None,
         max_response_bytes: int | None = None,
         allow_insecure_http: bool = False,
+        root_certificates: Sequence[str | bytes] | None = None,
+        resolve_plex_direct: bool = True,
     ) -> Client: ...
     @property
     def product(self) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from typing import Literal, TypeVar
 
@@ -67,6 +67,8 @@ class AsyncClient:
         connect_timeout: float | None = None,
         max_response_bytes: int | None = None,
         allow_insecure_http: bool = False,
+        root_certificates: Sequence[str | bytes] | None = None,
+        resolve_plex_direct: bool = True,
         executor: Executor | None = None,
     ) -> None:
         self._client = Client(
@@ -84,6 +86,8 @@ class AsyncClient:
             connect_timeout=connect_timeout,
             max_response_bytes=max_response_bytes,
             allow_insecure_http=allow_insecure_http,
+            root_certificates=root_certificates,
+            resolve_plex_direct=resolve_plex_direct,
         )
         self._executor = executor
 
