@@ -55,6 +55,8 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> Answer {
         }
         ["requests"] if m == Method::GET => reply::json(200, &json!(lock(&shared.log).entries())),
         ["scenario"] if m == Method::GET => reply::json(200, &json!(shared.scenario)),
+        // The test certificate authority of the https listeners, to trust in a client.
+        ["ca"] if m == Method::GET => reply::with_body(200, "application/x-pem-file", shared.ca_pem.clone()),
         // Server name → connection name → advertised URI.
         ["servers"] if m == Method::GET => {
             let map: serde_json::Map<String, serde_json::Value> = shared

@@ -9,9 +9,16 @@ use serde::{Deserialize, Serialize};
 
 /// Counts of one listener.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ListenerCounters {
     /// TCP connections accepted.
     pub tcp_connections: u64,
+    /// Of those, the ones that completed a TLS handshake (https listeners only).
+    pub tls_connections: u64,
+    /// TCP connections open right now: accepted and not yet closed by either side. Not zeroed
+    /// by a reset, since the connections it counts are still open. A client that leaves no
+    /// socket behind brings it back to 0.
+    pub open_connections: u64,
     /// Requests per `"METHOD /normalized/path"` (ids replaced by `{id}`, query left out).
     pub requests: BTreeMap<String, u64>,
 }
@@ -70,7 +77,18 @@ impl Counters {
     }
 
     pub(crate) fn count_connection(&mut self, listener: &Listener) {
-        self.listener_mut(listener).tcp_connections += 1;
+        let counts = self.listener_mut(listener);
+        counts.tcp_connections += 1;
+        counts.open_connections += 1;
+    }
+
+    pub(crate) fn count_closed(&mut self, listener: &Listener) {
+        let counts = self.listener_mut(listener);
+        counts.open_connections = counts.open_connections.saturating_sub(1);
+    }
+
+    pub(crate) fn count_tls(&mut self, listener: &Listener) {
+        self.listener_mut(listener).tls_connections += 1;
     }
 
     pub(crate) fn count_request(&mut self, listener: &Listener, method: &str, path: &str) {
@@ -78,10 +96,13 @@ impl Counters {
         *self.listener_mut(listener).requests.entry(key).or_insert(0) += 1;
     }
 
-    /// Zeros every count but keeps the listeners' entries.
+    /// Zeros every count but keeps the listeners' entries and the open connections.
     pub(crate) fn reset(&mut self) {
         for l in std::iter::once(&mut self.plextv).chain(self.pms.values_mut().flat_map(|c| c.values_mut())) {
-            *l = ListenerCounters::default();
+            *l = ListenerCounters {
+                open_connections: l.open_connections,
+                ..ListenerCounters::default()
+            };
         }
     }
 }

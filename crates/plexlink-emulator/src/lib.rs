@@ -35,13 +35,54 @@
 //! identifier), `relay` (good, relay). "Friend's Server": `local`, `remote`. "Home Server":
 //! `local`, `relay`. All on 127.0.0.1, each its own port: [`Emulator::server_uri`].
 //!
+//! # https and plex.direct names
+//!
+//! A connection with [`Connection::https`] set is advertised the way plex.tv advertises a real
+//! server's: `"protocol":"https"`, `"uri":"https://127-0-0-1.<hash>.plex.direct:PORT"`, with
+//! the server's [`Server::plex_direct_hash`]. Its listener speaks TLS with a certificate for
+//! `*.<hash>.plex.direct`, signed by a certificate authority the emulator makes when it starts
+//! ([`Emulator::ca_pem`]: trust it in the client under test), and plain http on the same port
+//! (a Plex Media Server answers both). Nothing resolves these names here: a client reaches such
+//! a connection only by reading the address from the name, which is what a router with
+//! DNS-rebinding protection forces on it.
+//!
+//! ```no_run
+//! use plexlink_emulator::{Behaviour, Connection, Emulator, Scenario};
+//!
+//! let mut scenario = Scenario::default();
+//! scenario.servers[0].connections = vec![Connection {
+//!     https: true,
+//!     ..Connection::new("local", Behaviour::Good, true)
+//! }];
+//! let emu = Emulator::start(scenario)?;
+//! let uri = emu.server_uri("Living Room", "local").unwrap(); // https://127-0-0-1.<hash>.plex.direct:PORT
+//! let ca = emu.ca_pem(); // trust this in the client
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # XML
+//!
+//! Like plex.tv, the plex.tv listener answers XML when a request's `Accept` does not ask for
+//! JSON (python-plexapi reads XML): `<pin .../>`, `<user ...>` (user, sign-in, Home switch),
+//! `<home>`, `<resources size="N"><resource ...><connections><connection .../>...`, and the
+//! errors as `<errors><error .../></errors>`. Attributes carry the JSON answer's fields (booleans
+//! as `1`/`0`); nested objects become child elements, lists a wrapper element holding one child
+//! per item. The PMS listeners answer XML too (`/identity`, `/`, token calls).
+//!
+//! # Counters
+//!
+//! [`Emulator::counters`] counts, per listener, TCP connections accepted, TLS handshakes, the
+//! connections still open (so a test can check that a client left no socket behind) and
+//! requests by method and path; [`Emulator::requests`] is the timed request log.
+//!
 //! # Control over HTTP
 //!
 //! For callers in other languages, the plex.tv listener also answers `/_emulator/...`:
 //! `GET pins`, `POST pins/{id}/approve` (form or query `account`), `POST pins/{id}/expire`,
 //! `POST codes/approve` (`code`, `account`), `GET|POST|DELETE faults` (POST takes a [`Fault`]
 //! as JSON), `GET counters`, `POST counters/reset`, `GET requests` (the timed log),
-//! `GET scenario`, `GET servers` (URIs). A fault as JSON:
+//! `GET scenario`, `GET servers` (URIs), `GET ca` (the test authority's PEM,
+//! [`Emulator::ca_pem`]). A fault as JSON:
 //! `{"path_prefix":"/api/v2/pins","method":"GET","kind":{"type":"status","status":429,"retry_after":2},"times":1}`
 //! (`kind.type` is one of `status`, `malformed_json`, `oversized` with `bytes`, `delay` with
 //! `ms`, `close`).
@@ -49,8 +90,8 @@
 //! # Not emulated
 //!
 //! The JWT endpoints (`/api/v2/auth/jwk|nonce|token|keys`; a `jwk` in a PIN request is accepted
-//! and ignored), XML bodies of successful plex.tv answers (errors do come as XML without a JSON
-//! `Accept`), https and IPv6 connections (every connection is plain http on 127.x).
+//! and ignored), IPv6 connections (every connection is on 127.x), DNS (no plex.direct name
+//! resolves), and a relay that forwards to another listener (a relay is a listener of its own).
 
 mod clock;
 mod control;
@@ -65,6 +106,7 @@ mod rng;
 mod scenario;
 mod server;
 mod state;
+mod tls;
 
 pub use counters::{Counters, ListenerCounters, LoggedRequest, normalize_path};
 pub use faults::{Fault, FaultKind};
@@ -179,9 +221,17 @@ impl Emulator {
     }
 
     /// The advertised URI of a server's connection, e.g. `http://127.0.0.1:40123` (no trailing
-    /// slash, as in resources), dead connections included.
+    /// slash, as in resources), dead connections included; for an https connection
+    /// `https://127-0-0-1.<hash>.plex.direct:40123`.
     pub fn server_uri(&self, server: &str, connection: &str) -> Option<String> {
         self.running.shared.uri(server, connection)
+    }
+
+    /// The PEM certificate of the certificate authority that signs the https listeners'
+    /// certificates (`*.<hash>.plex.direct`). A new authority is made at every start, so a
+    /// client trusts only the emulator it was given this by.
+    pub fn ca_pem(&self) -> String {
+        self.running.shared.ca_pem.clone()
     }
 
     /// Stops the emulator and waits until every port is closed (what dropping it does).

@@ -146,34 +146,44 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let mut stdout = std::io::stdout();
-    let _ = writeln!(stdout, "plexlink-emulator listening on {}", emu.url());
-    let _ = write!(stdout, "{}", describe(&emu));
-    let _ = writeln!(stdout, "press Ctrl-C to stop");
-    let _ = stdout.flush();
-
-    if let Err(e) = wait_for_signal() {
+    // The signal handlers are in place before the URL is printed: a script that reads the URL
+    // and stops the emulator at once must find it listening for SIGTERM.
+    let announce = || {
+        let mut stdout = std::io::stdout();
+        let _ = writeln!(stdout, "plexlink-emulator listening on {}", emu.url());
+        let _ = write!(stdout, "{}", describe(&emu));
+        let _ = writeln!(stdout, "press Ctrl-C to stop");
+        let _ = stdout.flush();
+    };
+    if let Err(e) = wait_for_signal(announce) {
         eprintln!("plexlink-emulator: cannot wait for signals: {e}");
     }
     emu.stop();
     ExitCode::SUCCESS
 }
 
-/// Blocks until Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-fn wait_for_signal() -> std::io::Result<()> {
+/// Installs the handlers for Ctrl-C (SIGINT) and, on Unix, SIGTERM, calls `ready`, and blocks
+/// until one of them arrives.
+fn wait_for_signal(ready: impl FnOnce()) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         #[cfg(unix)]
         {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut term = signal(SignalKind::terminate())?;
+            let mut interrupt = signal(SignalKind::interrupt())?;
+            ready();
             tokio::select! {
-                r = tokio::signal::ctrl_c() => r,
-                _ = term.recv() => Ok(()),
+                _ = interrupt.recv() => {},
+                _ = term.recv() => {},
             }
+            Ok(())
         }
         #[cfg(not(unix))]
         {
-            tokio::signal::ctrl_c().await
+            let ctrl_c = tokio::signal::ctrl_c();
+            ready();
+            ctrl_c.await
         }
     })
 }

@@ -97,7 +97,7 @@ fn create_pin(shared: &Shared, req: &Req, client: &str) -> Response {
     };
     let product = req.header("x-plex-product").unwrap_or("").to_string();
     let pin = lock(&shared.state).create_pin(strong, client, &product, lifetime);
-    reply::json(201, &pin_json(shared, &pin, None))
+    reply::plex(req.wants_json(), 201, "pin", &pin_json(shared, &pin, None))
 }
 
 fn not_found_pin(req: &Req) -> Response {
@@ -122,7 +122,7 @@ fn check_pin(shared: &Shared, req: &Req, client: &str, id: &str) -> Response {
         // Approving hands out the account's token, so it works again even after a sign-out.
         lock(&shared.state).revoked.remove(t);
     }
-    reply::json(200, &pin_json(shared, &pin, token.as_deref()))
+    reply::plex(req.wants_json(), 200, "pin", &pin_json(shared, &pin, token.as_deref()))
 }
 
 fn link_pin(shared: &Shared, req: &Req) -> Response {
@@ -200,7 +200,7 @@ pub(crate) fn account_json(shared: &Shared, account: &Account) -> Value {
 
 fn user(shared: &Shared, req: &Req) -> Response {
     match authed(shared, req) {
-        Some(account) => reply::json(200, &account_json(shared, account)),
+        Some(account) => reply::plex(req.wants_json(), 200, "user", &account_json(shared, account)),
         None => unauthorized(req),
     }
 }
@@ -248,7 +248,7 @@ fn sign_in(shared: &Shared, req: &Req, client: &str) -> Response {
     state.failed_sign_ins.remove(client);
     state.revoked.remove(&account.token);
     drop(state);
-    reply::json(201, &account_json(shared, account))
+    reply::plex(json, 201, "user", &account_json(shared, account))
 }
 
 fn sign_out(shared: &Shared, req: &Req) -> Response {
@@ -273,8 +273,10 @@ fn home(shared: &Shared, req: &Req) -> Response {
         return unauthorized(req);
     };
     match shared.scenario.home_of(&account.username) {
-        Some(h) => reply::json(
+        Some(h) => reply::plex(
+            req.wants_json(),
             200,
+            "home",
             &json!({"id": h.id, "name": h.name, "guestUserID": null, "guestUserUUID": null,
                     "guestEnabled": false, "subscription": true}),
         ),
@@ -323,7 +325,7 @@ fn home_users(shared: &Shared, req: &Req) -> Response {
                        "users": [home_user_json(shared, account, true)]})
         }
     };
-    reply::json(200, &value)
+    reply::plex(req.wants_json(), 200, "home", &value)
 }
 
 fn switch_home_user(shared: &Shared, req: &Req, uuid: &str) -> Response {
@@ -348,7 +350,7 @@ fn switch_home_user(shared: &Shared, req: &Req, uuid: &str) -> Response {
         }
     }
     lock(&shared.state).revoked.remove(&target.token);
-    reply::json(201, &account_json(shared, target))
+    reply::plex(json, 201, "user", &account_json(shared, target))
 }
 
 fn claim_token(shared: &Shared, req: &Req) -> Response {
@@ -365,9 +367,10 @@ fn resources(shared: &Shared, req: &Req) -> Response {
     let Some(account) = authed(shared, req) else {
         return unauthorized(req);
     };
-    // Every emulated connection is plain http over IPv4, so of the three include flags only
-    // includeRelay has anything to leave out (https and IPv6 connections are never advertised).
+    // Every emulated connection is IPv4, so includeIPv6 has nothing to leave out. Without
+    // includeHttps an https connection is listed as plain http to its address.
     let relay = req.flag("includeRelay");
+    let https = req.flag("includeHttps");
     let scenario = &shared.scenario;
     let now = rfc3339(unix_now());
     let mut devices = Vec::new();
@@ -383,12 +386,12 @@ fn resources(shared: &Shared, req: &Req) -> Response {
             .iter()
             .filter(|c| relay || !c.relay)
             .map(|c| {
-                let port = shared.port(&server.name, &c.name);
+                let advertised = shared.advertised(server, c, https);
                 json!({
-                    "protocol": "http",
-                    "address": c.address,
-                    "port": port,
-                    "uri": format!("http://{}:{port}", c.address),
+                    "protocol": advertised.protocol,
+                    "address": advertised.address,
+                    "port": advertised.port,
+                    "uri": advertised.uri,
                     "local": c.local,
                     "relay": c.relay,
                     "IPv6": false,
@@ -452,5 +455,5 @@ fn resources(shared: &Shared, req: &Req) -> Response {
             "connections": [],
         }));
     }
-    reply::json(200, &Value::Array(devices))
+    reply::plex(req.wants_json(), 200, "resources", &Value::Array(devices))
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::reply::{self, Answer, Body, escape, pms_error};
 use crate::request::Req;
 use crate::scenario::{Behaviour, Connection, Server};
-use crate::state::{PmsAccess, Shared, lock};
+use crate::state::{Advertised, PmsAccess, Shared, lock};
 
 type Response = http::Response<Body>;
 
@@ -149,17 +149,17 @@ fn source_resources(shared: &Shared, server: &Server, req: &Req, access: PmsAcce
     let Some(access_token) = access_token else {
         return pms_error(404);
     };
-    let connections: Vec<(String, u16, &Connection)> = target
+    let connections: Vec<(Advertised, &Connection)> = target
         .connections
         .iter()
-        .map(|c| (c.address.clone(), shared.port(&target.name, &c.name), c))
+        .map(|c| (shared.advertised(target, c, true), c))
         .collect();
     if req.wants_json() {
         let list: Vec<Value> = connections
             .iter()
-            .map(|(address, port, c)| {
-                json!({"protocol": "http", "address": address, "port": port,
-                       "uri": format!("http://{address}:{port}"), "local": c.local, "relay": c.relay})
+            .map(|(a, c)| {
+                json!({"protocol": a.protocol, "address": a.address, "port": a.port,
+                       "uri": a.uri, "local": c.local, "relay": c.relay})
             })
             .collect();
         reply::json(
@@ -176,11 +176,13 @@ fn source_resources(shared: &Shared, server: &Server, req: &Req, access: PmsAcce
             escape(&target.client_identifier),
             escape(&access_token)
         );
-        for (address, port, c) in &connections {
+        for (a, c) in &connections {
             xml.push_str(&format!(
-                "<Connection protocol=\"http\" address=\"{}\" port=\"{port}\" uri=\"http://{}:{port}\" local=\"{}\" relay=\"{}\"/>\n",
-                escape(address),
-                escape(address),
+                "<Connection protocol=\"{}\" address=\"{}\" port=\"{}\" uri=\"{}\" local=\"{}\" relay=\"{}\"/>\n",
+                a.protocol,
+                escape(&a.address),
+                a.port,
+                escape(&a.uri),
                 u8::from(c.local),
                 u8::from(c.relay)
             ));

@@ -44,6 +44,90 @@ pub(crate) fn json(status: u16, value: &serde_json::Value) -> Response<Body> {
     with_body(status, "application/json; charset=utf-8", value.to_string())
 }
 
+/// A plex.tv answer: `value` as JSON when the request asked for it, else as plex.tv's XML with
+/// `root` as the top element (see [`to_xml`]).
+pub(crate) fn plex(wants_json: bool, status: u16, root: &str, value: &serde_json::Value) -> Response<Body> {
+    if wants_json {
+        json(status, value)
+    } else {
+        xml(status, to_xml(root, value))
+    }
+}
+
+/// A JSON answer in plex.tv's XML shape: an object's scalar fields become attributes of its
+/// element (booleans `1`/`0`, nulls left out), an object field a child element named after the
+/// field, a list field a wrapper element named after the field with one child per item, named
+/// in the singular (`connections` → `connection`; a scalar item becomes `<feature id="..."/>`).
+/// A list at the top becomes `<root size="N">` holding the items.
+pub(crate) fn to_xml(root: &str, value: &serde_json::Value) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    match value {
+        serde_json::Value::Array(items) => {
+            out.push_str(&format!("<{root} size=\"{}\">\n", items.len()));
+            for item in items {
+                xml_element(&mut out, singular(root), item);
+            }
+            out.push_str(&format!("</{root}>\n"));
+        }
+        other => xml_element(&mut out, root, other),
+    }
+    out
+}
+
+fn singular(plural: &str) -> &str {
+    plural.strip_suffix('s').unwrap_or(plural)
+}
+
+fn xml_scalar(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::Bool(b) => Some(if *b { "1" } else { "0" }.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(escape(s)),
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
+    }
+}
+
+fn xml_element(out: &mut String, tag: &str, value: &serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(fields) = value else {
+        if let Some(text) = xml_scalar(value) {
+            out.push_str(&format!("<{tag} id=\"{text}\"/>\n"));
+        }
+        return;
+    };
+    out.push('<');
+    out.push_str(tag);
+    for (name, field) in fields {
+        if let Some(text) = xml_scalar(field) {
+            out.push_str(&format!(" {name}=\"{text}\""));
+        }
+    }
+    let children: Vec<(&String, &Value)> = fields
+        .iter()
+        .filter(|(_, v)| matches!(v, Value::Object(_) | Value::Array(_)))
+        .collect();
+    if children.is_empty() {
+        out.push_str("/>\n");
+        return;
+    }
+    out.push_str(">\n");
+    for (name, child) in children {
+        match child {
+            Value::Array(items) if items.is_empty() => out.push_str(&format!("<{name}/>\n")),
+            Value::Array(items) => {
+                out.push_str(&format!("<{name}>\n"));
+                for item in items {
+                    xml_element(out, singular(name), item);
+                }
+                out.push_str(&format!("</{name}>\n"));
+            }
+            object => xml_element(out, name, object),
+        }
+    }
+    out.push_str(&format!("</{tag}>\n"));
+}
+
 pub(crate) fn xml(status: u16, text: String) -> Response<Body> {
     with_body(status, "text/xml; charset=utf-8", text)
 }
@@ -141,5 +225,34 @@ impl HttpBody for RepeatBody {
 
     fn is_end_stream(&self) -> bool {
         self.remaining == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_becomes_plex_tv_xml() {
+        let value = serde_json::json!({
+            "id": 7, "name": "A & B", "owned": true, "ownerId": null,
+            "subscription": {"active": false, "features": ["sync", "webhooks"]},
+            "connections": [{"protocol": "https", "local": false}],
+            "roles": [],
+        });
+        let xml = to_xml("resource", &value);
+        assert_eq!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <resource id=\"7\" name=\"A &amp; B\" owned=\"1\">\n\
+             <connections>\n<connection local=\"0\" protocol=\"https\"/>\n</connections>\n\
+             <roles/>\n\
+             <subscription active=\"0\">\n<features>\n<feature id=\"sync\"/>\n<feature id=\"webhooks\"/>\n</features>\n</subscription>\n\
+             </resource>\n"
+        );
+        let list = to_xml("resources", &serde_json::json!([{"name": "x"}, {"name": "y"}]));
+        assert!(
+            list.contains("<resources size=\"2\">\n<resource name=\"x\"/>\n<resource name=\"y\"/>\n</resources>\n")
+        );
     }
 }

@@ -147,6 +147,14 @@ pub struct Connection {
     /// The loopback address to bind and advertise (127.0.0.0/8 only).
     #[serde(default = "loopback")]
     pub address: String,
+    /// Advertised as plex.tv advertises https connections: `protocol:"https"` and
+    /// `uri:"https://127-0-0-1.<hash>.plex.direct:PORT"` (see [`Server::plex_direct_hash`]).
+    /// The listener speaks TLS with a certificate for `*.<hash>.plex.direct` signed by the
+    /// emulator's test authority ([`crate::Emulator::ca_pem`]), and plain http on the same port
+    /// as a Plex Media Server does. No DNS serves the name: a client must read the address from
+    /// it, as it must behind a router with DNS-rebinding protection.
+    #[serde(default)]
+    pub https: bool,
 }
 
 fn loopback() -> String {
@@ -189,6 +197,14 @@ pub struct ClientDevice {
     pub provides: String,
     /// `clientIdentifier`.
     pub client_identifier: String,
+}
+
+impl Server {
+    /// The server's hash in its plex.direct names (`127-0-0-1.<hash>.plex.direct`): 32 hex
+    /// characters derived from its `client_identifier`.
+    pub fn plex_direct_hash(&self) -> String {
+        crate::tls::hash_of(&self.client_identifier)
+    }
 }
 
 impl Default for Server {
@@ -320,21 +336,27 @@ fn long_token(seed: &str) -> String {
 
 fn good(name: &str, local: bool, relay: bool) -> Connection {
     Connection {
-        name: name.to_string(),
-        behaviour: Behaviour::Good,
-        local,
         relay,
-        address: loopback(),
+        ..Connection::new(name, Behaviour::Good, local)
     }
 }
 
 fn conn(name: &str, behaviour: Behaviour, local: bool) -> Connection {
-    Connection {
-        name: name.to_string(),
-        behaviour,
-        local,
-        relay: false,
-        address: loopback(),
+    Connection::new(name, behaviour, local)
+}
+
+impl Connection {
+    /// A plain-http connection on 127.0.0.1, not a relay; set the other fields with struct
+    /// update syntax (`Connection { https: true, ..Connection::new(...) }`).
+    pub fn new(name: &str, behaviour: Behaviour, local: bool) -> Connection {
+        Connection {
+            name: name.to_string(),
+            behaviour,
+            local,
+            relay: false,
+            address: loopback(),
+            https: false,
+        }
     }
 }
 

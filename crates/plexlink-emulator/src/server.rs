@@ -18,9 +18,10 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::oneshot;
+use tokio_rustls::TlsAcceptor;
 
 use crate::counters::Listener;
 use crate::faults::FaultKind;
@@ -28,6 +29,7 @@ use crate::reply::{self, Answer, RepeatBody};
 use crate::request::Req;
 use crate::scenario::{Behaviour, Scenario};
 use crate::state::{Shared, lock};
+use crate::tls::{HANDSHAKE, Tls};
 use crate::{control, pages, plextv, pms};
 
 /// Largest request body read; the emulator's own requests are tiny.
@@ -42,11 +44,22 @@ pub(crate) struct Running {
 }
 
 /// What a PMS listener answers as.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct PmsListener {
     server: usize,
     connection: usize,
     id: Listener,
+    /// For an https connection: its server's certificate.
+    tls: Option<TlsAcceptor>,
+}
+
+impl std::fmt::Debug for PmsListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PmsListener")
+            .field("id", &self.id)
+            .field("https", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 pub(crate) fn start(scenario: Scenario, port: u16) -> io::Result<Running> {
@@ -56,6 +69,7 @@ pub(crate) fn start(scenario: Scenario, port: u16) -> io::Result<Running> {
     let plextv = StdListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))?;
     plextv.set_nonblocking(true)?;
     let base_url = format!("http://{}/", plextv.local_addr()?);
+    let tls = Tls::new(&scenario)?;
 
     let mut pms_listeners = Vec::new();
     // Dead connections: a socket bound but never listening refuses connects, and keeps the
@@ -88,6 +102,7 @@ pub(crate) fn start(scenario: Scenario, port: u16) -> io::Result<Running> {
                         server: si,
                         connection: ci,
                         id,
+                        tls: if connection.https { tls.acceptor(si) } else { None },
                     },
                 ));
                 port
@@ -99,7 +114,7 @@ pub(crate) fn start(scenario: Scenario, port: u16) -> io::Result<Running> {
         }
     }
 
-    let shared = Arc::new(Shared::new(scenario, base_url, ports));
+    let shared = Arc::new(Shared::new(scenario, base_url, ports, tls.ca_pem.clone()));
     {
         // Every listening connection appears in the counters from the start, with zeros.
         let mut counters = lock(&shared.counters);
@@ -184,13 +199,60 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, pms: Option<Pms
                 continue;
             }
         };
+        let _ = stream.set_nodelay(true);
         lock(&shared.counters).count_connection(&id);
+        let open = OpenConnection {
+            shared: shared.clone(),
+            id: id.clone(),
+        };
         if blackhole {
-            tokio::spawn(hold(stream));
+            tokio::spawn(async move {
+                hold(stream).await;
+                drop(open);
+            });
         } else {
-            tokio::spawn(serve(stream, shared.clone(), pms.clone()));
+            let (shared, pms) = (shared.clone(), pms.clone());
+            tokio::spawn(async move {
+                match pms.as_ref().and_then(|p| p.tls.clone()) {
+                    Some(acceptor) => serve_https_port(stream, acceptor, shared, pms).await,
+                    None => serve(stream, shared, pms).await,
+                }
+                drop(open);
+            });
         }
     }
+}
+
+/// Counts a TCP connection as open until it is dropped (closed by either side, or by the
+/// emulator stopping).
+struct OpenConnection {
+    shared: Arc<Shared>,
+    id: Listener,
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        lock(&self.shared.counters).count_closed(&self.id);
+    }
+}
+
+/// An https connection's port: TLS when the client starts a handshake, plain http otherwise
+/// (a Plex Media Server answers both on one port, which is what makes a client's http fallback
+/// to the same address work).
+async fn serve_https_port(stream: TcpStream, acceptor: TlsAcceptor, shared: Arc<Shared>, pms: Option<PmsListener>) {
+    let mut first = [0u8; 1];
+    match stream.peek(&mut first).await {
+        Ok(1) if first[0] == HANDSHAKE => {}
+        Ok(1) => return serve(stream, shared, pms).await,
+        _ => return,
+    }
+    // A client that refuses the certificate ends the handshake with an alert: nothing to serve.
+    let Ok(tls) = acceptor.accept(stream).await else {
+        return;
+    };
+    let id = pms.as_ref().map_or(Listener::PlexTv, |p| p.id.clone());
+    lock(&shared.counters).count_tls(&id);
+    serve(tls, shared, pms).await;
 }
 
 /// A blackhole reads and forgets whatever comes, never answers, and keeps the socket open
@@ -216,8 +278,10 @@ impl std::fmt::Display for CloseConnection {
 
 impl std::error::Error for CloseConnection {}
 
-async fn serve(stream: TcpStream, shared: Arc<Shared>, pms: Option<PmsListener>) {
-    let _ = stream.set_nodelay(true);
+async fn serve<S>(stream: S, shared: Arc<Shared>, pms: Option<PmsListener>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let service = service_fn(move |req: hyper::Request<Incoming>| {
         let shared = shared.clone();
         let pms = pms.clone();

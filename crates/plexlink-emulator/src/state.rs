@@ -11,7 +11,7 @@ use crate::clock::unix_now;
 use crate::counters::{Counters, RequestLog};
 use crate::faults::Faults;
 use crate::rng::{CODE_ALPHABET, Rng, TOKEN_ALPHABET};
-use crate::scenario::{Account, Scenario, Server};
+use crate::scenario::{Account, Connection, Scenario, Server};
 
 /// Why a control call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -170,11 +170,26 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<Faults>,
     pub(crate) counters: Mutex<Counters>,
     pub(crate) log: Mutex<RequestLog>,
+    /// The test certificate authority (PEM) that signs the https listeners' certificates.
+    pub(crate) ca_pem: String,
 }
 
 /// Locks a mutex, carrying on after a panic elsewhere: the emulator's state stays usable.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How a connection is advertised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Advertised {
+    /// `http` or `https`.
+    pub(crate) protocol: &'static str,
+    /// The IP address.
+    pub(crate) address: String,
+    /// The listener's port.
+    pub(crate) port: u16,
+    /// What a client should use.
+    pub(crate) uri: String,
 }
 
 /// What a token may do on one PMS.
@@ -189,7 +204,12 @@ pub(crate) enum PmsAccess {
 }
 
 impl Shared {
-    pub(crate) fn new(scenario: Scenario, base_url: String, ports: BTreeMap<String, BTreeMap<String, u16>>) -> Shared {
+    pub(crate) fn new(
+        scenario: Scenario,
+        base_url: String,
+        ports: BTreeMap<String, BTreeMap<String, u16>>,
+        ca_pem: String,
+    ) -> Shared {
         Shared {
             scenario,
             base_url,
@@ -198,20 +218,39 @@ impl Shared {
             faults: Mutex::new(Faults::default()),
             counters: Mutex::new(Counters::default()),
             log: Mutex::new(RequestLog::new()),
+            ca_pem,
         }
     }
 
-    /// The advertised URI of a connection, e.g. `http://127.0.0.1:40123`.
+    /// The advertised URI of a connection, e.g. `http://127.0.0.1:40123`, or
+    /// `https://127-0-0-1.<hash>.plex.direct:40123` for an https one.
     pub(crate) fn uri(&self, server: &str, connection: &str) -> Option<String> {
-        let port = self.ports.get(server)?.get(connection)?;
-        let address = &self
-            .scenario
-            .server(server)?
-            .connections
-            .iter()
-            .find(|c| c.name == connection)?
-            .address;
-        Some(format!("http://{address}:{port}"))
+        let server = self.scenario.server(server)?;
+        let connection = server.connections.iter().find(|c| c.name == connection)?;
+        self.ports.get(&server.name)?.get(&connection.name)?;
+        Some(self.advertised(server, connection, true).uri)
+    }
+
+    /// A connection as resources and `/security/resources` advertise it. Without
+    /// `include_https` (resources without `includeHttps=1`) an https connection is advertised
+    /// as plain http to its address, which its listener also answers.
+    pub(crate) fn advertised(&self, server: &Server, connection: &Connection, include_https: bool) -> Advertised {
+        let port = self.port(&server.name, &connection.name);
+        let address = connection.address.clone();
+        match connection.address.parse() {
+            Ok(ip) if connection.https && include_https => Advertised {
+                protocol: "https",
+                uri: format!("https://{}:{port}", crate::tls::plex_direct_host(ip, server)),
+                address,
+                port,
+            },
+            _ => Advertised {
+                protocol: "http",
+                uri: format!("http://{address}:{port}"),
+                address,
+                port,
+            },
+        }
     }
 
     pub(crate) fn port(&self, server: &str, connection: &str) -> u16 {

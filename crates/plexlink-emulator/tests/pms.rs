@@ -87,13 +87,9 @@ fn slow_answers_late() {
 #[test]
 fn unauthorized_answers_401_html_to_everything() {
     let mut scenario = Scenario::default();
-    scenario.servers[0].connections.push(Connection {
-        name: "proxy".to_string(),
-        behaviour: Behaviour::Unauthorized,
-        local: false,
-        relay: false,
-        address: "127.0.0.1".to_string(),
-    });
+    scenario.servers[0]
+        .connections
+        .push(Connection::new("proxy", Behaviour::Unauthorized, false));
     let emu = Emulator::start(scenario).unwrap();
     let r = request(&uri(&emu, "Living Room", "proxy"), "GET", "/identity", &[JSON], b"");
     assert_eq!(r.status, 401);
