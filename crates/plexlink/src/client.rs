@@ -125,8 +125,10 @@ impl ClientBuilder {
     }
 
     /// Reads `*.plex.direct` addresses from the name instead of asking DNS (on by default),
-    /// so routers that block those names do not push you onto a relay. TLS still checks the
-    /// certificate against the name.
+    /// so routers that block those names (DNS-rebinding protection) do not push you onto a
+    /// relay or off your server. It connects where Plex's DNS would send you, and TLS still
+    /// sends the name (SNI) and checks the certificate against it. Off: plex.direct names go
+    /// to the system resolver like any other.
     pub fn resolve_plex_direct(mut self, on: bool) -> Self {
         self.transport.resolve_plex_direct = on;
         self
