@@ -16,7 +16,6 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
 
-// In reading order: cbindgen writes the header in this order.
 mod account;
 mod cancel;
 mod client;

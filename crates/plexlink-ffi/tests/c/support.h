@@ -1,0 +1,90 @@
+/*
+ * Helpers shared by the C tests: checks that stop the test with a message, a monotonic clock,
+ * a small HTTP/1.1 client over plain sockets to 127.0.0.1 (for the emulator's control endpoints
+ * and for driving the sans-IO PIN login), and the emulator's control calls.
+ */
+#ifndef PLEXLINK_TEST_SUPPORT_H
+#define PLEXLINK_TEST_SUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plexlink.h"
+
+/* Stops the test with the place, the expression and the library's last error. */
+void test_fail(const char *file, int line, const char *what);
+
+#define CHECK(cond)                                                                                 \
+    do {                                                                                            \
+        if (!(cond)) test_fail(__FILE__, __LINE__, #cond);                                          \
+    } while (0)
+
+/* The call must return `code`. */
+#define CHECK_CODE(expr, code)                                                                      \
+    do {                                                                                            \
+        plexlink_result check_r_ = (expr);                                                          \
+        if (check_r_ != (plexlink_result)(code)) {                                                  \
+            test_fail_code(__FILE__, __LINE__, #expr, check_r_, (plexlink_result)(code));           \
+        }                                                                                           \
+    } while (0)
+
+#define CHECK_OK(expr) CHECK_CODE(expr, PLEXLINK_RESULT_OK)
+#define CHECK_NULL_PARAM(expr) CHECK_CODE(expr, PLEXLINK_RESULT_NULL_PARAMETER)
+#define CHECK_BAD_UTF8(expr) CHECK_CODE(expr, PLEXLINK_RESULT_INVALID_UTF8)
+#define CHECK_STR(actual, expected) CHECK(str_eq((actual), (expected)))
+
+void test_fail_code(const char *file, int line, const char *what, plexlink_result got, plexlink_result want);
+
+/* Prints "name ... ok" style progress. */
+void test_step(const char *name);
+
+/* Both non-NULL and equal. */
+int str_eq(const char *a, const char *b);
+int starts_with(const char *text, const char *prefix);
+
+/* The library's last error on this thread, in a static buffer. */
+const char *last_error(void);
+
+/* Milliseconds of CLOCK_MONOTONIC, and a sleep. */
+uint64_t now_ms(void);
+void sleep_ms(uint64_t ms);
+
+/* The emulator's base URL ("http://127.0.0.1:PORT/"): argv[1], else $PLEXLINK_TEST_PLEX_URL. */
+const char *emulator_url(int argc, char **argv);
+
+/* A builder → config → client for the emulator, with this client identifier. */
+void make_client(const char *url, const char *client_identifier, const plexlink_client_config **config_out,
+                 const plexlink_client **client_out);
+
+/* --- the HTTP client ---------------------------------------------------------------------- */
+
+typedef struct {
+    char name[128];
+    char value[2048];
+} test_header;
+
+typedef struct {
+    int status;
+    size_t n_headers;
+    test_header headers[64];
+    char *body; /* NUL-terminated; malloc'd */
+    size_t body_len;
+} test_response;
+
+/*
+ * One exchange with an http://127.0.0.1:PORT/... URL over a fresh connection ("Connection:
+ * close"). Returns 0 with `*response` filled (free it with test_response_free), or -1 when no
+ * answer came (connection refused, reset, malformed).
+ */
+int http_exchange(const char *url, const char *method, const test_header *headers, size_t n_headers,
+                  const void *body, size_t body_len, test_response *response);
+void test_response_free(test_response *response);
+
+/* --- the emulator's control endpoints (abort the test on failure) -------------------------- */
+
+void emu_approve_pin(const char *url, uint64_t pin_id, const char *account);
+void emu_expire_pin(const char *url, uint64_t pin_id);
+void emu_add_fault(const char *url, const char *fault_json);
+void emu_clear_faults(const char *url);
+
+#endif

@@ -1,0 +1,626 @@
+/*
+ * Every exported function called with NULL in each pointer argument, and every string argument
+ * given bytes that are not UTF-8: an error code (or NULL / false / 0 from accessors), never a
+ * crash, and out-parameters left alone. Also result codes, the last error, the version, and
+ * `_free(NULL)` for every type. scripts/test-c.sh checks that every function of the header is
+ * named in this file.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+#define BAD "\xff\xfe not UTF-8"
+
+static const char *url;
+
+/* Handles to pass where an argument must be valid. */
+static const plexlink_client_config *config;
+static const plexlink_client *client;
+static plexlink_pin *pin;
+static plexlink_account *account;
+static plexlink_home_user_list *users;
+static plexlink_device_list *devices;
+static const plexlink_device *device;
+static plexlink_connect_result *connected;
+static plexlink_identity *identity;
+static const plexlink_cancel *cancel;
+static const plexlink_task *task;
+static plexlink_pin_login *login;
+static plexlink_http_request *request;
+static plexlink_pin_event *event;
+static char *token;
+
+static void setup(void) {
+    plexlink_result r;
+    size_t i;
+    make_client(url, "c-tests-misuse", &config, &client);
+    CHECK_OK(plexlink_client_sign_in(client, "alice", "alice-password", NULL, &account));
+    token = strdup(plexlink_account_auth_token(account));
+    CHECK_OK(plexlink_pin_new(1, "ABCD", "c-tests-misuse", &pin));
+    CHECK_OK(plexlink_client_home_users(client, token, &users));
+    CHECK_OK(plexlink_client_servers(client, token, &devices));
+    for (i = 0; i < plexlink_device_list_len(devices); i++) {
+        if (str_eq(plexlink_device_name(plexlink_device_list_get(devices, i)), "Living Room")) {
+            device = plexlink_device_list_get(devices, i);
+        }
+    }
+    CHECK(device != NULL);
+    CHECK_OK(plexlink_client_connect(client, device, &connected));
+    CHECK_OK(plexlink_client_identity(client, plexlink_connect_result_uri(connected), &identity));
+    CHECK_OK(plexlink_cancel_new(&cancel));
+    CHECK_OK(plexlink_task_ping(client, token, NULL, NULL, &task));
+    CHECK_OK(plexlink_task_wait(task, UINT64_MAX, &r));
+    CHECK_OK(r);
+    CHECK_OK(plexlink_pin_login_new(config, false, 200, now_ms(), &login));
+    CHECK_OK(plexlink_pin_login_poll_transmit(login, now_ms(), &request));
+    CHECK_OK(plexlink_pin_login_cancel(login));
+    CHECK_OK(plexlink_pin_login_poll_event(login, &event));
+}
+
+static void teardown(void) {
+    plexlink_pin_event_free(event);
+    plexlink_http_request_free(request);
+    plexlink_pin_login_free(login);
+    plexlink_task_free(task);
+    plexlink_cancel_free(cancel);
+    plexlink_identity_free(identity);
+    plexlink_connect_result_free(connected);
+    plexlink_device_list_free(devices);
+    plexlink_home_user_list_free(users);
+    plexlink_account_free(account);
+    plexlink_pin_free(pin);
+    plexlink_client_free(client);
+    plexlink_client_config_free(config);
+    free(token);
+}
+
+static void results_and_errors(void) {
+    char buf[8];
+    size_t n = 77;
+    char big[512];
+
+    test_step("result codes: fixed numbers, every one described, unknown numbers too");
+    CHECK(PLEXLINK_RESULT_OK == 0 && PLEXLINK_RESULT_DONE == 1 && PLEXLINK_RESULT_PENDING == 2);
+    CHECK(PLEXLINK_RESULT_NULL_PARAMETER == 100 && PLEXLINK_RESULT_INVALID_UTF8 == 101);
+    CHECK(PLEXLINK_RESULT_PANIC == 200 && PLEXLINK_RESULT_UNAUTHORIZED == 300 && PLEXLINK_RESULT_NETWORK == 400);
+    CHECK(PLEXLINK_RESULT_DECODE == 500 && PLEXLINK_RESULT_TIMEOUT == 600 && PLEXLINK_RESULT_NO_CONNECTION == 602);
+    CHECK_STR(plexlink_result_str(PLEXLINK_RESULT_OK), "ok");
+    CHECK(strstr(plexlink_result_str(PLEXLINK_RESULT_UNAUTHORIZED), "unauthorized") != NULL);
+    CHECK_STR(plexlink_result_str(123456), "unknown result code");
+    CHECK(plexlink_result_str(PLEXLINK_RESULT_RATE_LIMITED) != NULL);
+
+    test_step("last error: set by a failure, cut to the buffer, cleared on request");
+    CHECK_NULL_PARAM(plexlink_client_ping(client, NULL));
+    CHECK(plexlink_last_error_code() == PLEXLINK_RESULT_NULL_PARAMETER);
+    CHECK(strstr(last_error(), "token") != NULL);
+    CHECK(plexlink_last_error_http_status() == 0);
+    CHECK(plexlink_last_error_retry_after_ms() == UINT64_MAX);
+    CHECK_CODE(plexlink_last_error_message(buf, sizeof buf, &n), PLEXLINK_RESULT_INSUFFICIENT_SIZE);
+    CHECK(n == sizeof buf - 1 && buf[n] == '\0');
+    CHECK_OK(plexlink_last_error_message(big, sizeof big, &n));
+    CHECK(n == strlen(big));
+    CHECK_NULL_PARAM(plexlink_last_error_message(NULL, 10, &n));
+    CHECK_NULL_PARAM(plexlink_last_error_message(big, sizeof big, NULL));
+    CHECK(plexlink_last_error_code() == PLEXLINK_RESULT_NULL_PARAMETER); /* left unchanged */
+    CHECK_CODE(plexlink_last_error_message(big, 0, &n), PLEXLINK_RESULT_INSUFFICIENT_SIZE);
+    CHECK(n == 0);
+    plexlink_last_error_clear();
+    CHECK(plexlink_last_error_code() == PLEXLINK_RESULT_OK);
+    CHECK_OK(plexlink_last_error_message(big, sizeof big, &n));
+    CHECK(n == 0 && big[0] == '\0');
+
+    test_step("version: the loaded library is the header's");
+    snprintf(big, sizeof big, "%d.%d.%d", PLEXLINK_VERSION_MAJOR, PLEXLINK_VERSION_MINOR, PLEXLINK_VERSION_PATCH);
+    CHECK_STR(plexlink_version(), big);
+    CHECK(PLEXLINK_VERSION_NUMBER ==
+          ((PLEXLINK_VERSION_MAJOR << 16) | (PLEXLINK_VERSION_MINOR << 8) | PLEXLINK_VERSION_PATCH));
+}
+
+static void config_and_client(void) {
+    plexlink_client_config_builder *builder = NULL;
+    plexlink_client_config_builder *untouched = (plexlink_client_config_builder *)&builder;
+    const plexlink_client_config *cfg = NULL;
+    const plexlink_client *cl = NULL;
+    static const uint8_t pem[] = "x";
+
+    test_step("config builder: NULLs and invalid UTF-8");
+    CHECK_NULL_PARAM(plexlink_client_config_builder_new(NULL, "id", &builder));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_new("p", NULL, &builder));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_new("p", "id", NULL));
+    CHECK_BAD_UTF8(plexlink_client_config_builder_new(BAD, "id", &builder));
+    CHECK_BAD_UTF8(plexlink_client_config_builder_new("p", BAD, &builder));
+    CHECK(builder == NULL);
+    CHECK_OK(plexlink_client_config_builder_new("p", "id", &builder));
+    CHECK(builder != NULL && builder != untouched);
+
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_version(NULL, "1"));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_version(builder, NULL));
+    CHECK_BAD_UTF8(plexlink_client_config_builder_set_version(builder, BAD));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_device_name(NULL, "d"));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_device_name(builder, NULL));
+    CHECK_BAD_UTF8(plexlink_client_config_builder_set_device_name(builder, BAD));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_platform(NULL, "p"));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_platform(builder, NULL));
+    CHECK_BAD_UTF8(plexlink_client_config_builder_set_platform(builder, BAD));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_platform_version(NULL, "p"));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_platform_version(builder, NULL));
+    CHECK_BAD_UTF8(plexlink_client_config_builder_set_platform_version(builder, BAD));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_device(NULL, "d"));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_device(builder, NULL));
+    CHECK_BAD_UTF8(plexlink_client_config_builder_set_device(builder, BAD));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_model(NULL, "m"));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_model(builder, NULL));
+    CHECK_BAD_UTF8(plexlink_client_config_builder_set_model(builder, BAD));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_provides(NULL, "p"));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_provides(builder, NULL));
+    CHECK_BAD_UTF8(plexlink_client_config_builder_set_provides(builder, BAD));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_plex_url(NULL, "http://127.0.0.1:1/"));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_plex_url(builder, NULL));
+    CHECK_BAD_UTF8(plexlink_client_config_builder_set_plex_url(builder, BAD));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_connect_timeout_ms(NULL, 1));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_timeout_ms(NULL, 1));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_max_response_bytes(NULL, 1));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_allow_insecure_http(NULL, true));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_resolve_plex_direct(NULL, true));
+    CHECK_CODE(plexlink_client_config_builder_set_connect_timeout_ms(builder, 0), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK_CODE(plexlink_client_config_builder_set_max_response_bytes(builder, 0), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK_NULL_PARAM(plexlink_client_config_builder_add_root_certificate_pem(NULL, pem, 1));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_add_root_certificate_pem(builder, NULL, 1));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_add_root_certificate_pem(builder, NULL, 0));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_build(NULL, &cfg));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_build(builder, NULL)); /* not consumed */
+    CHECK(cfg == NULL);
+    CHECK_OK(plexlink_client_config_builder_build(builder, &cfg));
+
+    test_step("client: NULLs");
+    CHECK_NULL_PARAM(plexlink_client_new(NULL, &cl));
+    CHECK_NULL_PARAM(plexlink_client_new(cfg, NULL));
+    CHECK(cl == NULL);
+    plexlink_client_config_free(cfg);
+
+    test_step("free functions accept NULL");
+    plexlink_client_config_builder_free(NULL);
+    plexlink_client_config_free(NULL);
+    plexlink_client_free(NULL);
+    plexlink_string_free(NULL);
+    plexlink_cancel_free(NULL);
+    plexlink_pin_free(NULL);
+    plexlink_account_free(NULL);
+    plexlink_home_user_list_free(NULL);
+    plexlink_device_list_free(NULL);
+    plexlink_identity_free(NULL);
+    plexlink_connect_result_free(NULL);
+    plexlink_task_free(NULL);
+    plexlink_pin_login_free(NULL);
+    plexlink_http_request_free(NULL);
+    plexlink_pin_event_free(NULL);
+}
+
+static void pins(void) {
+    plexlink_pin *p = NULL;
+    char *s = NULL;
+    plexlink_wait_options options = plexlink_wait_options_default();
+    const plexlink_cancel *c = NULL;
+
+    test_step("cancel handle: NULLs");
+    CHECK_NULL_PARAM(plexlink_cancel_new(NULL));
+    CHECK_NULL_PARAM(plexlink_cancel_cancel(NULL));
+    CHECK(!plexlink_cancel_is_cancelled(NULL));
+    (void)c;
+
+    test_step("PIN: NULLs and invalid UTF-8");
+    CHECK_NULL_PARAM(plexlink_pin_new(1, NULL, "id", &p));
+    CHECK_NULL_PARAM(plexlink_pin_new(1, "ABCD", NULL, &p));
+    CHECK_NULL_PARAM(plexlink_pin_new(1, "ABCD", "id", NULL));
+    CHECK_BAD_UTF8(plexlink_pin_new(1, BAD, "id", &p));
+    CHECK_BAD_UTF8(plexlink_pin_new(1, "ABCD", BAD, &p));
+    CHECK(p == NULL);
+    CHECK(plexlink_pin_id(NULL) == 0);
+    CHECK(plexlink_pin_code(NULL) == NULL);
+    CHECK(!plexlink_pin_is_strong(NULL));
+    CHECK(plexlink_pin_client_identifier(NULL) == NULL);
+    CHECK(plexlink_pin_expires_in_s(NULL) == 0);
+    CHECK(plexlink_pin_created_at(NULL) == NULL);
+    CHECK(plexlink_pin_expires_at(NULL) == NULL);
+    CHECK(plexlink_pin_auth_token(NULL) == NULL);
+    CHECK(plexlink_pin_qr(NULL) == NULL);
+    CHECK(plexlink_pin_new_registration(NULL) == -1);
+
+    test_step("PIN calls: NULLs and invalid UTF-8");
+    CHECK_NULL_PARAM(plexlink_client_create_pin(NULL, false, &p));
+    CHECK_NULL_PARAM(plexlink_client_create_pin(client, false, NULL));
+    CHECK_NULL_PARAM(plexlink_client_check_pin(NULL, 1, &p));
+    CHECK_NULL_PARAM(plexlink_client_check_pin(client, 1, NULL));
+    CHECK_NULL_PARAM(plexlink_client_link_url(NULL, &s));
+    CHECK_NULL_PARAM(plexlink_client_link_url(client, NULL));
+    CHECK_NULL_PARAM(plexlink_client_auth_url(NULL, pin, NULL, &s));
+    CHECK_NULL_PARAM(plexlink_client_auth_url(client, NULL, NULL, &s));
+    CHECK_NULL_PARAM(plexlink_client_auth_url(client, pin, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_client_auth_url(client, pin, BAD, &s));
+    CHECK_NULL_PARAM(plexlink_client_link_pin(NULL, token, "ABCD"));
+    CHECK_NULL_PARAM(plexlink_client_link_pin(client, NULL, "ABCD"));
+    CHECK_NULL_PARAM(plexlink_client_link_pin(client, token, NULL));
+    CHECK_BAD_UTF8(plexlink_client_link_pin(client, BAD, "ABCD"));
+    CHECK_BAD_UTF8(plexlink_client_link_pin(client, token, BAD));
+    CHECK_NULL_PARAM(plexlink_client_wait_for_token(NULL, pin, &options, &s));
+    CHECK_NULL_PARAM(plexlink_client_wait_for_token(client, NULL, &options, &s));
+    CHECK_NULL_PARAM(plexlink_client_wait_for_token(client, pin, NULL, &s));
+    CHECK_NULL_PARAM(plexlink_client_wait_for_token(client, pin, &options, NULL));
+    CHECK(p == NULL && s == NULL);
+}
+
+static void accounts(void) {
+    plexlink_account *a = NULL;
+    plexlink_home_user_list *l = NULL;
+    char *s = NULL;
+    const plexlink_home_user *u = plexlink_home_user_list_get(users, 0);
+
+    test_step("account calls: NULLs and invalid UTF-8");
+    CHECK_NULL_PARAM(plexlink_client_user(NULL, token, &a));
+    CHECK_NULL_PARAM(plexlink_client_user(client, NULL, &a));
+    CHECK_NULL_PARAM(plexlink_client_user(client, token, NULL));
+    CHECK_BAD_UTF8(plexlink_client_user(client, BAD, &a));
+    CHECK_NULL_PARAM(plexlink_client_sign_in(NULL, "alice", "pw", NULL, &a));
+    CHECK_NULL_PARAM(plexlink_client_sign_in(client, NULL, "pw", NULL, &a));
+    CHECK_NULL_PARAM(plexlink_client_sign_in(client, "alice", NULL, NULL, &a));
+    CHECK_NULL_PARAM(plexlink_client_sign_in(client, "alice", "pw", NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_client_sign_in(client, BAD, "pw", NULL, &a));
+    CHECK_BAD_UTF8(plexlink_client_sign_in(client, "alice", BAD, NULL, &a));
+    CHECK_BAD_UTF8(plexlink_client_sign_in(client, "alice", "pw", BAD, &a));
+    CHECK_NULL_PARAM(plexlink_client_sign_out(NULL, token));
+    CHECK_NULL_PARAM(plexlink_client_sign_out(client, NULL));
+    CHECK_BAD_UTF8(plexlink_client_sign_out(client, BAD));
+    CHECK_NULL_PARAM(plexlink_client_ping(NULL, token));
+    CHECK_BAD_UTF8(plexlink_client_ping(client, BAD));
+    CHECK_NULL_PARAM(plexlink_client_home_users(NULL, token, &l));
+    CHECK_NULL_PARAM(plexlink_client_home_users(client, NULL, &l));
+    CHECK_NULL_PARAM(plexlink_client_home_users(client, token, NULL));
+    CHECK_BAD_UTF8(plexlink_client_home_users(client, BAD, &l));
+    CHECK_NULL_PARAM(plexlink_client_switch_home_user(NULL, token, "uuid", NULL, &a));
+    CHECK_NULL_PARAM(plexlink_client_switch_home_user(client, NULL, "uuid", NULL, &a));
+    CHECK_NULL_PARAM(plexlink_client_switch_home_user(client, token, NULL, NULL, &a));
+    CHECK_NULL_PARAM(plexlink_client_switch_home_user(client, token, "uuid", NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_client_switch_home_user(client, BAD, "uuid", NULL, &a));
+    CHECK_BAD_UTF8(plexlink_client_switch_home_user(client, token, BAD, NULL, &a));
+    CHECK_BAD_UTF8(plexlink_client_switch_home_user(client, token, "uuid", BAD, &a));
+    CHECK_NULL_PARAM(plexlink_client_claim_token(NULL, token, &s));
+    CHECK_NULL_PARAM(plexlink_client_claim_token(client, NULL, &s));
+    CHECK_NULL_PARAM(plexlink_client_claim_token(client, token, NULL));
+    CHECK_BAD_UTF8(plexlink_client_claim_token(client, BAD, &s));
+    CHECK(a == NULL && l == NULL && s == NULL);
+
+    test_step("account accessors: NULL handles");
+    CHECK(plexlink_account_id(NULL) == 0);
+    CHECK(plexlink_account_uuid(NULL) == NULL);
+    CHECK(plexlink_account_username(NULL) == NULL);
+    CHECK(plexlink_account_email(NULL) == NULL);
+    CHECK(plexlink_account_friendly_name(NULL) == NULL);
+    CHECK(plexlink_account_title(NULL) == NULL);
+    CHECK(plexlink_account_thumb(NULL) == NULL);
+    CHECK(plexlink_account_auth_token(NULL) == NULL);
+    CHECK(!plexlink_account_two_factor_enabled(NULL));
+    CHECK(!plexlink_account_home(NULL));
+    CHECK(!plexlink_account_home_admin(NULL));
+    CHECK(!plexlink_account_subscription_active(NULL));
+    CHECK(plexlink_account_subscription_status(NULL) == NULL);
+    CHECK(plexlink_account_subscription_plan(NULL) == NULL);
+    CHECK(plexlink_home_user_list_len(NULL) == 0);
+    CHECK(plexlink_home_user_list_get(NULL, 0) == NULL);
+    CHECK(u != NULL && plexlink_home_user_list_get(users, plexlink_home_user_list_len(users)) == NULL);
+    CHECK(plexlink_home_user_id(NULL) == 0);
+    CHECK(plexlink_home_user_uuid(NULL) == NULL);
+    CHECK(plexlink_home_user_title(NULL) == NULL);
+    CHECK(plexlink_home_user_username(NULL) == NULL);
+    CHECK(plexlink_home_user_thumb(NULL) == NULL);
+    CHECK(!plexlink_home_user_admin(NULL));
+    CHECK(!plexlink_home_user_restricted(NULL));
+    CHECK(!plexlink_home_user_protected(NULL));
+    CHECK(!plexlink_home_user_guest(NULL));
+}
+
+static void servers(void) {
+    plexlink_device_list *l = NULL;
+    plexlink_identity *i = NULL;
+    plexlink_connect_result *r = NULL;
+    plexlink_race_policy policy = plexlink_race_policy_default();
+    char *s = NULL;
+    const char *uri = plexlink_connect_result_uri(connected);
+
+    test_step("server calls: NULLs and invalid UTF-8");
+    CHECK_NULL_PARAM(plexlink_client_resources(NULL, token, &l));
+    CHECK_NULL_PARAM(plexlink_client_resources(client, NULL, &l));
+    CHECK_NULL_PARAM(plexlink_client_resources(client, token, NULL));
+    CHECK_BAD_UTF8(plexlink_client_resources(client, BAD, &l));
+    CHECK_NULL_PARAM(plexlink_client_servers(NULL, token, &l));
+    CHECK_NULL_PARAM(plexlink_client_servers(client, NULL, &l));
+    CHECK_NULL_PARAM(plexlink_client_servers(client, token, NULL));
+    CHECK_BAD_UTF8(plexlink_client_servers(client, BAD, &l));
+    CHECK_NULL_PARAM(plexlink_client_identity(NULL, uri, &i));
+    CHECK_NULL_PARAM(plexlink_client_identity(client, NULL, &i));
+    CHECK_NULL_PARAM(plexlink_client_identity(client, uri, NULL));
+    CHECK_BAD_UTF8(plexlink_client_identity(client, BAD, &i));
+    CHECK_NULL_PARAM(plexlink_client_transient_token(NULL, uri, token, &s));
+    CHECK_NULL_PARAM(plexlink_client_transient_token(client, NULL, token, &s));
+    CHECK_NULL_PARAM(plexlink_client_transient_token(client, uri, NULL, &s));
+    CHECK_NULL_PARAM(plexlink_client_transient_token(client, uri, token, NULL));
+    CHECK_BAD_UTF8(plexlink_client_transient_token(client, BAD, token, &s));
+    CHECK_BAD_UTF8(plexlink_client_transient_token(client, uri, BAD, &s));
+    CHECK_NULL_PARAM(plexlink_client_source_connection_info(NULL, uri, token, "x", &l));
+    CHECK_NULL_PARAM(plexlink_client_source_connection_info(client, NULL, token, "x", &l));
+    CHECK_NULL_PARAM(plexlink_client_source_connection_info(client, uri, NULL, "x", &l));
+    CHECK_NULL_PARAM(plexlink_client_source_connection_info(client, uri, token, NULL, &l));
+    CHECK_NULL_PARAM(plexlink_client_source_connection_info(client, uri, token, "x", NULL));
+    CHECK_BAD_UTF8(plexlink_client_source_connection_info(client, BAD, token, "x", &l));
+    CHECK_BAD_UTF8(plexlink_client_source_connection_info(client, uri, BAD, "x", &l));
+    CHECK_BAD_UTF8(plexlink_client_source_connection_info(client, uri, token, BAD, &l));
+    CHECK_NULL_PARAM(plexlink_client_connect(NULL, device, &r));
+    CHECK_NULL_PARAM(plexlink_client_connect(client, NULL, &r));
+    CHECK_NULL_PARAM(plexlink_client_connect(client, device, NULL));
+    CHECK_NULL_PARAM(plexlink_client_connect_with(NULL, device, &policy, &r));
+    CHECK_NULL_PARAM(plexlink_client_connect_with(client, NULL, &policy, &r));
+    CHECK_NULL_PARAM(plexlink_client_connect_with(client, device, NULL, &r));
+    CHECK_NULL_PARAM(plexlink_client_connect_with(client, device, &policy, NULL));
+    policy.probe_timeout_ms = 0;
+    CHECK_CODE(plexlink_client_connect_with(client, device, &policy, &r), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(l == NULL && i == NULL && r == NULL && s == NULL);
+
+    test_step("device, connection, identity accessors: NULL handles");
+    CHECK(plexlink_device_list_len(NULL) == 0);
+    CHECK(plexlink_device_list_get(NULL, 0) == NULL);
+    CHECK(plexlink_device_name(NULL) == NULL);
+    CHECK(plexlink_device_product(NULL) == NULL);
+    CHECK(plexlink_device_product_version(NULL) == NULL);
+    CHECK(plexlink_device_platform(NULL) == NULL);
+    CHECK(plexlink_device_platform_version(NULL) == NULL);
+    CHECK(plexlink_device_device(NULL) == NULL);
+    CHECK(plexlink_device_client_identifier(NULL) == NULL);
+    CHECK(plexlink_device_created_at(NULL) == NULL);
+    CHECK(plexlink_device_last_seen_at(NULL) == NULL);
+    CHECK(plexlink_device_provides(NULL) == NULL);
+    CHECK(!plexlink_device_is_server(NULL));
+    CHECK(plexlink_device_owner_id(NULL) == 0);
+    CHECK(plexlink_device_source_title(NULL) == NULL);
+    CHECK(plexlink_device_public_address(NULL) == NULL);
+    CHECK(plexlink_device_access_token(NULL) == NULL);
+    CHECK(!plexlink_device_owned(NULL));
+    CHECK(!plexlink_device_home(NULL));
+    CHECK(!plexlink_device_synced(NULL));
+    CHECK(!plexlink_device_relay(NULL));
+    CHECK(!plexlink_device_presence(NULL));
+    CHECK(!plexlink_device_https_required(NULL));
+    CHECK(!plexlink_device_public_address_matches(NULL));
+    CHECK(!plexlink_device_dns_rebinding_protection(NULL));
+    CHECK(!plexlink_device_nat_loopback_supported(NULL));
+    CHECK(plexlink_device_connections_len(NULL) == 0);
+    CHECK(plexlink_device_connection_get(NULL, 0) == NULL);
+    CHECK(plexlink_connection_protocol(NULL) == NULL);
+    CHECK(plexlink_connection_address(NULL) == NULL);
+    CHECK(plexlink_connection_port(NULL) == 0);
+    CHECK(plexlink_connection_uri(NULL) == NULL);
+    CHECK(!plexlink_connection_local(NULL));
+    CHECK(!plexlink_connection_relay(NULL));
+    CHECK(!plexlink_connection_ipv6(NULL));
+    CHECK(plexlink_identity_machine_identifier(NULL) == NULL);
+    CHECK(plexlink_identity_version(NULL) == NULL);
+    CHECK(!plexlink_identity_claimed(NULL));
+
+    test_step("connect result, candidate, skipped accessors: NULL handles");
+    CHECK(plexlink_connect_result_device(NULL) == NULL);
+    CHECK(plexlink_connect_result_connection(NULL) == NULL);
+    CHECK(plexlink_connect_result_uri(NULL) == NULL);
+    CHECK(plexlink_connect_result_access_token(NULL) == NULL);
+    CHECK(plexlink_connect_result_elapsed_ms(NULL) == 0);
+    CHECK(plexlink_connect_result_candidates_len(NULL) == 0);
+    CHECK(plexlink_connect_result_candidate_get(NULL, 0) == NULL);
+    CHECK(plexlink_connect_result_skipped_len(NULL) == 0);
+    CHECK(plexlink_connect_result_skipped_get(NULL, 0) == NULL);
+    CHECK(plexlink_candidate_uri(NULL) == NULL);
+    CHECK(plexlink_candidate_connection(NULL) == NULL);
+    CHECK(plexlink_candidate_tier(NULL) == PLEXLINK_TIER_LOCAL);
+    CHECK(!plexlink_candidate_secure(NULL));
+    CHECK(!plexlink_candidate_ipv6(NULL));
+    CHECK(!plexlink_candidate_http_twin(NULL));
+    CHECK(plexlink_candidate_result(NULL) == PLEXLINK_PROBE_RESULT_NOT_SENT);
+    CHECK(plexlink_candidate_error(NULL) == PLEXLINK_RESULT_OK);
+    CHECK(plexlink_candidate_description(NULL) == NULL);
+    CHECK(plexlink_candidate_latency_ms(NULL) == UINT64_MAX);
+    CHECK(plexlink_skipped_connection(NULL) == NULL);
+    CHECK(plexlink_skipped_reason(NULL) == PLEXLINK_SKIP_REASON_OTHER);
+    CHECK(plexlink_skipped_description(NULL) == NULL);
+    CHECK(plexlink_race_policy_default().allow_http == PLEXLINK_HTTP_POLICY_PRIVATE_ONLY);
+}
+
+static void tasks(void) {
+    const plexlink_task *t = NULL;
+    plexlink_result r = PLEXLINK_RESULT_PANIC;
+    plexlink_wait_options options = plexlink_wait_options_default();
+    plexlink_race_policy policy = plexlink_race_policy_default();
+    char *s = NULL;
+    plexlink_pin *p = NULL;
+    plexlink_account *a = NULL;
+    plexlink_home_user_list *hl = NULL;
+    plexlink_device_list *dl = NULL;
+    plexlink_connect_result *cr = NULL;
+    plexlink_identity *id = NULL;
+    const char *uri = plexlink_connect_result_uri(connected);
+
+    test_step("task handle: NULLs");
+    CHECK_NULL_PARAM(plexlink_task_cancel(NULL));
+    CHECK(!plexlink_task_is_finished(NULL));
+    CHECK_NULL_PARAM(plexlink_task_result(NULL));
+    CHECK_NULL_PARAM(plexlink_task_wait(NULL, 0, &r));
+    CHECK_NULL_PARAM(plexlink_task_wait(task, 0, NULL));
+    CHECK(plexlink_task_error_message(NULL) == NULL);
+    CHECK_NULL_PARAM(plexlink_task_take_string(NULL, &s));
+    CHECK_NULL_PARAM(plexlink_task_take_string(task, NULL));
+    CHECK_NULL_PARAM(plexlink_task_take_pin(NULL, &p));
+    CHECK_NULL_PARAM(plexlink_task_take_pin(task, NULL));
+    CHECK_NULL_PARAM(plexlink_task_take_account(NULL, &a));
+    CHECK_NULL_PARAM(plexlink_task_take_account(task, NULL));
+    CHECK_NULL_PARAM(plexlink_task_take_home_user_list(NULL, &hl));
+    CHECK_NULL_PARAM(plexlink_task_take_home_user_list(task, NULL));
+    CHECK_NULL_PARAM(plexlink_task_take_device_list(NULL, &dl));
+    CHECK_NULL_PARAM(plexlink_task_take_device_list(task, NULL));
+    CHECK_NULL_PARAM(plexlink_task_take_connect_result(NULL, &cr));
+    CHECK_NULL_PARAM(plexlink_task_take_connect_result(task, NULL));
+    CHECK_NULL_PARAM(plexlink_task_take_identity(NULL, &id));
+    CHECK_NULL_PARAM(plexlink_task_take_identity(task, NULL));
+    /* A ping has no value of any kind. */
+    CHECK_CODE(plexlink_task_take_string(task, &s), PLEXLINK_RESULT_WRONG_STATE);
+    CHECK_CODE(plexlink_task_take_identity(task, &id), PLEXLINK_RESULT_WRONG_STATE);
+
+    test_step("starting tasks: NULLs and invalid UTF-8 (no task is made)");
+    CHECK_NULL_PARAM(plexlink_task_create_pin(NULL, false, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_create_pin(client, false, NULL, NULL, NULL));
+    CHECK_NULL_PARAM(plexlink_task_check_pin(NULL, 1, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_check_pin(client, 1, NULL, NULL, NULL));
+    CHECK_NULL_PARAM(plexlink_task_wait_for_token(NULL, pin, &options, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_wait_for_token(client, NULL, &options, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_wait_for_token(client, pin, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_wait_for_token(client, pin, &options, NULL, NULL, NULL));
+    CHECK_NULL_PARAM(plexlink_task_user(NULL, token, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_user(client, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_user(client, token, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_user(client, BAD, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_sign_in(NULL, "a", "b", NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_sign_in(client, NULL, "b", NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_sign_in(client, "a", NULL, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_sign_in(client, "a", "b", NULL, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_sign_in(client, BAD, "b", NULL, NULL, NULL, &t));
+    CHECK_BAD_UTF8(plexlink_task_sign_in(client, "a", BAD, NULL, NULL, NULL, &t));
+    CHECK_BAD_UTF8(plexlink_task_sign_in(client, "a", "b", BAD, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_sign_out(NULL, token, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_sign_out(client, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_sign_out(client, token, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_sign_out(client, BAD, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_ping(NULL, token, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_ping(client, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_ping(client, token, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_ping(client, BAD, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_link_pin(NULL, token, "ABCD", NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_link_pin(client, NULL, "ABCD", NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_link_pin(client, token, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_link_pin(client, token, "ABCD", NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_link_pin(client, BAD, "ABCD", NULL, NULL, &t));
+    CHECK_BAD_UTF8(plexlink_task_link_pin(client, token, BAD, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_home_users(NULL, token, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_home_users(client, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_home_users(client, token, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_home_users(client, BAD, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_switch_home_user(NULL, token, "u", NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_switch_home_user(client, NULL, "u", NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_switch_home_user(client, token, NULL, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_switch_home_user(client, token, "u", NULL, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_switch_home_user(client, BAD, "u", NULL, NULL, NULL, &t));
+    CHECK_BAD_UTF8(plexlink_task_switch_home_user(client, token, BAD, NULL, NULL, NULL, &t));
+    CHECK_BAD_UTF8(plexlink_task_switch_home_user(client, token, "u", BAD, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_claim_token(NULL, token, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_claim_token(client, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_claim_token(client, token, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_claim_token(client, BAD, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_resources(NULL, token, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_resources(client, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_resources(client, token, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_resources(client, BAD, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_servers(NULL, token, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_servers(client, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_servers(client, token, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_servers(client, BAD, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_identity(NULL, uri, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_identity(client, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_identity(client, uri, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_identity(client, BAD, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_transient_token(NULL, uri, token, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_transient_token(client, NULL, token, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_transient_token(client, uri, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_transient_token(client, uri, token, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_transient_token(client, BAD, token, NULL, NULL, &t));
+    CHECK_BAD_UTF8(plexlink_task_transient_token(client, uri, BAD, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_source_connection_info(NULL, uri, token, "x", NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_source_connection_info(client, NULL, token, "x", NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_source_connection_info(client, uri, NULL, "x", NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_source_connection_info(client, uri, token, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_source_connection_info(client, uri, token, "x", NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_source_connection_info(client, BAD, token, "x", NULL, NULL, &t));
+    CHECK_BAD_UTF8(plexlink_task_source_connection_info(client, uri, BAD, "x", NULL, NULL, &t));
+    CHECK_BAD_UTF8(plexlink_task_source_connection_info(client, uri, token, BAD, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_connect(NULL, device, &policy, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_connect(client, NULL, &policy, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_connect(client, device, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_connect(client, device, &policy, NULL, NULL, NULL));
+    policy.allow_http = 9;
+    CHECK_CODE(plexlink_task_connect(client, device, &policy, NULL, NULL, &t), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(t == NULL && s == NULL && p == NULL && a == NULL && hl == NULL && dl == NULL && cr == NULL && id == NULL);
+}
+
+static void sans_io(void) {
+    plexlink_pin_login *l = NULL;
+    plexlink_http_request *rq = NULL;
+    plexlink_pin_event *ev = NULL;
+    plexlink_http_header null_name = {NULL, "v"};
+    plexlink_http_header null_value = {"n", NULL};
+    plexlink_http_header bad_name = {BAD, "v"};
+    plexlink_http_header bad_value = {"n", BAD};
+
+    test_step("sans-IO: NULLs and invalid UTF-8");
+    CHECK_NULL_PARAM(plexlink_pin_login_new(NULL, false, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_new(config, false, 0, 0, NULL));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume(NULL, pin, 0, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume(config, NULL, 0, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume(config, pin, 0, 0, 0, NULL));
+    CHECK_NULL_PARAM(plexlink_pin_login_poll_transmit(NULL, 0, &rq));
+    CHECK_NULL_PARAM(plexlink_pin_login_poll_transmit(login, 0, NULL));
+    CHECK_NULL_PARAM(plexlink_pin_login_handle_response(NULL, 0, 200, NULL, 0, NULL, 0));
+    CHECK_NULL_PARAM(plexlink_pin_login_handle_response(login, 0, 200, &null_name, 1, NULL, 0));
+    CHECK_NULL_PARAM(plexlink_pin_login_handle_response(login, 0, 200, &null_value, 1, NULL, 0));
+    CHECK_BAD_UTF8(plexlink_pin_login_handle_response(login, 0, 200, &bad_name, 1, NULL, 0));
+    CHECK_BAD_UTF8(plexlink_pin_login_handle_response(login, 0, 200, &bad_value, 1, NULL, 0));
+    CHECK_NULL_PARAM(plexlink_pin_login_handle_transport_error(NULL, 0, PLEXLINK_RESULT_NETWORK, "m"));
+    CHECK_NULL_PARAM(plexlink_pin_login_handle_transport_error(login, 0, PLEXLINK_RESULT_NETWORK, NULL));
+    CHECK_BAD_UTF8(plexlink_pin_login_handle_transport_error(login, 0, PLEXLINK_RESULT_NETWORK, BAD));
+    CHECK(plexlink_pin_login_poll_timeout(NULL) == UINT64_MAX);
+    CHECK_NULL_PARAM(plexlink_pin_login_handle_timeout(NULL, 0));
+    CHECK_NULL_PARAM(plexlink_pin_login_poll_event(NULL, &ev));
+    CHECK_NULL_PARAM(plexlink_pin_login_poll_event(login, NULL));
+    CHECK_NULL_PARAM(plexlink_pin_login_cancel(NULL));
+    CHECK(plexlink_pin_login_is_finished(NULL));
+    CHECK(l == NULL && rq == NULL && ev == NULL);
+
+    test_step("sans-IO request and event accessors: NULL handles");
+    CHECK(plexlink_http_request_method(NULL) == NULL);
+    CHECK(plexlink_http_request_url(NULL) == NULL);
+    CHECK(plexlink_http_request_headers_len(NULL) == 0);
+    CHECK(plexlink_http_request_header_name(NULL, 0) == NULL);
+    CHECK(plexlink_http_request_header_value(NULL, 0) == NULL);
+    CHECK(plexlink_http_request_body_len(NULL) == 0);
+    CHECK(plexlink_http_request_body(NULL) == NULL);
+    CHECK(plexlink_http_request_headers_len(request) > 0);
+    CHECK(plexlink_pin_event_get_kind(NULL) == PLEXLINK_PIN_EVENT_KIND_FAILED);
+    CHECK(plexlink_pin_event_pin(NULL) == NULL);
+    CHECK(plexlink_pin_event_remaining_ms(NULL) == UINT64_MAX);
+    CHECK(plexlink_pin_event_token(NULL) == NULL);
+    CHECK_NULL_PARAM(plexlink_pin_event_error(NULL));
+    CHECK(plexlink_pin_event_error_message(NULL) == NULL);
+    CHECK(plexlink_pin_event_get_kind(event) == PLEXLINK_PIN_EVENT_KIND_FAILED);
+    CHECK(plexlink_pin_event_error(event) == PLEXLINK_RESULT_CANCELLED);
+}
+
+int main(int argc, char **argv) {
+    url = emulator_url(argc, argv);
+    printf("test_misuse against %s\n", url);
+    setup();
+    results_and_errors();
+    config_and_client();
+    pins();
+    accounts();
+    servers();
+    tasks();
+    sans_io();
+    teardown();
+    printf("test_misuse: ok\n");
+    return 0;
+}

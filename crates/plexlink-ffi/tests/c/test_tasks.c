@@ -1,0 +1,402 @@
+/*
+ * Tasks: the login story run on library threads, as a player with an event loop runs it. The
+ * PIN is approved from the progress callback (on the task's thread); completion arrives through
+ * the done callback on that thread; tasks are cancelled while waiting, freed while running and
+ * freed from inside their own callback.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+static const char *url;
+static pthread_t main_thread;
+
+/* What the callbacks saw, guarded by a mutex; `done` is signalled by the done callback. */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    unsigned progress_calls;
+    unsigned done_calls;
+    plexlink_result result;
+    int progress_on_main;
+    int done_on_main;
+    uint64_t approve_pin_id; /* approved by the first progress report when non-zero */
+    char done_error[256];
+} seen_t;
+
+static void seen_init(seen_t *seen) {
+    memset(seen, 0, sizeof *seen);
+    pthread_mutex_init(&seen->lock, NULL);
+    pthread_cond_init(&seen->done_cond, NULL);
+}
+
+static void seen_destroy(seen_t *seen) {
+    pthread_mutex_destroy(&seen->lock);
+    pthread_cond_destroy(&seen->done_cond);
+}
+
+static void on_progress(void *userdata, const plexlink_wait_progress *progress) {
+    seen_t *seen = userdata;
+    uint64_t approve = 0;
+    CHECK(progress->checks >= 1);
+    pthread_mutex_lock(&seen->lock);
+    seen->progress_calls++;
+    if (pthread_equal(pthread_self(), main_thread)) seen->progress_on_main = 1;
+    if (seen->progress_calls == 1) approve = seen->approve_pin_id;
+    pthread_mutex_unlock(&seen->lock);
+    if (approve != 0) emu_approve_pin(url, approve, "alice");
+}
+
+static void on_done(void *userdata, const plexlink_task *task, plexlink_result result) {
+    seen_t *seen = userdata;
+    CHECK(task != NULL);
+    CHECK(plexlink_task_is_finished(task));
+    CHECK(plexlink_task_result(task) == result);
+    pthread_mutex_lock(&seen->lock);
+    seen->done_calls++;
+    seen->result = result;
+    if (pthread_equal(pthread_self(), main_thread)) seen->done_on_main = 1;
+    if (result != PLEXLINK_RESULT_OK) {
+        /* The task's error is this thread's last error inside the callback. */
+        snprintf(seen->done_error, sizeof seen->done_error, "%s", last_error());
+    }
+    pthread_cond_broadcast(&seen->done_cond);
+    pthread_mutex_unlock(&seen->lock);
+}
+
+static plexlink_result wait_done(seen_t *seen) {
+    plexlink_result result;
+    pthread_mutex_lock(&seen->lock);
+    while (seen->done_calls == 0) pthread_cond_wait(&seen->done_cond, &seen->lock);
+    result = seen->result;
+    pthread_mutex_unlock(&seen->lock);
+    return result;
+}
+
+/* Waits for a task without callbacks and returns its result. */
+static plexlink_result finish(const plexlink_task *task) {
+    plexlink_result result = PLEXLINK_RESULT_PANIC;
+    CHECK_OK(plexlink_task_wait(task, UINT64_MAX, &result));
+    return result;
+}
+
+static char *login(const plexlink_client *client) {
+    seen_t seen;
+    const plexlink_task *task = NULL;
+    plexlink_pin *pin = NULL;
+    plexlink_account *account = NULL;
+    char *token = NULL;
+    plexlink_wait_options options = plexlink_wait_options_default();
+
+    test_step("task: create a PIN, completion through the done callback");
+    seen_init(&seen);
+    CHECK_OK(plexlink_task_create_pin(client, false, on_done, &seen, &task));
+    CHECK_OK(wait_done(&seen));
+    CHECK(seen.done_calls == 1 && !seen.done_on_main);
+    CHECK_OK(plexlink_task_take_pin(task, &pin));
+    CHECK(strlen(plexlink_pin_code(pin)) == 4);
+    test_step("task: a value is taken once, and only as its own kind");
+    CHECK_CODE(plexlink_task_take_pin(task, &pin), PLEXLINK_RESULT_WRONG_STATE);
+    plexlink_task_free(task);
+    seen_destroy(&seen);
+
+    test_step("task: wait for the token; the progress callback approves the PIN");
+    seen_init(&seen);
+    seen.approve_pin_id = plexlink_pin_id(pin);
+    options.interval_ms = 200;
+    options.on_progress = on_progress;
+    options.userdata = &seen;
+    CHECK_OK(plexlink_task_wait_for_token(client, pin, &options, on_done, &seen, &task));
+    CHECK_OK(wait_done(&seen));
+    CHECK(seen.progress_calls >= 1 && !seen.progress_on_main && !seen.done_on_main);
+    CHECK(seen.done_calls == 1);
+    CHECK_CODE(plexlink_task_take_account(task, &account), PLEXLINK_RESULT_WRONG_STATE);
+    CHECK_OK(plexlink_task_take_string(task, &token));
+    CHECK(token != NULL && strlen(token) == 536);
+    CHECK_STR(plexlink_task_error_message(task), "");
+    plexlink_task_free(task);
+    seen_destroy(&seen);
+    plexlink_pin_free(pin);
+
+    test_step("task: token details");
+    CHECK_OK(plexlink_task_user(client, token, NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_account(task, &account));
+    CHECK_STR(plexlink_account_username(account), "alice");
+    plexlink_account_free(account);
+    plexlink_task_free(task);
+    return token;
+}
+
+static void servers(const plexlink_client *client, const char *token) {
+    const plexlink_task *task = NULL;
+    plexlink_device_list *list = NULL;
+    plexlink_connect_result *connected = NULL;
+    plexlink_identity *identity = NULL;
+    const plexlink_device *living = NULL;
+    plexlink_race_policy policy = plexlink_race_policy_default();
+    char *transient = NULL;
+    char source[256];
+    size_t i;
+
+    test_step("task: resources and servers");
+    CHECK_OK(plexlink_task_resources(client, token, NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_device_list(task, &list));
+    CHECK(plexlink_device_list_len(list) >= 3);
+    plexlink_device_list_free(list);
+    plexlink_task_free(task);
+    CHECK_OK(plexlink_task_servers(client, token, NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_device_list(task, &list));
+    plexlink_task_free(task);
+    for (i = 0; i < plexlink_device_list_len(list); i++) {
+        if (str_eq(plexlink_device_name(plexlink_device_list_get(list, i)), "Living Room")) {
+            living = plexlink_device_list_get(list, i);
+        }
+    }
+    CHECK(living != NULL);
+
+    test_step("task: connect (the device is copied: the list is freed while it runs)");
+    CHECK_OK(plexlink_task_connect(client, living, &policy, NULL, NULL, &task));
+    snprintf(source, sizeof source, "server://%s", plexlink_device_client_identifier(living));
+    plexlink_device_list_free(list);
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_connect_result(task, &connected));
+    CHECK_STR(plexlink_device_name(plexlink_connect_result_device(connected)), "Living Room");
+    CHECK(starts_with(plexlink_connect_result_uri(connected), "http://127.0.0.1:"));
+    plexlink_task_free(task);
+
+    test_step("task: identity, transient token, source connection information");
+    CHECK_OK(plexlink_task_identity(client, plexlink_connect_result_uri(connected), NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_identity(task, &identity));
+    CHECK(strlen(plexlink_identity_machine_identifier(identity)) > 0);
+    plexlink_identity_free(identity);
+    plexlink_task_free(task);
+    CHECK_OK(plexlink_task_transient_token(client, plexlink_connect_result_uri(connected),
+                                           plexlink_connect_result_access_token(connected), NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_string(task, &transient));
+    plexlink_task_free(task);
+    CHECK_OK(plexlink_task_source_connection_info(client, plexlink_connect_result_uri(connected), transient, source,
+                                                  NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_device_list(task, &list));
+    CHECK(plexlink_device_list_len(list) >= 1);
+    plexlink_device_list_free(list);
+    plexlink_task_free(task);
+    plexlink_string_free(transient);
+    plexlink_connect_result_free(connected);
+
+    test_step("task: ping, claim token, check a PIN");
+    CHECK_OK(plexlink_task_ping(client, token, NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    plexlink_task_free(task);
+    CHECK_OK(plexlink_task_claim_token(client, token, NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_string(task, &transient));
+    CHECK(starts_with(transient, "claim-"));
+    plexlink_string_free(transient);
+    plexlink_task_free(task);
+    CHECK_OK(plexlink_task_check_pin(client, 999999999, NULL, NULL, &task));
+    CHECK_CODE(finish(task), PLEXLINK_RESULT_PIN_EXPIRED);
+    plexlink_task_free(task);
+}
+
+static void accounts(const plexlink_client *client) {
+    seen_t seen;
+    const plexlink_task *task = NULL;
+    plexlink_account *account = NULL;
+    plexlink_home_user_list *users = NULL;
+    plexlink_pin *pin = NULL;
+    char *carol = NULL;
+    const char *erin = NULL;
+    size_t i;
+
+    test_step("task: a failed sign-in reports its error to the callback and to take");
+    seen_init(&seen);
+    CHECK_OK(plexlink_task_sign_in(client, "bob", "bob-password", NULL, on_done, &seen, &task));
+    CHECK_CODE(wait_done(&seen), PLEXLINK_RESULT_TWO_FACTOR_REQUIRED);
+    CHECK(strlen(seen.done_error) > 0 && strstr(seen.done_error, "bob-password") == NULL);
+    CHECK(strlen(plexlink_task_error_message(task)) > 0);
+    plexlink_last_error_clear();
+    CHECK_CODE(plexlink_task_take_account(task, &account), PLEXLINK_RESULT_TWO_FACTOR_REQUIRED);
+    CHECK(plexlink_last_error_code() == PLEXLINK_RESULT_TWO_FACTOR_REQUIRED);
+    CHECK(account == NULL);
+    plexlink_task_free(task);
+    seen_destroy(&seen);
+    CHECK_OK(plexlink_task_sign_in(client, "bob", "bob-password", "123456", NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_account(task, &account));
+    plexlink_account_free(account);
+    plexlink_task_free(task);
+
+    test_step("task: Home users and a switch");
+    CHECK_OK(plexlink_task_sign_in(client, "carol", "carol-password", NULL, NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_account(task, &account));
+    carol = strdup(plexlink_account_auth_token(account));
+    plexlink_account_free(account);
+    plexlink_task_free(task);
+    CHECK_OK(plexlink_task_home_users(client, carol, NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_home_user_list(task, &users));
+    plexlink_task_free(task);
+    for (i = 0; i < plexlink_home_user_list_len(users); i++) {
+        const plexlink_home_user *u = plexlink_home_user_list_get(users, i);
+        if (str_eq(plexlink_home_user_username(u), "erin")) erin = plexlink_home_user_uuid(u);
+    }
+    CHECK(erin != NULL);
+    CHECK_OK(plexlink_task_switch_home_user(client, carol, erin, "1234", NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_account(task, &account));
+    plexlink_account_free(account);
+    plexlink_task_free(task);
+    plexlink_home_user_list_free(users);
+
+    test_step("task: link another device's code, sign out");
+    CHECK_OK(plexlink_client_create_pin(client, false, &pin));
+    CHECK_OK(plexlink_task_link_pin(client, carol, plexlink_pin_code(pin), NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    plexlink_task_free(task);
+    plexlink_pin_free(pin);
+    CHECK_OK(plexlink_task_sign_out(client, carol, NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    plexlink_task_free(task);
+    free(carol);
+}
+
+static void cancel_and_free(const plexlink_client *client) {
+    seen_t seen;
+    seen_t *heap;
+    const plexlink_task *task = NULL;
+    const plexlink_cancel *cancel = NULL;
+    plexlink_pin *pin = NULL;
+    plexlink_pin *checked = NULL;
+    char *token = NULL;
+    plexlink_result result = PLEXLINK_RESULT_OK;
+    plexlink_wait_options options = plexlink_wait_options_default();
+    uint64_t started;
+    unsigned progress_then;
+    unsigned done_then;
+
+    CHECK_OK(plexlink_client_create_pin(client, false, &pin));
+    options.interval_ms = 200;
+
+    test_step("task: a wait that has not finished is PENDING");
+    CHECK_OK(plexlink_task_wait_for_token(client, pin, &options, NULL, NULL, &task));
+    CHECK_CODE(plexlink_task_wait(task, 50, &result), PLEXLINK_RESULT_PENDING);
+    CHECK(result == PLEXLINK_RESULT_OK); /* untouched */
+    CHECK(!plexlink_task_is_finished(task));
+    CHECK(plexlink_task_result(task) == PLEXLINK_RESULT_PENDING);
+    CHECK_CODE(plexlink_task_take_string(task, &token), PLEXLINK_RESULT_PENDING);
+
+    test_step("task: cancelled while waiting -> CANCELLED, promptly");
+    started = now_ms();
+    CHECK_OK(plexlink_task_cancel(task));
+    CHECK_CODE(finish(task), PLEXLINK_RESULT_CANCELLED);
+    CHECK(now_ms() - started < 2000);
+    CHECK_OK(plexlink_task_cancel(task)); /* cancelling a finished task does nothing */
+    CHECK(plexlink_task_result(task) == PLEXLINK_RESULT_CANCELLED);
+    plexlink_task_free(task);
+
+    test_step("task: cancelled through the options' cancel handle");
+    CHECK_OK(plexlink_cancel_new(&cancel));
+    options.cancel = cancel;
+    seen_init(&seen);
+    CHECK_OK(plexlink_task_wait_for_token(client, pin, &options, on_done, &seen, &task));
+    sleep_ms(100);
+    CHECK_OK(plexlink_cancel_cancel(cancel));
+    CHECK_CODE(wait_done(&seen), PLEXLINK_RESULT_CANCELLED);
+    CHECK(seen.done_calls == 1);
+    plexlink_task_free(task);
+    seen_destroy(&seen);
+    plexlink_cancel_free(cancel);
+    options.cancel = NULL;
+
+    test_step("task: freed while running: no callback after free returns");
+    heap = malloc(sizeof *heap);
+    CHECK(heap != NULL);
+    seen_init(heap);
+    options.on_progress = on_progress;
+    options.userdata = heap;
+    CHECK_OK(plexlink_task_wait_for_token(client, pin, &options, on_done, heap, &task));
+    sleep_ms(500); /* a couple of checks */
+    plexlink_task_free(task);
+    progress_then = heap->progress_calls;
+    done_then = heap->done_calls;
+    sleep_ms(600);
+    CHECK(heap->progress_calls == progress_then);
+    CHECK(heap->done_calls == done_then && done_then == 0);
+    seen_destroy(heap);
+    free(heap); /* a callback after this would be a use-after-free under valgrind and ASan */
+
+    test_step("task: a check of the PIN, still pending");
+    CHECK_OK(plexlink_task_check_pin(client, plexlink_pin_id(pin), NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_pin(task, &checked));
+    CHECK(plexlink_pin_auth_token(checked) == NULL);
+    plexlink_pin_free(checked);
+    plexlink_task_free(task);
+    plexlink_pin_free(pin);
+}
+
+/* A done callback that frees its task, then signals. */
+typedef struct {
+    seen_t seen;
+    const plexlink_task *task;
+} self_free_t;
+
+static void free_in_done(void *userdata, const plexlink_task *task, plexlink_result result) {
+    self_free_t *s = userdata;
+    plexlink_pin *pin = NULL;
+    pthread_mutex_lock(&s->seen.lock); /* held by main until the handle is stored */
+    CHECK(task == s->task);
+    CHECK_OK(result);
+    CHECK_OK(plexlink_task_take_pin(task, &pin));
+    plexlink_pin_free(pin);
+    plexlink_task_free(task);
+    s->seen.done_calls++;
+    s->seen.result = result;
+    pthread_cond_broadcast(&s->seen.done_cond);
+    pthread_mutex_unlock(&s->seen.lock);
+}
+
+static void free_inside_callback(const plexlink_client *client) {
+    self_free_t s;
+    test_step("task: freed from inside its own done callback");
+    seen_init(&s.seen);
+    /* The callback reads s.task: hold the lock so that it waits until the handle is stored. */
+    pthread_mutex_lock(&s.seen.lock);
+    CHECK_OK(plexlink_task_create_pin(client, false, free_in_done, &s, &s.task));
+    pthread_mutex_unlock(&s.seen.lock);
+    CHECK_OK(wait_done(&s.seen));
+    seen_destroy(&s.seen);
+}
+
+int main(int argc, char **argv) {
+    const plexlink_client_config *config = NULL;
+    const plexlink_client *client = NULL;
+    char *token;
+
+    url = emulator_url(argc, argv);
+    main_thread = pthread_self();
+    printf("test_tasks against %s\n", url);
+    make_client(url, "c-tests-tasks", &config, &client);
+    token = login(client);
+    servers(client, token);
+    accounts(client);
+    cancel_and_free(client);
+    free_inside_callback(client);
+    plexlink_string_free(token);
+    plexlink_client_free(client);
+    plexlink_client_config_free(config);
+    printf("test_tasks: ok\n");
+    return 0;
+}

@@ -1,0 +1,125 @@
+/*
+ * login: sign in to Plex with a PIN, list the servers, connect to each, print its URL.
+ *
+ *     cc -std=c11 login.c $(pkg-config --cflags --libs plexlink) -o login
+ *     ./login                                  # the real plex.tv
+ *     ./login http://127.0.0.1:PORT/           # the emulator (plexlink-emulator --port 0)
+ *
+ * It shows the code and the page where to enter it, waits until the person has (printing a dot
+ * at every check), then lists the account's servers and connects to each. The PIN id is printed
+ * on a line of its own, so that a test can approve the PIN through the emulator's control API.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <plexlink.h>
+
+/* Prints the failure with the library's full message and returns 1. */
+static int fail(const char *what, plexlink_result result) {
+    char message[1024];
+    size_t n = 0;
+    plexlink_last_error_message(message, sizeof message, &n);
+    fprintf(stderr, "login: %s failed: %s (%s)\n", what, plexlink_result_str(result), message);
+    return 1;
+}
+
+static void on_progress(void *userdata, const plexlink_wait_progress *progress) {
+    (void)userdata;
+    (void)progress;
+    putchar('.');
+    fflush(stdout);
+}
+
+int main(int argc, char **argv) {
+    /* Make the identifier once per installation and keep it: plex.tv lists each new one as a
+       new device. A real player stores a random UUID in its settings. */
+    const char *client_identifier = "plexlink-c-example-0b7e6f52";
+    plexlink_client_config_builder *builder = NULL;
+    const plexlink_client_config *config = NULL;
+    const plexlink_client *client = NULL;
+    plexlink_pin *pin = NULL;
+    plexlink_device_list *servers = NULL;
+    char *link = NULL;
+    char *token = NULL;
+    plexlink_wait_options options = plexlink_wait_options_default();
+    plexlink_result r;
+    size_t i;
+    int status = 1;
+
+    printf("plexlink %s\n", plexlink_version());
+    r = plexlink_client_config_builder_new("plexlink C example", client_identifier, &builder);
+    if (r != PLEXLINK_RESULT_OK) return fail("configuration", r);
+    plexlink_client_config_builder_set_device_name(builder, "plexlink example");
+    if (argc > 1 && (r = plexlink_client_config_builder_set_plex_url(builder, argv[1])) != PLEXLINK_RESULT_OK) {
+        plexlink_client_config_builder_free(builder);
+        return fail("plex.tv URL", r);
+    }
+    if ((r = plexlink_client_config_builder_build(builder, &config)) != PLEXLINK_RESULT_OK) {
+        plexlink_client_config_builder_free(builder);
+        return fail("configuration", r);
+    }
+    if ((r = plexlink_client_new(config, &client)) != PLEXLINK_RESULT_OK) {
+        fail("client", r);
+        goto out;
+    }
+
+    /* 1. A PIN, and where to enter it. */
+    if ((r = plexlink_client_create_pin(client, false, &pin)) != PLEXLINK_RESULT_OK) {
+        fail("creating a PIN", r);
+        goto out;
+    }
+    if ((r = plexlink_client_link_url(client, &link)) != PLEXLINK_RESULT_OK) {
+        fail("link URL", r);
+        goto out;
+    }
+    printf("Open %s and enter the code %s\n", link, plexlink_pin_code(pin));
+    printf("PIN id: %llu\n", (unsigned long long)plexlink_pin_id(pin));
+    printf("Waiting");
+    fflush(stdout);
+
+    /* 2. Wait until the person approves it (the PIN expires after 15 minutes). */
+    options.on_progress = on_progress;
+    if (getenv("PLEXLINK_EXAMPLE_FAST") != NULL) options.interval_ms = 200; /* for the tests */
+    r = plexlink_client_wait_for_token(client, pin, &options, &token);
+    printf("\n");
+    if (r != PLEXLINK_RESULT_OK) {
+        fail("waiting for the sign-in", r);
+        goto out;
+    }
+    /* The token is a secret: a real player stores it safely and never prints it. */
+    printf("Signed in.\n");
+
+    /* 3. The servers, and the best working connection of each. */
+    if ((r = plexlink_client_servers(client, token, &servers)) != PLEXLINK_RESULT_OK) {
+        fail("listing servers", r);
+        goto out;
+    }
+    printf("%zu server(s):\n", plexlink_device_list_len(servers));
+    for (i = 0; i < plexlink_device_list_len(servers); i++) {
+        const plexlink_device *server = plexlink_device_list_get(servers, i);
+        plexlink_connect_result *connected = NULL;
+        printf("  %s (%s)\n", plexlink_device_name(server), plexlink_device_owned(server) ? "owned" : "shared");
+        r = plexlink_client_connect(client, server, &connected);
+        if (r != PLEXLINK_RESULT_OK) {
+            char message[512];
+            size_t n = 0;
+            plexlink_last_error_message(message, sizeof message, &n);
+            printf("    no connection: %s\n", message);
+            continue;
+        }
+        printf("    server URL: %s (chosen in %llu ms among %zu candidates)\n", plexlink_connect_result_uri(connected),
+               (unsigned long long)plexlink_connect_result_elapsed_ms(connected),
+               plexlink_connect_result_candidates_len(connected));
+        plexlink_connect_result_free(connected);
+    }
+    status = 0;
+
+out:
+    plexlink_device_list_free(servers);
+    plexlink_string_free(token);
+    plexlink_string_free(link);
+    plexlink_pin_free(pin);
+    plexlink_client_free(client);
+    plexlink_client_config_free(config);
+    return status;
+}

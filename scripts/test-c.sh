@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# The C suite of plexlink (run by scripts/test.sh after the Rust tests):
+#   1. include/plexlink.h regenerated with the pinned cbindgen command must equal the committed one;
+#   2. the library is installed into a temporary prefix (scripts/install-c.sh) and every C
+#      program is built against that copy through pkg-config, with -Wall -Wextra -Werror
+#      -pedantic (C11; the C++ check with C++17);
+#   3. each C test runs against its own plexlink-emulator: plainly, under valgrind (no error, no
+#      definite or indirect leak) and built with -fsanitize=address,undefined (statically linked
+#      against libplexlink.a);
+#   4. examples/c/login.c signs in against the emulator, the driver approving its PIN.
+# Installs valgrind and pkg-config (apt-get) and cbindgen (cargo install, into target/tools)
+# when they are missing. Works from a fresh clone with the default target directory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+out="$target_dir/c-tests"
+tests=crates/plexlink-ffi/tests/c
+started=$(date +%s)
+
+step() { printf '\n--> %s\n' "$*"; }
+
+# --- tools ---------------------------------------------------------------------------------
+apt_updated=""
+need() { # need COMMAND PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    if [ -z "$apt_updated" ]; then
+        $sudo apt-get update -qq
+        apt_updated=1
+    fi
+    echo "(installing $2)"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null
+}
+need valgrind valgrind
+need pkg-config pkg-config
+CC=${CC:-gcc}
+CXX=${CXX:-g++}
+
+step "build the library and the emulator"
+cargo build -p plexlink-ffi -p plexlink-emulator --locked
+emulator_bin="$target_dir/debug/plexlink-emulator"
+
+step "include/plexlink.h is what cbindgen makes of the crate"
+source scripts/cbindgen.sh
+rm -rf "$out"
+mkdir -p "$out/bin" "$out/logs"
+cbindgen_cmd --quiet --config crates/plexlink-ffi/cbindgen.toml --crate plexlink-ffi --output "$out/plexlink.h"
+if ! diff -u include/plexlink.h "$out/plexlink.h"; then
+    echo "include/plexlink.h is out of date: run scripts/gen-header.sh and commit it" >&2
+    exit 1
+fi
+
+step "install into a temporary prefix; build every program through pkg-config"
+prefix="$out/prefix"
+PREFIX="$prefix" PROFILE=debug scripts/install-c.sh
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+export LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+pkg-config --exists plexlink
+[ "$(pkg-config --modversion plexlink)" = "$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)" ]
+# shellcheck disable=SC2207
+cflags=($(pkg-config --cflags plexlink))
+libs=($(pkg-config --libs plexlink))
+static_libs=($(pkg-config --static --libs plexlink | sed "s|-lplexlink|$prefix/lib/libplexlink.a|"))
+warn=(-std=c11 -Wall -Wextra -Werror -pedantic -g)
+sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+c_tests=(test_misuse test_blocking test_tasks test_sans_io)
+for t in "${c_tests[@]}"; do
+    "$CC" "${warn[@]}" "${cflags[@]}" -o "$out/bin/$t" "$tests/$t.c" "$tests/support.c" "${libs[@]}" -pthread
+    "$CC" "${warn[@]}" "${sanitize[@]}" "${cflags[@]}" -o "$out/bin/$t.asan" "$tests/$t.c" "$tests/support.c" \
+        "${static_libs[@]}" -pthread
+done
+"$CXX" -std=c++17 -Wall -Wextra -Werror -pedantic -g "${cflags[@]}" -o "$out/bin/test_cpp" "$tests/test_cpp.cpp" \
+    "${libs[@]}" -pthread
+"$CC" "${warn[@]}" -o "$out/bin/login" examples/c/login.c $(pkg-config --cflags --libs plexlink)
+# Every function of the header must be exercised by the NULL / UTF-8 test.
+missing=""
+for fn in $(grep -oE '\bplexlink_[a-z0-9_]+\(' include/plexlink.h | tr -d '(' | sort -u); do
+    grep -q "\b$fn(" "$tests/test_misuse.c" || missing="$missing $fn"
+done
+if [ -n "$missing" ]; then
+    echo "not called by $tests/test_misuse.c:$missing" >&2
+    exit 1
+fi
+
+# --- the emulator ---------------------------------------------------------------------------
+emu_pid=""
+emu_url=""
+stop_emulator() {
+    if [ -n "$emu_pid" ]; then
+        kill "$emu_pid" 2>/dev/null || true
+        wait "$emu_pid" 2>/dev/null || true
+        emu_pid=""
+    fi
+}
+trap stop_emulator EXIT
+start_emulator() { # start_emulator LOG
+    "$emulator_bin" --port 0 >"$1" 2>&1 &
+    emu_pid=$!
+    local i
+    for i in $(seq 100); do
+        emu_url=$(sed -n '1s/^plexlink-emulator listening on //p' "$1")
+        [ -n "$emu_url" ] && return 0
+        kill -0 "$emu_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "the emulator did not start:" >&2
+    cat "$1" >&2
+    exit 1
+}
+# POST to a control endpoint over bash's /dev/tcp; succeeds on 204.
+emu_post() { # emu_post PATH
+    local hostport=${emu_url#http://}
+    hostport=${hostport%%/*}
+    local status
+    exec 3<>"/dev/tcp/127.0.0.1/${hostport##*:}"
+    printf 'POST /%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\nContent-Length: 0\r\n\r\n' "$1" "$hostport" >&3
+    read -r _ status _ <&3 || true
+    exec 3>&-
+    [ "$status" = 204 ]
+}
+
+passed=0
+failed=0
+failures=""
+record() { # record NAME STATUS
+    if [ "$2" = 0 ]; then
+        passed=$((passed + 1))
+        echo "ok: $1"
+    else
+        failed=$((failed + 1))
+        failures="$failures $1"
+        echo "FAILED: $1 (see $out/logs)"
+    fi
+}
+# run NAME COMMAND...: runs it against a fresh emulator (its URL as the last argument).
+run() {
+    local name=$1
+    shift
+    local log="$out/logs/$name.log"
+    start_emulator "$out/logs/$name.emulator.log"
+    local status=0
+    PLEXLINK_TEST_PLEX_URL="$emu_url" "$@" "$emu_url" >"$log" 2>&1 || status=$?
+    stop_emulator
+    [ "$status" = 0 ] || tail -n 25 "$log" >&2
+    record "$name" "$status"
+}
+
+vg=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
+    --show-leak-kinds=definite,indirect)
+step "C tests, plain"
+for t in "${c_tests[@]}"; do run "$t" "$out/bin/$t"; done
+run test_cpp "$out/bin/test_cpp"
+
+step "C tests under valgrind"
+for t in "${c_tests[@]}"; do
+    run "$t.valgrind" "${vg[@]}" --log-file="$out/logs/$t.valgrind.txt" "$out/bin/$t"
+    grep -hE 'ERROR SUMMARY|definitely lost|indirectly lost' "$out/logs/$t.valgrind.txt" | sed "s/^==[0-9]*==/  $t:/"
+done
+
+step "C tests built with -fsanitize=address,undefined"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+for t in "${c_tests[@]}"; do run "$t.asan" "$out/bin/$t.asan"; done
+
+step "examples/c/login.c against the emulator (the driver approves the PIN)"
+login_example() { # login_example NAME COMMAND...
+    local name=$1
+    shift
+    local log="$out/logs/$name.log"
+    start_emulator "$out/logs/$name.emulator.log"
+    PLEXLINK_EXAMPLE_FAST=1 "$@" "$emu_url" >"$log" 2>&1 &
+    local pid=$!
+    local id="" i status=0
+    for i in $(seq 300); do
+        id=$(sed -n 's/^PIN id: //p' "$log")
+        [ -n "$id" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$id" ] || ! emu_post "_emulator/pins/$id/approve?account=alice"; then
+        kill "$pid" 2>/dev/null || true
+        status=1
+    fi
+    wait "$pid" || status=$?
+    stop_emulator
+    if [ "$status" = 0 ] && grep -q 'Living Room' "$log" && grep -q 'server URL: http://127.0.0.1:' "$log"; then
+        record "$name" 0
+    else
+        cat "$log" >&2
+        record "$name" 1
+    fi
+}
+login_example example_login "$out/bin/login"
+login_example example_login.valgrind "${vg[@]}" --log-file="$out/logs/example_login.valgrind.txt" "$out/bin/login"
+grep -hE 'ERROR SUMMARY|definitely lost|indirectly lost' "$out/logs/example_login.valgrind.txt" |
+    sed "s/^==[0-9]*==/  example_login:/"
+sed -n '1,/^Waiting/p;/server URL/p' "$out/logs/example_login.log" | sed 's/^/  | /'
+
+echo
+echo "C suite: $((passed)) programs in $(($(date +%s) - started)) s"
+echo "c: $passed passed, $failed failed"
+if [ "$failed" != 0 ]; then
+    echo "failed:$failures" >&2
+    exit 1
+fi
