@@ -257,6 +257,13 @@ impl Emulator {
         self.with(|e| e.server_uri(server, connection))
     }
 
+    /// The PEM certificate of the authority that signs the https (plex.direct) listeners,
+    /// new at every start: give it to ``Client(root_certificates=[emu.ca_pem])``.
+    #[getter]
+    fn ca_pem(&self) -> PyResult<String> {
+        self.with(Inner::ca_pem)
+    }
+
     /// Stops it and closes every port (also what leaving a ``with`` block does). Stopping
     /// twice is harmless.
     fn stop(&self, py: Python<'_>) {

@@ -542,6 +542,9 @@ class Emulator:
         """The account token of ``account``."""
     def server_uri(self, server: str, connection: str) -> str | None:
         """The URI of one connection of a server."""
+    @property
+    def ca_pem(self) -> str:
+        """The PEM certificate of the authority that signs the https listeners."""
     def stop(self) -> None:
         """Stops it and closes every port."""
     def __enter__(self) -> Emulator: ...
