@@ -36,11 +36,19 @@ impl Transport {
             .no_proxy()
             .user_agent(concat!("plexlink/", env!("CARGO_PKG_VERSION")));
         for pem in &config.extra_roots {
-            let cert = reqwest::Certificate::from_pem(pem).map_err(|e| Error::InvalidArgument {
+            let invalid = |detail: String| Error::InvalidArgument {
                 what: "root certificate",
-                detail: e.to_string(),
-            })?;
-            builder = builder.add_root_certificate(cert);
+                detail,
+            };
+            let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| invalid(e.to_string()))?;
+            // Text without a PEM block parses as an empty bundle: trusting nothing would be a
+            // silent misconfiguration.
+            if certs.is_empty() {
+                return Err(invalid("no PEM certificate (-----BEGIN CERTIFICATE-----) found".into()));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
         }
         if config.resolve_plex_direct {
             builder = builder.dns_resolver(std::sync::Arc::new(crate::resolve::PlexDirectResolver));

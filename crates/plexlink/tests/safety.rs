@@ -187,3 +187,28 @@ fn no_secret_appears_in_any_error_or_debug_text() {
         assert!(!text.contains(pin.code.secret()), "the PIN code leaked into: {text}");
     }
 }
+
+#[test]
+fn a_root_certificate_that_is_not_pem_is_refused() {
+    let err = Client::builder("t", "id")
+        .add_root_certificate_pem("not a certificate")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidArgument {
+                what: "root certificate",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let garbled = "-----BEGIN CERTIFICATE-----\nnot base64 at all!\n-----END CERTIFICATE-----\n";
+    assert!(
+        Client::builder("t", "id")
+            .add_root_certificate_pem(garbled)
+            .build()
+            .is_err()
+    );
+}
