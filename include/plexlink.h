@@ -510,6 +510,12 @@ typedef struct plexlink_client_config_builder plexlink_client_config_builder;
 typedef struct plexlink_connect_result plexlink_connect_result;
 
 /**
+ * One outcome per server of `plexlink_client_connect_all`, in the order of the device list.
+ * Immutable; free with `plexlink_connect_result_list_free`, which also ends everything it lent.
+ */
+typedef struct plexlink_connect_result_list plexlink_connect_result_list;
+
+/**
  * One way to reach a device: lent by its device (or by a connect result), valid while the
  * handle that owns the device lives; never freed on its own.
  */
@@ -1059,6 +1065,45 @@ plexlink_result plexlink_client_connect(const struct plexlink_client *client, co
  * `PLEXLINK_RESULT_INVALID_PARAMETER` for an unknown `allow_http` or a zero probe timeout.
  */
 plexlink_result plexlink_client_connect_with(const struct plexlink_client *client, const struct plexlink_device *device, const struct plexlink_race_policy *policy, struct plexlink_connect_result **result_out);
+
+/**
+ * Chooses a connection for every device of `devices` at once (their races run together, so the
+ * call takes as long as the slowest race, not the sum), with `policy` (copied; pass
+ * `plexlink_race_policy_default()` for the default). Returns `PLEXLINK_RESULT_OK` even when some
+ * servers could not be reached: each has its own outcome in the list. On success
+ * `*results_out` is the caller's.
+ */
+plexlink_result plexlink_client_connect_all(const struct plexlink_client *client, const struct plexlink_device_list *devices, const struct plexlink_race_policy *policy, struct plexlink_connect_result_list **results_out);
+
+/**
+ * How many outcomes the list holds (one per device given); 0 for NULL.
+ */
+size_t plexlink_connect_result_list_len(const struct plexlink_connect_result_list *list);
+
+/**
+ * The connection chosen for device `index`, lent while `list` lives; NULL when that server
+ * could not be reached (see `plexlink_connect_result_list_error`), when out of range, and for
+ * NULL.
+ */
+const struct plexlink_connect_result *plexlink_connect_result_list_get(const struct plexlink_connect_result_list *list, size_t index);
+
+/**
+ * Why device `index` could not be reached (`PLEXLINK_RESULT_NO_CONNECTION`, ...);
+ * `PLEXLINK_RESULT_OK` when it was. `PLEXLINK_RESULT_INVALID_PARAMETER` when out of range,
+ * `PLEXLINK_RESULT_NULL_PARAMETER` for NULL (neither recorded as the last error).
+ */
+plexlink_result plexlink_connect_result_list_error(const struct plexlink_connect_result_list *list, size_t index);
+
+/**
+ * The full text of why device `index` could not be reached, lent while `list` lives; "" when it
+ * was. NULL when out of range and for NULL.
+ */
+const char *plexlink_connect_result_list_error_message(const struct plexlink_connect_result_list *list, size_t index);
+
+/**
+ * Frees the list and every connect result it lent. NULL is fine; must not be called twice.
+ */
+void plexlink_connect_result_list_free(struct plexlink_connect_result_list *list);
 
 /**
  * The server (a copy of the device given to connect). Lent: valid while `result` lives. NULL
@@ -1836,6 +1881,12 @@ plexlink_result plexlink_task_take_device_list(const struct plexlink_task *task,
 plexlink_result plexlink_task_take_connect_result(const struct plexlink_task *task, struct plexlink_connect_result **result_out);
 
 /**
+ * Takes the list of a finished `plexlink_task_connect_all`. On success `*results_out` is the
+ * caller's. Other codes as `plexlink_task_take_pin`.
+ */
+plexlink_result plexlink_task_take_connect_result_list(const struct plexlink_task *task, struct plexlink_connect_result_list **results_out);
+
+/**
  * Takes the identity of a finished `plexlink_task_identity`. On success `*identity_out` is the
  * caller's. Other codes as `plexlink_task_take_pin`.
  */
@@ -1935,6 +1986,12 @@ plexlink_result plexlink_task_source_connection_info(const struct plexlink_clien
  * `plexlink_task_take_connect_result`.
  */
 plexlink_result plexlink_task_connect(const struct plexlink_client *client, const struct plexlink_device *device, const struct plexlink_race_policy *policy, plexlink_task_done_cb on_done, void *userdata, const struct plexlink_task **task_out);
+
+/**
+ * `plexlink_client_connect_all` as a task (`devices` and `policy` are copied); take its value
+ * with `plexlink_task_take_connect_result_list`.
+ */
+plexlink_result plexlink_task_connect_all(const struct plexlink_client *client, const struct plexlink_device_list *devices, const struct plexlink_race_policy *policy, plexlink_task_done_cb on_done, void *userdata, const struct plexlink_task **task_out);
 
 /**
  * The version of the loaded library, `"MAJOR.MINOR.PATCH"` (e.g. `"0.1.0"`); compare it with

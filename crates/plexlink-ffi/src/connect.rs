@@ -9,10 +9,10 @@ use plexlink_core::Error;
 use plexlink_core::race::{CandidateReport, HttpPolicy, ProbeResult, RacePolicy, SkipReason, Tier};
 
 use crate::client::{finish, plexlink_client};
-use crate::error::{self, code_for, plexlink_result};
+use crate::error::{self, ErrorInfo, code_for, plexlink_result};
 use crate::ffi::{self, c_string, castable, millis, opt_ptr, try_out, try_ref_from_ptr, try_struct};
 use crate::panic::ffi_panic_boundary;
-use crate::resources::{ConnectionHandle, DeviceHandle, plexlink_connection, plexlink_device};
+use crate::resources::{ConnectionHandle, DeviceHandle, plexlink_connection, plexlink_device, plexlink_device_list};
 
 /// Where plain `http://` candidates may be probed (`plexlink_race_policy.allow_http`).
 #[repr(u32)]
@@ -124,7 +124,15 @@ pub struct plexlink_skipped {
     _private: [u8; 0],
 }
 
+/// One outcome per server of `plexlink_client_connect_all`, in the order of the device list.
+/// Immutable; free with `plexlink_connect_result_list_free`, which also ends everything it lent.
+#[derive(Debug)]
+pub struct plexlink_connect_result_list {
+    _private: [u8; 0],
+}
+
 castable!(Box plexlink_connect_result => ConnectResultHandle);
+castable!(Box plexlink_connect_result_list => Vec<Result<ConnectResultHandle, ErrorInfo>>);
 castable!(Ref plexlink_candidate => CandidateHandle);
 castable!(Ref plexlink_skipped => SkippedHandle);
 
@@ -232,6 +240,17 @@ impl SkippedHandle {
     }
 }
 
+/// The outcomes of `connect_all` as C holds them.
+pub(crate) fn result_list(results: Vec<Result<Connected, Error>>) -> Vec<Result<ConnectResultHandle, ErrorInfo>> {
+    results
+        .into_iter()
+        .map(|r| {
+            r.map(ConnectResultHandle::new)
+                .map_err(|e| ErrorInfo::from_error(&e, &[]))
+        })
+        .collect()
+}
+
 /// The core's policy from the C struct, or the message of an unusable field.
 pub(crate) fn race_policy(policy: &plexlink_race_policy) -> Result<RacePolicy, Error> {
     let invalid = |what, detail: &str| Error::InvalidArgument {
@@ -260,13 +279,15 @@ pub(crate) fn race_policy(policy: &plexlink_race_policy) -> Result<RacePolicy, E
 /// only, IPv6 and relays on.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexlink_race_policy_default() -> plexlink_race_policy {
-    let core = RacePolicy::default();
-    plexlink_race_policy {
-        grace_ms: millis(core.grace),
-        probe_timeout_ms: millis(core.probe_timeout),
-        allow_http: plexlink_http_policy::PrivateOnly as u32,
-        ipv6: core.ipv6,
-        relay: core.relay,
+    ffi_panic_boundary! {
+        let core = RacePolicy::default();
+        plexlink_race_policy {
+            grace_ms: millis(core.grace),
+            probe_timeout_ms: millis(core.probe_timeout),
+            allow_http: plexlink_http_policy::PrivateOnly as u32,
+            ipv6: core.ipv6,
+            relay: core.relay,
+        }
     }
 }
 
@@ -309,6 +330,101 @@ pub unsafe extern "C" fn plexlink_client_connect_with(
             Err(e) => return error::fail(&e, &[]),
         };
         finish(client.connect_with(&device.device, policy), &[], out, |c| ffi::to_box(ConnectResultHandle::new(c)))
+    }
+}
+
+/// Chooses a connection for every device of `devices` at once (their races run together, so the
+/// call takes as long as the slowest race, not the sum), with `policy` (copied; pass
+/// `plexlink_race_policy_default()` for the default). Returns `PLEXLINK_RESULT_OK` even when some
+/// servers could not be reached: each has its own outcome in the list. On success
+/// `*results_out` is the caller's.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_client_connect_all(
+    client: *const plexlink_client,
+    devices: *const plexlink_device_list,
+    policy: *const plexlink_race_policy,
+    results_out: *mut *mut plexlink_connect_result_list,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_ref_from_ptr!(client);
+        let devices = try_ref_from_ptr!(devices);
+        let policy = try_struct!(policy);
+        let out = try_out!(results_out);
+        let policy = match race_policy(policy) {
+            Ok(p) => p,
+            Err(e) => return error::fail(&e, &[]),
+        };
+        let devices: Vec<_> = devices.iter().map(|d| d.device.clone()).collect();
+        out.write(ffi::to_box(result_list(client.connect_all_with(&devices, policy))));
+        plexlink_result::Ok
+    }
+}
+
+// --- plexlink_connect_result_list --------------------------------------------------------------
+
+/// How many outcomes the list holds (one per device given); 0 for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_list_len(list: *const plexlink_connect_result_list) -> usize {
+    ffi_panic_boundary! { try_ref_from_ptr!(list).len() }
+}
+
+/// The connection chosen for device `index`, lent while `list` lives; NULL when that server
+/// could not be reached (see `plexlink_connect_result_list_error`), when out of range, and for
+/// NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_list_get(
+    list: *const plexlink_connect_result_list,
+    index: usize,
+) -> *const plexlink_connect_result {
+    ffi_panic_boundary! {
+        match try_ref_from_ptr!(list).get(index) {
+            Some(Ok(connected)) => ffi::lend(connected),
+            _ => std::ptr::null(),
+        }
+    }
+}
+
+/// Why device `index` could not be reached (`PLEXLINK_RESULT_NO_CONNECTION`, ...);
+/// `PLEXLINK_RESULT_OK` when it was. `PLEXLINK_RESULT_INVALID_PARAMETER` when out of range,
+/// `PLEXLINK_RESULT_NULL_PARAMETER` for NULL (neither recorded as the last error).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_list_error(
+    list: *const plexlink_connect_result_list,
+    index: usize,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        // SAFETY: `list` is NULL or a live list (this function's contract).
+        match unsafe { ffi::try_from(list) }.map(|l| l.get(index)) {
+            None => plexlink_result::NullParameter,
+            Some(None) => plexlink_result::InvalidParameter,
+            Some(Some(Ok(_))) => plexlink_result::Ok,
+            Some(Some(Err(e))) => e.code,
+        }
+    }
+}
+
+/// The full text of why device `index` could not be reached, lent while `list` lives; "" when it
+/// was. NULL when out of range and for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_list_error_message(
+    list: *const plexlink_connect_result_list,
+    index: usize,
+) -> *const c_char {
+    ffi_panic_boundary! {
+        match try_ref_from_ptr!(list).get(index) {
+            Some(Ok(_)) => c"".as_ptr(),
+            Some(Err(e)) => e.message.as_ptr(),
+            None => std::ptr::null(),
+        }
+    }
+}
+
+/// Frees the list and every connect result it lent. NULL is fine; must not be called twice.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_list_free(list: *mut plexlink_connect_result_list) {
+    ffi_panic_boundary! {
+        // SAFETY: `list` is NULL or a live list that C gives up (this function's contract).
+        unsafe { ffi::free_box(list) }
     }
 }
 

@@ -64,8 +64,20 @@ enum_answer!(
     crate::connect::plexlink_probe_result => crate::connect::plexlink_probe_result::NotSent,
     crate::connect::plexlink_skip_reason => crate::connect::plexlink_skip_reason::Other,
     crate::pin_login::plexlink_pin_event_kind => crate::pin_login::plexlink_pin_event_kind::Failed,
-    crate::pin::plexlink_wait_options => crate::pin::plexlink_wait_options_default(),
-    crate::connect::plexlink_race_policy => crate::connect::plexlink_race_policy_default(),
+    crate::pin::plexlink_wait_options => crate::pin::plexlink_wait_options {
+        interval_ms: 0,
+        timeout_ms: 0,
+        cancel: std::ptr::null(),
+        on_progress: None,
+        userdata: std::ptr::null_mut(),
+    },
+    crate::connect::plexlink_race_policy => crate::connect::plexlink_race_policy {
+        grace_ms: 0,
+        probe_timeout_ms: 5000,
+        allow_http: 1,
+        ipv6: true,
+        relay: true,
+    },
 );
 
 impl<T> PanicOrDefault for *const T {

@@ -92,12 +92,14 @@ pub struct plexlink_wait_options {
 /// The defaults: 1 s interval, no timeout, no cancel handle, no progress callback.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexlink_wait_options_default() -> plexlink_wait_options {
-    plexlink_wait_options {
-        interval_ms: 0,
-        timeout_ms: 0,
-        cancel: std::ptr::null(),
-        on_progress: None,
-        userdata: std::ptr::null_mut(),
+    ffi_panic_boundary! {
+        plexlink_wait_options {
+            interval_ms: 0,
+            timeout_ms: 0,
+            cancel: std::ptr::null(),
+            on_progress: None,
+            userdata: std::ptr::null_mut(),
+        }
     }
 }
 

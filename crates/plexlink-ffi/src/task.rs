@@ -19,7 +19,10 @@ use plexlink_core::{Error, Password, PinCode, Token, VerificationCode};
 
 use crate::account::{AccountHandle, HomeUserHandle, home_user_list, plexlink_account, plexlink_home_user_list};
 use crate::client::plexlink_client;
-use crate::connect::{ConnectResultHandle, plexlink_connect_result, plexlink_race_policy, race_policy};
+use crate::connect::{
+    ConnectResultHandle, plexlink_connect_result, plexlink_connect_result_list, plexlink_race_policy, race_policy,
+    result_list,
+};
 use crate::error::{self, ErrorInfo, plexlink_result};
 use crate::ffi::{self, castable, try_clone_arc, try_opt_str, try_out, try_ref_from_ptr, try_str, try_struct};
 use crate::panic::{ffi_panic_boundary, panic_message};
@@ -76,6 +79,7 @@ pub(crate) enum Output {
     HomeUsers(Vec<HomeUserHandle>),
     Devices(Vec<DeviceHandle>),
     Connect(Box<ConnectResultHandle>),
+    ConnectAll(Vec<Result<ConnectResultHandle, ErrorInfo>>),
     Identity(Box<IdentityHandle>),
     Taken,
 }
@@ -474,6 +478,20 @@ pub unsafe extern "C" fn plexlink_task_take_connect_result(
     }
 }
 
+/// Takes the list of a finished `plexlink_task_connect_all`. On success `*results_out` is the
+/// caller's. Other codes as `plexlink_task_take_pin`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_take_connect_result_list(
+    task: *const plexlink_task,
+    results_out: *mut *mut plexlink_connect_result_list,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let task = try_ref_from_ptr!(task);
+        let out = try_out!(results_out);
+        take_into(task, out, |o| match o { Output::ConnectAll(l) => Ok(l), other => Err(other) }, ffi::to_box)
+    }
+}
+
 /// Takes the identity of a finished `plexlink_task_identity`. On success `*identity_out` is the
 /// caller's. Other codes as `plexlink_task_take_pin`.
 #[unsafe(no_mangle)]
@@ -857,6 +875,32 @@ pub unsafe extern "C" fn plexlink_task_connect(
         };
         start(out, on_done, userdata, vec![], move |_| {
             client.connect_with(&device, policy).map(|c| Output::Connect(Box::new(ConnectResultHandle::new(c))))
+        })
+    }
+}
+
+/// `plexlink_client_connect_all` as a task (`devices` and `policy` are copied); take its value
+/// with `plexlink_task_take_connect_result_list`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_connect_all(
+    client: *const plexlink_client,
+    devices: *const plexlink_device_list,
+    policy: *const plexlink_race_policy,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let client = try_clone_arc!(client);
+        let devices: Vec<_> = try_ref_from_ptr!(devices).iter().map(|d| d.device.clone()).collect();
+        let policy = try_struct!(policy);
+        let out = try_out!(task_out);
+        let policy = match race_policy(policy) {
+            Ok(p) => p,
+            Err(e) => return error::fail(&e, &[]),
+        };
+        start(out, on_done, userdata, vec![], move |_| {
+            Ok(Output::ConnectAll(result_list(client.connect_all_with(&devices, policy))))
         })
     }
 }

@@ -451,6 +451,26 @@ static void servers(const plexlink_client *client, const char *token) {
     CHECK_CODE(plexlink_client_connect_with(client, living, &policy, &connected), PLEXLINK_RESULT_INVALID_PARAMETER);
     CHECK(connected == NULL);
 
+    test_step("connect_all: every server at once, one outcome each");
+    policy = plexlink_race_policy_default();
+    {
+        plexlink_connect_result_list *all = NULL;
+        CHECK_OK(plexlink_client_connect_all(client, servers, &policy, &all));
+        CHECK(plexlink_connect_result_list_len(all) == plexlink_device_list_len(servers));
+        for (i = 0; i < plexlink_connect_result_list_len(all); i++) {
+            const plexlink_connect_result *one = plexlink_connect_result_list_get(all, i);
+            CHECK(plexlink_connect_result_list_error(all, i) == PLEXLINK_RESULT_OK);
+            CHECK_STR(plexlink_connect_result_list_error_message(all, i), "");
+            CHECK(one != NULL);
+            CHECK_STR(plexlink_device_name(plexlink_connect_result_device(one)),
+                      plexlink_device_name(plexlink_device_list_get(servers, i)));
+        }
+        CHECK(plexlink_connect_result_list_get(all, i) == NULL);
+        CHECK(plexlink_connect_result_list_error(all, i) == PLEXLINK_RESULT_INVALID_PARAMETER);
+        CHECK(plexlink_connect_result_list_error_message(all, i) == NULL);
+        plexlink_connect_result_list_free(all);
+    }
+
     test_step("connect: the shared server, with its own token");
     CHECK_OK(plexlink_client_connect(client, friends, &connected));
     CHECK(plexlink_connect_result_access_token(connected) != NULL);

@@ -194,6 +194,7 @@ static void config_and_client(void) {
     plexlink_device_list_free(NULL);
     plexlink_identity_free(NULL);
     plexlink_connect_result_free(NULL);
+    plexlink_connect_result_list_free(NULL);
     plexlink_task_free(NULL);
     plexlink_pin_login_free(NULL);
     plexlink_http_request_free(NULL);
@@ -364,8 +365,25 @@ static void servers(void) {
     CHECK_NULL_PARAM(plexlink_client_connect_with(client, NULL, &policy, &r));
     CHECK_NULL_PARAM(plexlink_client_connect_with(client, device, NULL, &r));
     CHECK_NULL_PARAM(plexlink_client_connect_with(client, device, &policy, NULL));
+    {
+        plexlink_connect_result_list *all = NULL;
+        CHECK_NULL_PARAM(plexlink_client_connect_all(NULL, devices, &policy, &all));
+        CHECK_NULL_PARAM(plexlink_client_connect_all(client, NULL, &policy, &all));
+        CHECK_NULL_PARAM(plexlink_client_connect_all(client, devices, NULL, &all));
+        CHECK_NULL_PARAM(plexlink_client_connect_all(client, devices, &policy, NULL));
+        CHECK(all == NULL);
+        CHECK(plexlink_connect_result_list_len(NULL) == 0);
+        CHECK(plexlink_connect_result_list_get(NULL, 0) == NULL);
+        CHECK(plexlink_connect_result_list_error(NULL, 0) == PLEXLINK_RESULT_NULL_PARAMETER);
+        CHECK(plexlink_connect_result_list_error_message(NULL, 0) == NULL);
+    }
     policy.probe_timeout_ms = 0;
     CHECK_CODE(plexlink_client_connect_with(client, device, &policy, &r), PLEXLINK_RESULT_INVALID_PARAMETER);
+    {
+        plexlink_connect_result_list *all = NULL;
+        CHECK_CODE(plexlink_client_connect_all(client, devices, &policy, &all), PLEXLINK_RESULT_INVALID_PARAMETER);
+        CHECK(all == NULL);
+    }
     CHECK(l == NULL && i == NULL && r == NULL && s == NULL);
 
     test_step("device, connection, identity accessors: NULL handles");
@@ -467,6 +485,12 @@ static void tasks(void) {
     CHECK_NULL_PARAM(plexlink_task_take_device_list(task, NULL));
     CHECK_NULL_PARAM(plexlink_task_take_connect_result(NULL, &cr));
     CHECK_NULL_PARAM(plexlink_task_take_connect_result(task, NULL));
+    {
+        plexlink_connect_result_list *all = NULL;
+        CHECK_NULL_PARAM(plexlink_task_take_connect_result_list(NULL, &all));
+        CHECK_NULL_PARAM(plexlink_task_take_connect_result_list(task, NULL));
+        CHECK(all == NULL);
+    }
     CHECK_NULL_PARAM(plexlink_task_take_identity(NULL, &id));
     CHECK_NULL_PARAM(plexlink_task_take_identity(task, NULL));
     /* A ping has no value of any kind. */
@@ -552,8 +576,13 @@ static void tasks(void) {
     CHECK_NULL_PARAM(plexlink_task_connect(client, NULL, &policy, NULL, NULL, &t));
     CHECK_NULL_PARAM(plexlink_task_connect(client, device, NULL, NULL, NULL, &t));
     CHECK_NULL_PARAM(plexlink_task_connect(client, device, &policy, NULL, NULL, NULL));
+    CHECK_NULL_PARAM(plexlink_task_connect_all(NULL, devices, &policy, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_connect_all(client, NULL, &policy, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_connect_all(client, devices, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_connect_all(client, devices, &policy, NULL, NULL, NULL));
     policy.allow_http = 9;
     CHECK_CODE(plexlink_task_connect(client, device, &policy, NULL, NULL, &t), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK_CODE(plexlink_task_connect_all(client, devices, &policy, NULL, NULL, &t), PLEXLINK_RESULT_INVALID_PARAMETER);
     CHECK(t == NULL && s == NULL && p == NULL && a == NULL && hl == NULL && dl == NULL && cr == NULL && id == NULL);
 }
 

@@ -162,6 +162,18 @@ static void servers(const plexlink_client *client, const char *token) {
     }
     CHECK(living != NULL);
 
+    test_step("task: connect_all");
+    {
+        plexlink_connect_result_list *all = NULL;
+        CHECK_OK(plexlink_task_connect_all(client, list, &policy, NULL, NULL, &task));
+        CHECK_OK(finish(task));
+        CHECK_OK(plexlink_task_take_connect_result_list(task, &all));
+        CHECK(plexlink_connect_result_list_len(all) == plexlink_device_list_len(list));
+        CHECK(plexlink_connect_result_list_get(all, 0) != NULL);
+        plexlink_connect_result_list_free(all);
+        plexlink_task_free(task);
+    }
+
     test_step("task: connect (the device is copied: the list is freed while it runs)");
     CHECK_OK(plexlink_task_connect(client, living, &policy, NULL, NULL, &task));
     snprintf(source, sizeof source, "server://%s", plexlink_device_client_identifier(living));
