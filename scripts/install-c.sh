@@ -9,7 +9,8 @@
 #   PREFIX=$HOME/.local PROFILE=debug scripts/install-c.sh
 #   STRIP=1 ...                                  # strip the shared library's symbols table
 #
-# Builds with cargo first (a no-op when up to date); CARGO_TARGET_DIR is honoured.
+# Builds with cargo first (NO_BUILD=1 installs what target/ already holds); CARGO_TARGET_DIR is
+# honoured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,10 +18,11 @@ prefix=${PREFIX:-/usr/local}
 profile=${PROFILE:-release}
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 case "$profile" in
-    release) cargo build -p plexlink-ffi --locked --release ;;
-    debug) cargo build -p plexlink-ffi --locked ;;
+    release) build_args=(--release) ;;
+    debug) build_args=() ;;
     *) echo "install-c.sh: PROFILE must be release or debug" >&2; exit 2 ;;
 esac
+[ -n "${NO_BUILD:-}" ] || cargo build -p plexlink-ffi --locked "${build_args[@]}"
 build="$target_dir/$profile"
 
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)

@@ -39,7 +39,9 @@ CC=${CC:-gcc}
 CXX=${CXX:-g++}
 
 step "build the library and the emulator"
-cargo build -p plexlink-ffi -p plexlink-emulator --locked
+# The very command of scripts/test.sh, so that this is a no-op after it (another selection of
+# packages would unify features differently and rebuild half the dependency tree).
+cargo build --workspace --all-targets --locked
 emulator_bin="$target_dir/debug/plexlink-emulator"
 
 step "include/plexlink.h is what cbindgen makes of the crate"
@@ -54,7 +56,7 @@ fi
 
 step "install into a temporary prefix; build every program through pkg-config"
 prefix="$out/prefix"
-PREFIX="$prefix" PROFILE=debug scripts/install-c.sh
+NO_BUILD=1 PREFIX="$prefix" PROFILE=debug scripts/install-c.sh
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 export LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 pkg-config --exists plexlink
