@@ -52,7 +52,9 @@
  *
  *   - Handles (`plexlink_client`, `plexlink_pin`, `plexlink_device_list`, ...) that a function
  *     writes to an out-parameter belong to the caller, who frees each with its own
- *     `plexlink_<type>_free`. Every `_free` accepts NULL and must not be called twice.
+ *     `plexlink_<type>_free`; shareable ones (configurations, clients, cancel handles, tasks)
+ *     are written as `const` pointers, and are the caller's all the same. Every `_free`
+ *     accepts NULL and must not be called twice.
  *   - Handles returned as `const plexlink_<type> *` from an accessor (`plexlink_device_list_get`,
  *     `plexlink_connect_result_device`, `plexlink_pin_event_pin`, ...) are lent: they live as
  *     long as the handle that lent them, and are never freed on their own.

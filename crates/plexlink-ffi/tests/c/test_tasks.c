@@ -26,6 +26,8 @@ typedef struct {
     int progress_on_main;
     int done_on_main;
     uint64_t approve_pin_id; /* approved by the first progress report when non-zero */
+    const plexlink_task *self_task; /* waited for from the progress callback when set */
+    plexlink_result self_wait;
     char done_error[256];
 } seen_t;
 
@@ -48,6 +50,11 @@ static void on_progress(void *userdata, const plexlink_wait_progress *progress) 
     seen->progress_calls++;
     if (pthread_equal(pthread_self(), main_thread)) seen->progress_on_main = 1;
     if (seen->progress_calls == 1) approve = seen->approve_pin_id;
+    if (seen->self_task != NULL) {
+        /* A task cannot wait for itself from its own callback: an error, not a deadlock. */
+        plexlink_result r = PLEXLINK_RESULT_OK;
+        seen->self_wait = plexlink_task_wait(seen->self_task, UINT64_MAX, &r);
+    }
     pthread_mutex_unlock(&seen->lock);
     if (approve != 0) emu_approve_pin(url, approve, "alice");
 }
@@ -322,11 +329,17 @@ static void cancel_and_free(const plexlink_client *client) {
     CHECK_OK(plexlink_cancel_new(&cancel));
     options.cancel = cancel;
     seen_init(&seen);
+    options.on_progress = on_progress;
+    options.userdata = &seen;
     CHECK_OK(plexlink_task_wait_for_token(client, pin, &options, on_done, &seen, &task));
-    sleep_ms(100);
+    pthread_mutex_lock(&seen.lock);
+    seen.self_task = task;
+    pthread_mutex_unlock(&seen.lock);
+    sleep_ms(500);
     CHECK_OK(plexlink_cancel_cancel(cancel));
     CHECK_CODE(wait_done(&seen), PLEXLINK_RESULT_CANCELLED);
     CHECK(seen.done_calls == 1);
+    CHECK(seen.self_wait == PLEXLINK_RESULT_WRONG_STATE);
     plexlink_task_free(task);
     seen_destroy(&seen);
     plexlink_cancel_free(cancel);
