@@ -1,0 +1,763 @@
+//! `plexlink-bench`: plexlink against python-plexapi, on the emulator, in one run.
+//!
+//! ```text
+//! plexlink-bench [--python PATH] [--rounds N] [--blackhole-rounds N] [--pin-rounds N]
+//!                [--parse-rounds N] [--plexlink-only] [--quick]
+//! ```
+//!
+//! Each case starts an emulator, times plexlink in this process, then times python-plexapi
+//! (`bench/plexapi_bench.py` run by `--python`, a Python with plexapi installed) against the
+//! same emulator, and prints a Markdown table of medians and ratios, then the targets of issue 6.
+//! `scripts/bench.sh` makes the Python environment and runs this in release mode.
+
+mod pin;
+mod plexapi;
+mod scenarios;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use plexlink::core::resources::{self, Include};
+use plexlink::{Client, Connected, Device, Token};
+use plexlink_emulator::{Emulator, Scenario};
+
+use crate::pin::PinSummary;
+use crate::plexapi::Plexapi;
+use crate::scenarios::OWNER;
+
+const USAGE: &str = "usage: plexlink-bench [--python PATH] [--rounds N] [--blackhole-rounds N] [--pin-rounds N]
+                      [--parse-rounds N] [--plexlink-only] [--quick]
+
+  --python PATH         a Python with python-plexapi installed (scripts/bench.sh makes one)
+  --rounds N            rounds of each connect case (default 7)
+  --blackhole-rounds N  python-plexapi's rounds of the black-holed case (default 3: each takes
+                        its default 30 s timeout)
+  --pin-rounds N        PIN logins per library (default 5)
+  --parse-rounds N      parses of the 500-server answer (default 15)
+  --plexlink-only       leave python-plexapi out
+  --quick               small worlds and short waits (the smoke test)";
+
+#[derive(Debug)]
+struct Args {
+    python: Option<PathBuf>,
+    rounds: usize,
+    blackhole_rounds: usize,
+    pin_rounds: usize,
+    parse_rounds: usize,
+    plexlink_only: bool,
+    quick: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        python: None,
+        rounds: 7,
+        blackhole_rounds: 3,
+        pin_rounds: 5,
+        parse_rounds: 15,
+        plexlink_only: false,
+        quick: false,
+    };
+    let mut it = std::env::args().skip(1);
+    let number = |flag: &str, value: Option<String>| -> Result<usize, String> {
+        let value = value.ok_or(format!("{flag} needs a value"))?;
+        match value.parse() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!("{flag}: not a positive number: {value}")),
+        }
+    };
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--python" => args.python = Some(it.next().ok_or("--python needs a path")?.into()),
+            "--rounds" => args.rounds = number("--rounds", it.next())?,
+            "--blackhole-rounds" => args.blackhole_rounds = number("--blackhole-rounds", it.next())?,
+            "--pin-rounds" => args.pin_rounds = number("--pin-rounds", it.next())?,
+            "--parse-rounds" => args.parse_rounds = number("--parse-rounds", it.next())?,
+            "--plexlink-only" => args.plexlink_only = true,
+            "--quick" => args.quick = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument: {other}")),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("plexlink-bench: {e}");
+            }
+            eprintln!("{USAGE}");
+            return if e.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            };
+        }
+    };
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("plexlink-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One line of the table.
+struct Row {
+    case: String,
+    plexlink: String,
+    plexapi: String,
+    ratio: String,
+    notes: String,
+}
+
+/// One target of issue 6 and whether it was met.
+struct Target {
+    what: String,
+    met: bool,
+    figures: String,
+}
+
+struct Bench<'a> {
+    args: &'a Args,
+    plexapi: Option<Plexapi>,
+    rows: Vec<Row>,
+    targets: Vec<Target>,
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let plexapi = if args.plexlink_only {
+        None
+    } else {
+        let python = args.python.clone().unwrap_or_else(|| PathBuf::from("python3"));
+        let script = workspace_root().join("bench/plexapi_bench.py");
+        match Plexapi::new(&python, &script) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                return Err(format!(
+                    "python-plexapi cannot run ({e}); pass --plexlink-only to leave it out"
+                ));
+            }
+        }
+    };
+    let mut bench = Bench {
+        args,
+        plexapi,
+        rows: Vec::new(),
+        targets: Vec::new(),
+    };
+    let started = Instant::now();
+    if bench.plexapi.is_some() {
+        eprintln!(
+            "plexlink-bench: the black-holed case costs python-plexapi its default 30 s timeout in each of its {} rounds",
+            args.blackhole_rounds
+        );
+    }
+    bench.blackhole()?;
+    bench.at_home()?;
+    bench.slow_local()?;
+    bench.fleet()?;
+    bench.pin()?;
+    bench.parse()?;
+    bench.import_time();
+    bench.library_size();
+    print!("{}", bench.report(started.elapsed()));
+    Ok(())
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn start(scenario: Scenario) -> Result<Emulator, String> {
+    Emulator::start(scenario).map_err(|e| format!("the emulator does not start: {e}"))
+}
+
+/// A client of the emulator that trusts its test authority: what a program that starts has.
+fn client_for(emu: &Emulator) -> Result<Client, String> {
+    Client::builder("plexlink-bench", "plexlink-bench-5f0c3e1a")
+        .plex_url(emu.url())
+        .add_root_certificate_pem(emu.ca_pem())
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+fn token(emu: &Emulator) -> Token {
+    Token::new(emu.token_for(OWNER).unwrap_or_default())
+}
+
+fn servers(emu: &Emulator, client: &Client) -> Result<Vec<Device>, String> {
+    client.servers(&token(emu)).map_err(|e| e.to_string())
+}
+
+/// What a URI leads to, in the scenario's words: `lan (https)`, `relay (http)`, ...
+fn describe(emu: &Emulator, server: &str, uri: &str) -> String {
+    let scheme = uri.split(':').next().unwrap_or_default();
+    let port = uri.trim_end_matches('/').rsplit(':').next().unwrap_or_default();
+    let name = emu
+        .scenario()
+        .server(server)
+        .into_iter()
+        .flat_map(|s| &s.connections)
+        .find(|c| {
+            emu.server_uri(server, &c.name)
+                .is_some_and(|u| u.rsplit(':').next() == Some(port))
+        })
+        .map_or("?", |c| c.name.as_str());
+    format!("{name} ({scheme})")
+}
+
+fn median(times: &[Duration]) -> Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    sorted.get(sorted.len() / 2).copied().unwrap_or_default()
+}
+
+fn fmt_time(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 1.0 {
+        format!("{:.0} µs", ms * 1000.0)
+    } else if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+fn fmt_ratio(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}×")
+    } else if x >= 10.0 {
+        format!("{x:.1}×")
+    } else {
+        format!("{x:.2}×")
+    }
+}
+
+fn ratio(theirs: Duration, ours: Duration) -> f64 {
+    theirs.as_secs_f64() / ours.as_secs_f64().max(1e-9)
+}
+
+fn fmt_bytes(n: u64) -> String {
+    if n >= 1 << 20 {
+        format!("{:.2} MiB", n as f64 / f64::from(1 << 20))
+    } else {
+        format!("{:.0} KiB", n as f64 / 1024.0)
+    }
+}
+
+/// Rounds of `connect` (or, for several devices, `connect_all`).
+struct Timed {
+    /// Each round's wall time.
+    times: Vec<Duration>,
+    /// Each round's wall time less the winning probe's answer time (the slowest server's).
+    after_answer: Vec<Duration>,
+    /// The last round's choices.
+    last: Vec<Connected>,
+}
+
+fn time_connect(client: &Client, devices: &[Device], rounds: usize) -> Result<Timed, String> {
+    let mut timed = Timed {
+        times: Vec::new(),
+        after_answer: Vec::new(),
+        last: Vec::new(),
+    };
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let results = if devices.len() == 1 {
+            vec![client.connect(&devices[0])]
+        } else {
+            client.connect_all(devices)
+        };
+        let took = started.elapsed();
+        let connected = results
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        let answered = connected
+            .iter()
+            .filter_map(|c| c.outcome.winner.and_then(|w| c.outcome.reports[w].latency))
+            .max()
+            .unwrap_or_default();
+        timed.times.push(took);
+        timed.after_answer.push(took.saturating_sub(answered));
+        timed.last = connected;
+    }
+    Ok(timed)
+}
+
+/// `n × what` for a list of choices, most frequent first.
+fn tally(items: impl IntoIterator<Item = String>) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for item in items {
+        match counts.iter_mut().find(|(i, _)| *i == item) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((item, 1)),
+        }
+    }
+    counts.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    counts
+        .into_iter()
+        .map(|(item, n)| if n == 1 { item } else { format!("{n} × {item}") })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Bench<'_> {
+    /// A connect case: plexlink's rounds, python-plexapi's, and the row.
+    fn connect_case(
+        &mut self,
+        case: &str,
+        emu: &Emulator,
+        server: &str,
+        plexapi_rounds: usize,
+        plexapi_args: &[&str],
+    ) -> Result<(Timed, Option<Duration>), String> {
+        let client = client_for(emu)?;
+        let device: Vec<Device> = servers(emu, &client)?
+            .into_iter()
+            .filter(|d| d.name == server)
+            .collect();
+        if device.is_empty() {
+            return Err(format!("{server} is not among the servers"));
+        }
+        let timed = time_connect(&client, &device, self.args.rounds)?;
+        let ours = median(&timed.times);
+        let chosen = describe(emu, server, &timed.last[0].uri);
+        let (theirs, their_choice) = self.plexapi_connect(emu, server, plexapi_rounds, plexapi_args);
+        let (plexapi, ratio_text) = match &theirs {
+            Ok(t) => (fmt_time(*t), fmt_ratio(ratio(*t, ours))),
+            Err(e) => (e.clone(), "—".into()),
+        };
+        self.rows.push(Row {
+            case: case.into(),
+            plexlink: fmt_time(ours),
+            plexapi,
+            ratio: ratio_text,
+            notes: format!("plexlink → {chosen}; plexapi → {their_choice}"),
+        });
+        Ok((timed, theirs.ok()))
+    }
+
+    fn plexapi_connect(
+        &self,
+        emu: &Emulator,
+        server: &str,
+        rounds: usize,
+        extra: &[&str],
+    ) -> (Result<Duration, String>, String) {
+        let Some(plexapi) = &self.plexapi else {
+            return (Err("not run".into()), "—".into());
+        };
+        let rounds = rounds.to_string();
+        let mut args = vec!["connect", "--server", server, "--rounds", &rounds];
+        args.extend_from_slice(extra);
+        match plexapi.run(Some(emu), &args) {
+            Ok(outcome) => {
+                let choice = tally(outcome.chosen.iter().map(|u| describe(emu, server, u)));
+                (Ok(median(&outcome.times)), choice)
+            }
+            Err(e) => (Err(format!("failed: {e}")), "—".into()),
+        }
+    }
+
+    fn blackhole(&mut self) -> Result<(), String> {
+        let emu = start(scenarios::blackhole())?;
+        let rounds = self.args.blackhole_rounds;
+        let (timed, theirs) = self.connect_case(
+            &format!("one good LAN connection beside two dead and one black-holed (plexapi: {rounds} rounds)"),
+            &emu,
+            scenarios::BLACKHOLE_SERVER,
+            rounds,
+            &[],
+        )?;
+        let over = timed.after_answer.iter().max().copied().unwrap_or_default();
+        self.targets.push(Target {
+            what: "black-holed: chosen within the good candidate's answer + 50 ms".into(),
+            met: over <= Duration::from_millis(50),
+            figures: format!(
+                "at most {} after the good answer over {} rounds (median round {})",
+                fmt_time(over),
+                timed.times.len(),
+                fmt_time(median(&timed.times))
+            ),
+        });
+        if let Some(theirs) = theirs {
+            let x = ratio(theirs, median(&timed.times));
+            self.targets.push(Target {
+                what: "black-holed: at least 20× faster than python-plexapi's default connect()".into(),
+                met: x >= 20.0,
+                figures: format!(
+                    "{} against {}: {}",
+                    fmt_time(median(&timed.times)),
+                    fmt_time(theirs),
+                    fmt_ratio(x)
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn at_home(&mut self) -> Result<(), String> {
+        let emu = start(scenarios::at_home())?;
+        let block = ["--block", scenarios::LAN];
+        let rounds = self.args.rounds;
+        let (timed, _) = self.connect_case(
+            "at home, the router refuses the LAN name; remote and relay up",
+            &emu,
+            scenarios::HOME_SERVER,
+            rounds,
+            &block,
+        )?;
+        let winner = timed.last[0].outcome.winning_candidate();
+        self.targets.push(Target {
+            what: "LAN name refused: the LAN connection over TLS, verified for its name".into(),
+            met: winner.is_some_and(|c| c.secure && c.tier == plexlink::core::race::Tier::Local),
+            figures: describe(&emu, scenarios::HOME_SERVER, &timed.last[0].uri),
+        });
+        Ok(())
+    }
+
+    fn slow_local(&mut self) -> Result<(), String> {
+        let emu = start(scenarios::slow_local())?;
+        let rounds = self.args.rounds;
+        let (timed, _) = self.connect_case(
+            "slow LAN server (300 ms) against a fast relay (5 ms)",
+            &emu,
+            scenarios::SLOW_SERVER,
+            rounds,
+            &[],
+        )?;
+        let chosen = describe(&emu, scenarios::SLOW_SERVER, &timed.last[0].uri);
+        self.targets.push(Target {
+            what: "slow LAN (300 ms) against fast relay (5 ms): the LAN server wins".into(),
+            met: chosen.starts_with("lan "),
+            figures: format!("{chosen} in {} (median)", fmt_time(median(&timed.times))),
+        });
+        Ok(())
+    }
+
+    fn fleet(&mut self) -> Result<(), String> {
+        let count = if self.args.quick { 5 } else { 20 };
+        let emu = start(scenarios::fleet(count))?;
+        let client = client_for(&emu)?;
+        let devices = servers(&emu, &client)?;
+        let timed = time_connect(&client, &devices, self.args.rounds)?;
+        let ours = median(&timed.times);
+        let our_choice = tally(timed.last.iter().map(|c| describe(&emu, &c.device.name, &c.uri)));
+        let (plexapi, ratio_text, their_choice) = match &self.plexapi {
+            None => ("not run".to_string(), "—".to_string(), "—".to_string()),
+            Some(plexapi) => {
+                let rounds = self.args.rounds.to_string();
+                match plexapi.run(Some(&emu), &["fleet", "--rounds", &rounds]) {
+                    Ok(outcome) => {
+                        let names: Vec<String> = devices.iter().map(|d| d.name.clone()).collect();
+                        let choice = tally(
+                            outcome
+                                .chosen
+                                .iter()
+                                .zip(names.iter().cycle())
+                                .map(|(u, name)| describe(&emu, name, u)),
+                        );
+                        let theirs = median(&outcome.times);
+                        (fmt_time(theirs), fmt_ratio(ratio(theirs, ours)), choice)
+                    }
+                    Err(e) => (format!("failed: {e}"), "—".into(), "—".into()),
+                }
+            }
+        };
+        self.rows.push(Row {
+            case: format!("{count} servers × 4 connections, a choice for each (plexlink: connect_all; plexapi: connect() in a loop)"),
+            plexlink: fmt_time(ours),
+            plexapi,
+            ratio: ratio_text,
+            notes: format!("plexlink → {our_choice}; plexapi → {their_choice}"),
+        });
+        Ok(())
+    }
+
+    fn pin(&mut self) -> Result<(), String> {
+        let emu = start(Scenario::default())?;
+        let base = if self.args.quick {
+            Duration::from_millis(200)
+        } else {
+            Duration::from_secs(2)
+        };
+        let rounds = self.args.pin_rounds;
+        let ours = pin::plexlink_rounds(&emu, || client_for(&emu), rounds, |r| pin::delay(base, r))?;
+        let ours = pin::summarize(&ours);
+        let theirs = self.plexapi.as_ref().map(|p| {
+            p.pin_rounds(&emu, rounds, |r| pin::delay(base, r))
+                .map(|r| pin::summarize(&r))
+        });
+        let theirs_or = |f: &dyn Fn(&PinSummary) -> String| match &theirs {
+            None => "not run".to_string(),
+            Some(Ok(s)) => f(s),
+            Some(Err(e)) => format!("failed: {e}"),
+        };
+        let to_token = |s: &PinSummary| {
+            format!(
+                "{} (max {})",
+                fmt_time(median(&s.to_token)),
+                fmt_time(s.to_token.iter().max().copied().unwrap_or_default())
+            )
+        };
+        let to_token_ratio = match &theirs {
+            Some(Ok(s)) => fmt_ratio(ratio(median(&s.to_token), median(&ours.to_token))),
+            _ => "—".into(),
+        };
+        let note = format!(
+            "{rounds} logins each, approved {}–{} after the PIN was made; 1 s poll interval on both sides",
+            fmt_time(base),
+            fmt_time(base + Duration::from_secs(1))
+        );
+        self.rows.push(Row {
+            case: "PIN login: from the approval to the token".into(),
+            plexlink: to_token(&ours),
+            plexapi: theirs_or(&to_token),
+            ratio: to_token_ratio,
+            notes: note,
+        });
+        let rate = |s: &PinSummary| format!("{:.1} (shortest gap {})", s.per_minute, fmt_time(s.shortest_gap));
+        self.rows.push(Row {
+            case: "PIN login: checks per minute of waiting".into(),
+            plexlink: rate(&ours),
+            plexapi: theirs_or(&rate),
+            ratio: "—".into(),
+            notes: "from the emulator's request log".into(),
+        });
+        let connections = |s: &PinSummary| format!("{} (most in one login)", s.most_connections);
+        self.rows.push(Row {
+            case: "PIN login: TCP connections to plex.tv".into(),
+            plexlink: connections(&ours),
+            plexapi: theirs_or(&connections),
+            ratio: "—".into(),
+            notes: "the PIN's creation included".into(),
+        });
+        let slowest = ours.to_token.iter().max().copied().unwrap_or_default();
+        self.targets.push(Target {
+            what: "PIN: the token within one poll interval + 50 ms of the approval".into(),
+            met: slowest <= Duration::from_millis(1050),
+            figures: format!("slowest {} over {rounds} logins", fmt_time(slowest)),
+        });
+        self.targets.push(Target {
+            what: "PIN: one TCP connection".into(),
+            met: ours.most_connections == 1,
+            figures: format!("{} at most", ours.most_connections),
+        });
+        self.targets.push(Target {
+            what: "PIN: no more than one request per interval".into(),
+            // The emulator logs arrival times: a few ms of jitter either way.
+            met: ours.shortest_gap + Duration::from_millis(10) >= Duration::from_secs(1),
+            figures: format!(
+                "shortest gap {}, {:.1} checks per minute",
+                fmt_time(ours.shortest_gap),
+                ours.per_minute
+            ),
+        });
+        Ok(())
+    }
+
+    fn parse(&mut self) -> Result<(), String> {
+        let count = if self.args.quick { 50 } else { 500 };
+        let emu = start(scenarios::library(count))?;
+        let client = client_for(&emu)?;
+        let request = resources::resources_request(client.info(), &token(&emu), Include::default());
+        let response = client.send(request).map_err(|e| e.to_string())?;
+        let mut times = Vec::new();
+        let mut devices = 0;
+        for _ in 0..self.args.parse_rounds {
+            let started = Instant::now();
+            let parsed = resources::parse_resources(&response).map_err(|e| e.to_string())?;
+            times.push(started.elapsed());
+            devices = std::hint::black_box(parsed).len();
+        }
+        if devices < count {
+            return Err(format!("parsed {devices} devices, expected {count} servers"));
+        }
+        let ours = median(&times);
+        let json_size = response.body().len() as u64;
+        let (plexapi, ratio_text, xml_size, x) = match &self.plexapi {
+            None => ("not run".to_string(), "—".to_string(), None, None),
+            Some(plexapi) => {
+                let rounds = self.args.parse_rounds.to_string();
+                match plexapi.run(Some(&emu), &["parse", "--rounds", &rounds]) {
+                    Ok(outcome) => {
+                        let theirs = median(&outcome.times);
+                        let x = ratio(theirs, ours);
+                        (fmt_time(theirs), fmt_ratio(x), outcome.raw["bytes"].as_u64(), Some(x))
+                    }
+                    Err(e) => (format!("failed: {e}"), "—".into(), None, None),
+                }
+            }
+        };
+        self.rows.push(Row {
+            case: format!("parse a {count}-server resources answer"),
+            plexlink: fmt_time(ours),
+            plexapi,
+            ratio: ratio_text,
+            notes: format!(
+                "plexlink: JSON, {}; plexapi: XML{} (parse + MyPlexResource + connections)",
+                fmt_bytes(json_size),
+                xml_size.map(|n| format!(", {}", fmt_bytes(n))).unwrap_or_default()
+            ),
+        });
+        if let Some(x) = x {
+            self.targets.push(Target {
+                what: format!("parsing the {count}-server answer at least 10× faster than python-plexapi"),
+                met: x >= 10.0,
+                figures: fmt_ratio(x),
+            });
+        }
+        Ok(())
+    }
+
+    fn import_time(&mut self) {
+        let Some(plexapi) = &self.plexapi else {
+            self.rows.push(Row {
+                case: "import time of the Python module".into(),
+                plexlink: "not run".into(),
+                plexapi: "not run".into(),
+                ratio: "—".into(),
+                notes: String::new(),
+            });
+            return;
+        };
+        let python = plexapi.python();
+        let rounds = 7;
+        let ours = import_time(python, "plexlink", rounds);
+        let theirs = import_time(python, "plexapi.myplex", rounds);
+        let show = |t: Option<Duration>| t.map_or("n/a (not built)".to_string(), fmt_time);
+        let ratio_text = match (ours, theirs) {
+            (Some(o), Some(t)) => fmt_ratio(ratio(t, o)),
+            _ => "—".into(),
+        };
+        self.rows.push(Row {
+            case: "import time of the Python module".into(),
+            plexlink: show(ours),
+            plexapi: show(theirs),
+            ratio: ratio_text,
+            notes: format!(
+                "`import plexlink` against `import plexapi.myplex`, timed inside a fresh interpreter, median of {rounds}"
+            ),
+        });
+    }
+
+    fn library_size(&mut self) {
+        let footprint = self
+            .plexapi
+            .as_ref()
+            .and_then(|p| p.versions["footprint"].as_u64())
+            .map_or("—".to_string(), |n| format!("({} of Python)", fmt_bytes(n)));
+        let (ours, notes) = match stripped_library_size() {
+            Some((path, size)) => (
+                fmt_bytes(size),
+                format!(
+                    "{} stripped; plexapi: plexapi + requests, urllib3, idna, charset_normalizer, certifi on disk",
+                    path.display()
+                ),
+            ),
+            None => (
+                "n/a (not built)".to_string(),
+                "libplexlink.so (crates/plexlink-ffi, release)".to_string(),
+            ),
+        };
+        self.rows.push(Row {
+            case: "size of the stripped shared library".into(),
+            plexlink: ours,
+            plexapi: footprint,
+            ratio: "—".into(),
+            notes,
+        });
+    }
+
+    fn report(&self, took: Duration) -> String {
+        let mut out = String::new();
+        let versions = match &self.plexapi {
+            Some(p) => format!(
+                "python-plexapi {} on Python {}",
+                p.versions["plexapi"].as_str().unwrap_or("?"),
+                p.versions["python"].as_str().unwrap_or("?")
+            ),
+            None => "python-plexapi not run".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "\nplexlink {} against {versions}, on the emulator (127.0.0.x), {} cores; medians of {} rounds unless said; {} in all.\n",
+            env!("CARGO_PKG_VERSION"),
+            std::thread::available_parallelism().map_or(0, usize::from),
+            self.args.rounds,
+            fmt_time(took)
+        );
+        let _ = writeln!(out, "| case | plexlink | python-plexapi | plexapi ÷ plexlink | notes |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
+        for row in &self.rows {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                row.case, row.plexlink, row.plexapi, row.ratio, row.notes
+            );
+        }
+        let _ = writeln!(out, "\nTargets:");
+        for target in &self.targets {
+            let _ = writeln!(
+                out,
+                "- [{}] {}: {}",
+                if target.met { "met" } else { "MISSED" },
+                target.what,
+                target.figures
+            );
+        }
+        out
+    }
+}
+
+/// The median time `import <module>` takes in a fresh interpreter, timed inside it (what the
+/// import adds to a program's start); `None` when the module does not import.
+fn import_time(python: &Path, module: &str, rounds: usize) -> Option<Duration> {
+    let scratch = std::env::temp_dir();
+    let code =
+        format!("import time\nstarted = time.perf_counter()\nimport {module}\nprint(time.perf_counter() - started)");
+    let once = || -> Option<Duration> {
+        let output = Command::new(python)
+            .args(["-c", &code])
+            .current_dir(&scratch)
+            .env("PLEXAPI_CONFIG_PATH", scratch.join("plexlink-bench-no-config.ini"))
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        let seconds: f64 = String::from_utf8_lossy(&output.stdout).trim().parse().ok()?;
+        output.status.success().then(|| Duration::from_secs_f64(seconds))
+    };
+    once()?; // warms the file cache and writes the bytecode
+    let times: Vec<Duration> = (0..rounds).map(|_| once()).collect::<Option<_>>()?;
+    Some(median(&times))
+}
+
+/// `libplexlink.so` built beside this binary (or at `$PLEXLINK_LIB`), stripped of symbols.
+fn stripped_library_size() -> Option<(PathBuf, u64)> {
+    let beside = std::env::current_exe().ok()?.parent()?.join("libplexlink.so");
+    let path = std::env::var_os("PLEXLINK_LIB").map_or(beside, PathBuf::from);
+    if !path.is_file() {
+        return None;
+    }
+    let copy = std::env::temp_dir().join(format!("plexlink-bench-{}.so", std::process::id()));
+    std::fs::copy(&path, &copy).ok()?;
+    let stripped = Command::new("strip")
+        .arg("--strip-all")
+        .arg(&copy)
+        .status()
+        .is_ok_and(|s| s.success());
+    let size = std::fs::metadata(&copy).ok().map(|m| m.len());
+    let _ = std::fs::remove_file(&copy);
+    stripped.then_some(())?;
+    Some((path, size?))
+}

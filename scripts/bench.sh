@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The benchmark: plexlink against python-plexapi on the emulator, both in one run, printed as a
+# Markdown table of medians and ratios followed by the targets (README.md, "Benchmarks").
+# Not part of scripts/test.sh: it takes a few minutes, most of them python-plexapi's default
+# 30 s timeout on each black-holed round.
+#
+#   scripts/bench.sh [plexlink-bench options]     (--rounds N, --plexlink-only, --help, ...)
+#
+# Needs python3 (3.9 or later, with venv), cargo, and PyPI: python-plexapi goes into its own
+# virtual environment, .venv-bench. The C library (libplexlink.so) and the Python module
+# (plexlink) are built in release mode when they build; the table says "n/a (not built)" for
+# what did not. PYTHON picks another interpreter.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.venv-bench
+target=${CARGO_TARGET_DIR:-target}
+note() { printf 'bench.sh: %s\n' "$*" >&2; }
+
+[ -x "$venv/bin/python" ] || "${PYTHON:-python3}" -m venv "$venv"
+pip_install() { "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@"; }
+pip_install 'plexapi==4.18.3'
+
+note "building plexlink-bench (release)"
+cargo build --release --locked -p plexlink-bench
+if cargo metadata --format-version 1 --no-deps --locked | grep -q '"name":"plexlink-ffi"'; then
+    note "building libplexlink.so (release)"
+    cargo build --release --locked -p plexlink-ffi || note "libplexlink.so did not build: its size is left out"
+fi
+if [ -f bindings/python/pyproject.toml ]; then
+    note "building the plexlink Python module (maturin, release) into $venv"
+    rm -rf "$target/bench-wheels"
+    if pip_install 'maturin>=1.9,<2' &&
+        "$venv/bin/maturin" build --quiet --release --locked --manifest-path bindings/python/Cargo.toml \
+            --out "$target/bench-wheels" &&
+        pip_install --no-deps --force-reinstall "$target"/bench-wheels/plexlink-*.whl; then
+        :
+    else
+        "$venv/bin/python" -m pip uninstall --quiet --yes plexlink 2>/dev/null || true
+        note "the Python module did not build: its import time is left out"
+    fi
+fi
+
+exec "$target/release/plexlink-bench" --python "$venv/bin/python" "$@"
