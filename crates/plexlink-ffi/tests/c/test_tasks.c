@@ -335,7 +335,14 @@ static void cancel_and_free(const plexlink_client *client) {
     pthread_mutex_lock(&seen.lock);
     seen.self_task = task;
     pthread_mutex_unlock(&seen.lock);
-    sleep_ms(500);
+    for (started = now_ms(); now_ms() - started < 10000;) { /* until a report has tried */
+        plexlink_result tried;
+        pthread_mutex_lock(&seen.lock);
+        tried = seen.self_wait;
+        pthread_mutex_unlock(&seen.lock);
+        if (tried != PLEXLINK_RESULT_OK) break;
+        sleep_ms(50);
+    }
     CHECK_OK(plexlink_cancel_cancel(cancel));
     CHECK_CODE(wait_done(&seen), PLEXLINK_RESULT_CANCELLED);
     CHECK(seen.done_calls == 1);
