@@ -661,8 +661,9 @@ impl Bench<'_> {
             Some((path, size)) => (
                 fmt_bytes(size),
                 format!(
-                    "{} stripped; plexapi: plexapi + requests, urllib3, idna, charset_normalizer, certifi on disk",
-                    path.display()
+                    "{} (release), stripped; plexapi: plexapi + requests, urllib3, idna, charset_normalizer, certifi on disk",
+                    path.file_name()
+                        .map_or(path.display().to_string(), |n| n.to_string_lossy().into_owned())
                 ),
             ),
             None => (
