@@ -601,8 +601,8 @@ typedef struct plexlink_task plexlink_task;
  */
 typedef struct plexlink_race_policy {
   /**
-   * After the first good answer, how long to wait for a better-ranked candidate still
-   * pending, in milliseconds (default 150; 0: the first good answer wins).
+   * After the first good answer, how long to wait for a nearer or more secure candidate
+   * still pending, in milliseconds (default 500; 0: the first good answer wins).
    */
   uint64_t grace_ms;
   /**
@@ -1049,7 +1049,7 @@ void plexlink_client_config_builder_free(struct plexlink_client_config_builder *
 void plexlink_client_config_free(const struct plexlink_client_config *config);
 
 /**
- * The recommended policy: 150 ms grace, 5 s probe timeout, plain http to private addresses
+ * The recommended policy: 500 ms grace, 5 s probe timeout, plain http to private addresses
  * only, IPv6 and relays on.
  */
 struct plexlink_race_policy plexlink_race_policy_default(void);

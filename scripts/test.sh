@@ -10,6 +10,10 @@ step "Rust workspace: build and test"
 cargo build --workspace --all-targets --locked
 cargo test --workspace --locked
 
+step "Lints: rustfmt and clippy"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 step "plexlink-core is sans-IO"
 if cargo tree -p plexlink-core -e normal --prefix none | awk '{print $1}' | grep -qxE 'reqwest|hyper|tokio|mio|ureq|socket2'; then
     echo "plexlink-core depends on an I/O crate:" >&2

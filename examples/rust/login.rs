@@ -22,7 +22,10 @@ fn main() -> Result<(), plexlink::Error> {
 
     for server in client.servers(&token)? {
         match client.connect(&server) {
-            Ok(connected) => println!("{} at {} (chosen in {:?})", server.name, connected.uri, connected.elapsed),
+            Ok(connected) => println!(
+                "{} at {} (chosen in {:?})",
+                server.name, connected.uri, connected.elapsed
+            ),
             Err(error) => println!("{}: {error}", server.name),
         }
     }

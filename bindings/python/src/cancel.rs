@@ -35,6 +35,9 @@ impl Cancel {
     }
 
     fn __repr__(&self) -> String {
-        format!("Cancel(cancelled={})", if self.token.is_cancelled() { "True" } else { "False" })
+        format!(
+            "Cancel(cancelled={})",
+            if self.token.is_cancelled() { "True" } else { "False" }
+        )
     }
 }

@@ -9,7 +9,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use plexlink::core::race::{HttpPolicy, RacePolicy};
-use plexlink::{CancelToken, Error, Password, PinCode, Token, VerificationCode, WaitOptions, WaitProgress as CoreProgress};
+use plexlink::{
+    CancelToken, Error, Password, PinCode, Token, VerificationCode, WaitOptions, WaitProgress as CoreProgress,
+};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
@@ -23,7 +25,10 @@ const SLICE: Duration = Duration::from_millis(100);
 /// A number of seconds from Python as a `Duration`; `ValueError` for negative or NaN.
 fn seconds(what: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
     value
-        .map(|s| Duration::try_from_secs_f64(s).map_err(|_| PyValueError::new_err(format!("{what} must be a non-negative number of seconds, not {s}"))))
+        .map(|s| {
+            Duration::try_from_secs_f64(s)
+                .map_err(|_| PyValueError::new_err(format!("{what} must be a non-negative number of seconds, not {s}")))
+        })
         .transpose()
 }
 
@@ -83,7 +88,10 @@ pub(crate) struct Client {
 
 impl Client {
     fn pin(&self, core: plexlink::Pin) -> Pin {
-        Pin { core, client: self.inner.clone() }
+        Pin {
+            core,
+            client: self.inner.clone(),
+        }
     }
 }
 
@@ -170,7 +178,9 @@ impl Client {
         if let Some(limit) = max_response_bytes {
             builder = builder.max_response_bytes(limit);
         }
-        Ok(Self { inner: builder.build().map_err(to_pyerr)? })
+        Ok(Self {
+            inner: builder.build().map_err(to_pyerr)?,
+        })
     }
 
     /// The application's name (``X-Plex-Product``).
@@ -325,10 +335,18 @@ impl Client {
     /// ``verification_code``, :class:`InvalidVerificationCode` when it was wrong,
     /// :class:`Unauthorized` for a wrong password and :class:`IpLockedOut` after too many.
     #[pyo3(signature = (login, password, verification_code = None))]
-    fn sign_in(&self, py: Python<'_>, login: &str, password: &str, verification_code: Option<&str>) -> PyResult<Account> {
+    fn sign_in(
+        &self,
+        py: Python<'_>,
+        login: &str,
+        password: &str,
+        verification_code: Option<&str>,
+    ) -> PyResult<Account> {
         let password = Password::new(password);
         let code = verification_code.map(VerificationCode::new);
-        let account = py.detach(|| self.inner.sign_in(login, &password, code.as_ref())).map_err(to_pyerr)?;
+        let account = py
+            .detach(|| self.inner.sign_in(login, &password, code.as_ref()))
+            .map_err(to_pyerr)?;
         Account::new(py, account)
     }
 
@@ -370,7 +388,9 @@ impl Client {
         };
         let token = Token::new(token);
         let pin = pin.map(PinCode::new);
-        let account = py.detach(|| self.inner.switch_home_user(&token, &uuid, pin.as_ref())).map_err(to_pyerr)?;
+        let account = py
+            .detach(|| self.inner.switch_home_user(&token, &uuid, pin.as_ref()))
+            .map_err(to_pyerr)?;
         Account::new(py, account)
     }
 
@@ -401,7 +421,8 @@ impl Client {
     /// returns as soon as the choice is made. The result is the chosen :class:`Connection`
     /// (a :class:`Connected`, whose ``candidates`` tell what became of the others).
     ///
-    /// ``grace``: seconds to wait, after a first good answer, for a better-ranked one.
+    /// ``grace``: seconds to wait, after a first good answer, for a nearer or more secure one
+    /// (default 0.5).
     /// ``probe_timeout``: seconds each probe may take. Both default to plexlink's recommended
     /// values. ``relay``/``ipv6``:
     /// whether those connections are tried. ``allow_http``: ``"never"``, ``"private"`` (plain
@@ -419,7 +440,11 @@ impl Client {
         ipv6: bool,
         allow_http: &str,
     ) -> PyResult<Py<Connected>> {
-        let mut policy = RacePolicy { relay, ipv6, ..RacePolicy::default() };
+        let mut policy = RacePolicy {
+            relay,
+            ipv6,
+            ..RacePolicy::default()
+        };
         if let Some(g) = seconds("grace", grace)? {
             policy.grace = g;
         }
@@ -437,7 +462,9 @@ impl Client {
             }
         };
         let device = &resource.get().core;
-        let connected = py.detach(|| self.inner.connect_with(device, policy)).map_err(to_pyerr)?;
+        let connected = py
+            .detach(|| self.inner.connect_with(device, policy))
+            .map_err(to_pyerr)?;
         Connected::create(py, resource.unbind(), connected)
     }
 
@@ -451,16 +478,25 @@ impl Client {
     /// the server restarts), asked with an admin ``token``.
     fn transient_token(&self, py: Python<'_>, server_uri: &str, token: &str) -> PyResult<String> {
         let token = Token::new(token);
-        let transient = py.detach(|| self.inner.transient_token(server_uri, &token)).map_err(to_pyerr)?;
+        let transient = py
+            .detach(|| self.inner.transient_token(server_uri, &token))
+            .map_err(to_pyerr)?;
         Ok(transient.into_secret())
     }
 
     /// How to reach the server or provider ``source`` (``server://<machine id>`` or a bare
     /// machine identifier), as the server at ``server_uri`` knows it.
-    fn source_connection_info(&self, py: Python<'_>, server_uri: &str, token: &str, source: &str) -> PyResult<Vec<Resource>> {
+    fn source_connection_info(
+        &self,
+        py: Python<'_>,
+        server_uri: &str,
+        token: &str,
+        source: &str,
+    ) -> PyResult<Vec<Resource>> {
         let token = Token::new(token);
-        let devices =
-            py.detach(|| self.inner.source_connection_info(server_uri, &token, source)).map_err(to_pyerr)?;
+        let devices = py
+            .detach(|| self.inner.source_connection_info(server_uri, &token, source))
+            .map_err(to_pyerr)?;
         Resource::list(py, devices)
     }
 

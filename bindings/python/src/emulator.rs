@@ -105,7 +105,10 @@ impl Emulator {
             _ => PyRuntimeError::new_err(format!("cannot start the emulator: {e}")),
         })?;
         let url = emulator.url();
-        Ok(Self { inner: Mutex::new(Some(emulator)), url })
+        Ok(Self {
+            inner: Mutex::new(Some(emulator)),
+            url,
+        })
     }
 
     /// The plex.tv base URL, ``http://127.0.0.1:PORT/``: give it to ``Client(plex_url=...)``.
@@ -131,20 +134,23 @@ impl Emulator {
     #[pyo3(signature = (pin, account = "alice"))]
     fn approve(&self, pin: PinRef<'_>, account: &str) -> PyResult<()> {
         let id = pin.id();
-        self.with(|e| e.approve_pin(id, account))?.map_err(|e| PyValueError::new_err(e.to_string()))
+        self.with(|e| e.approve_pin(id, account))?
+            .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
     /// Approves the live short PIN with this 4-character ``code``, as plex.tv/link does.
     /// Returns the PIN's id.
     #[pyo3(signature = (code, account = "alice"))]
     fn approve_code(&self, code: &str, account: &str) -> PyResult<u64> {
-        self.with(|e| e.approve_code(code, account))?.map_err(|e| PyValueError::new_err(e.to_string()))
+        self.with(|e| e.approve_code(code, account))?
+            .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
     /// Expires ``pin`` now: checks of it fail with ``PinExpired`` from then on.
     fn expire(&self, pin: PinRef<'_>) -> PyResult<()> {
         let id = pin.id();
-        self.with(|e| e.expire_pin(id))?.map_err(|e| PyValueError::new_err(e.to_string()))
+        self.with(|e| e.expire_pin(id))?
+            .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
     /// Every PIN created so far, oldest first, as dicts (``id``, ``code``, ``strong``,
@@ -189,7 +195,11 @@ impl Emulator {
     ) -> PyResult<()> {
         let mut kinds = Vec::new();
         if let Some(status) = status {
-            kinds.push(FaultKind::Status { status, retry_after, body: body.unwrap_or_default().to_owned() });
+            kinds.push(FaultKind::Status {
+                status,
+                retry_after,
+                body: body.unwrap_or_default().to_owned(),
+            });
         } else if retry_after.is_some() || body.is_some() {
             return Err(PyValueError::new_err("retry_after and body go with status"));
         }
@@ -203,7 +213,9 @@ impl Emulator {
             if !(seconds.is_finite() && seconds >= 0.0) {
                 return Err(PyValueError::new_err("delay must be a non-negative number of seconds"));
             }
-            kinds.push(FaultKind::Delay { ms: (seconds * 1000.0).round() as u64 });
+            kinds.push(FaultKind::Delay {
+                ms: (seconds * 1000.0).round() as u64,
+            });
         }
         if close {
             kinds.push(FaultKind::Close);

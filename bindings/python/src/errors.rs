@@ -29,22 +29,42 @@ create_exception!(
     PlexlinkError,
     "The account has two-factor authentication: sign in again with ``verification_code``."
 );
-create_exception!(plexlink, InvalidVerificationCode, PlexlinkError, "The two-factor verification code was wrong.");
+create_exception!(
+    plexlink,
+    InvalidVerificationCode,
+    PlexlinkError,
+    "The two-factor verification code was wrong."
+);
 create_exception!(
     plexlink,
     IpLockedOut,
     PlexlinkError,
     "This address is locked out after repeated failed sign-ins: stop retrying for a while."
 );
-create_exception!(plexlink, PinExpired, PlexlinkError, "The PIN expired or is unknown: create a new one.");
-create_exception!(plexlink, HomePinRequired, PlexlinkError, "Switching to this Home user needs their Home PIN.");
+create_exception!(
+    plexlink,
+    PinExpired,
+    PlexlinkError,
+    "The PIN expired or is unknown: create a new one."
+);
+create_exception!(
+    plexlink,
+    HomePinRequired,
+    PlexlinkError,
+    "Switching to this Home user needs their Home PIN."
+);
 create_exception!(
     plexlink,
     RateLimited,
     PlexlinkError,
     "Too many requests (429). ``retry_after`` is the server's wait in seconds, or None."
 );
-create_exception!(plexlink, TokenExpired, PlexlinkError, "The Plex JWT has expired (498): refresh it.");
+create_exception!(
+    plexlink,
+    TokenExpired,
+    PlexlinkError,
+    "The Plex JWT has expired (498): refresh it."
+);
 create_exception!(
     plexlink,
     HttpError,
@@ -57,7 +77,12 @@ create_exception!(
     PlexlinkError,
     "The answer could not be used: malformed, larger than the size cap, or an unexpected redirect."
 );
-create_exception!(plexlink, InvalidArgument, PlexlinkError, "An argument was unusable (empty product, bad URL...).");
+create_exception!(
+    plexlink,
+    InvalidArgument,
+    PlexlinkError,
+    "An argument was unusable (empty product, bad URL...)."
+);
 create_exception!(
     plexlink,
     InsecureTransport,
@@ -70,9 +95,24 @@ create_exception!(
     PlexlinkError,
     "The request got no answer. ``kind`` is \"dns\", \"connect\", \"tls\", \"timeout\" or \"other\"."
 );
-create_exception!(plexlink, Timeout, PlexlinkError, "The overall time given to a wait ran out.");
-create_exception!(plexlink, Cancelled, PlexlinkError, "The wait was cancelled (a ``Cancel`` handle, or asyncio).");
-create_exception!(plexlink, NoConnection, PlexlinkError, "No connection of the server answered as that server.");
+create_exception!(
+    plexlink,
+    Timeout,
+    PlexlinkError,
+    "The overall time given to a wait ran out."
+);
+create_exception!(
+    plexlink,
+    Cancelled,
+    PlexlinkError,
+    "The wait was cancelled (a ``Cancel`` handle, or asyncio)."
+);
+create_exception!(
+    plexlink,
+    NoConnection,
+    PlexlinkError,
+    "No connection of the server answered as that server."
+);
 
 /// Adds the classes to the module, with class-level defaults for the attributes every instance
 /// sets, so that they exist on the classes as the stubs say.
@@ -130,7 +170,13 @@ fn build(py: Python<'_>, error: Error) -> PyErr {
         Error::HomePinRequired { message } => (PyErr::new::<HomePinRequired, _>(text.clone()), message.clone()),
         Error::RateLimited { retry_after, message } => {
             let seconds = retry_after.map(|d| d.as_secs_f64());
-            extra = Some(("retry_after", seconds.into_pyobject(py).map(|o| o.into_any().unbind()).unwrap_or_else(|_| py.None())));
+            extra = Some((
+                "retry_after",
+                seconds
+                    .into_pyobject(py)
+                    .map(|o| o.into_any().unbind())
+                    .unwrap_or_else(|_| py.None()),
+            ));
             status = Some(429);
             (PyErr::new::<RateLimited, _>(text.clone()), message.clone())
         }
@@ -138,7 +184,11 @@ fn build(py: Python<'_>, error: Error) -> PyErr {
             status = Some(498);
             (PyErr::new::<TokenExpired, _>(text.clone()), message.clone())
         }
-        Error::Plex { status: s, code: c, message } => {
+        Error::Plex {
+            status: s,
+            code: c,
+            message,
+        } => {
             status = Some(*s);
             code = *c;
             (PyErr::new::<HttpError, _>(text.clone()), message.clone())
@@ -164,7 +214,12 @@ fn build(py: Python<'_>, error: Error) -> PyErr {
                 TransportErrorKind::Timeout => "timeout",
                 _ => "other",
             };
-            extra = Some(("kind", name.into_pyobject(py).map(|o| o.into_any().unbind()).unwrap_or_else(|_| py.None())));
+            extra = Some((
+                "kind",
+                name.into_pyobject(py)
+                    .map(|o| o.into_any().unbind())
+                    .unwrap_or_else(|_| py.None()),
+            ));
             (PyErr::new::<NetworkError, _>(text.clone()), detail.clone())
         }
         Error::Timeout { .. } => (PyErr::new::<Timeout, _>(text.clone()), text.clone()),

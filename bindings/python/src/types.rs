@@ -15,7 +15,11 @@ use pyo3::prelude::*;
 /// `'text'` as Python's `repr` of a str would write it (close enough for reprs).
 pub(crate) fn quoted(text: &str) -> String {
     // Python's choice: single quotes unless the text has a single quote and no double one.
-    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(text.len() + 2);
     out.push(quote);
     for c in text.chars() {
@@ -46,7 +50,9 @@ pub(crate) fn utc_datetime(py: Python<'_>, unix: Option<i64>) -> PyResult<Option
     // calling the module is as cheap as it gets for a value read a few times per login.
     let datetime = py.import("datetime")?;
     let utc = datetime.getattr("timezone")?.getattr("utc")?;
-    let value = datetime.getattr("datetime")?.call_method1("fromtimestamp", (unix, utc))?;
+    let value = datetime
+        .getattr("datetime")?
+        .call_method1("fromtimestamp", (unix, utc))?;
     Ok(Some(value))
 }
 
@@ -144,7 +150,11 @@ impl Pin {
     }
 
     fn __repr__(&self) -> String {
-        let expires = self.core.expires_at.as_deref().map_or_else(|| "None".to_owned(), quoted);
+        let expires = self
+            .core
+            .expires_at
+            .as_deref()
+            .map_or_else(|| "None".to_owned(), quoted);
         format!(
             "Pin(id={}, strong={}, expires_at={expires}, authorized={})",
             self.core.id,
@@ -165,7 +175,10 @@ pub(crate) struct WaitProgress {
 
 impl From<CoreProgress> for WaitProgress {
     fn from(progress: CoreProgress) -> Self {
-        Self { remaining: progress.remaining.map(|d| d.as_secs_f64()), checks: progress.checks }
+        Self {
+            remaining: progress.remaining.map(|d| d.as_secs_f64()),
+            checks: progress.checks,
+        }
     }
 }
 
@@ -193,7 +206,12 @@ pub(crate) struct Subscription {
 #[pymethods]
 impl Subscription {
     fn __repr__(&self) -> String {
-        format!("Subscription(active={}, status={}, plan={})", py_bool(self.active), quoted(&self.status), quoted(&self.plan))
+        format!(
+            "Subscription(active={}, status={}, plan={})",
+            py_bool(self.active),
+            quoted(&self.status),
+            quoted(&self.plan)
+        )
     }
 }
 
@@ -230,7 +248,14 @@ pub(crate) struct Account {
 impl Account {
     pub(crate) fn new(py: Python<'_>, account: plexlink::Account) -> PyResult<Self> {
         let subscription = match account.subscription {
-            Some(s) => Some(Py::new(py, Subscription { active: s.active, status: s.status, plan: s.plan })?),
+            Some(s) => Some(Py::new(
+                py,
+                Subscription {
+                    active: s.active,
+                    status: s.status,
+                    plan: s.plan,
+                },
+            )?),
             None => None,
         };
         Ok(Self {
@@ -535,7 +560,10 @@ impl Connected {
     pub(crate) fn create(py: Python<'_>, resource: Py<Resource>, connected: CoreConnected) -> PyResult<Py<Connected>> {
         let used = match connected.outcome.winning_candidate() {
             Some(candidate) => used_connection(candidate),
-            None => Connection { uri: connected.uri.clone(), ..Connection::from(&connected.connection) },
+            None => Connection {
+                uri: connected.uri.clone(),
+                ..Connection::from(&connected.connection)
+            },
         };
         let candidates = connected
             .outcome
@@ -581,7 +609,12 @@ impl Connected {
     fn __repr__(self_: PyRef<'_, Self>) -> String {
         let base = self_.as_super();
         let name = self_.resource.bind(self_.py()).get().name.clone();
-        format!("Connected(server={}, uri={}, elapsed={:.3})", quoted(&name), quoted(&base.uri), self_.elapsed)
+        format!(
+            "Connected(server={}, uri={}, elapsed={:.3})",
+            quoted(&name),
+            quoted(&base.uri),
+            self_.elapsed
+        )
     }
 }
 
@@ -693,7 +726,11 @@ impl SkippedConnection {
 impl SkippedConnection {
     fn __repr__(&self, py: Python<'_>) -> String {
         let uri = self.connection.bind(py).get().uri.clone();
-        format!("SkippedConnection(uri={}, reason={})", quoted(&uri), quoted(&self.reason))
+        format!(
+            "SkippedConnection(uri={}, reason={})",
+            quoted(&uri),
+            quoted(&self.reason)
+        )
     }
 }
 
@@ -710,7 +747,11 @@ pub(crate) struct Identity {
 
 impl From<plexlink::Identity> for Identity {
     fn from(identity: plexlink::Identity) -> Self {
-        Self { machine_identifier: identity.machine_identifier, claimed: identity.claimed, version: identity.version }
+        Self {
+            machine_identifier: identity.machine_identifier,
+            claimed: identity.claimed,
+            version: identity.version,
+        }
     }
 }
 

@@ -198,16 +198,10 @@ pub fn servers(cli: &Cli, connect: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// Lists servers, and with `connect` races each one's connections (all servers at once).
+/// Lists servers, and with `connect` races the connections of all of them at once.
 pub fn print_servers(client: &Client, servers: &[Device], connect: bool, json: bool) {
     let results: Vec<Option<Result<plexlink::Connected, Error>>> = if connect {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = servers.iter().map(|s| scope.spawn(|| client.connect(s))).collect();
-            handles
-                .into_iter()
-                .map(|h| Some(h.join().unwrap_or(Err(Error::Cancelled))))
-                .collect()
-        })
+        client.connect_all(servers).into_iter().map(Some).collect()
     } else {
         servers.iter().map(|_| None).collect()
     };

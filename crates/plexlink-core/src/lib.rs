@@ -24,6 +24,8 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Library code says why a value must be there (`expect`) or handles its absence; tests may unwrap.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod account;
 mod client_info;

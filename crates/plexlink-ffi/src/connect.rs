@@ -31,8 +31,8 @@ pub enum plexlink_http_policy {
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct plexlink_race_policy {
-    /// After the first good answer, how long to wait for a better-ranked candidate still
-    /// pending, in milliseconds (default 150; 0: the first good answer wins).
+    /// After the first good answer, how long to wait for a nearer or more secure candidate
+    /// still pending, in milliseconds (default 500; 0: the first good answer wins).
     pub grace_ms: u64,
     /// How long each probe may take, in milliseconds (default 5000; not 0).
     pub probe_timeout_ms: u64,
@@ -275,7 +275,7 @@ pub(crate) fn race_policy(policy: &plexlink_race_policy) -> Result<RacePolicy, E
     })
 }
 
-/// The recommended policy: 150 ms grace, 5 s probe timeout, plain http to private addresses
+/// The recommended policy: 500 ms grace, 5 s probe timeout, plain http to private addresses
 /// only, IPv6 and relays on.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexlink_race_policy_default() -> plexlink_race_policy {

@@ -14,6 +14,7 @@
 //! NULL or as long as their length), so the per-function `# Safety` sections are left out.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
 
 mod account;
