@@ -156,7 +156,7 @@ pub(crate) fn to_pyerr(error: Error) -> PyErr {
 
 fn build(py: Python<'_>, error: Error) -> PyErr {
     let text = error.to_string();
-    let mut status = None;
+    let status = error.http_status();
     let mut code = None;
     let mut extra: Option<(&str, Py<PyAny>)> = None;
     let (err, message) = match &error {
@@ -177,30 +177,15 @@ fn build(py: Python<'_>, error: Error) -> PyErr {
                     .map(|o| o.into_any().unbind())
                     .unwrap_or_else(|_| py.None()),
             ));
-            status = Some(429);
             (PyErr::new::<RateLimited, _>(text.clone()), message.clone())
         }
-        Error::TokenExpired { message } => {
-            status = Some(498);
-            (PyErr::new::<TokenExpired, _>(text.clone()), message.clone())
-        }
-        Error::Plex {
-            status: s,
-            code: c,
-            message,
-        } => {
-            status = Some(*s);
+        Error::TokenExpired { message } => (PyErr::new::<TokenExpired, _>(text.clone()), message.clone()),
+        Error::Plex { code: c, message, .. } => {
             code = *c;
             (PyErr::new::<HttpError, _>(text.clone()), message.clone())
         }
-        Error::Http { status: s } => {
-            status = Some(*s);
-            (PyErr::new::<HttpError, _>(text.clone()), text.clone())
-        }
-        Error::Redirect { status: s, .. } => {
-            status = Some(*s);
-            (PyErr::new::<ProtocolError, _>(text.clone()), text.clone())
-        }
+        Error::Http { .. } => (PyErr::new::<HttpError, _>(text.clone()), text.clone()),
+        Error::Redirect { .. } => (PyErr::new::<ProtocolError, _>(text.clone()), text.clone()),
         Error::Decode { .. } | Error::ResponseTooLarge { .. } => {
             (PyErr::new::<ProtocolError, _>(text.clone()), text.clone())
         }

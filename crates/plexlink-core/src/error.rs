@@ -174,6 +174,18 @@ impl Error {
         matches!(self, Self::Unauthorized { .. })
     }
 
+    /// The HTTP status the server answered with, where the error stands for one: Plex errors,
+    /// bare HTTP errors, redirects, 429 and 498. `None` for failures that had no answer, and for
+    /// the variants a caller branches on by kind alone (401 and 422 both mean `Unauthorized`).
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Self::Plex { status, .. } | Self::Http { status } | Self::Redirect { status, .. } => Some(*status),
+            Self::RateLimited { .. } => Some(429),
+            Self::TokenExpired { .. } => Some(498),
+            _ => None,
+        }
+    }
+
     /// True for failures worth retrying later unchanged: transport errors, timeouts of a single
     /// request, 5xx and 429.
     pub fn is_transient(&self) -> bool {
@@ -384,6 +396,17 @@ mod tests {
         };
         assert!(!transport.is_token_rejected());
         assert!(transport.is_transient());
+    }
+
+    #[test]
+    fn http_status_is_kept_where_the_error_stands_for_one() {
+        assert_eq!(Error::from_response(&response(429, "")).http_status(), Some(429));
+        assert_eq!(Error::from_response(&response(498, "")).http_status(), Some(498));
+        assert_eq!(Error::from_response(&response(503, "")).http_status(), Some(503));
+        let plex = response(400, r#"{"errors":[{"code":1000,"message":"missing"}]}"#);
+        assert_eq!(Error::from_response(&plex).http_status(), Some(400));
+        assert_eq!(Error::Cancelled.http_status(), None);
+        assert_eq!(Error::from_response(&response(401, "")).http_status(), None);
     }
 
     #[test]

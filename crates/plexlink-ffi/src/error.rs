@@ -234,11 +234,10 @@ impl ErrorInfo {
     /// codes) replaced by `[redacted]`: the core never puts a secret in an error, and this makes
     /// sure nothing that came back from a server does either.
     pub(crate) fn from_error(error: &Error, secrets: &[&str]) -> Self {
-        let (http_status, retry_after_ms) = match error {
-            Error::Plex { status, .. } | Error::Http { status } | Error::Redirect { status, .. } => (*status, None),
-            Error::RateLimited { retry_after, .. } => (429, retry_after.map(millis)),
-            Error::TokenExpired { .. } => (498, None),
-            _ => (0, None),
+        let http_status = error.http_status().unwrap_or(0);
+        let retry_after_ms = match error {
+            Error::RateLimited { retry_after, .. } => retry_after.map(millis),
+            _ => None,
         };
         Self {
             code: code_for(error),
