@@ -50,12 +50,7 @@ fn client(emu: &Emulator, resolve_plex_direct: bool, ca_pem: Option<String>) -> 
 }
 
 fn living_room(emu: &Emulator, client: &Client) -> Device {
-    client
-        .servers(&common::token_of(emu, "alice"))
-        .expect("servers")
-        .into_iter()
-        .find(|s| s.name == "Living Room")
-        .expect("Living Room")
+    common::server_named(client, &common::token_of(emu, "alice"), "Living Room")
 }
 
 fn host_of(uri: &str) -> String {

@@ -54,12 +54,7 @@ fn no_probe_thread_or_socket_outlives_the_probe_deadline() {
         .add_root_certificate_pem(emu.ca_pem())
         .build()
         .expect("builds");
-    let living = client
-        .servers(&common::token_of(&emu, "alice"))
-        .expect("servers")
-        .into_iter()
-        .find(|s| s.name == "Living Room")
-        .expect("Living Room");
+    let living = common::server_named(&client, &common::token_of(&emu, "alice"), "Living Room");
     let policy = RacePolicy {
         probe_timeout: Duration::from_millis(800),
         ..RacePolicy::default()

@@ -157,12 +157,7 @@ fn no_secret_appears_in_any_error_or_debug_text() {
             .transient_token("http://192.0.2.1:32400", &alice)
             .map(|t| format!("{t:?}")),
     );
-    let living = client
-        .servers(&alice)
-        .unwrap()
-        .into_iter()
-        .find(|s| s.name == "Living Room")
-        .unwrap();
+    let living = common::server_named(&client, &alice, "Living Room");
     let connected = client.connect(&living).unwrap();
     record(Ok(format!("{connected:?}")));
     record(

@@ -38,12 +38,7 @@ fn resources_list_devices_with_their_connections() {
 fn connect_picks_the_good_local_connection_past_dead_blackholed_slow_and_wrong_ones() {
     let (emu, client) = common::setup();
     let alice = common::token_of(&emu, "alice");
-    let living = client
-        .servers(&alice)
-        .unwrap()
-        .into_iter()
-        .find(|s| s.name == "Living Room")
-        .unwrap();
+    let living = common::server_named(&client, &alice, "Living Room");
     emu.reset_counters();
     let connected = client.connect(&living).unwrap();
     assert_eq!(connected.uri, emu.server_uri("Living Room", "local").unwrap());
@@ -92,12 +87,7 @@ fn connect_picks_the_good_local_connection_past_dead_blackholed_slow_and_wrong_o
 fn wrong_server_and_dead_connections_never_win() {
     let (emu, client) = common::setup();
     let alice = common::token_of(&emu, "alice");
-    let mut living = client
-        .servers(&alice)
-        .unwrap()
-        .into_iter()
-        .find(|s| s.name == "Living Room")
-        .unwrap();
+    let mut living = common::server_named(&client, &alice, "Living Room");
     let keep =
         ["local-dead", "local-blackhole", "local-wrong-id", "relay"].map(|n| emu.server_uri("Living Room", n).unwrap());
     living.connections.retain(|c| keep.contains(&c.uri));
@@ -141,12 +131,7 @@ fn wrong_server_and_dead_connections_never_win() {
 fn a_shared_server_is_reached_remotely_with_its_own_token() {
     let (emu, client) = common::setup();
     let alice = common::token_of(&emu, "alice");
-    let friend = client
-        .servers(&alice)
-        .unwrap()
-        .into_iter()
-        .find(|s| s.name == "Friend's Server")
-        .unwrap();
+    let friend = common::server_named(&client, &alice, "Friend's Server");
     let connected = client.connect(&friend).unwrap();
     // Its LAN address is someone else's LAN: not a candidate, since we are not on that network.
     assert!(!friend.public_address_matches);
@@ -164,12 +149,7 @@ fn a_shared_server_is_reached_remotely_with_its_own_token() {
 fn transient_token_and_source_connection_information() {
     let (emu, client) = common::setup();
     let alice = common::token_of(&emu, "alice");
-    let living = client
-        .servers(&alice)
-        .unwrap()
-        .into_iter()
-        .find(|s| s.name == "Living Room")
-        .unwrap();
+    let living = common::server_named(&client, &alice, "Living Room");
     let connected = client.connect(&living).unwrap();
     let server_token = connected.access_token().unwrap().clone();
     let transient = client.transient_token(&connected.uri, &server_token).unwrap();

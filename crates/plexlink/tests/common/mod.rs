@@ -47,3 +47,12 @@ pub fn all_secrets(emulator: &Emulator) -> Vec<String> {
     );
     secrets
 }
+
+/// The server called `name` among those `token` can see.
+pub fn server_named(client: &Client, token: &Token, name: &str) -> plexlink::Device {
+    let servers = client.servers(token).expect("the servers are listed");
+    servers
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no server named {name}"))
+}
