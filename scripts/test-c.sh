@@ -98,11 +98,14 @@ stop_emulator() {
 }
 trap stop_emulator EXIT
 start_emulator() { # start_emulator LOG
+    # The log exists before the emulator runs: the background job opens it when it gets to it,
+    # and a read of a file not yet there must not end the script (set -e).
+    : >"$1"
     "$emulator_bin" --port 0 >"$1" 2>&1 &
     emu_pid=$!
     local i
     for i in $(seq 100); do
-        emu_url=$(sed -n '1s/^plexlink-emulator listening on //p' "$1")
+        emu_url=$(sed -n '1s/^plexlink-emulator listening on //p' "$1" || true)
         [ -n "$emu_url" ] && return 0
         kill -0 "$emu_pid" 2>/dev/null || break
         sleep 0.1
@@ -172,11 +175,12 @@ login_example() { # login_example NAME COMMAND...
     shift
     local log="$out/logs/$name.log"
     start_emulator "$out/logs/$name.emulator.log"
+    : >"$log"
     PLEXLINK_EXAMPLE_FAST=1 "$@" "$emu_url" >"$log" 2>&1 &
     local pid=$!
     local id="" i status=0
     for i in $(seq 300); do
-        id=$(sed -n 's/^PIN id: //p' "$log")
+        id=$(sed -n 's/^PIN id: //p' "$log" || true)
         [ -n "$id" ] && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
