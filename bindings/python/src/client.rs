@@ -17,7 +17,7 @@ use pyo3::prelude::*;
 
 use crate::cancel::Cancel;
 use crate::errors::to_pyerr;
-use crate::types::{Account, Connected, HomeUser, Identity, Pin, Resource, WaitProgress, quoted};
+use crate::types::{Account, Connected, HomeUser, Identity, Pin, PinRef, Resource, WaitProgress, quoted};
 
 /// How often a waiting thread looks up from the wait: the bound on Ctrl-C latency.
 const SLICE: Duration = Duration::from_millis(100);
@@ -30,22 +30,6 @@ fn seconds(what: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
                 .map_err(|_| PyValueError::new_err(format!("{what} must be a non-negative number of seconds, not {s}")))
         })
         .transpose()
-}
-
-/// A PIN given as a `Pin` or as its id.
-#[derive(FromPyObject)]
-enum PinRef<'py> {
-    Pin(Bound<'py, Pin>),
-    Id(u64),
-}
-
-impl PinRef<'_> {
-    fn id(&self) -> u64 {
-        match self {
-            PinRef::Pin(pin) => pin.get().core.id,
-            PinRef::Id(id) => *id,
-        }
-    }
 }
 
 /// A PEM certificate given as text or bytes.

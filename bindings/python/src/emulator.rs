@@ -11,23 +11,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyType};
 
-use crate::types::{Pin, quoted};
-
-/// A PIN given as a `Pin` or as its id.
-#[derive(FromPyObject)]
-enum PinRef<'py> {
-    Pin(Bound<'py, Pin>),
-    Id(u64),
-}
-
-impl PinRef<'_> {
-    fn id(&self) -> u64 {
-        match self {
-            PinRef::Pin(pin) => pin.get().core.id,
-            PinRef::Id(id) => *id,
-        }
-    }
-}
+use crate::types::{PinRef, quoted};
 
 /// A local stand-in for plex.tv and Plex Media Servers on 127.0.0.1, for tests.
 ///

@@ -12,6 +12,22 @@ use plexlink::core::timefmt::parse_rfc3339;
 use plexlink::{Connected as CoreConnected, WaitProgress as CoreProgress};
 use pyo3::prelude::*;
 
+/// A PIN given as a `Pin` or as its id.
+#[derive(FromPyObject)]
+pub(crate) enum PinRef<'py> {
+    Pin(Bound<'py, Pin>),
+    Id(u64),
+}
+
+impl PinRef<'_> {
+    pub(crate) fn id(&self) -> u64 {
+        match self {
+            PinRef::Pin(pin) => pin.get().core.id,
+            PinRef::Id(id) => *id,
+        }
+    }
+}
+
 /// `'text'` as Python's `repr` of a str would write it (close enough for reprs).
 pub(crate) fn quoted(text: &str) -> String {
     // Python's choice: single quotes unless the text has a single quote and no double one.
