@@ -35,8 +35,17 @@ pub fn account_json(account: &Account) -> Value {
     })
 }
 
+/// One line: the name, the username (how people know their Plex account) when it differs from
+/// the name, the e-mail, then what is on.
 pub fn account_text(account: &Account) -> String {
-    let mut text = format!("{} <{}>", account_name(account), account.email);
+    let name = account_name(account);
+    let mut text = name.clone();
+    if !account.username.is_empty() && account.username != name {
+        text.push_str(&format!(" (username {})", account.username));
+    }
+    if !account.email.is_empty() {
+        text.push_str(&format!(" <{}>", account.email));
+    }
     if account.home_admin {
         text.push_str(", Home admin");
     }

@@ -204,7 +204,7 @@ fn demo_runs_the_whole_story_offline() {
     );
     for expected in [
         "Got a token",
-        "Alice <alice@example.com>",
+        "Alice (username alice) <alice@example.com>",
         "Living Room (owned",
         "chosen",
         "transient token",
@@ -273,4 +273,24 @@ fn ctrl_c_cancels_the_login_cleanly() {
         saved["tokens"].as_object().unwrap().is_empty(),
         "nothing saved on cancel"
     );
+}
+
+#[test]
+fn whoami_shows_the_username() {
+    let emu = Emulator::start_default().unwrap();
+    let config = tempdir("whoami-username");
+    assert!(login(&emu, &config).status.success());
+
+    let text = plexlink(&emu, &config, &["whoami"]).output().unwrap();
+    assert!(text.status.success(), "{}", String::from_utf8_lossy(&text.stderr));
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("username alice"), "no username in: {stdout}");
+    assert!(
+        stdout.contains("Alice") && stdout.contains("<alice@example.com>"),
+        "{stdout}"
+    );
+
+    let json = plexlink(&emu, &config, &["whoami", "--json"]).output().unwrap();
+    assert!(json.status.success());
+    assert_eq!(json_of(&json)["username"], "alice");
 }
