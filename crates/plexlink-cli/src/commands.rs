@@ -226,15 +226,18 @@ pub fn transient(cli: &Cli, server: Option<&str>) -> Result<(), String> {
     let (client, store) = open(cli)?;
     let token = saved_token(&client, &store)?;
     let servers = client.servers(&token).map_err(|e| e.to_string())?;
+    // By name, an owned server before a shared one of the same name.
     let device = servers
         .iter()
-        .find(|d| server.map_or(d.owned, |name| d.name == name))
+        .filter(|d| server.map_or(d.owned, |name| d.name == name))
+        .min_by_key(|d| !d.owned)
         .ok_or_else(|| match server {
             Some(name) => format!("no server named {name:?}"),
             None => "no server owned by this account".to_owned(),
         })?;
+    // Decided before any request: a server that will not get a token is not contacted at all.
+    let server_token = server_token(device, &token)?;
     let connected = client.connect(device).map_err(|e| e.to_string())?;
-    let server_token = connected.access_token().cloned().unwrap_or(token);
     let transient = client
         .transient_token(&connected.uri, &server_token)
         .map_err(|e| e.to_string())?;
@@ -248,6 +251,21 @@ pub fn transient(cli: &Cli, server: Option<&str>) -> Result<(), String> {
         println!("{}", transient.secret());
     }
     Ok(())
+}
+
+/// The token to send to `device`: the one plex.tv gave for it, or for a server this account
+/// owns, the account token. A shared server without its own token is refused: the account token
+/// would hand the whole account to that server's owner.
+pub fn server_token(device: &Device, account_token: &Token) -> Result<Token, String> {
+    match &device.access_token {
+        Some(token) => Ok(token.clone()),
+        None if device.owned => Ok(account_token.clone()),
+        None => Err(format!(
+            "{:?} is shared with you and plex.tv gave no access token for it; plexlink will not \
+             send your account token to a server someone else owns",
+            device.name
+        )),
+    }
 }
 
 /// `plexlink signout`.

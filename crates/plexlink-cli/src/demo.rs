@@ -72,8 +72,8 @@ pub fn run(cli: &Cli, approve_after: u64) -> Result<(), String> {
             "Asking {} for a transient token (GET /security/token)",
             owned.name
         ));
+        let server_token = commands::server_token(owned, &token)?;
         let connected = client.connect(owned).map_err(|e| e.to_string())?;
-        let server_token = connected.access_token().cloned().unwrap_or_else(|| token.clone());
         let transient = client
             .transient_token(&connected.uri, &server_token)
             .map_err(|e| e.to_string())?;

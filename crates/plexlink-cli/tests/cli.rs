@@ -294,3 +294,56 @@ fn whoami_shows_the_username() {
     assert!(json.status.success());
     assert_eq!(json_of(&json)["username"], "alice");
 }
+
+#[test]
+fn transient_never_sends_the_account_token_to_a_shared_server() {
+    // Friend's Server is shared with alice, and here plex.tv gives her no accessToken for it.
+    let mut scenario = plexlink_emulator::Scenario::default();
+    let friend = scenario
+        .servers
+        .iter_mut()
+        .find(|s| s.name == "Friend's Server")
+        .unwrap();
+    friend
+        .shares
+        .iter_mut()
+        .find(|s| s.account == "alice")
+        .unwrap()
+        .access_token = String::new();
+    let emu = Emulator::start(scenario).unwrap();
+    let config = tempdir("transient-shared");
+    assert!(login(&emu, &config).status.success());
+    emu.reset_counters();
+
+    let out = plexlink(&emu, &config, &["token", "transient", "--server", "Friend's Server"])
+        .output()
+        .unwrap();
+    // The server was never asked for anything that carries a token: /identity probes carry
+    // none, and nothing else reached any of its listeners.
+    let counters = emu.counters();
+    let friend = counters.pms.get("Friend's Server").cloned().unwrap_or_default();
+    for (connection, counts) in &friend {
+        for (request, n) in &counts.requests {
+            assert!(request == "GET /identity", "{connection} received {n} x {request}");
+        }
+    }
+
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        stderr.contains("Friend's Server") && stderr.contains("shared") && stderr.contains("no access token"),
+        "unclear error: {stderr}"
+    );
+    assert!(!stderr.contains(&emu.token_for("alice").unwrap()));
+
+    // An owned server still falls back to the account token (Living Room is alice's).
+    let owned = plexlink(
+        &emu,
+        &config,
+        &["token", "transient", "--server", "Living Room", "--json"],
+    )
+    .output()
+    .unwrap();
+    assert!(owned.status.success(), "{}", String::from_utf8_lossy(&owned.stderr));
+    assert!(!json_of(&owned)["transient_token"].as_str().unwrap().is_empty());
+}
