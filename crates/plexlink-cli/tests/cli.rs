@@ -88,8 +88,9 @@ fn login_saves_a_private_token_and_keeps_the_client_identifier() {
     assert!(again.status.success());
     let saved: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(saved["client_identifier"], id);
-    assert!(
-        std::fs::read_dir(&*config).unwrap().count() == 1,
+    assert_eq!(
+        leftovers(&config),
+        Vec::<String>::new(),
         "no temporary file is left behind"
     );
 }
@@ -275,6 +276,76 @@ fn ctrl_c_cancels_the_login_cleanly() {
     );
 }
 
+/// Files in a config directory other than the config and its lock file.
+fn leftovers(config: &Path) -> Vec<String> {
+    std::fs::read_dir(config)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "config.json" && n != ".config.json.lock")
+        .collect()
+}
+
+/// A config directory made by the test (mode 0700) holding a config with a client identifier,
+/// as after a first run.
+fn seeded(name: &str) -> (TempDir, String) {
+    let config = tempdir(name);
+    make_private_dir(&config);
+    let id = "seeded-client-identifier-0001".to_owned();
+    std::fs::write(
+        config.join("config.json"),
+        serde_json::to_vec(&serde_json::json!({ "client_identifier": id })).unwrap(),
+    )
+    .unwrap();
+    (config, id)
+}
+
+fn make_private_dir(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+}
+
+/// `sh -c SCRIPT` then `exec` of `command`: the script's `$$` is the pid the command will run
+/// with, so it can plant files at paths that name the command's pid.
+#[cfg(unix)]
+fn exec_after(script: &str, command: &Command) -> Command {
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
+        .arg(format!("{script}\nexec \"$@\""))
+        .arg("sh")
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => sh.env(key, value),
+            None => sh.env_remove(key),
+        };
+    }
+    sh
+}
+
+/// Runs `plexlink signin --login alice` (or the given command) with alice's password on stdin.
+fn sign_in_alice(mut command: Command) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"alice-password\n").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn saved_json(config: &Path) -> Value {
+    let bytes = std::fs::read(config.join("config.json")).unwrap();
+    serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("config.json is not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
+}
+
 #[test]
 fn whoami_shows_the_username() {
     let emu = Emulator::start_default().unwrap();
@@ -346,4 +417,177 @@ fn transient_never_sends_the_account_token_to_a_shared_server() {
     .unwrap();
     assert!(owned.status.success(), "{}", String::from_utf8_lossy(&owned.stderr));
     assert!(!json_of(&owned)["transient_token"].as_str().unwrap().is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_at_a_temporary_path_never_gets_the_token() {
+    let emu = Emulator::start_default().unwrap();
+    let (config, id) = seeded("symlink");
+    let elsewhere = tempdir("symlink-elsewhere");
+    make_private_dir(&elsewhere);
+    // The old predictable name (with the pid the command runs with), and guesses around it.
+    let script = format!(
+        r#"ln -s "{e}/stolen-pid" "{c}/.config.json.$$.tmp"
+for n in 1 2 3 4 5 6 7 8; do ln -s "{e}/stolen-$n" "{c}/.config.json.$(($$ + n)).tmp"; done
+for g in .config.json.tmp config.json.tmp .config.json.new config.json.new config.json~ .config.json.swp; do ln -s "{e}/stolen-$g" "{c}/$g"; done"#,
+        e = elsewhere.display(),
+        c = config.display()
+    );
+    let out = sign_in_alice(exec_after(
+        &script,
+        &plexlink(&emu, &config, &["signin", "--login", "alice"]),
+    ));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written: Vec<_> = std::fs::read_dir(&*elsewhere)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(written.is_empty(), "written through a planted symlink: {written:?}");
+    let file = config.join("config.json");
+    assert!(std::fs::symlink_metadata(&file).unwrap().file_type().is_file());
+    let saved = saved_json(&config);
+    assert_eq!(saved["client_identifier"], id);
+    assert!(
+        saved["tokens"][emu.url()] == emu.token_for("alice").unwrap(),
+        "token not saved"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_planted_world_readable_temporary_file_does_not_make_the_config_readable() {
+    use std::os::unix::fs::PermissionsExt;
+    let emu = Emulator::start_default().unwrap();
+    let (config, _) = seeded("planted-0666");
+    let script = format!(
+        r#"t="{c}/.config.json.$$.tmp"; : > "$t"; chmod 0666 "$t""#,
+        c = config.display()
+    );
+    let out = sign_in_alice(exec_after(
+        &script,
+        &plexlink(&emu, &config, &["signin", "--login", "alice"]),
+    ));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = config.join("config.json");
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(
+        saved_json(&config)["tokens"][emu.url()] == emu.token_for("alice").unwrap(),
+        "token not saved"
+    );
+}
+
+#[test]
+fn concurrent_logins_lose_no_update_and_keep_one_identifier() {
+    const N: usize = 6;
+    let emulators: Vec<Emulator> = (0..N).map(|_| Emulator::start_default().unwrap()).collect();
+    let config = tempdir("concurrent");
+    let children: Vec<_> = emulators
+        .iter()
+        .map(|emu| {
+            plexlink(emu, &config, &["login", "--json", "--no-qr"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for emu in &emulators {
+        let started = Instant::now();
+        let pin = loop {
+            if let Some(pin) = emu.pins().into_iter().find(|p| !p.approved) {
+                break pin;
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "no PIN made");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        emu.approve_pin(pin.id, "alice").unwrap();
+    }
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let saved = saved_json(&config);
+    let id = saved["client_identifier"].as_str().unwrap();
+    for emu in &emulators {
+        // Compared, not printed: a failure message shows no token.
+        assert!(
+            saved["tokens"][emu.url()] == emu.token_for("alice").unwrap(),
+            "lost the token of {}",
+            emu.url()
+        );
+        for pin in emu.pins() {
+            assert_eq!(pin.client_identifier, id, "the identifier was rotated");
+        }
+    }
+    assert_eq!(saved["tokens"].as_object().unwrap().len(), N);
+    assert_eq!(leftovers(&config), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_config_directory_others_can_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let emu = Emulator::start_default().unwrap();
+    for mode in [0o777, 0o770, 0o1777] {
+        let config = tempdir(&format!("writable-{mode:o}"));
+        make_private_dir(&config);
+        std::fs::set_permissions(&*config, std::fs::Permissions::from_mode(mode)).unwrap();
+        let out = plexlink(&emu, &config, &["whoami"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(
+            stderr.contains(&*config.to_string_lossy()) && stderr.contains("writable by others"),
+            "mode {mode:o}: {stderr}"
+        );
+        assert!(!config.join("config.json").exists(), "mode {mode:o}: wrote into it");
+    }
+
+    // A directory someone else owns (only root can make one to test with).
+    let config = tempdir("not-ours");
+    make_private_dir(&config);
+    let chowned = Command::new("chown").arg("65534").arg(&*config).status();
+    if chowned.is_ok_and(|s| s.success()) && users_differ(&config) {
+        let out = plexlink(&emu, &config, &["whoami"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(stderr.contains("not owned by you"), "{stderr}");
+        assert!(!config.join("config.json").exists());
+    }
+}
+
+#[cfg(unix)]
+fn users_differ(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let me = Command::new("id").arg("-u").output().unwrap();
+    String::from_utf8_lossy(&me.stdout).trim() != std::fs::metadata(path).unwrap().uid().to_string()
+}
+
+#[test]
+fn a_config_with_a_field_of_the_wrong_type_is_refused_and_left_alone() {
+    let emu = Emulator::start_default().unwrap();
+    let cases = [
+        (r#"{"client_identifier": 5}"#, "client_identifier"),
+        (r#"{"client_identifier": ""}"#, "client_identifier"),
+        (r#"{"client_identifier": "kept-id", "tokens": []}"#, "tokens"),
+        (
+            r#"{"client_identifier": "kept-id", "tokens": {"http://x/": 5}}"#,
+            "http://x/",
+        ),
+        (r#"["client_identifier"]"#, "object"),
+    ];
+    for (i, (text, field)) in cases.into_iter().enumerate() {
+        let config = tempdir(&format!("wrong-type-{i}"));
+        make_private_dir(&config);
+        let file = config.join("config.json");
+        std::fs::write(&file, text).unwrap();
+        let out = plexlink(&emu, &config, &["whoami"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{text}");
+        assert!(
+            stderr.contains(&*file.to_string_lossy()) && stderr.contains(field),
+            "{text}: {stderr}"
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), text, "the file was changed");
+    }
 }
