@@ -694,7 +694,8 @@ typedef struct plexlink_http_header {
  * call's error, or `PLEXLINK_RESULT_CANCELLED`). Runs on the task's own thread, never on the
  * thread that started it; `plexlink_last_error_message` on that thread reads the task's error.
  * `task` is lent for the call: the callback may take the value (`plexlink_task_take_*`), and
- * may free the task (then it must not use `task` again). Not called after the task was freed.
+ * may free the task (then it must not use `task` again), or any other task. Not called after
+ * the task was freed.
  */
 typedef void (*plexlink_task_done_cb)(void *userdata, const struct plexlink_task *task, plexlink_result result);
 
@@ -1820,8 +1821,10 @@ plexlink_result plexlink_task_result(const struct plexlink_task *task);
 /**
  * Blocks until the task has finished or `timeout_ms` milliseconds have passed (`UINT64_MAX`:
  * no limit). Returns `PLEXLINK_RESULT_OK` once finished, with the task's result in
- * `*result_out`, or `PLEXLINK_RESULT_PENDING` when the time ran out. From inside the task's own
- * progress callback it would wait for itself: `PLEXLINK_RESULT_WRONG_STATE`.
+ * `*result_out`, or `PLEXLINK_RESULT_PENDING` when the time ran out. From inside a task's
+ * callback, a wait that could never end returns `PLEXLINK_RESULT_WRONG_STATE` at once: a wait
+ * for the caller's own task (from its progress callback), or for a task whose callback is
+ * itself blocked in `plexlink_task_wait` or `plexlink_task_free` on the caller's task.
  */
 plexlink_result plexlink_task_wait(const struct plexlink_task *task, uint64_t timeout_ms, plexlink_result *result_out);
 
@@ -1835,9 +1838,13 @@ const char *plexlink_task_error_message(const struct plexlink_task *task);
  * Stops callbacks and gives up the caller's handle: the task is cancelled if it still runs,
  * and its thread ends on its own (holding what it needs meanwhile). When `free` returns no
  * callback of the task is running or will run, so `userdata` may be released; a callback in
- * progress on the task's thread is waited for. From inside one of the task's own callbacks it
- * cannot wait for itself: nothing more is called after that callback returns. A value not yet
- * taken is freed. NULL is fine; must not be called twice.
+ * progress on the task's thread is waited for. Two exceptions, where that wait would never
+ * end, and `free` returns at once: called from inside one of the task's own callbacks, nothing
+ * more is called after that callback returns; called from inside a callback of another task
+ * while the task's callback in progress is itself blocked on that task (two done callbacks
+ * freeing each other: one of the two frees waits, the other does not), that callback goes on
+ * once the caller's callback has returned, and nothing more is called after it. A value not
+ * yet taken is freed. NULL is fine; must not be called twice.
  */
 void plexlink_task_free(const struct plexlink_task *task);
 

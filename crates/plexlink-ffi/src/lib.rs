@@ -30,6 +30,7 @@ mod pin_login;
 mod resources;
 mod task;
 mod version;
+mod waits;
 
 pub use account::*;
 pub use cancel::*;

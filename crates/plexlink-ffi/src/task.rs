@@ -2,16 +2,15 @@
 //! reports progress and completion through callbacks on that thread, can be cancelled, and can
 //! be freed at any time.
 //!
-//! The callbacks go through a gate (a mutex held while C code runs): `plexlink_task_free` closes
-//! it, waiting for a callback in progress on another thread, so that no callback runs after
-//! `free` returns and `userdata` may be released right then. Called from inside a callback (on
-//! the task's own thread) `free` cannot wait for itself; it marks the task detached instead, and
-//! nothing else is called after that callback returns.
+//! The callbacks go through a gate: `plexlink_task_free` closes it and waits for a callback in
+//! progress to return, so that no callback runs after `free` returns and `userdata` may be
+//! released right then. The gate's lock is never held while C code runs: C may free or wait for
+//! any task from a callback. Where that would block forever (a callback freeing its own task,
+//! two callbacks freeing each other) [`waits`](crate::waits) says so, and `free` returns without
+//! waiting, `wait` with `PLEXLINK_RESULT_WRONG_STATE`.
 
 use std::ffi::{CString, c_char, c_void};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
-use std::thread::ThreadId;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use blocking::CancelToken;
@@ -32,6 +31,7 @@ use crate::pin::{
 use crate::resources::{
     DeviceHandle, IdentityHandle, device_list, plexlink_device, plexlink_device_list, plexlink_identity,
 };
+use crate::waits::{self, Until};
 
 /// A call running on a library thread. Thread-safe: every `plexlink_task_*` function may be
 /// called from any thread. Free with `plexlink_task_free` (at any time, even while it runs).
@@ -46,7 +46,8 @@ castable!(Arc plexlink_task => Task);
 /// call's error, or `PLEXLINK_RESULT_CANCELLED`). Runs on the task's own thread, never on the
 /// thread that started it; `plexlink_last_error_message` on that thread reads the task's error.
 /// `task` is lent for the call: the callback may take the value (`plexlink_task_take_*`), and
-/// may free the task (then it must not use `task` again). Not called after the task was freed.
+/// may free the task (then it must not use `task` again), or any other task. Not called after
+/// the task was freed.
 pub type plexlink_task_done_cb =
     Option<unsafe extern "C" fn(userdata: *mut c_void, task: *const plexlink_task, result: plexlink_result)>;
 
@@ -56,11 +57,17 @@ pub(crate) struct Task {
     cancel: CancelToken,
     state: Mutex<State>,
     finished: Condvar,
-    /// The callbacks; `None` once the task was freed. Held while C code runs.
-    gate: Mutex<Option<Callbacks>>,
-    /// Set by `free`: no callback may start any more.
-    detached: AtomicBool,
-    worker: OnceLock<ThreadId>,
+    gate: Mutex<Gate>,
+    /// Signalled when a callback returns.
+    callback_returned: Condvar,
+}
+
+#[derive(Debug)]
+struct Gate {
+    /// `None` once the task was freed: no callback starts any more.
+    callbacks: Option<Callbacks>,
+    /// A callback is running (the lock is not held meanwhile).
+    running: bool,
 }
 
 #[derive(Debug)]
@@ -84,7 +91,7 @@ pub(crate) enum Output {
     Taken,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Callbacks {
     on_done: plexlink_task_done_cb,
     userdata: *mut c_void,
@@ -115,21 +122,44 @@ impl TaskContext<'_> {
 }
 
 impl Task {
-    fn on_worker(&self) -> bool {
-        self.worker.get() == Some(&std::thread::current().id())
+    /// The task as [`waits`] knows it.
+    fn id(&self) -> usize {
+        std::ptr::from_ref(self).addr()
     }
 
-    /// Runs `call` with the callbacks unless the task was freed; holds the gate meanwhile.
+    /// Runs `call` with the callbacks unless the task was freed, marked as running meanwhile
+    /// (for `free` to wait on) but without holding the gate's lock.
     fn with_callbacks(&self, call: impl FnOnce(&Callbacks)) {
-        if self.detached.load(Ordering::Acquire) {
+        /// Clears `running` when the callback returns.
+        struct Returned<'a>(&'a Task);
+        impl Drop for Returned<'_> {
+            fn drop(&mut self) {
+                lock(&self.0.gate).running = false;
+                self.0.callback_returned.notify_all();
+            }
+        }
+        let callbacks = {
+            let mut gate = lock(&self.gate);
+            let Some(callbacks) = gate.callbacks else { return };
+            gate.running = true;
+            callbacks
+        };
+        let _returned = Returned(self);
+        waits::in_callback(self.id(), || call(&callbacks));
+    }
+
+    /// Closes the gate; then waits for a callback in progress to return, unless that would
+    /// never end (see [`waits`]).
+    fn close_gate(&self) {
+        let mut gate = lock(&self.gate);
+        gate.callbacks = None;
+        if !gate.running {
             return;
         }
-        let gate = lock(&self.gate);
-        if self.detached.load(Ordering::Acquire) {
-            return;
-        }
-        if let Some(callbacks) = gate.as_ref() {
-            call(callbacks);
+        if let Some(_blocked) = waits::block_on(self.id(), Until::CallbackReturns) {
+            while gate.running {
+                gate = self.callback_returned.wait(gate).unwrap_or_else(|p| p.into_inner());
+            }
         }
     }
 
@@ -160,6 +190,7 @@ impl Task {
         let code = outcome.as_ref().map_or_else(|e| e.code, |_| plexlink_result::Ok);
         *state = State::Finished(outcome);
         self.finished.notify_all();
+        waits::finished(self.id());
         code
     }
 }
@@ -177,17 +208,18 @@ fn spawn(
         cancel,
         state: Mutex::new(State::Running),
         finished: Condvar::new(),
-        gate: Mutex::new(Some(Callbacks {
-            on_done,
-            userdata,
-            progress,
-        })),
-        detached: AtomicBool::new(false),
-        worker: OnceLock::new(),
+        gate: Mutex::new(Gate {
+            callbacks: Some(Callbacks {
+                on_done,
+                userdata,
+                progress,
+            }),
+            running: false,
+        }),
+        callback_returned: Condvar::new(),
     });
     let worker = Arc::clone(&task);
     let spawned = std::thread::Builder::new().name("plexlink-task".into()).spawn(move || {
-        let _ = worker.worker.set(std::thread::current().id());
         let context = TaskContext { task: &worker };
         let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&context)));
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
@@ -217,10 +249,7 @@ fn spawn(
         });
     });
     match spawned {
-        Ok(handle) => {
-            let _ = task.worker.set(handle.thread().id());
-            Ok(task)
-        }
+        Ok(_) => Ok(task),
         Err(e) => Err(error::misuse(
             plexlink_result::Internal,
             &format!("could not start a task thread: {e}"),
@@ -274,8 +303,10 @@ pub unsafe extern "C" fn plexlink_task_result(task: *const plexlink_task) -> ple
 
 /// Blocks until the task has finished or `timeout_ms` milliseconds have passed (`UINT64_MAX`:
 /// no limit). Returns `PLEXLINK_RESULT_OK` once finished, with the task's result in
-/// `*result_out`, or `PLEXLINK_RESULT_PENDING` when the time ran out. From inside the task's own
-/// progress callback it would wait for itself: `PLEXLINK_RESULT_WRONG_STATE`.
+/// `*result_out`, or `PLEXLINK_RESULT_PENDING` when the time ran out. From inside a task's
+/// callback, a wait that could never end returns `PLEXLINK_RESULT_WRONG_STATE` at once: a wait
+/// for the caller's own task (from its progress callback), or for a task whose callback is
+/// itself blocked in `plexlink_task_wait` or `plexlink_task_free` on the caller's task.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_task_wait(
     task: *const plexlink_task,
@@ -287,13 +318,20 @@ pub unsafe extern "C" fn plexlink_task_wait(
         let out = try_out!(result_out);
         let deadline = Instant::now().checked_add(Duration::from_millis(timeout_ms));
         let mut state = lock(&task.state);
+        let mut blocked = None;
         loop {
             if let State::Finished(outcome) = &*state {
                 out.write(outcome.as_ref().map_or_else(|e| e.code, |_| plexlink_result::Ok));
                 return plexlink_result::Ok;
             }
-            if task.on_worker() {
-                return error::misuse(plexlink_result::WrongState, "a task cannot wait for itself from its own callback");
+            if blocked.is_none() {
+                blocked = waits::block_on(task.id(), Until::Finished);
+                if blocked.is_none() {
+                    return error::misuse(
+                        plexlink_result::WrongState,
+                        "this wait would never end: a task cannot wait for itself from its own callback, nor for a task whose callback waits for the caller's",
+                    );
+                }
             }
             let wait = match deadline {
                 None => Duration::from_secs(3600),
@@ -328,20 +366,20 @@ pub unsafe extern "C" fn plexlink_task_error_message(task: *const plexlink_task)
 /// Stops callbacks and gives up the caller's handle: the task is cancelled if it still runs,
 /// and its thread ends on its own (holding what it needs meanwhile). When `free` returns no
 /// callback of the task is running or will run, so `userdata` may be released; a callback in
-/// progress on the task's thread is waited for. From inside one of the task's own callbacks it
-/// cannot wait for itself: nothing more is called after that callback returns. A value not yet
-/// taken is freed. NULL is fine; must not be called twice.
+/// progress on the task's thread is waited for. Two exceptions, where that wait would never
+/// end, and `free` returns at once: called from inside one of the task's own callbacks, nothing
+/// more is called after that callback returns; called from inside a callback of another task
+/// while the task's callback in progress is itself blocked on that task (two done callbacks
+/// freeing each other: one of the two frees waits, the other does not), that callback goes on
+/// once the caller's callback has returned, and nothing more is called after it. A value not
+/// yet taken is freed. NULL is fine; must not be called twice.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_task_free(task: *const plexlink_task) {
     ffi_panic_boundary! {
         // SAFETY: `task` is NULL or a live task (this function's contract).
         if let Some(shared) = unsafe { ffi::try_from(task) } {
-            shared.detached.store(true, Ordering::Release);
             shared.request_cancel();
-            if !shared.on_worker() {
-                // Waits for a callback in progress, and forbids the rest.
-                *lock(&shared.gate) = None;
-            }
+            shared.close_gate();
         }
         // SAFETY: `task` is NULL or a live task that C gives up (this function's contract).
         unsafe { ffi::free_arc(task) }

@@ -2,14 +2,16 @@
  * Tasks: the login story run on library threads, as a player with an event loop runs it. The
  * PIN is approved from the progress callback (on the task's thread); completion arrives through
  * the done callback on that thread; tasks are cancelled while waiting, freed while running and
- * freed from inside their own callback.
+ * freed from inside their own callback, and two tasks' callbacks free each other.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "support.h"
 
@@ -412,6 +414,73 @@ static void free_inside_callback(const plexlink_client *client) {
     seen_destroy(&s.seen);
 }
 
+/*
+ * Two tasks whose done callbacks free each other: "free the sibling when the first finishes",
+ * with both finishing at once. A barrier (main and both callbacks) holds each callback until the
+ * other one runs too, so that every round is the worst case: each frees a task whose callback is
+ * in progress. A hang is what this looks for: the alarm ends the program then.
+ */
+typedef struct {
+    pthread_barrier_t all_in;
+    const plexlink_task *task[2];
+    pthread_mutex_t lock;
+    pthread_cond_t ended_cond;
+    unsigned ended;
+} pair_t;
+
+typedef struct {
+    pair_t *pair;
+    int index;
+} side_t;
+
+static void free_sibling(void *userdata, const plexlink_task *task, plexlink_result result) {
+    side_t *side = userdata;
+    pair_t *pair = side->pair;
+    CHECK_CODE(result, PLEXLINK_RESULT_PIN_EXPIRED);
+    pthread_barrier_wait(&pair->all_in); /* main has stored both handles; both callbacks run */
+    CHECK(task == pair->task[side->index]);
+    plexlink_task_free(pair->task[1 - side->index]);
+    pthread_mutex_lock(&pair->lock);
+    pair->ended++;
+    pthread_cond_broadcast(&pair->ended_cond);
+    pthread_mutex_unlock(&pair->lock);
+}
+
+static void on_alarm(int sig) {
+    static const char text[] = "\nFAILED: two tasks freeing each other from their callbacks hung\n";
+    (void)sig;
+    if (write(STDERR_FILENO, text, sizeof text - 1) < 0) _exit(3);
+    _exit(3);
+}
+
+static void free_each_other(const plexlink_client *client) {
+    enum { ROUNDS = 200 };
+    pair_t pair;
+    side_t sides[2] = {{&pair, 0}, {&pair, 1}};
+    int round;
+    test_step("task: two done callbacks free each other, 200 rounds (no deadlock)");
+    pthread_mutex_init(&pair.lock, NULL);
+    pthread_cond_init(&pair.ended_cond, NULL);
+    signal(SIGALRM, on_alarm);
+    alarm(120); /* generous for valgrind; a hang never ends */
+    for (round = 0; round < ROUNDS; round++) {
+        pthread_barrier_init(&pair.all_in, NULL, 3);
+        pair.ended = 0;
+        /* An unknown PIN: a quick 404 for both. */
+        CHECK_OK(plexlink_task_check_pin(client, 999999999, free_sibling, &sides[0], &pair.task[0]));
+        CHECK_OK(plexlink_task_check_pin(client, 999999999, free_sibling, &sides[1], &pair.task[1]));
+        pthread_barrier_wait(&pair.all_in);
+        pthread_mutex_lock(&pair.lock);
+        while (pair.ended < 2) pthread_cond_wait(&pair.ended_cond, &pair.lock);
+        pthread_mutex_unlock(&pair.lock);
+        pthread_barrier_destroy(&pair.all_in);
+    }
+    alarm(0);
+    signal(SIGALRM, SIG_DFL);
+    pthread_mutex_destroy(&pair.lock);
+    pthread_cond_destroy(&pair.ended_cond);
+}
+
 int main(int argc, char **argv) {
     const plexlink_client_config *config = NULL;
     const plexlink_client *client = NULL;
@@ -426,6 +495,7 @@ int main(int argc, char **argv) {
     accounts(client);
     cancel_and_free(client);
     free_inside_callback(client);
+    free_each_other(client);
     plexlink_string_free(token);
     plexlink_client_free(client);
     plexlink_client_config_free(config);
