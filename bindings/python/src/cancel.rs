@@ -7,12 +7,23 @@ use pyo3::prelude::*;
 ///
 /// Pass it as ``cancel=``; calling :meth:`cancel` from another thread (or a signal handler)
 /// makes the wait raise :class:`Cancelled` promptly. A handle stays cancelled: make a new one
-/// for the next wait.
+/// for the next wait. :meth:`child` makes a handle of its own for one part of the work, which
+/// is cancelled with this one but can be cancelled alone.
 #[pyclass(frozen, module = "plexlink")]
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Cancel {
-    // The core's token is a lock and a condition variable, so the class stays frozen.
-    pub(crate) token: CancelToken,
+    // The core's tokens are a lock and a condition variable each, so the class stays frozen.
+    /// This handle's own token.
+    own: CancelToken,
+    /// The tokens of the handles it is a child of (its parent's, its parent's parent's...).
+    parents: Vec<CancelToken>,
+}
+
+impl Cancel {
+    /// Whether this handle or one it is a child of was cancelled. Clones share the answer.
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.own.is_cancelled() || self.parents.iter().any(CancelToken::is_cancelled)
+    }
 }
 
 #[pymethods]
@@ -23,21 +34,32 @@ impl Cancel {
         Self::default()
     }
 
-    /// Cancels every wait that uses this handle.
+    /// Cancels every wait that uses this handle or one of its children.
     fn cancel(&self) {
-        self.token.cancel();
+        self.own.cancel();
     }
 
-    /// Whether :meth:`cancel` was called.
+    /// A new handle that is cancelled whenever this one is; cancelling it leaves this one (and
+    /// whatever else it guards) alone.
+    fn child(&self) -> Self {
+        let mut parents = self.parents.clone();
+        parents.push(self.own.clone());
+        Self {
+            own: CancelToken::new(),
+            parents,
+        }
+    }
+
+    /// Whether this handle (or one it is a child of) was cancelled.
     #[getter]
     fn cancelled(&self) -> bool {
-        self.token.is_cancelled()
+        self.is_cancelled()
     }
 
     fn __repr__(&self) -> String {
         format!(
             "Cancel(cancelled={})",
-            if self.token.is_cancelled() { "True" } else { "False" }
+            if self.is_cancelled() { "True" } else { "False" }
         )
     }
 }

@@ -245,7 +245,7 @@ impl Client {
         if interval.is_some_and(|i| i.is_zero()) {
             return Err(PyValueError::new_err("interval must be more than zero"));
         }
-        let caller_cancel = cancel.map(|c| c.get().token.clone());
+        let caller_cancel = cancel.map(|c| c.get().clone());
         // The wait's own token: Ctrl-C or a failing callback stops this wait without cancelling
         // the caller's handle, which may be shared.
         let stop = CancelToken::new();
@@ -299,7 +299,7 @@ impl Client {
                 stop.cancel();
                 return Err(interrupt);
             }
-            if caller_cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+            if caller_cancel.as_ref().is_some_and(Cancel::is_cancelled) {
                 stop.cancel();
             }
         }

@@ -14,6 +14,15 @@ from plexlink.testing import Emulator
 from conftest import INTERVAL
 
 
+def assert_pins_no_longer_polled(emu: Emulator) -> None:
+    """The threads behind cancelled waits stopped polling (after polling at least once)."""
+    time.sleep(0.3)
+    before = emu.counters()["plextv"]["requests"].get("GET /api/v2/pins/{id}", 0)
+    time.sleep(0.5)
+    after = emu.counters()["plextv"]["requests"].get("GET /api/v2/pins/{id}", 0)
+    assert before == after and before > 0
+
+
 def test_calls_run_concurrently_without_blocking_the_loop(emu: Emulator, alice: str) -> None:
     client = AsyncClient("plexlink-tests", "aio-test", plex_url=emu.url)
     emu.add_fault("/api/v2/user", delay=0.5, times=4)
@@ -73,12 +82,7 @@ def test_cancelling_the_task_cancels_the_wait(emu: Emulator) -> None:
             await task
 
     asyncio.run(main())
-    # The thread behind the task stopped polling.
-    time.sleep(0.3)
-    before = emu.counters()["plextv"]["requests"].get("GET /api/v2/pins/{id}", 0)
-    time.sleep(0.5)
-    after = emu.counters()["plextv"]["requests"].get("GET /api/v2/pins/{id}", 0)
-    assert before == after and before > 0
+    assert_pins_no_longer_polled(emu)
 
 
 def test_errors_and_timeouts_arrive_as_exceptions(emu: Emulator) -> None:
@@ -94,3 +98,32 @@ def test_errors_and_timeouts_arrive_as_exceptions(emu: Emulator) -> None:
             await asyncio.wait_for(client.wait_for_token(pin, interval=INTERVAL), 0.2)
 
     asyncio.run(main())
+
+
+def test_cancelling_the_task_leaves_the_callers_cancel_alone(emu: Emulator) -> None:
+    # The caller's handle may guard more than this wait: cancelling the task (or a wait_for
+    # timeout) stops the wait without cancelling it, and it can still cancel a later wait.
+    client = AsyncClient.wrap(plexlink.Client("plexlink-tests", "aio-own-cancel", plex_url=emu.url))
+    mine = plexlink.Cancel()
+
+    async def main() -> None:
+        pin = await client.create_pin()
+        task = asyncio.create_task(client.wait_for_token(pin, interval=INTERVAL, cancel=mine))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert not mine.cancelled, "cancelling the task cancelled the caller's Cancel"
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(client.wait_for_token(pin, interval=INTERVAL, cancel=mine), 0.2)
+        assert not mine.cancelled, "a wait_for timeout cancelled the caller's Cancel"
+        # Still live: cancelling it cancels the next wait that uses it.
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.2, mine.cancel)
+        started = time.monotonic()
+        with pytest.raises(plexlink.Cancelled):
+            await client.wait_for_token(pin, cancel=mine)
+        assert time.monotonic() - started < 0.2 + 0.5
+
+    asyncio.run(main())
+    assert_pins_no_longer_polled(emu)

@@ -18,19 +18,38 @@ from plexlink.testing import Emulator
 from conftest import INTERVAL, new_client
 
 
-def test_cancel_from_another_thread_is_prompt(client: plexlink.Client) -> None:
+def wait_is_cancelled_promptly(client: plexlink.Client, waiting_with: plexlink.Cancel, by: plexlink.Cancel) -> None:
+    """A wait with ``waiting_with`` raises Cancelled at once when another thread cancels ``by``."""
     pin = client.create_pin()
-    cancel = plexlink.Cancel()
-    assert not cancel.cancelled
-    timer = threading.Timer(0.3, cancel.cancel)
+    timer = threading.Timer(0.3, by.cancel)
     timer.start()
     started = time.monotonic()
     with pytest.raises(plexlink.Cancelled):
         # The default 1 s interval: cancelling must not wait for the next check.
-        client.wait_for_token(pin, cancel=cancel)
+        client.wait_for_token(pin, cancel=waiting_with)
     assert time.monotonic() - started < 0.3 + 0.5
-    assert cancel.cancelled
     timer.join()
+
+
+def test_cancel_from_another_thread_is_prompt(client: plexlink.Client) -> None:
+    cancel = plexlink.Cancel()
+    assert not cancel.cancelled
+    wait_is_cancelled_promptly(client, cancel, by=cancel)
+    assert cancel.cancelled
+
+
+def test_a_child_cancel_follows_its_parent_but_not_the_other_way(client: plexlink.Client) -> None:
+    parent = plexlink.Cancel()
+    child = parent.child()
+    grandchild = child.child()
+    child.cancel()
+    assert child.cancelled and grandchild.cancelled
+    assert not parent.cancelled and repr(parent) == "Cancel(cancelled=False)"
+    # Cancelling the parent cancels a wait that uses a child made before or after.
+    early = parent.child()
+    wait_is_cancelled_promptly(client, early, by=parent)
+    late = parent.child()
+    assert early.cancelled and late.cancelled and repr(late) == "Cancel(cancelled=True)"
 
 
 def test_a_callback_error_stops_the_wait(client: plexlink.Client) -> None:

@@ -144,10 +144,12 @@ class Cancel:
 
     def __new__(cls) -> Cancel: ...
     def cancel(self) -> None:
-        """Cancels every wait that uses this handle."""
+        """Cancels every wait that uses this handle or one of its children."""
+    def child(self) -> Cancel:
+        """A new handle, cancelled whenever this one is; cancelling it leaves this one alone."""
     @property
     def cancelled(self) -> bool:
-        """Whether ``cancel()`` was called."""
+        """Whether this handle (or one it is a child of) was cancelled."""
 
 # --- PIN login ------------------------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 Each call runs the blocking client in a thread pool (``loop.run_in_executor``), which releases
 the GIL while it waits on the network, so the event loop keeps running and calls run
 concurrently. Cancelling a task that awaits :meth:`AsyncClient.wait_for_token` cancels the
-wait itself (through a :class:`plexlink.Cancel` handle), so no thread is left polling.
+wait itself (through a :class:`plexlink.Cancel` handle of its own), so no thread is left
+polling; a ``Cancel`` the caller passed is never cancelled by it.
 
 >>> import asyncio, plexlink.aio
 >>> async def main() -> None:
@@ -142,10 +143,12 @@ class AsyncClient:
         """Waits until the person approves ``pin`` and returns the token.
 
         As :meth:`plexlink.Client.wait_for_token`; ``on_progress`` is called in the event
-        loop's thread. Cancelling the awaiting task cancels the wait.
+        loop's thread. Cancelling ``cancel`` or the awaiting task cancels the wait; the task's
+        cancellation leaves ``cancel`` itself alone (it may guard other work).
         """
         loop = asyncio.get_running_loop()
-        handle = cancel if cancel is not None else Cancel()
+        # The wait's own handle: cancelled with the caller's, and alone when this task ends.
+        handle = cancel.child() if cancel is not None else Cancel()
         forward: Callable[[WaitProgress], object] | None = None
         if on_progress is not None:
             report = on_progress
@@ -163,10 +166,10 @@ class AsyncClient:
         )
         try:
             return await loop.run_in_executor(self._executor, call)
-        except asyncio.CancelledError:
-            # The thread is still polling: stop it, so it ends within a check interval.
+        finally:
+            # When the task was cancelled the thread is still polling: this stops it within a
+            # check interval. After a result it changes nothing.
             handle.cancel()
-            raise
 
     # --- Account -----------------------------------------------------------------------------
 
