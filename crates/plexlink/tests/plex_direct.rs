@@ -87,7 +87,14 @@ fn without_the_workaround_the_lan_name_does_not_resolve_here() {
     // The race cannot use the https names either; the plain-http twin of the LAN connection
     // (its address from the name, plaintext allowed to a private address) is what is left.
     let living = living_room(&emu, &plain_dns);
-    let connected = plain_dns.connect(&living).expect("the twin answers");
+    // The window after the twin's answer lasts as long as the https probe may: the race waits for
+    // that probe's own result, however late the resolver answers (else: "abandoned").
+    let patient = plexlink::RacePolicy {
+        grace: Duration::from_secs(10),
+        probe_timeout: Duration::from_secs(10),
+        ..plexlink::RacePolicy::default()
+    };
+    let connected = plain_dns.connect_with(&living, patient).expect("the twin answers");
     let winner = connected.outcome.winning_candidate().expect("a winner");
     assert!(winner.http_twin && !winner.secure, "{winner:?}");
     assert_eq!(winner.tier, Tier::Local);

@@ -91,10 +91,12 @@ fn a_slow_lan_server_beats_a_fast_relay_within_the_default_grace_window() {
         .iter()
         .find(|r| r.candidate.tier == Tier::Relay)
         .expect("the relay was a candidate");
-    assert_eq!(
-        relay_report.result,
-        ProbeResult::Answered,
-        "the relay answered first and lost"
+    // The relay answered first and lost; should its answer come in after the LAN server's (a
+    // stalled thread), the race was decided without it.
+    assert!(
+        matches!(relay_report.result, ProbeResult::Answered | ProbeResult::Abandoned),
+        "{:?}",
+        relay_report.result
     );
     assert!(connected.elapsed >= Duration::from_millis(300));
     assert!(connected.elapsed < DEFAULT_GRACE, "{:?}", connected.elapsed);

@@ -91,8 +91,12 @@ fn wrong_server_and_dead_connections_never_win() {
     let keep =
         ["local-dead", "local-blackhole", "local-wrong-id", "relay"].map(|n| emu.server_uri("Living Room", n).unwrap());
     living.connections.retain(|c| keep.contains(&c.uri));
+    // A grace window as long as the probe timeout: the race is decided only once every local
+    // probe has settled, so the dead and wrong ones report their own result, whatever the
+    // order of the answers (with a shorter window it may end first: both "abandoned").
     let policy = plexlink::RacePolicy {
         probe_timeout: Duration::from_millis(800),
+        grace: Duration::from_millis(800),
         ..plexlink::RacePolicy::default()
     };
     let connected = client.connect_with(&living, policy).unwrap();
