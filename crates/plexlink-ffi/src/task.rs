@@ -148,11 +148,13 @@ impl Task {
         waits::in_callback(self.id(), || call(&callbacks));
     }
 
-    /// Closes the gate; then waits for a callback in progress to return, unless that would
-    /// never end (see [`waits`]).
-    fn close_gate(&self) {
+    /// What `free` does: closes the gate (first, so that the end the cancel brings calls no
+    /// callback), cancels the task if it still runs, and waits for a callback in progress to
+    /// return, unless that would never end (see [`waits`]).
+    fn stop(&self) {
+        lock(&self.gate).callbacks = None;
+        self.request_cancel();
         let mut gate = lock(&self.gate);
-        gate.callbacks = None;
         if !gate.running {
             return;
         }
@@ -378,8 +380,7 @@ pub unsafe extern "C" fn plexlink_task_free(task: *const plexlink_task) {
     ffi_panic_boundary! {
         // SAFETY: `task` is NULL or a live task (this function's contract).
         if let Some(shared) = unsafe { ffi::try_from(task) } {
-            shared.request_cancel();
-            shared.close_gate();
+            shared.stop();
         }
         // SAFETY: `task` is NULL or a live task that C gives up (this function's contract).
         unsafe { ffi::free_arc(task) }
