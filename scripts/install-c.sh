@@ -9,7 +9,8 @@
 #   PREFIX=$HOME/.local PROFILE=debug scripts/install-c.sh
 #   STRIP=1 ...                                  # strip the shared library's symbols table
 #
-# Builds with cargo first (NO_BUILD=1 installs what target/ already holds); CARGO_TARGET_DIR is
+# Builds and stages with scripts/build-c.sh first, and installs that staged copy
+# (target/<profile>/c): NO_BUILD=1 installs what is staged already. CARGO_TARGET_DIR is
 # honoured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,41 +18,23 @@ cd "$(dirname "$0")/.."
 prefix=${PREFIX:-/usr/local}
 profile=${PROFILE:-release}
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
-case "$profile" in
-    release) build_args=(--release) ;;
-    debug) build_args=() ;;
-    *) echo "install-c.sh: PROFILE must be release or debug" >&2; exit 2 ;;
-esac
-[ -n "${NO_BUILD:-}" ] || cargo build -p plexlink-ffi --locked "${build_args[@]}"
-build="$target_dir/$profile"
-
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
-[ -n "$version" ] || { echo "install-c.sh: no version in Cargo.toml" >&2; exit 1; }
-
-case "$(uname -s)" in
-    Darwin)
-        shared_src=libplexlink.dylib
-        libs_private="-framework Security -framework CoreFoundation -liconv -lSystem -lc -lm"
-        ;;
-    *)
-        shared_src=libplexlink.so
-        # `cargo rustc -p plexlink-ffi --crate-type staticlib -- --print native-static-libs`
-        libs_private="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
-        ;;
-esac
+stage="$target_dir/$profile/c"
+[ -n "${NO_BUILD:-}" ] || PROFILE="$profile" scripts/build-c.sh
+uninstalled="$stage/lib/pkgconfig/plexlink-uninstalled.pc"
+[ -f "$uninstalled" ] || { echo "install-c.sh: nothing staged in $stage: run scripts/build-c.sh" >&2; exit 1; }
 
 install -d "$prefix/include" "$prefix/lib/pkgconfig"
-install -m 644 include/plexlink.h "$prefix/include/plexlink.h"
-install -m 644 "$build/libplexlink.a" "$prefix/lib/libplexlink.a"
-if [ "$shared_src" = libplexlink.so ]; then
-    # The SONAME is the exact version (no ABI promise before 1.0): install under it and link
-    # the development name to it.
-    install -m 755 "$build/libplexlink.so" "$prefix/lib/libplexlink.so.$version"
-    ln -sf "libplexlink.so.$version" "$prefix/lib/libplexlink.so"
-    [ -z "${STRIP:-}" ] || strip --strip-unneeded "$prefix/lib/libplexlink.so.$version"
+install -m 644 "$stage/include/plexlink.h" "$prefix/include/plexlink.h"
+install -m 644 "$stage/lib/libplexlink.a" "$prefix/lib/libplexlink.a"
+if [ -e "$stage/lib/libplexlink.dylib" ]; then
+    install -m 755 "$stage/lib/libplexlink.dylib" "$prefix/lib/libplexlink.dylib"
 else
-    install -m 755 "$build/$shared_src" "$prefix/lib/$shared_src"
+    # Installed under its SONAME, the development name a link to it.
+    soname="libplexlink.so.$(sed -n 's/^Version: //p' "$uninstalled")"
+    install -m 755 "$stage/lib/$soname" "$prefix/lib/$soname"
+    ln -sf "$soname" "$prefix/lib/libplexlink.so"
+    [ -z "${STRIP:-}" ] || strip --strip-unneeded "$prefix/lib/$soname"
 fi
-sed -e "s|@PREFIX@|$prefix|" -e "s|@VERSION@|$version|" -e "s|@LIBS_PRIVATE@|$libs_private|" \
-    crates/plexlink-ffi/plexlink.pc.in > "$prefix/lib/pkgconfig/plexlink.pc"
-echo "installed plexlink $version ($profile) into $prefix"
+# The staged file with the prefix moved: the same template, version and static libraries.
+sed "s|^prefix=.*|prefix=$prefix|" "$uninstalled" >"$prefix/lib/pkgconfig/plexlink.pc"
+echo "installed plexlink $(sed -n 's/^Version: //p' "$uninstalled") ($profile) into $prefix"

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The C suite of plexlink (run by scripts/test.sh after the Rust tests):
 #   1. include/plexlink.h regenerated with the pinned cbindgen command must equal the committed one;
-#   2. the library is installed into a temporary prefix (scripts/install-c.sh) and every C
-#      program is built against that copy through pkg-config, with -Wall -Wextra -Werror
-#      -pedantic (C11; the C++ check with C++17);
+#   2. the library is staged in the build tree (scripts/build-c.sh) and installed from there
+#      into a temporary prefix (scripts/install-c.sh), and every C program is built against the
+#      installed copy through pkg-config, with -Wall -Wextra -Werror -pedantic (C11; the C++
+#      check with C++17);
 #   3. each C test runs against its own plexlink-emulator: plainly, under valgrind (no error, no
 #      definite or indirect leak) and built with -fsanitize=address,undefined (statically linked
 #      against libplexlink.a);
-#   4. examples/c/login.c signs in against the emulator, the driver approving its PIN.
+#   4. test_blocking is built against the build tree itself (plexlink-uninstalled.pc), shared
+#      (run without LD_LIBRARY_PATH, through the rpath) and static (`pkg-config --static`), and
+#      both run;
+#   5. examples/c/login.c signs in against the emulator, the driver approving its PIN.
 # Installs valgrind and pkg-config (apt-get) and cbindgen (cargo install, into target/tools)
 # when they are missing. Works from a fresh clone with the default target directory.
 set -euo pipefail
@@ -54,7 +58,8 @@ if ! diff -u include/plexlink.h "$out/plexlink.h"; then
     exit 1
 fi
 
-step "install into a temporary prefix; build every program through pkg-config"
+step "stage in the build tree, install into a temporary prefix; build every program through pkg-config"
+PROFILE=debug scripts/build-c.sh
 prefix="$out/prefix"
 NO_BUILD=1 PREFIX="$prefix" PROFILE=debug scripts/install-c.sh
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
@@ -168,6 +173,29 @@ step "C tests built with -fsanitize=address,undefined"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 for t in "${c_tests[@]}"; do run "$t.asan" "$out/bin/$t.asan"; done
+
+step "linked against the build tree, not installed (scripts/build-c.sh)"
+tree_pc() { PKG_CONFIG_PATH="$target_dir/debug/c/lib/pkgconfig" pkg-config "$@" plexlink; }
+tree_libdir=$(tree_pc --variable=libdir)
+[ "$tree_libdir" = "$target_dir/debug/c/lib" ]
+# shellcheck disable=SC2046
+"$CC" "${warn[@]}" $(tree_pc --cflags) -o "$out/bin/test_blocking.tree" "$tests/test_blocking.c" "$tests/support.c" \
+    $(tree_pc --libs) -Wl,-rpath,"$tree_libdir" -pthread
+# -l:libplexlink.a: the archive, not the shared library beside it; the rest from Libs.private.
+# shellcheck disable=SC2046
+"$CC" "${warn[@]}" $(tree_pc --cflags) -o "$out/bin/test_blocking.tree-static" "$tests/test_blocking.c" \
+    "$tests/support.c" $(tree_pc --static --libs | sed 's/-lplexlink\b/-l:libplexlink.a/') -pthread
+if ! env -u LD_LIBRARY_PATH ldd "$out/bin/test_blocking.tree" |
+    grep -q "libplexlink.so.$(tree_pc --modversion) => $tree_libdir/"; then
+    echo "test_blocking.tree does not load its SONAME from $tree_libdir" >&2
+    exit 1
+fi
+if ldd "$out/bin/test_blocking.tree-static" | grep -q libplexlink; then
+    echo "test_blocking.tree-static loads a shared libplexlink" >&2
+    exit 1
+fi
+run test_blocking.tree env -u LD_LIBRARY_PATH "$out/bin/test_blocking.tree"
+run test_blocking.tree-static env -u LD_LIBRARY_PATH "$out/bin/test_blocking.tree-static"
 
 step "examples/c/login.c against the emulator (the driver approves the PIN)"
 login_example() { # login_example NAME COMMAND...
