@@ -509,6 +509,86 @@ mod tests {
     }
 
     #[test]
+    fn the_last_error_gives_every_status_the_core_keeps() {
+        let m = || "m".to_owned();
+        // Every variant that carries a status, and those that stand for one.
+        let with_status = [
+            (
+                Error::Plex {
+                    status: 400,
+                    code: Some(1000),
+                    message: m(),
+                },
+                400,
+            ),
+            (
+                Error::Plex {
+                    status: 422,
+                    code: None,
+                    message: m(),
+                },
+                422,
+            ),
+            (Error::Http { status: 403 }, 403),
+            (Error::Http { status: 404 }, 404),
+            (Error::Http { status: 502 }, 502),
+            (
+                Error::Redirect {
+                    status: 307,
+                    location: m(),
+                },
+                307,
+            ),
+            (
+                Error::RateLimited {
+                    retry_after: None,
+                    message: m(),
+                },
+                429,
+            ),
+            (Error::TokenExpired { message: m() }, 498),
+        ];
+        for (error, status) in with_status {
+            assert_eq!(fail(&error, &[]), code_for(&error));
+            assert_eq!(plexlink_last_error_http_status(), status, "{error:?}");
+            // A task keeps the same `ErrorInfo` and makes it the last error where C reads it.
+            assert_eq!(ErrorInfo::from_error(&error, &[]).http_status, status, "{error:?}");
+        }
+        // Every other variant: the core's word (`Error::http_status`), 0 where it has none.
+        // The core keeps no status for the first six yet (tests/c/test_errors.c, AWAITING THE
+        // CORE); the last error then says 0 rather than a status it would have to guess.
+        let others = [
+            Error::Unauthorized { message: m() },
+            Error::TwoFactorRequired { message: m() },
+            Error::InvalidVerificationCode { message: m() },
+            Error::IpLockedOut { message: m() },
+            Error::PinExpired,
+            Error::HomePinRequired { message: m() },
+            Error::Decode { what: "x", detail: m() },
+            Error::InvalidArgument { what: "x", detail: m() },
+            Error::InsecureTransport { url: m(), reason: m() },
+            Error::Transport {
+                kind: TransportErrorKind::Connect,
+                detail: m(),
+            },
+            Error::ResponseTooLarge { limit: 1 },
+            Error::Timeout { what: "x" },
+            Error::Cancelled,
+            Error::NoConnection { server: m() },
+        ];
+        for error in others {
+            fail(&error, &[]);
+            assert_eq!(
+                plexlink_last_error_http_status(),
+                error.http_status().unwrap_or(0),
+                "{error:?}"
+            );
+        }
+        misuse(plexlink_result::InvalidParameter, "no server involved");
+        assert_eq!(plexlink_last_error_http_status(), 0);
+    }
+
+    #[test]
     fn the_message_is_cut_at_a_character_boundary() {
         misuse(plexlink_result::InvalidParameter, "héllo");
         let mut buf = [0 as c_char; 3];
