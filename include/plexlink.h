@@ -621,6 +621,12 @@ typedef struct plexlink_race_policy {
    * Whether relay connections are candidates (default true; relays cap at ~2 Mbit/s).
    */
   bool relay;
+  /**
+   * Whether https plex.direct connections to private addresses get a plain-http twin
+   * (default false). A twin can win only after its https name failed to resolve, never after
+   * a TLS or certificate failure; its result then says why it was not used.
+   */
+  bool http_twins;
 } plexlink_race_policy;
 
 /**
@@ -1051,7 +1057,7 @@ void plexlink_client_config_free(const struct plexlink_client_config *config);
 
 /**
  * The recommended policy: 500 ms grace, 5 s probe timeout, plain http to private addresses
- * only, IPv6 and relays on.
+ * only, IPv6 and relays on, no http twins.
  */
 struct plexlink_race_policy plexlink_race_policy_default(void);
 
@@ -1408,10 +1414,10 @@ plexlink_result plexlink_pin_login_new(const struct plexlink_client_config *conf
 /**
  * A sign-in that checks a PIN created earlier (`pin` is copied; the configuration must carry
  * the client identifier that created it), starting at once; no `CREATED` event. The PIN dies
- * at its expiry, measured with `unix_now_s` (the host's wall clock, Unix seconds), or else at
- * plex.tv's "not found". On success `*login_out` is the caller's.
+ * at its expiry by plex.tv's clock (its `expiresAt` less each check answer's `Date`), never by
+ * the host's, or else at plex.tv's "not found". On success `*login_out` is the caller's.
  */
-plexlink_result plexlink_pin_login_resume(const struct plexlink_client_config *config, const struct plexlink_pin *pin, uint64_t interval_ms, uint64_t now_ms, int64_t unix_now_s, struct plexlink_pin_login **login_out);
+plexlink_result plexlink_pin_login_resume(const struct plexlink_client_config *config, const struct plexlink_pin *pin, uint64_t interval_ms, uint64_t now_ms, struct plexlink_pin_login **login_out);
 
 /**
  * The next request to send, when one is due: `PLEXLINK_RESULT_OK` with `*request_out` (the

@@ -182,7 +182,7 @@ impl Client {
     /// The plex.tv base URL this client talks to.
     #[getter]
     fn plex_url(&self) -> String {
-        self.inner.info().plex_url.to_string()
+        self.inner.info().plex_url().to_string()
     }
 
     /// The page where a person types a short PIN code (``https://plex.tv/link``).
@@ -490,7 +490,7 @@ impl Client {
             "Client(product={}, client_identifier={}, plex_url={})",
             quoted(&info.product),
             quoted(&info.client_identifier),
-            quoted(info.plex_url.as_str())
+            quoted(info.plex_url().as_str())
         )
     }
 }

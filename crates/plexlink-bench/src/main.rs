@@ -570,7 +570,8 @@ impl Bench<'_> {
         let count = if self.args.quick { 50 } else { 500 };
         let emu = start(scenarios::library(count))?;
         let client = client_for(&emu)?;
-        let request = resources::resources_request(client.info(), &token(&emu), Include::default());
+        let request =
+            resources::resources_request(client.info(), &token(&emu), Include::default()).map_err(|e| e.to_string())?;
         let response = client.send(request).map_err(|e| e.to_string())?;
         let mut times = Vec::new();
         let mut devices = 0;

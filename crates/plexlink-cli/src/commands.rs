@@ -28,7 +28,7 @@ pub fn open(cli: &Cli) -> Result<(Client, Store), String> {
 }
 
 fn plex_key(client: &Client) -> String {
-    client.info().plex_url.to_string()
+    client.info().plex_url().to_string()
 }
 
 fn saved_token(client: &Client, store: &Store) -> Result<Token, String> {

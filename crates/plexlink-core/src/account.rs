@@ -102,8 +102,8 @@ pub struct HomeUser {
 ///
 /// Only [`Error::Unauthorized`] from [`parse_user`] means the token is bad; any other failure
 /// says nothing about it.
-pub fn user_request(info: &ClientInfo, token: &Token) -> HttpRequest {
-    let url = wire::endpoint(&info.plex_url, "api/v2/user");
+pub fn user_request(info: &ClientInfo, token: &Token) -> Result<HttpRequest, Error> {
+    let url = wire::endpoint(info.plex_url(), "api/v2/user");
     wire::build(info, Method::GET, &url, Some(token), Body::Empty)
 }
 
@@ -119,8 +119,8 @@ pub fn sign_in_request(
     login: &str,
     password: &Password,
     verification_code: Option<&VerificationCode>,
-) -> HttpRequest {
-    let url = wire::endpoint(&info.plex_url, "api/v2/users/signin");
+) -> Result<HttpRequest, Error> {
+    let url = wire::endpoint(info.plex_url(), "api/v2/users/signin");
     let mut form = vec![
         ("login", login.to_owned()),
         ("password", password.secret().to_owned()),
@@ -145,8 +145,8 @@ pub fn parse_sign_in(response: &HttpResponse) -> Result<Account, Error> {
 }
 
 /// `DELETE {plex}/api/v2/users/signout` with the token: revokes it.
-pub fn sign_out_request(info: &ClientInfo, token: &Token) -> HttpRequest {
-    let url = wire::endpoint(&info.plex_url, "api/v2/users/signout");
+pub fn sign_out_request(info: &ClientInfo, token: &Token) -> Result<HttpRequest, Error> {
+    let url = wire::endpoint(info.plex_url(), "api/v2/users/signout");
     wire::build(info, Method::DELETE, &url, Some(token), Body::Empty)
 }
 
@@ -156,8 +156,8 @@ pub fn parse_sign_out(response: &HttpResponse) -> Result<(), Error> {
 }
 
 /// `GET {plex}/api/v2/ping` with the token: keeps it alive.
-pub fn ping_request(info: &ClientInfo, token: &Token) -> HttpRequest {
-    let url = wire::endpoint(&info.plex_url, "api/v2/ping");
+pub fn ping_request(info: &ClientInfo, token: &Token) -> Result<HttpRequest, Error> {
+    let url = wire::endpoint(info.plex_url(), "api/v2/ping");
     wire::build(info, Method::GET, &url, Some(token), Body::Empty)
 }
 
@@ -167,8 +167,8 @@ pub fn parse_ping(response: &HttpResponse) -> Result<(), Error> {
 }
 
 /// `GET {clients}/api/v2/home/users` with the token: the members of the Home.
-pub fn home_users_request(info: &ClientInfo, token: &Token) -> HttpRequest {
-    let url = wire::endpoint(&info.clients_url, "api/v2/home/users");
+pub fn home_users_request(info: &ClientInfo, token: &Token) -> Result<HttpRequest, Error> {
+    let url = wire::endpoint(info.clients_url(), "api/v2/home/users");
     wire::build(info, Method::GET, &url, Some(token), Body::Empty)
 }
 
@@ -196,18 +196,14 @@ pub fn switch_home_user_request(
     user_uuid: &str,
     pin: Option<&PinCode>,
 ) -> Result<HttpRequest, Error> {
-    let uuid = user_uuid.trim();
-    if uuid.is_empty() || uuid.contains(['/', '?', '#']) {
-        return Err(Error::InvalidArgument {
-            what: "user uuid",
-            detail: "must be a Home user's uuid".into(),
-        });
-    }
-    let mut url = wire::endpoint(&info.plex_url, &format!("api/v2/home/users/{uuid}/switch"));
+    // The uuid is one path segment: `..`, `%2e%2e`, `\\` or `/` must not move the request to
+    // another endpoint (`/api/v2/home/switch`, `/api/users/signout/...`) with the token on it.
+    let uuid = wire::path_segment("user uuid", user_uuid.trim())?;
+    let mut url = wire::endpoint(info.plex_url(), &format!("api/v2/home/users/{uuid}/switch"));
     if let Some(pin) = pin {
         url.query_pairs_mut().append_pair("pin", pin.secret());
     }
-    Ok(wire::build(info, Method::POST, &url, Some(token), Body::Empty))
+    wire::build(info, Method::POST, &url, Some(token), Body::Empty)
 }
 
 /// Reads the switch answer: the Home user's account, whose `auth_token` is their token.
@@ -217,8 +213,8 @@ pub fn parse_switch_home_user(response: &HttpResponse) -> Result<Account, Error>
 }
 
 /// `GET {plex}/api/claim/token.json` with the token: a claim token for a new server.
-pub fn claim_token_request(info: &ClientInfo, token: &Token) -> HttpRequest {
-    let url = wire::endpoint(&info.plex_url, "api/claim/token.json");
+pub fn claim_token_request(info: &ClientInfo, token: &Token) -> Result<HttpRequest, Error> {
+    let url = wire::endpoint(info.plex_url(), "api/claim/token.json");
     wire::build(info, Method::GET, &url, Some(token), Body::Empty)
 }
 
@@ -268,7 +264,7 @@ mod tests {
 
     #[test]
     fn token_details() {
-        let r = user_request(&info(), &Token::new("tok"));
+        let r = user_request(&info(), &Token::new("tok")).unwrap();
         assert_eq!(
             (r.method().as_str(), r.uri().to_string().as_str()),
             ("GET", "http://127.0.0.1:9000/api/v2/user")
@@ -293,7 +289,7 @@ mod tests {
     #[test]
     fn sign_in_sends_a_form_without_token() {
         let code = VerificationCode::new("backup-code-1234567890");
-        let r = sign_in_request(&info(), "alice@example.com", &Password::new("p&ss w=rd"), Some(&code));
+        let r = sign_in_request(&info(), "alice@example.com", &Password::new("p&ss w=rd"), Some(&code)).unwrap();
         assert_eq!(r.method(), "POST");
         assert_eq!(r.uri(), "http://127.0.0.1:9000/api/v2/users/signin");
         assert!(r.headers().get("x-plex-token").is_none());
@@ -303,7 +299,7 @@ mod tests {
         assert_eq!(pairs[1], ("password".into(), "p&ss w=rd".into()));
         assert_eq!(pairs[2], ("rememberMe".into(), "true".into()));
         assert_eq!(pairs[3], ("verificationCode".into(), "backup-code-1234567890".into()));
-        let without = sign_in_request(&info(), "alice", &Password::new("x"), None);
+        let without = sign_in_request(&info(), "alice", &Password::new("x"), None).unwrap();
         assert_eq!(form(&without).len(), 3);
     }
 
@@ -336,14 +332,14 @@ mod tests {
 
     #[test]
     fn sign_out_and_ping() {
-        let r = sign_out_request(&info(), &Token::new("tok"));
+        let r = sign_out_request(&info(), &Token::new("tok")).unwrap();
         assert_eq!(
             (r.method().as_str(), r.uri().path()),
             ("DELETE", "/api/v2/users/signout")
         );
         assert!(parse_sign_out(&response(204, "")).is_ok());
         assert!(parse_sign_out(&response(401, "")).is_err());
-        let r = ping_request(&info(), &Token::new("tok"));
+        let r = ping_request(&info(), &Token::new("tok")).unwrap();
         assert_eq!((r.method().as_str(), r.uri().path()), ("GET", "/api/v2/ping"));
         assert!(parse_ping(&response(200, "{}")).is_ok());
     }
@@ -351,7 +347,7 @@ mod tests {
     #[test]
     fn home_users_and_switch() {
         let default_info = ClientInfo::new("Player", "id-1");
-        let r = home_users_request(&default_info, &Token::new("tok"));
+        let r = home_users_request(&default_info, &Token::new("tok")).unwrap();
         assert_eq!(r.uri(), "https://clients.plex.tv/api/v2/home/users");
         let body = r#"{"id":1,"name":"Home","users":[{"id":1,"uuid":"a","title":"carol","admin":true,"protected":false},
                       {"id":2,"uuid":"b","title":"erin","admin":false,"restricted":true,"protected":true,"guest":false}]}"#;
@@ -367,7 +363,6 @@ mod tests {
         assert_eq!(r.uri(), "http://127.0.0.1:9000/api/v2/home/users/b/switch?pin=1234");
         let r = switch_home_user_request(&info(), &Token::new("tok"), "a", None).unwrap();
         assert_eq!(r.uri(), "http://127.0.0.1:9000/api/v2/home/users/a/switch");
-        assert!(switch_home_user_request(&info(), &Token::new("tok"), "../x", None).is_err());
         let needs_pin = response(403, r#"{"errors":[{"code":1041,"message":"Invalid PIN"}]}"#);
         assert!(matches!(
             parse_switch_home_user(&needs_pin),
@@ -377,8 +372,47 @@ mod tests {
     }
 
     #[test]
+    fn a_home_user_uuid_stays_inside_its_path_segment() {
+        let switch = |uuid: &str| switch_home_user_request(&info(), &Token::new("tok"), uuid, None);
+        for refused in ["", " ", ".", "..", " .. ", ".\n.", ".\t.", "a\u{0}b"] {
+            assert!(
+                matches!(switch(refused), Err(Error::InvalidArgument { what: "user uuid", .. })),
+                "{refused:?}"
+            );
+        }
+        for (uuid, path) in [
+            ("%2e%2e", "/api/v2/home/users/%252e%252e/switch"),
+            ("%2E.", "/api/v2/home/users/%252E./switch"),
+            ("../x", "/api/v2/home/users/..%2Fx/switch"),
+            (
+                "..\\..\\..\\users\\signout",
+                "/api/v2/home/users/..%5C..%5C..%5Cusers%5Csignout/switch",
+            ),
+            ("\\", "/api/v2/home/users/%5C/switch"),
+            ("a?b#c", "/api/v2/home/users/a%3Fb%23c/switch"),
+            ("ünï", "/api/v2/home/users/%C3%BCn%C3%AF/switch"),
+            ("9e0f-1a_~.b", "/api/v2/home/users/9e0f-1a_~.b/switch"),
+        ] {
+            let request = switch(uuid).unwrap_or_else(|e| panic!("{uuid:?}: {e}"));
+            assert_eq!(request.uri().path(), path, "{uuid:?}");
+            assert_eq!(request.uri().query(), None);
+        }
+    }
+
+    #[test]
+    fn a_huge_home_pin_is_refused_not_a_panic() {
+        let pin = PinCode::new("1".repeat(70_000));
+        let err = switch_home_user_request(&info(), &Token::new("tok"), "a", Some(&pin)).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument { what: "URL", .. }), "{err}");
+        assert!(
+            !err.to_string().contains("1111"),
+            "the PIN stays out of the error: {err}"
+        );
+    }
+
+    #[test]
     fn claim_token() {
-        let r = claim_token_request(&info(), &Token::new("tok"));
+        let r = claim_token_request(&info(), &Token::new("tok")).unwrap();
         assert_eq!(r.uri().path(), "/api/claim/token.json");
         assert_eq!(
             parse_claim_token(&response(200, r#"{"token":"claim-abc"}"#))

@@ -10,8 +10,9 @@ use crate::Error;
 /// One client identifier per installation, kept forever: plex.tv keeps one token per account
 /// and identifier, and a fresh identifier per login adds a new "Authorized Device" each time.
 ///
-/// The fields are public so that every binding can fill them; [`ClientInfo::new`] gives
-/// defaults for the optional ones.
+/// The identity fields are public so that every binding can fill them; [`ClientInfo::new`]
+/// gives defaults for the optional ones. The plex.tv addresses change only through
+/// [`ClientInfo::set_plex_url`], which checks them, so every request built from them is valid.
 ///
 /// ```
 /// use plexlink_core::ClientInfo;
@@ -20,7 +21,7 @@ use crate::Error;
 /// info.version = "2.1.0".into();
 /// info.device_name = "Salon TV".into();
 /// info.set_plex_url("http://127.0.0.1:32500").unwrap();
-/// assert_eq!(info.plex_url.as_str(), "http://127.0.0.1:32500/");
+/// assert_eq!(info.plex_url().as_str(), "http://127.0.0.1:32500/");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -43,12 +44,9 @@ pub struct ClientInfo {
     pub model: String,
     /// `X-Plex-Provides`, e.g. `controller`; empty leaves the header out.
     pub provides: String,
-    /// Base of the plex.tv API (`https://plex.tv/`).
-    pub plex_url: Url,
-    /// Base of the clients.plex.tv API (`https://clients.plex.tv/`): home users and JWT calls.
-    pub clients_url: Url,
-    /// The page where a strong PIN is approved (`https://app.plex.tv/auth`).
-    pub auth_page_url: Url,
+    plex_url: Url,
+    clients_url: Url,
+    auth_page_url: Url,
 }
 
 impl ClientInfo {
@@ -72,6 +70,24 @@ impl ClientInfo {
         }
     }
 
+    /// Base of the plex.tv API (`https://plex.tv/`).
+    #[must_use]
+    pub fn plex_url(&self) -> &Url {
+        &self.plex_url
+    }
+
+    /// Base of the clients.plex.tv API (`https://clients.plex.tv/`): home users and JWT calls.
+    #[must_use]
+    pub fn clients_url(&self) -> &Url {
+        &self.clients_url
+    }
+
+    /// The page where a strong PIN is approved (`https://app.plex.tv/auth`).
+    #[must_use]
+    pub fn auth_page_url(&self) -> &Url {
+        &self.auth_page_url
+    }
+
     /// Points every plex.tv address (plex.tv, clients.plex.tv, the auth page) at one base URL,
     /// such as an emulator's `http://127.0.0.1:PORT`.
     pub fn set_plex_url(&mut self, base: &str) -> Result<(), Error> {
@@ -91,6 +107,12 @@ impl ClientInfo {
         }
         url.set_query(None);
         url.set_fragment(None);
+        // Every plex.tv request starts with this base; one that HTTP cannot carry is refused now,
+        // with the field's name, rather than at each call.
+        crate::wire::request_uri(&url).map_err(|e| Error::InvalidArgument {
+            what: "plex_url",
+            detail: e.to_string(),
+        })?;
         self.auth_page_url = url.join("auth").map_err(|e| Error::InvalidArgument {
             what: "plex_url",
             detail: e.to_string(),
@@ -215,11 +237,30 @@ mod tests {
     fn plex_url_moves_every_address() {
         let mut info = ClientInfo::new("Player", "id-1");
         info.set_plex_url("http://127.0.0.1:4000/base").unwrap();
-        assert_eq!(info.plex_url.as_str(), "http://127.0.0.1:4000/base/");
-        assert_eq!(info.clients_url.as_str(), "http://127.0.0.1:4000/base/");
-        assert_eq!(info.auth_page_url.as_str(), "http://127.0.0.1:4000/base/auth");
+        assert_eq!(info.plex_url().as_str(), "http://127.0.0.1:4000/base/");
+        assert_eq!(info.clients_url().as_str(), "http://127.0.0.1:4000/base/");
+        assert_eq!(info.auth_page_url().as_str(), "http://127.0.0.1:4000/base/auth");
         assert!(info.set_plex_url("ftp://x").is_err());
         assert!(info.set_plex_url("not a url").is_err());
+    }
+
+    #[test]
+    fn a_plex_url_http_cannot_carry_is_refused_and_changes_nothing() {
+        let mut info = ClientInfo::new("Player", "id-1");
+        let long = format!("https://{}.example/", "a".repeat(70_000));
+        for base in [
+            "https://a\"b:32400",
+            "https://a{b}:32400",
+            "https://a`b/",
+            long.as_str(),
+        ] {
+            let err = info.set_plex_url(base).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidArgument { what: "plex_url", .. }),
+                "{base:.40}: {err}"
+            );
+            assert_eq!(info.plex_url().as_str(), "https://plex.tv/");
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@
 //! use plexlink_core::{ClientInfo, pins};
 //!
 //! let info = ClientInfo::new("My Player", "7f3c0e2a-6d8b-4b1e-9a51-1c2d3e4f5a6b");
-//! let request = pins::create_request(&info, false);
+//! let request = pins::create_request(&info, false).unwrap();
 //! assert_eq!(request.method(), "POST");
 //! assert_eq!(request.uri(), "https://plex.tv/api/v2/pins");
 //! ```
@@ -45,7 +45,7 @@ mod xml;
 pub use client_info::ClientInfo;
 pub use error::{Error, TransportErrorKind};
 pub use secret::{Password, PinCode, Token, VerificationCode};
-pub use wire::{MAX_BODY_DEFAULT, token_allowed_for};
+pub use wire::{AddressRules, MAX_BODY_DEFAULT, token_allowed_for};
 
 /// A request as the core builds it: the caller sends it with any HTTP stack.
 pub type HttpRequest = http::Request<Vec<u8>>;

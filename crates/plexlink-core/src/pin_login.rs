@@ -142,20 +142,15 @@ impl PinLogin {
     }
 
     /// A sign-in that polls a PIN created earlier (a web app that kept its id, a restarted
-    /// program), starting at once. No `Created` event is reported.
-    ///
-    /// The deadline comes from the PIN's expiry ([`Pin::expires_at_unix`]) measured against
-    /// `unix_now`, the caller's wall clock in Unix seconds, else from [`Pin::lifetime`] counted
-    /// from `now`; with neither, only plex.tv's 404 ends the wait. `info` must carry the client
+    /// program), starting at once. No `Created` event is reported. `info` must carry the client
     /// identifier that created the PIN.
-    pub fn resume(info: ClientInfo, config: PinLoginConfig, pin: Pin, now: Instant, unix_now: i64) -> Self {
-        let left = match pin.expires_at_unix() {
-            Some(at) => Some(Duration::from_secs(
-                u64::try_from(at.saturating_sub(unix_now)).unwrap_or(0),
-            )),
-            None => pin.lifetime(),
-        };
-        let deadline = left.and_then(|left| now.checked_add(left));
+    ///
+    /// No local wall clock is read: until the first check, the deadline is [`Pin::lifetime`]
+    /// counted from `now` (an upper bound); each check answer then sets it from plex.tv's own
+    /// clock ([`pins::time_left`]: the PIN's expiry less the answer's `Date`). Without either, only
+    /// plex.tv's 404 ends the wait.
+    pub fn resume(info: ClientInfo, config: PinLoginConfig, pin: Pin, now: Instant) -> Self {
+        let deadline = pin.lifetime().and_then(|left| now.checked_add(left));
         let phase = Phase::Polling { pin_id: pin.id };
         Self::start(info, config, phase, Some(pin), deadline, Some(now))
     }
@@ -209,19 +204,34 @@ impl PinLogin {
             Phase::Polling { pin_id } => pins::check_request(&self.info, pin_id),
             Phase::Finished => return None,
         };
-        self.in_flight = Some(now);
-        Some(request)
+        match request {
+            Ok(request) => {
+                self.in_flight = Some(now);
+                Some(request)
+            }
+            Err(error) => {
+                self.finish(PinEvent::Failed(error));
+                None
+            }
+        }
     }
 
     /// The answer to the request in flight. An answer when none is expected (after a cancel or
-    /// the deadline) is ignored.
+    /// the deadline) is ignored; so is one handed in at or after the deadline, whether or not
+    /// [`handle_timeout`](Self::handle_timeout) ran first: the PIN is dead by then.
     pub fn handle_response(&mut self, now: Instant, response: HttpResponse) {
+        self.expire_if_due(now);
         let Some(sent) = self.in_flight.take() else {
             return;
         };
         match (self.phase, pins::parse_pin(&response)) {
             (Phase::Creating, Ok(pin)) => self.created(sent, pin),
-            (Phase::Polling { .. }, Ok(pin)) => self.checked(sent, now, pin),
+            (Phase::Polling { .. }, Ok(pin)) => {
+                let known = self.pin.as_ref();
+                let left =
+                    pins::time_left(&response, &pin).or_else(|| known.and_then(|k| pins::time_left(&response, k)));
+                self.checked(sent, now, pin, left);
+            }
             (Phase::Finished, _) => {}
             (_, Err(error)) => self.failed(now, error),
         }
@@ -231,6 +241,7 @@ impl PinLogin {
     /// retried with back-off; any other error (a refused redirect, an oversized answer) ends the
     /// sign-in with it.
     pub fn handle_transport_error(&mut self, now: Instant, error: Error) {
+        self.expire_if_due(now);
         if self.in_flight.take().is_some() {
             self.failed(now, error);
         }
@@ -296,8 +307,13 @@ impl PinLogin {
         self.pin = Some(pin);
     }
 
-    fn checked(&mut self, sent: Instant, now: Instant, checked: Pin) {
+    /// `left`: the PIN's time left by plex.tv's clock at this answer, when the answer says.
+    fn checked(&mut self, sent: Instant, now: Instant, checked: Pin, left: Option<Duration>) {
         self.failures = 0;
+        // Counted from the send: plex.tv stamped its `Date` after it, so this errs early.
+        if let Some(deadline) = left.and_then(|left| sent.checked_add(left)) {
+            self.deadline = Some(deadline);
+        }
         // A check answers with the PIN as created; only its approval is news.
         if let Some(pin) = &mut self.pin {
             pin.auth_token.clone_from(&checked.auth_token);
@@ -358,7 +374,6 @@ impl PinLogin {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timefmt::parse_rfc3339;
     use crate::{PinCode, TransportErrorKind};
 
     const ID: u64 = 308_667_304;
@@ -817,16 +832,41 @@ mod tests {
         assert_eq!(events, [PinEvent::Failed(Error::PinExpired)]);
     }
 
+    /// A check answer as plex.tv sends it: the PIN's expiry in the body, its own time in `Date`.
+    fn dated_pending(expires_at: &str, date: &str) -> Reply {
+        Reply::Answer(
+            http::Response::builder()
+                .status(200)
+                .header("Date", date)
+                .body(format!(r#"{{"id":77,"code":"7RQZ","authToken":null,"expiresAt":"{expires_at}"}}"#).into_bytes())
+                .expect("valid response"),
+        )
+    }
+
     #[test]
-    fn resumes_a_known_pin_against_the_wall_clock() {
+    fn a_resumed_pin_counts_its_life_by_plex_tv_s_clock_not_the_local_one() {
+        // Created 2024-07-16T17:03:05Z, expiring 15 minutes later: a device whose own clock runs
+        // days ahead (or behind) must poll it all the same, and stop when plex.tv's clock says.
         let mut pin = Pin::new(77, PinCode::new("7RQZ"), "my-app-id");
+        pin.created_at = Some("2024-07-16T17:03:05Z".into());
         pin.expires_at = Some("2024-07-16T17:18:05Z".into());
-        let unix_now = parse_rfc3339("2024-07-16T17:17:55Z").expect("valid time");
         let start = origin();
-        let login = PinLogin::resume(info(), PinLoginConfig::default(), pin.clone(), start, unix_now);
+        let login = PinLogin::resume(info(), PinLoginConfig::default(), pin.clone(), start);
         assert_eq!(login.pin(), Some(&pin));
         assert_eq!(login.poll_timeout(), Some(start), "a resumed PIN is checked at once");
-        let mut h = Harness::new(login, start, (0..20).map(|_| pending()));
+        assert_eq!(
+            login.deadline,
+            Some(start + secs(900)),
+            "until plex.tv says, the whole lifetime"
+        );
+        // plex.tv's clock says 10 s are left at the first check.
+        let replies = (0..20).map(|i| {
+            dated_pending(
+                "2024-07-16T17:18:05Z",
+                &format!("Tue, 16 Jul 2024 17:17:{:02} GMT", 55 + i),
+            )
+        });
+        let mut h = Harness::new(login, start, replies);
         h.drive();
         assert_eq!(h.send_times(), (0..10).collect::<Vec<_>>());
         assert!(h.sent.iter().all(|(_, r)| r.uri() == "https://plex.tv/api/v2/pins/77"));
@@ -840,25 +880,66 @@ mod tests {
         assert_eq!(h.events.last().map(|(at, _)| at.as_secs()), Some(10));
         assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
 
-        let late = parse_rfc3339("2024-07-16T17:20:00Z").expect("valid time");
+        // plex.tv says it is already past: one check, then expired.
         let mut h = Harness::new(
-            PinLogin::resume(info(), PinLoginConfig::default(), pin.clone(), start, late),
+            PinLogin::resume(info(), PinLoginConfig::default(), pin.clone(), start),
             start,
-            [],
+            [dated_pending("2024-07-16T17:18:05Z", "Tue, 16 Jul 2024 17:20:00 GMT")],
         );
         h.drive();
-        assert!(h.sent.is_empty(), "an expired PIN is not checked");
+        assert_eq!(h.send_times(), [0]);
         assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
 
+        // No Date and no dates: the lifetime counts from now.
         let mut undated = Pin::new(77, PinCode::new("7RQZ"), "my-app-id");
         undated.expires_in = Some(3);
         let mut h = Harness::new(
-            PinLogin::resume(info(), PinLoginConfig::default(), undated, start, late),
+            PinLogin::resume(info(), PinLoginConfig::default(), undated, start),
             start,
             (0..5).map(|_| pending()),
         );
         h.drive();
         assert_eq!(h.send_times(), [0, 1, 2], "the lifetime counts from now without dates");
+    }
+
+    #[test]
+    fn an_answer_at_or_after_the_deadline_is_refused_whether_or_not_the_timer_ran() {
+        for run_timer_first in [false, true] {
+            let start = origin();
+            let mut h = Harness::new(
+                PinLogin::new(info(), PinLoginConfig::default()),
+                start,
+                [created("7RQZ", 3)],
+            );
+            h.step();
+            let check = h.machine.poll_transmit(start + secs(2));
+            assert!(check.is_some());
+            if run_timer_first {
+                h.machine.handle_timeout(start + secs(3));
+            }
+            let Reply::Answer(late) = authorized("tok") else {
+                unreachable!()
+            };
+            h.machine.handle_response(start + secs(3), late);
+            let events: Vec<_> = std::iter::from_fn(|| h.machine.poll_event()).collect();
+            assert_eq!(
+                events,
+                [PinEvent::Failed(Error::PinExpired)],
+                "timer first: {run_timer_first}"
+            );
+
+            // A transport error at the deadline: the PIN expired, it is not a network failure.
+            let mut h = Harness::new(
+                PinLogin::new(info(), PinLoginConfig::default()),
+                start,
+                [created("7RQZ", 3)],
+            );
+            h.step();
+            assert!(h.machine.poll_transmit(start + secs(2)).is_some());
+            h.machine.handle_transport_error(start + secs(3), Error::Cancelled);
+            let events: Vec<_> = std::iter::from_fn(|| h.machine.poll_event()).collect();
+            assert_eq!(events, [PinEvent::Failed(Error::PinExpired)]);
+        }
     }
 
     #[test]

@@ -105,7 +105,7 @@ fn is_strong(code: &str) -> bool {
 }
 
 /// `POST {plex}/api/v2/pins` (`?strong=true` for a strong code); no body, no token.
-pub fn create_request(info: &ClientInfo, strong: bool) -> HttpRequest {
+pub fn create_request(info: &ClientInfo, strong: bool) -> Result<HttpRequest, Error> {
     let mut url = pins_url(info);
     if strong {
         url.query_pairs_mut().append_pair("strong", "true");
@@ -115,13 +115,17 @@ pub fn create_request(info: &ClientInfo, strong: bool) -> HttpRequest {
 
 /// `GET {plex}/api/v2/pins/{id}`, without a token: must carry the client identifier that
 /// created the PIN, so use the same [`ClientInfo`].
-pub fn check_request(info: &ClientInfo, pin_id: u64) -> HttpRequest {
+pub fn check_request(info: &ClientInfo, pin_id: u64) -> Result<HttpRequest, Error> {
     wire::build(info, Method::GET, &pin_url(info, pin_id), None, Body::Empty)
 }
 
 /// `POST {plex}/api/v2/pins` with body `{"jwk":{..},"strong":true}` (`strong` left out for a
 /// short code): a PIN whose token will be a Plex JWT for this device's key.
-pub fn create_request_with_jwk(info: &ClientInfo, strong: bool, jwk_json: &serde_json::Value) -> HttpRequest {
+pub fn create_request_with_jwk(
+    info: &ClientInfo,
+    strong: bool,
+    jwk_json: &serde_json::Value,
+) -> Result<HttpRequest, Error> {
     let mut body = serde_json::Map::new();
     body.insert("jwk".into(), jwk_json.clone());
     if strong {
@@ -132,7 +136,7 @@ pub fn create_request_with_jwk(info: &ClientInfo, strong: bool, jwk_json: &serde
 
 /// `GET {plex}/api/v2/pins/{id}?deviceJWT=..`: the check for a PIN created with a JWK. The
 /// device JWT lives 5 minutes, so a long sign-in needs a fresh one.
-pub fn check_request_with_device_jwt(info: &ClientInfo, pin_id: u64, device_jwt: &str) -> HttpRequest {
+pub fn check_request_with_device_jwt(info: &ClientInfo, pin_id: u64, device_jwt: &str) -> Result<HttpRequest, Error> {
     let mut url = pin_url(info, pin_id);
     url.query_pairs_mut().append_pair("deviceJWT", device_jwt);
     wire::build(info, Method::GET, &url, None, Body::Empty)
@@ -161,9 +165,25 @@ pub fn parse_pin(response: &HttpResponse) -> Result<Pin, Error> {
     })
 }
 
+/// How long `pin` has left by plex.tv's own clock: its expiry less the answer's `Date` header.
+/// `None` when either is missing or unreadable. No local clock enters, so a device whose clock
+/// is wrong by hours still counts the PIN's life rightly.
+#[must_use]
+pub fn time_left(response: &HttpResponse, pin: &Pin) -> Option<Duration> {
+    let server_now = response
+        .headers()
+        .get(http::header::DATE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(crate::timefmt::parse_http_date)?;
+    let expires = pin.expires_at_unix()?;
+    Some(Duration::from_secs(
+        u64::try_from(expires.saturating_sub(server_now)).unwrap_or(0),
+    ))
+}
+
 /// The page where a person enters a short code: `{plex}/link`.
 pub fn link_url(info: &ClientInfo) -> String {
-    wire::endpoint(&info.plex_url, "link").into()
+    wire::endpoint(info.plex_url(), "link").into()
 }
 
 /// The app.plex.tv page that approves a strong code:
@@ -181,7 +201,7 @@ pub fn link_url(info: &ClientInfo) -> String {
 /// assert!(url.starts_with("https://app.plex.tv/auth#?clientID=id-1&code=abcdefghijklmnopqrstuvwxy&context%5Bdevice%5D%5Bproduct%5D=My%20Player"));
 /// ```
 pub fn auth_url(info: &ClientInfo, pin: &Pin, forward_url: Option<&str>) -> String {
-    let mut page = info.auth_page_url.clone();
+    let mut page = info.auth_page_url().clone();
     page.set_fragment(None);
     let mut pairs = vec![
         ("clientID", info.client_identifier.as_str()),
@@ -201,14 +221,14 @@ pub fn auth_url(info: &ClientInfo, pin: &Pin, forward_url: Option<&str>) -> Stri
 /// `PUT {plex}/api/v2/pins/link`, form `code=<code>`, with the approving account's token: what
 /// the plex.tv/link page does, for "link a TV" flows. Plex expects `X-Plex-Product: Plex SSO`
 /// here, whatever the caller's product is.
-pub fn link_request(info: &ClientInfo, token: &Token, code: &PinCode) -> HttpRequest {
-    let url = wire::endpoint(&info.plex_url, "api/v2/pins/link");
+pub fn link_request(info: &ClientInfo, token: &Token, code: &PinCode) -> Result<HttpRequest, Error> {
+    let url = wire::endpoint(info.plex_url(), "api/v2/pins/link");
     let body = Body::Form(vec![("code", code.secret().trim().to_owned())]);
-    let mut request = wire::build(info, Method::PUT, &url, Some(token), body);
+    let mut request = wire::build(info, Method::PUT, &url, Some(token), body)?;
     request
         .headers_mut()
         .insert("x-plex-product", HeaderValue::from_static("Plex SSO"));
-    request
+    Ok(request)
 }
 
 /// Reads the answer to [`link_request`]: 204 (or 200) when linked; 404 when the code is unknown
@@ -243,11 +263,11 @@ struct WirePin {
 }
 
 fn pins_url(info: &ClientInfo) -> url::Url {
-    wire::endpoint(&info.plex_url, "api/v2/pins")
+    wire::endpoint(info.plex_url(), "api/v2/pins")
 }
 
 fn pin_url(info: &ClientInfo, pin_id: u64) -> url::Url {
-    wire::endpoint(&info.plex_url, &format!("api/v2/pins/{pin_id}"))
+    wire::endpoint(info.plex_url(), &format!("api/v2/pins/{pin_id}"))
 }
 
 /// A 404 on a PIN is terminal with or without Plex's code 1020 in the body.
@@ -305,7 +325,7 @@ mod tests {
 
     #[test]
     fn create_request_short_and_strong() {
-        let r = create_request(&info(), false);
+        let r = create_request(&info(), false).unwrap();
         assert_eq!(r.method(), "POST");
         assert_eq!(r.uri(), "https://plex.tv/api/v2/pins");
         assert_identity_headers(&r, "My Player");
@@ -313,7 +333,7 @@ mod tests {
         assert!(r.headers().get("content-type").is_none());
         assert!(r.body().is_empty());
 
-        let r = create_request(&info(), true);
+        let r = create_request(&info(), true).unwrap();
         assert_eq!(r.method(), "POST");
         assert_eq!(r.uri(), "https://plex.tv/api/v2/pins?strong=true");
         assert!(r.headers().get("x-plex-token").is_none());
@@ -322,7 +342,7 @@ mod tests {
 
     #[test]
     fn check_request_has_the_id_and_no_token() {
-        let r = check_request(&info(), 308_667_304);
+        let r = check_request(&info(), 308_667_304).unwrap();
         assert_eq!(r.method(), "GET");
         assert_eq!(r.uri(), "https://plex.tv/api/v2/pins/308667304");
         assert_identity_headers(&r, "My Player");
@@ -333,7 +353,7 @@ mod tests {
     #[test]
     fn jwt_variants() {
         let jwk = serde_json::json!({"kty":"OKP","crv":"Ed25519","x":"abc","use":"sig","alg":"EdDSA","kid":"k1"});
-        let r = create_request_with_jwk(&info(), true, &jwk);
+        let r = create_request_with_jwk(&info(), true, &jwk).unwrap();
         assert_eq!(r.method(), "POST");
         assert_eq!(r.uri(), "https://plex.tv/api/v2/pins");
         assert_eq!(r.headers()["content-type"], "application/json");
@@ -341,11 +361,11 @@ mod tests {
         let body: serde_json::Value = serde_json::from_slice(r.body()).expect("JSON body");
         assert_eq!(body, serde_json::json!({"jwk": jwk, "strong": true}));
 
-        let r = create_request_with_jwk(&info(), false, &jwk);
+        let r = create_request_with_jwk(&info(), false, &jwk).unwrap();
         let body: serde_json::Value = serde_json::from_slice(r.body()).expect("JSON body");
         assert_eq!(body, serde_json::json!({"jwk": jwk}));
 
-        let r = check_request_with_device_jwt(&info(), 7, "eyJ.a+b/c=.sig");
+        let r = check_request_with_device_jwt(&info(), 7, "eyJ.a+b/c=.sig").unwrap();
         assert_eq!(r.method(), "GET");
         assert_eq!(r.uri(), "https://plex.tv/api/v2/pins/7?deviceJWT=eyJ.a%2Bb%2Fc%3D.sig");
         assert!(r.headers().get("x-plex-token").is_none());
@@ -354,7 +374,7 @@ mod tests {
 
     #[test]
     fn link_request_approves_a_code_as_plex_sso() {
-        let r = link_request(&info(), &Token::new("account-token"), &PinCode::new("7RQZ"));
+        let r = link_request(&info(), &Token::new("account-token"), &PinCode::new("7RQZ")).unwrap();
         assert_eq!(r.method(), "PUT");
         assert_eq!(r.uri(), "https://plex.tv/api/v2/pins/link");
         assert_identity_headers(&r, "Plex SSO");

@@ -12,12 +12,12 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use crate::resources::{Connection, Device};
-use crate::wire::{self, is_non_public};
-use crate::{ClientInfo, Error, HttpRequest, HttpResponse, TransportErrorKind, plex_direct, server};
+use crate::wire;
+use crate::{AddressRules, ClientInfo, Error, HttpRequest, HttpResponse, TransportErrorKind, plex_direct, server};
 
 /// The default grace window: half a second.
 ///
@@ -42,13 +42,14 @@ pub enum HttpPolicy {
     /// https only: no plaintext candidate at all.
     Never,
     /// Plaintext only where a token may travel in the clear: loopback, private, link-local and
-    /// unique-local addresses (the rule of [`crate::token_allowed_for`]). The winner is used with
-    /// a token afterwards, so a connection that could never carry one must not win.
+    /// unique-local addresses (the rule of [`crate::token_allowed_for`] under
+    /// [`RacePolicy::addresses`]). The winner is used with a token afterwards, so a connection
+    /// that could never carry one must not win.
     #[default]
     PrivateOnly,
     /// Plaintext wherever plex.tv lists it, public addresses included, for hosts that opted in to
-    /// insecure connections (they must also allow the token to be sent). http twins are still
-    /// made for non-public addresses only.
+    /// insecure connections (they must also allow the token to be sent). http twins, when asked
+    /// for, are still made for non-public addresses only.
     Anywhere,
 }
 
@@ -74,10 +75,24 @@ pub struct RacePolicy {
     pub ipv6: bool,
     /// Whether relay connections are candidates (relays cap at ~2 Mbit/s).
     pub relay: bool,
+    /// Whether each https plex.direct connection to a non-public address gets a plain-http twin
+    /// (`http://<address>:<port>`). Off by default. A twin is a fallback only for a name that
+    /// does not resolve (a router's DNS-rebinding protection, with plex.direct names left to the
+    /// system's DNS): it can win only after its https connection failed to resolve. After a TLS
+    /// or certificate failure (someone may be in the middle), a timeout or any other failure,
+    /// it is never chosen, and its report says why. `/identity` over plain http proves nothing:
+    /// `machineIdentifier` is public.
+    pub http_twins: bool,
+    /// How addresses are read: whether plex.direct labels say where a name goes, and whether
+    /// carrier-grade NAT is private. Decides which plaintext candidates may exist and which
+    /// connections point into a LAN. The HTTP stack that sends the probes must agree with
+    /// [`AddressRules::plex_direct_by_label`].
+    pub addresses: AddressRules,
 }
 
 impl Default for RacePolicy {
-    /// 500 ms grace, 5 s probe timeout, plaintext to private addresses only, IPv6 and relays on.
+    /// 500 ms grace, 5 s probe timeout, plaintext to private addresses only, no http twins,
+    /// IPv6 and relays on, the strict [`AddressRules`].
     fn default() -> Self {
         Self {
             grace: DEFAULT_GRACE,
@@ -85,6 +100,8 @@ impl Default for RacePolicy {
             allow_http: HttpPolicy::default(),
             ipv6: true,
             relay: true,
+            http_twins: false,
+            addresses: AddressRules::default(),
         }
     }
 }
@@ -120,8 +137,9 @@ pub enum SkipReason {
     RelayDisabled,
     /// IPv6, and the policy leaves IPv6 out.
     Ipv6Disabled,
-    /// A private address of a server this account does not own, and the caller is not on the
-    /// server's network (`publicAddressMatches` false): it points into someone else's LAN.
+    /// A non-public address (whatever its `local` flag says) of a server this account does not
+    /// own, and the caller is not on the server's network (`publicAddressMatches` false): it
+    /// points into someone else's LAN, or into the caller's own.
     ForeignLan,
     /// Plain http, and the server requires https.
     HttpsRequired,
@@ -200,9 +218,13 @@ pub struct Plan {
 /// let uris: Vec<_> = plan.candidates.iter().map(|c| (c.tier, c.uri.as_str())).collect();
 /// assert_eq!(uris, [
 ///     (Tier::Local, "https://192-168-1-150.0123abcd.plex.direct:32400"),
-///     (Tier::Local, "http://192.168.1.150:32400"), // the http twin
 ///     (Tier::Relay, "https://162-243-175-222.0123abcd.plex.direct:8443"),
 /// ]);
+///
+/// // With http twins (opt-in), the LAN connection gets a plain-http fallback.
+/// let twins = plexlink_core::race::plan(device, &RacePolicy { http_twins: true, ..RacePolicy::default() });
+/// assert_eq!(twins.candidates[1].uri, "http://192.168.1.150:32400");
+/// assert!(twins.candidates[1].http_twin);
 /// ```
 #[must_use]
 pub fn plan(device: &Device, policy: &RacePolicy) -> Plan {
@@ -225,10 +247,10 @@ pub fn plan(device: &Device, policy: &RacePolicy) -> Plan {
             skipped.push((ranked.candidate.connection, SkipReason::Duplicate));
         }
     }
-    if policy.allow_http != HttpPolicy::Never && !device.https_required {
+    if policy.http_twins && policy.allow_http != HttpPolicy::Never && !device.https_required {
         let twins: Vec<Ranked> = kept
             .iter()
-            .filter_map(twin_of)
+            .filter_map(|source| twin_of(source, &policy.addresses))
             .filter(|twin| seen.insert(twin.key.clone()))
             .collect();
         kept.extend(twins);
@@ -273,7 +295,10 @@ fn admit(device: &Device, policy: &RacePolicy, position: usize, connection: &Con
     if ipv6 && !policy.ipv6 {
         return Err(SkipReason::Ipv6Disabled);
     }
-    if connection.local && !connection.relay && !device.owned && !device.public_address_matches {
+    let tier = tier_of(connection, &endpoint, &policy.addresses);
+    // A server's owner writes its connection list (custom URLs included): a private address
+    // listed as `local:false` must not make a friend's client probe its own LAN.
+    if tier == Tier::Local && !device.owned && !device.public_address_matches {
         return Err(SkipReason::ForeignLan);
     }
     if !secure {
@@ -283,10 +308,8 @@ fn admit(device: &Device, policy: &RacePolicy, position: usize, connection: &Con
         match policy.allow_http {
             HttpPolicy::Never => return Err(SkipReason::HttpDisabled),
             HttpPolicy::PrivateOnly => {
-                let may_carry_token = endpoint
-                    .as_str()
-                    .parse::<http::Uri>()
-                    .is_ok_and(|uri| crate::token_allowed_for(&uri).is_ok());
+                let may_carry_token = wire::request_uri(&endpoint)
+                    .is_ok_and(|uri| crate::token_allowed_for(&uri, policy.addresses).is_ok());
                 if !may_carry_token {
                     return Err(SkipReason::PlaintextToPublic);
                 }
@@ -294,13 +317,6 @@ fn admit(device: &Device, policy: &RacePolicy, position: usize, connection: &Con
             HttpPolicy::Anywhere => {}
         }
     }
-    let tier = if connection.relay {
-        Tier::Relay
-    } else if connection.local {
-        Tier::Local
-    } else {
-        Tier::Remote
-    };
     Ok(Ranked {
         position,
         key: endpoint.into(),
@@ -316,16 +332,60 @@ fn admit(device: &Device, policy: &RacePolicy, position: usize, connection: &Con
     })
 }
 
+/// The tier of a connection, by its address where the address is known (the URI's IP literal,
+/// its plex.direct label, else plex.tv's `address`): a non-public address is local and a public
+/// one remote, whatever the `local` flag says. The flag decides only for a host name and for
+/// loopback.
+fn tier_of(connection: &Connection, endpoint: &url::Url, rules: &AddressRules) -> Tier {
+    if connection.relay {
+        return Tier::Relay;
+    }
+    // For the tier the label is read even when not dialled: it is what Plex's DNS answers, and
+    // reading a name as private only ever skips or demotes it.
+    let host = endpoint.host_str().unwrap_or_default();
+    let label_rules = AddressRules {
+        plex_direct_by_label: true,
+        ..*rules
+    };
+    let address = label_rules.address_of(host).or_else(|| {
+        connection
+            .address
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .ok()
+    });
+    match address {
+        // Loopback is this machine, not a network anyone shares: plex.tv never lists it for a
+        // real server, and a local emulator lists it for every tier. Its flag decides.
+        Some(ip) if is_loopback(ip) => flagged(connection),
+        Some(ip) if rules.is_non_public(ip) => Tier::Local,
+        Some(_) => Tier::Remote,
+        None => flagged(connection),
+    }
+}
+
+fn flagged(connection: &Connection) -> Tier {
+    if connection.local { Tier::Local } else { Tier::Remote }
+}
+
+fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+    }
+}
+
 /// The plain-http twin of an https plex.direct candidate, where one may exist: never for a relay
 /// (the relay's address is Plex's, not the server's), and only for a non-public address because
 /// the connection will carry a token.
-fn twin_of(source: &Ranked) -> Option<Ranked> {
+fn twin_of(source: &Ranked, rules: &AddressRules) -> Option<Ranked> {
     let c = &source.candidate;
     if !c.secure || c.http_twin || c.tier == Tier::Relay || c.connection.relay {
         return None;
     }
     let address: SocketAddr = plex_direct::direct_address(&c.connection)?;
-    if !is_non_public(address.ip()) {
+    if !rules.is_non_public(address.ip()) {
         return None;
     }
     // SocketAddr brackets IPv6 addresses, as URLs need.
@@ -523,6 +583,8 @@ pub struct ConnectionRace {
     machine_identifier: String,
     policy: RacePolicy,
     plan: Plan,
+    /// For each http twin, the index of the https candidate it derives from.
+    sources: Vec<Option<usize>>,
     slots: Vec<Slot>,
     started: Instant,
     grace_end: Option<Instant>,
@@ -534,11 +596,23 @@ impl ConnectionRace {
     /// candidate it is decided at once, without a winner.
     pub fn new(info: ClientInfo, device: &Device, policy: RacePolicy, now: Instant) -> Self {
         let plan = plan(device, &policy);
+        let sources = plan
+            .candidates
+            .iter()
+            .map(|twin| {
+                twin.http_twin.then(|| {
+                    plan.candidates
+                        .iter()
+                        .position(|c| !c.http_twin && c.secure && c.connection == twin.connection)
+                })?
+            })
+            .collect();
         let mut race = Self {
             info,
             server_name: device.name.clone(),
             machine_identifier: device.client_identifier.clone(),
             policy,
+            sources,
             slots: vec![Slot::Unsent; plan.candidates.len()],
             plan,
             started: now,
@@ -667,9 +741,6 @@ impl ConnectionRace {
             return;
         };
         let (result, latency) = result(self, sent);
-        if result == ProbeResult::Answered && self.grace_end.is_none() {
-            self.grace_end = Some(later(now, self.policy.grace));
-        }
         self.slots[candidate] = Slot::Done { result, latency };
         self.reduce(now);
     }
@@ -706,12 +777,84 @@ impl ConnectionRace {
         if self.outcome.is_some() {
             return;
         }
-        let best = self.slots.iter().position(Slot::is_good);
+        self.refuse_twins();
+        let best = (0..self.slots.len()).find(|&i| self.can_win(i));
+        // The window opens at the first answer that can win (a twin's counts only once its
+        // source failed to resolve).
+        if best.is_some() && self.grace_end.is_none() {
+            self.grace_end = Some(later(at, self.policy.grace));
+        }
         let grace_over = self.grace_end.is_some_and(|end| end <= at);
         match best {
             Some(best) if grace_over || !self.better_class_pending(best) => self.decide(Some(best), at),
-            None if !self.slots.iter().any(Slot::still_possible) => self.decide(None, at),
+            None if !(0..self.slots.len()).any(|i| self.still_possible(i)) => self.decide(None, at),
             _ => {}
+        }
+    }
+
+    /// Whether candidate `i` answered as the server and may be chosen: an http twin only once
+    /// its https source failed to resolve (the one failure a twin is a fallback for).
+    fn can_win(&self, i: usize) -> bool {
+        self.slots[i].is_good() && self.sources[i].is_none_or(|source| self.source_unresolved(source))
+    }
+
+    /// Whether candidate `i` may still come to win: its probe is out, or it is a twin that
+    /// answered while its source is still out.
+    fn still_possible(&self, i: usize) -> bool {
+        self.slots[i].still_possible()
+            || (self.slots[i].is_good() && self.sources[i].is_some_and(|source| self.slots[source].still_possible()))
+    }
+
+    fn source_unresolved(&self, source: usize) -> bool {
+        matches!(
+            &self.slots[source],
+            Slot::Done {
+                result: ProbeResult::Failed(Error::Transport {
+                    kind: TransportErrorKind::Dns,
+                    ..
+                }),
+                ..
+            }
+        )
+    }
+
+    /// Settles every twin whose source ended other than by a failed name resolution: it is
+    /// never chosen, whatever it answered. Above all after a TLS or certificate failure, where
+    /// plain http would hand the token to whoever broke TLS.
+    fn refuse_twins(&mut self) {
+        for twin in 0..self.slots.len() {
+            let Some(source) = self.sources[twin] else { continue };
+            let Slot::Done {
+                result: source_result, ..
+            } = &self.slots[source]
+            else {
+                continue;
+            };
+            if self.source_unresolved(source)
+                || matches!(
+                    self.slots[twin],
+                    Slot::Done {
+                        result: ProbeResult::Failed(_),
+                        ..
+                    }
+                )
+            {
+                continue;
+            }
+            let reason = format!(
+                "a plain-http twin is used only when its https name does not resolve; the https connection {source_result}"
+            );
+            let latency = match &self.slots[twin] {
+                Slot::Done { latency, .. } => *latency,
+                _ => None,
+            };
+            self.slots[twin] = Slot::Done {
+                result: ProbeResult::Failed(Error::InsecureTransport {
+                    url: self.plan.candidates[twin].uri.clone(),
+                    reason,
+                }),
+                latency,
+            };
         }
     }
 
@@ -722,10 +865,7 @@ impl ConnectionRace {
     fn better_class_pending(&self, best: usize) -> bool {
         let class = |c: &Candidate| (c.tier, !c.secure);
         let best_class = class(&self.plan.candidates[best]);
-        self.slots
-            .iter()
-            .zip(&self.plan.candidates)
-            .any(|(slot, candidate)| slot.still_possible() && class(candidate) < best_class)
+        (0..self.slots.len()).any(|i| self.still_possible(i) && class(&self.plan.candidates[i]) < best_class)
     }
 
     fn decide(&mut self, winner: Option<usize>, at: Instant) {
@@ -829,6 +969,14 @@ mod tests {
         ClientInfo::new("Player", "client-1")
     }
 
+    /// The default policy with http twins, which are opt-in.
+    fn twins() -> RacePolicy {
+        RacePolicy {
+            http_twins: true,
+            ..RacePolicy::default()
+        }
+    }
+
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
     }
@@ -843,7 +991,7 @@ mod tests {
 
     #[test]
     fn the_wire_example_plans_local_twin_remote_relay() {
-        let plan = plan(&wire_device(), &RacePolicy::default());
+        let plan = plan(&wire_device(), &twins());
         assert_eq!(
             uris(&plan),
             [
@@ -890,7 +1038,7 @@ mod tests {
         );
 
         device.public_address_matches = true;
-        let home = plan(&device, &RacePolicy::default());
+        let home = plan(&device, &twins());
         assert!(home.skipped.is_empty());
         assert_eq!(home.candidates[0].tier, Tier::Local);
         assert!(home.candidates[1].http_twin);
@@ -902,7 +1050,7 @@ mod tests {
             direct("192.168.1.150", 32400, true, false),
             plain("192.168.1.151", 32400, true),
         ]);
-        let both = plan(&device, &RacePolicy::default());
+        let both = plan(&device, &twins());
         assert_eq!(
             uris(&both),
             [
@@ -918,7 +1066,7 @@ mod tests {
         );
 
         device.https_required = true;
-        let required = plan(&device, &RacePolicy::default());
+        let required = plan(&device, &twins());
         assert_eq!(required.candidates.len(), 1);
         assert!(required.candidates[0].secure);
         assert_eq!(
@@ -967,20 +1115,33 @@ mod tests {
                 false,
             ),
         ]);
-        let plan = plan(&device, &RacePolicy::default());
-        let twins: Vec<_> = plan
-            .candidates
-            .iter()
-            .filter(|c| c.http_twin)
-            .map(|c| (c.uri.as_str(), c.tier))
-            .collect();
+        assert!(
+            plan(&device, &RacePolicy::default())
+                .candidates
+                .iter()
+                .all(|c| !c.http_twin),
+            "twins are opt-in"
+        );
+        let twins_of = |policy: &RacePolicy| -> Vec<(String, Tier)> {
+            plan(&device, policy)
+                .candidates
+                .iter()
+                .filter(|c| c.http_twin)
+                .map(|c| (c.uri.clone(), c.tier))
+                .collect()
+        };
+        assert_eq!(twins_of(&twins()), [("http://10.0.0.5:32400".to_owned(), Tier::Local)]);
+        // Carrier-grade NAT is private only when asked: then its address is local, twin and all.
+        let mut cgnat = twins();
+        cgnat.addresses.carrier_nat_is_private = true;
         assert_eq!(
-            twins,
+            twins_of(&cgnat),
             [
-                ("http://10.0.0.5:32400", Tier::Local),
-                ("http://100.64.1.2:32400", Tier::Remote)
+                ("http://10.0.0.5:32400".to_owned(), Tier::Local),
+                ("http://100.64.1.2:32400".to_owned(), Tier::Local)
             ]
         );
+        let plan = plan(&device, &twins());
         assert!(
             plan.candidates
                 .iter()
@@ -995,7 +1156,7 @@ mod tests {
             direct("fd00::5", 32400, true, false),
             direct("192.168.1.150", 32400, true, false),
         ]);
-        let plan = plan(&device, &RacePolicy::default());
+        let plan = plan(&device, &twins());
         assert_eq!(
             uris(&plan),
             [
@@ -1012,13 +1173,7 @@ mod tests {
         let request = server::identity_request(&info(), &plan.candidates[3].uri).expect("a probe-able twin");
         assert_eq!(request.uri(), "http://[fd00::5]:32400/identity");
 
-        let v4_only = super::plan(
-            &device,
-            &RacePolicy {
-                ipv6: false,
-                ..RacePolicy::default()
-            },
-        );
+        let v4_only = super::plan(&device, &RacePolicy { ipv6: false, ..twins() });
         assert_eq!(v4_only.candidates.len(), 2);
         assert_eq!(
             reasons(&v4_only),
@@ -1043,7 +1198,7 @@ mod tests {
         ]);
         let anywhere = RacePolicy {
             allow_http: HttpPolicy::Anywhere,
-            ..RacePolicy::default()
+            ..twins()
         };
         let plan = plan(&device, &anywhere);
         assert_eq!(
@@ -1115,13 +1270,22 @@ mod tests {
             [
                 ("not a uri", SkipReason::InvalidUri),
                 ("ftp://10.0.0.1:21", SkipReason::InvalidUri),
+                // Both copies are local by their address, so plex.tv's first listing stays.
+                (local.uri.as_str(), SkipReason::Duplicate),
                 ("HTTP://192.168.1.150:32400/", SkipReason::Duplicate),
-                (same_as_remote.uri.as_str(), SkipReason::Duplicate),
             ]
         );
     }
 
     // ---- the race, on a simulated clock ----
+
+    /// The WIRE §3 example with plex.tv's own plain-http listing of the LAN address: candidates
+    /// 0 local https, 1 local http, 2 remote https, 3 relay, one of each class.
+    fn raced_device() -> Device {
+        let mut device = wire_device();
+        device.connections.insert(1, plain("192.168.1.150", 32400, true));
+        device
+    }
 
     #[derive(Clone, Debug)]
     enum Reply {
@@ -1241,7 +1405,7 @@ mod tests {
     }
 
     fn run(script: &[(usize, u64, Reply)]) -> RaceOutcome {
-        Harness::new(&wire_device(), RacePolicy::default()).run(script)
+        Harness::new(&raced_device(), RacePolicy::default()).run(script)
     }
 
     #[test]
@@ -1284,7 +1448,7 @@ mod tests {
     #[test]
     fn the_best_candidate_answering_first_decides_at_once() {
         let origin = epoch();
-        let mut race = ConnectionRace::new(info(), &wire_device(), RacePolicy::default(), origin);
+        let mut race = ConnectionRace::new(info(), &raced_device(), RacePolicy::default(), origin);
         let probes: Vec<Probe> = std::iter::from_fn(|| race.poll_transmit(origin)).collect();
         assert_eq!(probes.len(), 4);
         assert_eq!(race.poll_timeout(), Some(origin + DEFAULT_PROBE_TIMEOUT));
@@ -1382,7 +1546,7 @@ mod tests {
 
     #[test]
     fn all_failing_leaves_no_winner() {
-        let mut harness = Harness::new(&wire_device(), RacePolicy::default());
+        let mut harness = Harness::new(&raced_device(), RacePolicy::default());
         let outcome = harness.run(&[
             (0, 1, Fail(TransportErrorKind::Tls)),
             (1, 2, Status(401)),
@@ -1411,7 +1575,7 @@ mod tests {
             probe_timeout: ms(100),
             ..RacePolicy::default()
         };
-        let outcome = Harness::new(&wire_device(), policy).run(&[(3, 20, ok())]);
+        let outcome = Harness::new(&raced_device(), policy).run(&[(3, 20, ok())]);
         assert_eq!(outcome.winner, Some(3));
         assert_eq!(outcome.elapsed, ms(100));
         assert_eq!(results(&outcome), [TimedOut, TimedOut, TimedOut, Won]);
@@ -1429,7 +1593,7 @@ mod tests {
             probe_timeout: ms(1000),
             ..RacePolicy::default()
         };
-        let mut race = ConnectionRace::new(info(), &wire_device(), policy, origin);
+        let mut race = ConnectionRace::new(info(), &raced_device(), policy, origin);
         while race.poll_transmit(origin).is_some() {}
         race.handle_response(origin + ms(10), 3, response(&ok()));
         race.handle_response(origin + ms(20), 3, response(&Identity("changed my mind")));
@@ -1450,7 +1614,7 @@ mod tests {
         assert_eq!(race.outcome(), Some(&decided));
 
         // A probe whose deadline passed is timed out, whatever arrives for it later.
-        let mut race = ConnectionRace::new(info(), &wire_device(), policy, origin);
+        let mut race = ConnectionRace::new(info(), &raced_device(), policy, origin);
         while race.poll_transmit(origin).is_some() {}
         race.handle_response(origin + ms(1500), 3, response(&ok()));
         assert_eq!(race.outcome().map(|o| (o.winner, o.elapsed)), Some((None, ms(1000))));
@@ -1462,7 +1626,7 @@ mod tests {
             grace: Duration::ZERO,
             ..RacePolicy::default()
         };
-        let outcome = Harness::new(&wire_device(), policy).run(&[(3, 20, ok()), (0, 21, ok())]);
+        let outcome = Harness::new(&raced_device(), policy).run(&[(3, 20, ok()), (0, 21, ok())]);
         assert_eq!(outcome.winner, Some(3));
         assert_eq!(outcome.elapsed, ms(20));
     }
@@ -1495,7 +1659,7 @@ mod tests {
     #[test]
     fn probes_never_sent_are_reported_as_such() {
         let origin = epoch();
-        let mut race = ConnectionRace::new(info(), &wire_device(), RacePolicy::default(), origin);
+        let mut race = ConnectionRace::new(info(), &raced_device(), RacePolicy::default(), origin);
         let first = race.poll_transmit(origin).expect("a probe");
         let second = race.poll_transmit(origin).expect("a probe");
         race.handle_response(origin + ms(3), second.candidate, response(&ok()));
@@ -1506,7 +1670,7 @@ mod tests {
         assert_eq!(outcome.elapsed, ms(4));
         assert_eq!(results(outcome)[2..], [ProbeResult::NotSent, ProbeResult::NotSent]);
 
-        let mut race = ConnectionRace::new(info(), &wire_device(), RacePolicy::default(), origin);
+        let mut race = ConnectionRace::new(info(), &raced_device(), RacePolicy::default(), origin);
         let sent: Vec<usize> = (0..3)
             .filter_map(|_| race.poll_transmit(origin))
             .map(|p| p.candidate)
@@ -1610,6 +1774,112 @@ mod tests {
             }
         }
         assert_eq!(races, 6 * 24 * 7);
+    }
+
+    /// A twin wins only after its https source failed to resolve; after any other end of the
+    /// source (TLS above all) it is refused and says why. Every pair of outcomes, both orders.
+    #[test]
+    fn an_http_twin_is_a_fallback_for_dns_only_never_after_tls_fails() {
+        let device = device_with(vec![direct("192.168.1.150", 32400, true, false)]);
+        let source_replies = [
+            ("good", Some(ok())),
+            ("dns", Some(Fail(TransportErrorKind::Dns))),
+            ("tls", Some(Fail(TransportErrorKind::Tls))),
+            ("connect", Some(Fail(TransportErrorKind::Connect))),
+            ("401", Some(Status(401))),
+            ("silent", None),
+        ];
+        let twin_replies = [("good", Some(ok())), ("bad", Some(Status(500))), ("silent", None)];
+        for (source_name, source_reply) in &source_replies {
+            for (twin_name, twin_reply) in &twin_replies {
+                for (source_at, twin_at) in [(10, 20), (20, 10), (10, 700), (700, 10)] {
+                    let mut harness = Harness::new(&device, twins());
+                    assert!(harness.race.plan().candidates[1].http_twin);
+                    let mut script = Vec::new();
+                    if let Some(reply) = source_reply {
+                        script.push((0, source_at, reply.clone()));
+                    }
+                    if let Some(reply) = twin_reply {
+                        script.push((1, twin_at, reply.clone()));
+                    }
+                    let outcome = harness.run(&script);
+                    let context = format!("source {source_name} at {source_at}, twin {twin_name} at {twin_at}");
+                    let expected = match (*source_name, *twin_name) {
+                        ("good", _) => Some(0),
+                        ("dns", "good") => Some(1),
+                        _ => None,
+                    };
+                    assert_eq!(outcome.winner, expected, "{context}");
+                    let refused = matches!(
+                        &outcome.reports[1].result,
+                        ProbeResult::Failed(Error::InsecureTransport { reason, .. }) if reason.contains("does not resolve")
+                    );
+                    if *twin_name == "good" && !matches!(*source_name, "good" | "dns") {
+                        assert!(refused, "{context}: {:?}", outcome.reports[1].result);
+                    }
+                    if *source_name == "tls" {
+                        assert_ne!(outcome.winner, Some(1), "{context}");
+                        if refused {
+                            let text = outcome.reports[1].result.to_string();
+                            assert!(text.contains("TLS failed"), "the report says why: {text}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hostile_connection_uris_are_skipped_not_a_panic() {
+        let long = format!("https://{}.plex.direct:32400", "a".repeat(70_000));
+        let hostile = [
+            "https://a\"b.plex.direct:32400",
+            "https://a{b}:32400",
+            "https://a`b:32400",
+            long.as_str(),
+        ];
+        let mut connections: Vec<Connection> = hostile
+            .iter()
+            .map(|uri| Connection::new("https", "10.0.0.1", 32400, uri, true, false))
+            .collect();
+        connections.push(direct("192.168.1.150", 32400, true, false));
+        let device = device_with(connections);
+        let plan = plan(&device, &twins());
+        assert_eq!(plan.skipped.len(), hostile.len());
+        assert!(plan.skipped.iter().all(|(_, reason)| *reason == SkipReason::InvalidUri));
+        let outcome = Harness::new(&device, twins()).run(&[(0, 3, ok())]);
+        assert_eq!(outcome.winner, Some(0));
+    }
+
+    #[test]
+    fn a_private_address_of_a_server_we_do_not_own_is_foreign_whatever_its_flag() {
+        let mut device = device_with(vec![
+            direct("192.168.1.150", 32400, false, false),
+            plain("169.254.169.254", 80, false),
+            direct("10.0.0.9", 32400, false, false),
+            direct("54.231.109.34", 32400, true, false),
+        ]);
+        device.owned = false;
+        let plan = plan(&device, &twins());
+        assert_eq!(
+            plan.skipped
+                .iter()
+                .map(|(c, r)| (c.address.as_str(), *r))
+                .collect::<Vec<_>>(),
+            [
+                ("192.168.1.150", SkipReason::ForeignLan),
+                ("169.254.169.254", SkipReason::ForeignLan),
+                ("10.0.0.9", SkipReason::ForeignLan),
+            ]
+        );
+        // The public address listed as `local` is remote: the tier comes from the address.
+        assert_eq!(
+            plan.candidates
+                .iter()
+                .map(|c| (c.connection.address.as_str(), c.tier, c.http_twin))
+                .collect::<Vec<_>>(),
+            [("54.231.109.34", Tier::Remote, false)]
+        );
     }
 
     fn permutations(items: &mut [usize; 4], k: usize, out: &mut Vec<[usize; 4]>) {

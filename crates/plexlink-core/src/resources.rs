@@ -35,11 +35,12 @@ impl Default for Include {
 /// use plexlink_core::{ClientInfo, Token, resources};
 ///
 /// let info = ClientInfo::new("Player", "id-1");
-/// let request = resources::resources_request(&info, &Token::new("t"), resources::Include::default());
+/// let request = resources::resources_request(&info, &Token::new("t"), resources::Include::default())?;
 /// assert_eq!(request.uri(), "https://plex.tv/api/v2/resources?includeHttps=1&includeRelay=1&includeIPv6=1");
+/// # Ok::<(), plexlink_core::Error>(())
 /// ```
-pub fn resources_request(info: &ClientInfo, token: &Token, include: Include) -> HttpRequest {
-    let mut url = wire::endpoint(&info.plex_url, "api/v2/resources");
+pub fn resources_request(info: &ClientInfo, token: &Token, include: Include) -> Result<HttpRequest, Error> {
+    let mut url = wire::endpoint(info.plex_url(), "api/v2/resources");
     {
         let flag = |on: bool| if on { "1" } else { "0" };
         let mut query = url.query_pairs_mut();
@@ -231,7 +232,8 @@ mod tests {
                 relay: false,
                 ipv6: true,
             },
-        );
+        )
+        .unwrap();
         assert_eq!(r.method(), "GET");
         assert_eq!(
             r.uri(),

@@ -29,7 +29,7 @@ pub struct Identity {
 /// `GET {server}/identity`, without a token: reachability and who answers.
 pub fn identity_request(info: &ClientInfo, server_uri: &str) -> Result<HttpRequest, Error> {
     let url = wire::server_endpoint(server_uri, "identity")?;
-    Ok(wire::build(info, Method::GET, &url, None, Body::Empty))
+    wire::build(info, Method::GET, &url, None, Body::Empty)
 }
 
 /// Reads `{"MediaContainer":{"machineIdentifier":..,"claimed":..,"version":..}}`.
@@ -50,7 +50,7 @@ pub fn transient_token_request(info: &ClientInfo, server_uri: &str, token: &Toke
     url.query_pairs_mut()
         .append_pair("type", "delegation")
         .append_pair("scope", "all");
-    Ok(wire::build(info, Method::GET, &url, Some(token), Body::Empty))
+    wire::build(info, Method::GET, &url, Some(token), Body::Empty)
 }
 
 /// Reads the transient token from JSON (`MediaContainer.token`) or XML (`<MediaContainer token=..>`).
@@ -111,7 +111,7 @@ pub fn source_connection_info_request(
     if refresh {
         url.query_pairs_mut().append_pair("refresh", "1");
     }
-    Ok(wire::build(info, Method::GET, &url, Some(token), Body::Empty))
+    wire::build(info, Method::GET, &url, Some(token), Body::Empty)
 }
 
 /// Reads `{"MediaContainer":{"Device": one object or a list}}` into devices with connections.

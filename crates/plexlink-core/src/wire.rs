@@ -20,11 +20,17 @@ pub(crate) enum Body {
 }
 
 /// A request with the client's `X-Plex-*` headers, `Accept: application/json` and, when given,
-/// `X-Plex-Token`.
-pub(crate) fn build(info: &ClientInfo, method: Method, url: &Url, token: Option<&Token>, body: Body) -> HttpRequest {
+/// `X-Plex-Token`. Fails when `url` cannot travel in an HTTP request (see [`request_uri`]).
+pub(crate) fn build(
+    info: &ClientInfo,
+    method: Method,
+    url: &Url,
+    token: Option<&Token>,
+    body: Body,
+) -> Result<HttpRequest, Error> {
     let mut request = http::Request::new(Vec::new());
     *request.method_mut() = method;
-    *request.uri_mut() = url.as_str().parse().expect("a url::Url is a valid URI");
+    *request.uri_mut() = request_uri(url)?;
     *request.headers_mut() = info.headers();
     if let Some(token) = token {
         // Control characters cannot travel in a header; a token holding them is refused by the
@@ -53,12 +59,62 @@ pub(crate) fn build(info: &ClientInfo, method: Method, url: &Url, token: Option<
             *request.body_mut() = serde_json::to_vec(&value).expect("a JSON value serializes");
         }
     }
-    request
+    Ok(request)
+}
+
+/// The longest URI plexlink sends. The `http` crate refuses URIs of 64 KiB and more; no Plex
+/// call needs a tenth of this, so a longer one is hostile input, refused before it is built.
+const MAX_URI_LEN: usize = 8 * 1024;
+
+/// `url` as the `http` crate's URI. A `url::Url` is not always one: WHATWG URLs allow hosts that
+/// HTTP refuses (`a"b`, `a{b}`, a backtick) and have no length limit. A connection URI comes
+/// from resources, which a server's owner controls, so this is input to check, never to assume.
+pub(crate) fn request_uri(url: &Url) -> Result<http::Uri, Error> {
+    let text = url.as_str();
+    if text.len() > MAX_URI_LEN {
+        return Err(Error::InvalidArgument {
+            what: "URL",
+            detail: format!("{} bytes long, more than the {MAX_URI_LEN} plexlink sends", text.len()),
+        });
+    }
+    // The URL may hold a PIN or a device JWT in its query: the error names neither.
+    text.parse().map_err(|_| Error::InvalidArgument {
+        what: "URL",
+        detail: "not a valid HTTP request URI (a character HTTP does not allow in a host?)".into(),
+    })
 }
 
 /// `base` joined with a relative `path` (no leading slash), keeping any path the base has.
+/// `path` is fixed ASCII or holds segments made by [`path_segment`]; `base` is one that
+/// [`ClientInfo::set_plex_url`] (or [`server_endpoint`]) checked: http(s), with a host, a
+/// path that ends in `/`. Joining such a path onto such a base cannot fail.
 pub(crate) fn endpoint(base: &Url, path: &str) -> Url {
     base.join(path).expect("relative API paths join onto an http(s) base")
+}
+
+/// `value` made safe to stand as one path segment: refused when empty, `.` or `..`, or holding
+/// a control character; every byte but the URL-unreserved ones percent-encoded, so a `/`, `\`,
+/// `?`, `#` or `%2e%2e` stays inside its segment.
+pub(crate) fn path_segment(what: &'static str, value: &str) -> Result<String, Error> {
+    let refuse = |detail: &str| Error::InvalidArgument {
+        what,
+        detail: detail.into(),
+    };
+    if value.is_empty() || value == "." || value == ".." {
+        return Err(refuse("must be a name, not empty, `.` or `..`"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(refuse("must not hold control characters"));
+    }
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Ok(out)
 }
 
 /// A server URI (`https://host:32400`, maybe with a path) joined with an API path.
@@ -78,7 +134,12 @@ pub(crate) fn server_endpoint(server_uri: &str, path: &str) -> Result<Url, Error
         base.set_path(&path);
     }
     base.set_query(None);
-    Ok(endpoint(&base, path))
+    base.set_fragment(None);
+    let url = endpoint(&base, path);
+    // Checked here, not only when the request is built: the race plans with this function, and a
+    // connection it admits must be one it can probe.
+    request_uri(&url)?;
+    Ok(url)
 }
 
 /// The answer's JSON body, when its status is one of `ok`; else the error it stands for.
@@ -103,18 +164,82 @@ pub(crate) fn expect_status(response: &HttpResponse, ok: &[u16]) -> Result<(), E
     }
 }
 
-/// Whether a token may be sent to `uri`: always over https; over plain http only to a loopback,
-/// private, link-local or unique-local address (given as an IP, `localhost`, or a plex.direct
-/// name that encodes such an address). Anything else would expose the token to the network.
+/// How plexlink reads an address when it decides whether a request may travel in the clear
+/// and whether a connection points into a LAN. [`AddressRules::default`] is the strict reading.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AddressRules {
+    /// `*.plex.direct` names are dialled at the address their label encodes (the HTTP stack
+    /// resolves them itself, as `plexlink::Client` does by default). Only then does the label
+    /// say where a request goes; with the system's DNS (or a hosts file) it may go anywhere, so
+    /// the label is not trusted for plain http.
+    pub plex_direct_by_label: bool,
+    /// Carrier-grade NAT addresses (100.64.0.0/10) count as private. Off by default: behind a
+    /// carrier's NAT the next hop is the carrier's network, not yours, and a token sent in clear
+    /// crosses it. On for a VPN that uses that range (Tailscale does).
+    pub carrier_nat_is_private: bool,
+}
+
+impl AddressRules {
+    /// True for addresses that cannot be reached across the internet under these rules:
+    /// loopback, private (RFC 1918), link-local, unique-local, and 100.64.0.0/10 when
+    /// [`carrier_nat_is_private`](Self::carrier_nat_is_private).
+    #[must_use]
+    pub fn is_non_public(&self, ip: IpAddr) -> bool {
+        match ip {
+            IpAddr::V4(v4) => {
+                v4.is_loopback()
+                    || v4.is_private()
+                    || v4.is_link_local()
+                    || (self.carrier_nat_is_private && is_cgnat(v4.octets()))
+            }
+            IpAddr::V6(v6) => {
+                if let Some(v4) = v6.to_ipv4_mapped() {
+                    return self.is_non_public(IpAddr::V4(v4));
+                }
+                let first = v6.segments()[0];
+                v6.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+            }
+        }
+    }
+
+    /// The address `host` stands for, when it says: an IP literal, `localhost`, or (under
+    /// [`plex_direct_by_label`](Self::plex_direct_by_label)) a plex.direct name.
+    #[must_use]
+    pub fn address_of(&self, host: &str) -> Option<IpAddr> {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        host.parse::<IpAddr>()
+            .ok()
+            .or_else(|| {
+                self.plex_direct_by_label
+                    .then(|| crate::plex_direct::decode_host(host))
+                    .flatten()
+            })
+            .or_else(|| {
+                host.eq_ignore_ascii_case("localhost")
+                    .then_some(IpAddr::from([127, 0, 0, 1]))
+            })
+    }
+}
+
+/// Whether a token may be sent to `uri`: always over https; over plain http only to a
+/// non-public address ([`AddressRules::is_non_public`]) that the URI names for certain
+/// ([`AddressRules::address_of`]). Anything else would expose the token to the network.
 ///
 /// ```
-/// use plexlink_core::token_allowed_for;
+/// use plexlink_core::{token_allowed_for, AddressRules};
 ///
-/// assert!(token_allowed_for(&"https://plex.tv/api/v2/user".parse().unwrap()).is_ok());
-/// assert!(token_allowed_for(&"http://192.168.1.20:32400/identity".parse().unwrap()).is_ok());
-/// assert!(token_allowed_for(&"http://54.231.109.34:32400/".parse().unwrap()).is_err());
+/// let strict = AddressRules::default();
+/// let allowed = |uri: &str, rules| token_allowed_for(&uri.parse().unwrap(), rules).is_ok();
+/// assert!(allowed("https://plex.tv/api/v2/user", strict));
+/// assert!(allowed("http://192.168.1.20:32400/identity", strict));
+/// assert!(!allowed("http://54.231.109.34:32400/", strict));
+/// // A plex.direct label says where the name goes only when the client dials the label.
+/// let by_label = AddressRules { plex_direct_by_label: true, ..strict };
+/// let name = "http://192-168-1-20.0123abcd.plex.direct:32400/";
+/// assert!(!allowed(name, strict));
+/// assert!(allowed(name, by_label));
 /// ```
-pub fn token_allowed_for(uri: &http::Uri) -> Result<(), Error> {
+pub fn token_allowed_for(uri: &http::Uri, rules: AddressRules) -> Result<(), Error> {
     match uri.scheme_str() {
         Some("https") => return Ok(()),
         Some("http") => {}
@@ -125,41 +250,14 @@ pub fn token_allowed_for(uri: &http::Uri) -> Result<(), Error> {
             });
         }
     }
-    let host = uri
-        .host()
-        .unwrap_or_default()
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    let address = host
-        .parse::<IpAddr>()
-        .ok()
-        .or_else(|| crate::plex_direct::decode_host(host))
-        .or_else(|| {
-            host.eq_ignore_ascii_case("localhost")
-                .then_some(IpAddr::from([127, 0, 0, 1]))
-        });
-    match address {
-        Some(ip) if is_non_public(ip) => Ok(()),
+    match rules.address_of(uri.host().unwrap_or_default()) {
+        Some(ip) if rules.is_non_public(ip) => Ok(()),
         _ => Err(Error::InsecureTransport {
             url: redacted_uri(uri),
             reason: "a token is never sent over plain HTTP to a public address; use the https \
                      connection, or allow insecure connections explicitly"
                 .into(),
         }),
-    }
-}
-
-/// True for addresses that cannot be reached across the internet.
-pub(crate) fn is_non_public(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local() || is_cgnat(v4.octets()),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_non_public(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            v6.is_loopback() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
-        }
     }
 }
 
@@ -179,8 +277,13 @@ pub(crate) fn redacted_uri(uri: &http::Uri) -> String {
 mod tests {
     use super::*;
 
+    const BY_LABEL: AddressRules = AddressRules {
+        plex_direct_by_label: true,
+        carrier_nat_is_private: false,
+    };
+
     fn allowed(uri: &str) -> bool {
-        token_allowed_for(&uri.parse().unwrap()).is_ok()
+        token_allowed_for(&uri.parse().unwrap(), BY_LABEL).is_ok()
     }
 
     #[test]
@@ -192,7 +295,9 @@ mod tests {
         assert!(allowed("http://172.16.5.4/"));
         assert!(allowed("http://192.168.1.150:32400/"));
         assert!(allowed("http://169.254.3.3/"));
-        assert!(allowed("http://100.64.0.9/"));
+        assert!(!allowed("http://100.64.0.9/"), "carrier-grade NAT is opt-in");
+        assert!(!allowed("http://100.127.255.254/"));
+        assert!(!allowed("http://100.128.0.1/"));
         assert!(allowed("http://[::1]:32400/"));
         assert!(allowed("http://[fd00::1]:32400/"));
         assert!(allowed("http://[fe80::1]:32400/"));
@@ -209,8 +314,57 @@ mod tests {
     }
 
     #[test]
+    fn carrier_nat_and_plex_direct_labels_are_trusted_only_when_asked() {
+        let cgnat: http::Uri = "http://100.64.0.9:32400/".parse().unwrap();
+        assert!(token_allowed_for(&cgnat, AddressRules::default()).is_err());
+        let rules = AddressRules {
+            carrier_nat_is_private: true,
+            ..AddressRules::default()
+        };
+        assert!(token_allowed_for(&cgnat, rules).is_ok());
+        assert!(token_allowed_for(&"http://100.128.0.1/".parse().unwrap(), rules).is_err());
+
+        // Under the system's DNS a plex.direct name can resolve anywhere (a hosts entry sent a
+        // token in clear to another address): its label proves nothing then.
+        let name: http::Uri = "http://192-168-1-150.fc6b48db927de7394036856ade1760b9.plex.direct:32400/"
+            .parse()
+            .unwrap();
+        assert!(token_allowed_for(&name, AddressRules::default()).is_err());
+        assert!(token_allowed_for(&name, BY_LABEL).is_ok());
+    }
+
+    #[test]
+    fn hostile_uris_are_errors_not_panics() {
+        let long = format!("https://{}.example:32400", "a".repeat(70_000));
+        for uri in [
+            "https://a\"b:32400",
+            "https://a{b}:32400",
+            "https://a`b:32400",
+            "https://a|b:32400",
+            long.as_str(),
+        ] {
+            let err = server_endpoint(uri, "identity").unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument { .. }), "{uri:.40}: {err}");
+            let info = ClientInfo::new("P", "id");
+            assert!(crate::server::identity_request(&info, uri).is_err());
+            assert!(crate::server::transient_token_request(&info, uri, &Token::new("t")).is_err());
+            assert!(crate::server::source_connection_info_request(&info, uri, &Token::new("t"), "abc", false).is_err());
+        }
+    }
+
+    #[test]
+    fn path_segments_are_encoded_and_dot_segments_refused() {
+        assert_eq!(path_segment("x", "a/b").unwrap(), "a%2Fb");
+        assert_eq!(path_segment("x", "%2e%2e").unwrap(), "%252e%252e");
+        assert_eq!(path_segment("x", "...").unwrap(), "...");
+        for bad in ["", ".", "..", ".\n.", "a\u{7f}"] {
+            assert!(path_segment("x", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn the_refusal_names_no_query() {
-        let err = token_allowed_for(&"http://8.8.8.8/x?X-Plex-Token=abc".parse().unwrap()).unwrap_err();
+        let err = token_allowed_for(&"http://8.8.8.8/x?X-Plex-Token=abc".parse().unwrap(), BY_LABEL).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("http://8.8.8.8/x"), "{text}");
         assert!(!text.contains("abc"), "{text}");

@@ -42,6 +42,10 @@ pub struct plexlink_race_policy {
     pub ipv6: bool,
     /// Whether relay connections are candidates (default true; relays cap at ~2 Mbit/s).
     pub relay: bool,
+    /// Whether https plex.direct connections to private addresses get a plain-http twin
+    /// (default false). A twin can win only after its https name failed to resolve, never after
+    /// a TLS or certificate failure; its result then says why it was not used.
+    pub http_twins: bool,
 }
 
 /// The kind of path a candidate takes, best first.
@@ -272,11 +276,13 @@ pub(crate) fn race_policy(policy: &plexlink_race_policy) -> Result<RacePolicy, E
         allow_http,
         ipv6: policy.ipv6,
         relay: policy.relay,
+        http_twins: policy.http_twins,
+        ..RacePolicy::default()
     })
 }
 
 /// The recommended policy: 500 ms grace, 5 s probe timeout, plain http to private addresses
-/// only, IPv6 and relays on.
+/// only, IPv6 and relays on, no http twins.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexlink_race_policy_default() -> plexlink_race_policy {
     ffi_panic_boundary! {
@@ -287,6 +293,7 @@ pub extern "C" fn plexlink_race_policy_default() -> plexlink_race_policy {
             allow_http: plexlink_http_policy::PrivateOnly as u32,
             ipv6: core.ipv6,
             relay: core.relay,
+            http_twins: core.http_twins,
         }
     }
 }

@@ -77,6 +77,7 @@ enum_answer!(
         allow_http: 1,
         ipv6: true,
         relay: true,
+        http_twins: false,
     },
 );
 

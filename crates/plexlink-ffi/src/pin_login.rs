@@ -237,15 +237,14 @@ pub unsafe extern "C" fn plexlink_pin_login_new(
 
 /// A sign-in that checks a PIN created earlier (`pin` is copied; the configuration must carry
 /// the client identifier that created it), starting at once; no `CREATED` event. The PIN dies
-/// at its expiry, measured with `unix_now_s` (the host's wall clock, Unix seconds), or else at
-/// plex.tv's "not found". On success `*login_out` is the caller's.
+/// at its expiry by plex.tv's clock (its `expiresAt` less each check answer's `Date`), never by
+/// the host's, or else at plex.tv's "not found". On success `*login_out` is the caller's.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_pin_login_resume(
     config: *const plexlink_client_config,
     pin: *const plexlink_pin,
     interval_ms: u64,
     now_ms: u64,
-    unix_now_s: i64,
     login_out: *mut *mut plexlink_pin_login,
 ) -> plexlink_result {
     ffi_panic_boundary! {
@@ -255,7 +254,7 @@ pub unsafe extern "C" fn plexlink_pin_login_resume(
         let info = config.info.clone();
         let pin = pin.pin.clone();
         let handle = LoginHandle::new(now_ms, |origin| {
-            PinLogin::resume(info, login_config(pin.strong, interval_ms), pin, origin, unix_now_s)
+            PinLogin::resume(info, login_config(pin.strong, interval_ms), pin, origin)
         });
         out.write(ffi::to_box(handle));
         plexlink_result::Ok

@@ -41,6 +41,7 @@ impl ClientBuilder {
                 allow_insecure_http: false,
                 extra_roots: Vec::new(),
                 resolve_plex_direct: true,
+                carrier_nat_is_private: false,
             },
         }
     }
@@ -105,7 +106,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Answers larger than this are refused. Default 16 MiB.
+    /// Answers larger than this are refused. Default 16 MiB; zero is refused by
+    /// [`build`](Self::build).
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.transport.max_body = limit;
         self
@@ -115,6 +117,15 @@ impl ClientBuilder {
     /// the path could read the token. Only for networks you trust.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.transport.allow_insecure_http = allow;
+        self
+    }
+
+    /// Counts carrier-grade NAT addresses (100.64.0.0/10) as private: plain http may carry a
+    /// token to them, and they rank as local connections. Off by default, because behind a
+    /// carrier's NAT that range is the carrier's network. Turn it on for a VPN that uses it
+    /// (Tailscale does).
+    pub fn carrier_nat_is_private(mut self, private: bool) -> Self {
+        self.transport.carrier_nat_is_private = private;
         self
     }
 
@@ -141,6 +152,12 @@ impl ClientBuilder {
             self.info.set_plex_url(url)?;
         }
         self.info.validate()?;
+        if self.transport.max_body == 0 {
+            return Err(Error::InvalidArgument {
+                what: "max_response_bytes",
+                detail: "must be more than zero: every answer would be refused".into(),
+            });
+        }
         let transport = Transport::new(&self.transport)?;
         Ok(Client {
             inner: Arc::new(Inner {
@@ -192,6 +209,12 @@ impl Client {
         self.inner.transport.send(request, None)
     }
 
+    /// How this client reads addresses: plex.direct labels are trusted exactly when it dials
+    /// them itself, and carrier-grade NAT as configured.
+    pub fn address_rules(&self) -> plexlink_core::AddressRules {
+        self.inner.transport.address_rules()
+    }
+
     /// Sends with a deadline of its own (probes).
     pub(crate) fn send_within(&self, request: HttpRequest, timeout: Duration) -> Result<HttpResponse, Error> {
         self.inner
@@ -208,12 +231,12 @@ impl Client {
     /// Creates a PIN: a 4-character code for plex.tv/link, or (`strong`) a long code for the
     /// app.plex.tv page ([`auth_url`](Self::auth_url)).
     pub fn create_pin(&self, strong: bool) -> Result<Pin, Error> {
-        self.call(pins::create_request(self.info(), strong), pins::parse_pin)
+        self.call(pins::create_request(self.info(), strong)?, pins::parse_pin)
     }
 
     /// Checks a PIN once; `auth_token` is set once the person approved it.
     pub fn check_pin(&self, pin_id: u64) -> Result<Pin, Error> {
-        self.call(pins::check_request(self.info(), pin_id), pins::parse_pin)
+        self.call(pins::check_request(self.info(), pin_id)?, pins::parse_pin)
     }
 
     /// The page where a short code is typed in: `https://plex.tv/link`.
@@ -230,7 +253,7 @@ impl Client {
     /// Approves another device's 4-character code with this account's token (what the
     /// plex.tv/link page does).
     pub fn link_pin(&self, token: &Token, code: &PinCode) -> Result<(), Error> {
-        self.call(pins::link_request(self.info(), token, code), pins::parse_link)
+        self.call(pins::link_request(self.info(), token, code)?, pins::parse_link)
     }
 
     // --- Account -----------------------------------------------------------------------------
@@ -238,7 +261,7 @@ impl Client {
     /// The account a token belongs to. Only [`Error::Unauthorized`] means the token is bad
     /// ([`Error::is_token_rejected`]); any other error says nothing about it.
     pub fn user(&self, token: &Token) -> Result<Account, Error> {
-        self.call(account::user_request(self.info(), token), account::parse_user)
+        self.call(account::user_request(self.info(), token)?, account::parse_user)
     }
 
     /// Signs in with a login (user name or e-mail) and password, and the two-factor code when
@@ -251,25 +274,25 @@ impl Client {
         verification_code: Option<&VerificationCode>,
     ) -> Result<Account, Error> {
         self.call(
-            account::sign_in_request(self.info(), login, password, verification_code),
+            account::sign_in_request(self.info(), login, password, verification_code)?,
             account::parse_sign_in,
         )
     }
 
     /// Revokes the token.
     pub fn sign_out(&self, token: &Token) -> Result<(), Error> {
-        self.call(account::sign_out_request(self.info(), token), account::parse_sign_out)
+        self.call(account::sign_out_request(self.info(), token)?, account::parse_sign_out)
     }
 
     /// Keeps the token alive.
     pub fn ping(&self, token: &Token) -> Result<(), Error> {
-        self.call(account::ping_request(self.info(), token), account::parse_ping)
+        self.call(account::ping_request(self.info(), token)?, account::parse_ping)
     }
 
     /// The members of the account's Plex Home.
     pub fn home_users(&self, token: &Token) -> Result<Vec<HomeUser>, Error> {
         self.call(
-            account::home_users_request(self.info(), token),
+            account::home_users_request(self.info(), token)?,
             account::parse_home_users,
         )
     }
@@ -284,7 +307,7 @@ impl Client {
     /// A claim token for setting up a new server.
     pub fn claim_token(&self, token: &Token) -> Result<Token, Error> {
         self.call(
-            account::claim_token_request(self.info(), token),
+            account::claim_token_request(self.info(), token)?,
             account::parse_claim_token,
         )
     }
@@ -294,7 +317,7 @@ impl Client {
     /// Every device of the account with all its connections (https, relay, IPv6).
     pub fn resources(&self, token: &Token) -> Result<Vec<Device>, Error> {
         self.call(
-            resources::resources_request(self.info(), token, Include::default()),
+            resources::resources_request(self.info(), token, Include::default())?,
             resources::parse_resources,
         )
     }

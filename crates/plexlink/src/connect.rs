@@ -86,8 +86,11 @@ impl Client {
         self.connect_all_with(devices, RacePolicy::default())
     }
 
-    /// [`connect_all`](Self::connect_all) with a policy of your own.
-    pub fn connect_all_with(&self, devices: &[Device], policy: RacePolicy) -> Vec<Result<Connected, Error>> {
+    /// [`connect_all`](Self::connect_all) with a policy of your own. Its
+    /// [`addresses`](RacePolicy::addresses) are this client's ([`Client::address_rules`]): the
+    /// race must read addresses as the HTTP stack that sends its probes dials them.
+    pub fn connect_all_with(&self, devices: &[Device], mut policy: RacePolicy) -> Vec<Result<Connected, Error>> {
+        policy.addresses = self.address_rules();
         let started = Instant::now();
         let mut races: Vec<ConnectionRace> = devices
             .iter()

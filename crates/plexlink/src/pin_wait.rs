@@ -1,6 +1,6 @@
 //! Waiting for a PIN's token: the core's `PinLogin` driven by the real clock and this client.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use plexlink_core::pin_login::{PinEvent, PinLogin, PinLoginConfig};
 use plexlink_core::pins::Pin;
@@ -67,8 +67,9 @@ impl Client {
         }
         let cancel = cancel.unwrap_or_default();
         let started = Instant::now();
-        let give_up = timeout.map(|t| started + t);
-        let mut login = PinLogin::resume(self.info().clone(), config, pin.clone(), started, unix_now());
+        // A timeout too long for the clock to hold (Python's `timeout=1.8e19`) is no timeout.
+        let give_up = timeout.and_then(|t| started.checked_add(t));
+        let mut login = PinLogin::resume(self.info().clone(), config, pin.clone(), started);
         let mut checks = 0u32;
         loop {
             while let Some(event) = login.poll_event() {
@@ -84,6 +85,14 @@ impl Client {
                     _ => {}
                 }
             }
+            if login.is_finished() {
+                // Finished without a final event is impossible by the machine's contract; fail
+                // loudly rather than spin.
+                return Err(Error::Decode {
+                    what: "PIN state",
+                    detail: "login stopped without a result".into(),
+                });
+            }
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
@@ -96,11 +105,14 @@ impl Client {
                 continue;
             }
             let Some(next) = login.poll_timeout() else {
-                // Finished without an event is impossible by the machine's contract; fail
-                // loudly rather than spin.
+                // `poll_transmit` found the PIN expired: its final event is queued, and the top
+                // of the loop reads it. Idle and unfinished without a timer cannot happen.
+                if login.is_finished() {
+                    continue;
+                }
                 return Err(Error::Decode {
                     what: "PIN state",
-                    detail: "login stopped without a result".into(),
+                    detail: "login idle without a timer".into(),
                 });
             };
             let wake = give_up.map_or(next, |g| next.min(g));
@@ -114,12 +126,4 @@ impl Client {
             login.handle_timeout(now);
         }
     }
-}
-
-/// The wall clock, for a PIN's `expiresAt`.
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }

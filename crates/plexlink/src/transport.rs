@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::time::Duration;
 
-use plexlink_core::{Error, HttpRequest, HttpResponse, TransportErrorKind};
+use plexlink_core::{AddressRules, Error, HttpRequest, HttpResponse, TransportErrorKind};
 
 /// The HTTP stack and the rules every request follows.
 #[derive(Clone, Debug)]
@@ -12,6 +12,7 @@ pub(crate) struct Transport {
     http: reqwest::blocking::Client,
     max_body: usize,
     allow_insecure_http: bool,
+    rules: AddressRules,
 }
 
 /// The settings of a [`Transport`].
@@ -23,6 +24,7 @@ pub(crate) struct TransportConfig {
     pub allow_insecure_http: bool,
     pub extra_roots: Vec<Vec<u8>>,
     pub resolve_plex_direct: bool,
+    pub carrier_nat_is_private: bool,
 }
 
 impl Transport {
@@ -61,13 +63,22 @@ impl Transport {
             http,
             max_body: config.max_body,
             allow_insecure_http: config.allow_insecure_http,
+            rules: AddressRules {
+                // A label says where a plaintext request goes only when this stack dials it.
+                plex_direct_by_label: config.resolve_plex_direct,
+                carrier_nat_is_private: config.carrier_nat_is_private,
+            },
         })
+    }
+
+    pub(crate) fn address_rules(&self) -> AddressRules {
+        self.rules
     }
 
     /// Sends `request`, waiting at most `timeout` (or the client's default) for the whole answer.
     pub(crate) fn send(&self, request: HttpRequest, timeout: Option<Duration>) -> Result<HttpResponse, Error> {
         if request.headers().contains_key("x-plex-token") && !self.allow_insecure_http {
-            plexlink_core::token_allowed_for(request.uri())?;
+            plexlink_core::token_allowed_for(request.uri(), self.rules)?;
         }
         let mut request = reqwest::blocking::Request::try_from(request).map_err(|e| Error::InvalidArgument {
             what: "request",
@@ -89,12 +100,14 @@ impl Transport {
                 location: strip_query(location),
             });
         }
-        if response.content_length().is_some_and(|len| len > self.max_body as u64) {
+        // `usize` may be wider than what fits once one is added: saturate, never wrap to zero.
+        let limit = u64::try_from(self.max_body).unwrap_or(u64::MAX);
+        if response.content_length().is_some_and(|len| len > limit) {
             return Err(Error::ResponseTooLarge { limit: self.max_body });
         }
         let mut body = Vec::new();
         (&mut response)
-            .take(self.max_body as u64 + 1)
+            .take(limit.saturating_add(1))
             .read_to_end(&mut body)
             .map_err(|e| io_error(&e))?;
         if body.len() > self.max_body {

@@ -211,3 +211,60 @@ fn server_errors_back_off_and_recover() {
     );
     assert_eq!(emu.counters().plextv.requests_to("GET /api/v2/pins/{id}"), 4);
 }
+
+#[test]
+fn a_device_whose_clock_runs_ahead_still_waits_for_the_pin() {
+    // The dates of a PIN are plex.tv's. Seen from a device whose clock runs far ahead of them
+    // (here: dates from 2024), the PIN expired long ago; the wait must count by plex.tv's clock
+    // (the lifetime, then each answer's `Date`) and get the token all the same.
+    let (emu, client) = common::setup();
+    let mut pin = client.create_pin(false).unwrap();
+    assert!(pin.expires_at.is_some(), "the emulator dates its PINs");
+    pin.created_at = Some("2024-07-16T17:03:05Z".into());
+    pin.expires_at = Some("2024-07-16T17:18:05Z".into());
+    let waiter = {
+        let client = client.clone();
+        let pin = pin.clone();
+        std::thread::spawn(move || client.wait_for_token(&pin, fast(100)))
+    };
+    std::thread::sleep(Duration::from_millis(400));
+    emu.approve_pin(pin.id, "alice").unwrap();
+    let token = waiter
+        .join()
+        .unwrap()
+        .expect("the token, whatever the local clock says");
+    assert_eq!(token.secret(), emu.token_for("alice").unwrap());
+    assert!(emu.counters().plextv.requests_to("GET /api/v2/pins/{id}") >= 2);
+}
+
+#[test]
+fn a_pin_with_no_time_left_ends_as_expired_not_as_a_protocol_error() {
+    let (emu, client) = common::setup();
+    let created = client.create_pin(false).unwrap();
+    let mut pin = plexlink::Pin::new(created.id, created.code.clone(), common::CLIENT_ID);
+    pin.expires_in = Some(0);
+    let error = client.wait_for_token(&pin, fast(100)).unwrap_err();
+    assert_eq!(error, Error::PinExpired);
+    assert_eq!(emu.counters().plextv.requests_to("GET /api/v2/pins/{id}"), 0);
+}
+
+#[test]
+fn a_timeout_too_long_for_the_clock_means_no_timeout() {
+    let (emu, client) = common::setup();
+    let pin = client.create_pin(false).unwrap();
+    let waiter = {
+        let client = client.clone();
+        let pin = pin.clone();
+        std::thread::spawn(move || {
+            let options = WaitOptions {
+                interval: Some(Duration::from_millis(100)),
+                timeout: Some(Duration::MAX),
+                ..WaitOptions::default()
+            };
+            client.wait_for_token(&pin, options)
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    emu.approve_pin(pin.id, "alice").unwrap();
+    assert!(waiter.join().expect("no panic").is_ok());
+}

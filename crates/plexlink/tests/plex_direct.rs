@@ -84,14 +84,20 @@ fn without_the_workaround_the_lan_name_does_not_resolve_here() {
     assert_eq!(transport_kind(&error), Some(TransportErrorKind::Dns), "{error:?}");
     assert_eq!(emu.counters().connection("Living Room", "local").tcp_connections, 0);
 
-    // The race cannot use the https names either; the plain-http twin of the LAN connection
-    // (its address from the name, plaintext allowed to a private address) is what is left.
+    // The race cannot use the https names either. Plain-http twins are opt-in: without them
+    // nothing is left.
     let living = living_room(&emu, &plain_dns);
-    // The window after the twin's answer lasts as long as the https probe may: the race waits for
-    // that probe's own result, however late the resolver answers (else: "abandoned").
+    let error = plain_dns.connect(&living).expect_err("no twin by default");
+    assert!(matches!(error, Error::NoConnection { .. }), "{error:?}");
+
+    // With twins, the one of the LAN connection (its address from the name, plaintext allowed
+    // to a private address) answers, and may win because its https name did not resolve. The
+    // window after the twin's answer lasts as long as the https probe may: the race waits for
+    // that probe's own result, however late the resolver answers.
     let patient = plexlink::RacePolicy {
         grace: Duration::from_secs(10),
         probe_timeout: Duration::from_secs(10),
+        http_twins: true,
         ..plexlink::RacePolicy::default()
     };
     let connected = plain_dns.connect_with(&living, patient).expect("the twin answers");
@@ -105,6 +111,86 @@ fn without_the_workaround_the_lan_name_does_not_resolve_here() {
             ..
         })
     ));
+}
+
+#[test]
+fn after_a_certificate_error_the_plain_http_twin_is_never_chosen() {
+    // Someone on the LAN answers TLS with a certificate we do not trust (here: another
+    // authority's). The twin reaches the same address in plain http and answers as the server,
+    // since `/identity` is public: choosing it would hand them the token.
+    let emu = Emulator::start(https_scenario()).expect("starts");
+    let other = Emulator::start(https_scenario()).expect("starts");
+    let wrong_ca = client(&emu, true, Some(other.ca_pem()));
+    let living = living_room(&emu, &wrong_ca);
+    let policy = plexlink::RacePolicy {
+        http_twins: true,
+        probe_timeout: Duration::from_secs(10),
+        ..plexlink::RacePolicy::default()
+    };
+    let error = wrong_ca
+        .connect_with(&living, policy)
+        .expect_err("no connection may be used");
+    assert!(matches!(error, Error::NoConnection { .. }), "{error:?}");
+
+    // The reports say why: the https connection failed TLS, and its twin was refused for it.
+    let devices = std::slice::from_ref(&living);
+    let races = wrong_ca.connect_all_with(devices, policy);
+    assert!(races[0].is_err());
+    let mut race = plexlink::core::race::ConnectionRace::new(
+        wrong_ca.info().clone(),
+        &living,
+        plexlink::RacePolicy {
+            addresses: wrong_ca.address_rules(),
+            ..policy
+        },
+        std::time::Instant::now(),
+    );
+    let twin = race
+        .plan()
+        .candidates
+        .iter()
+        .position(|c| c.http_twin)
+        .expect("a twin is planned");
+    let source = race
+        .plan()
+        .candidates
+        .iter()
+        .position(|c| c.secure && c.tier == Tier::Local)
+        .expect("the LAN https connection");
+    let probes: Vec<_> = std::iter::from_fn(|| race.poll_transmit(std::time::Instant::now())).collect();
+    let mut results = Vec::new();
+    for probe in probes {
+        results.push((probe.candidate, wrong_ca.send(probe.request)));
+    }
+    // The twin's answer first: it must wait for its source, then be refused.
+    results.sort_by_key(|(candidate, _)| *candidate != twin);
+    for (candidate, result) in results {
+        match result {
+            Ok(response) => race.handle_response(std::time::Instant::now(), candidate, response),
+            Err(error) => race.handle_failure(std::time::Instant::now(), candidate, error),
+        }
+    }
+    let outcome = race.outcome().expect("every probe settled");
+    assert_eq!(outcome.winner, None);
+    assert!(
+        matches!(
+            &outcome.reports[source].result,
+            ProbeResult::Failed(Error::Transport {
+                kind: TransportErrorKind::Tls,
+                ..
+            })
+        ),
+        "{:?}",
+        outcome.reports[source].result
+    );
+    let said = outcome.reports[twin].result.to_string();
+    assert!(
+        matches!(
+            outcome.reports[twin].result,
+            ProbeResult::Failed(Error::InsecureTransport { .. })
+        ) && said.contains("TLS failed"),
+        "{said}"
+    );
 }
 
 #[test]

@@ -207,3 +207,78 @@ fn a_root_certificate_that_is_not_pem_is_refused() {
             .is_err()
     );
 }
+
+#[test]
+fn the_largest_answer_limit_means_no_limit_and_zero_is_refused() {
+    let emu = plexlink_emulator::Emulator::start_default().expect("starts");
+    let alice = common::token_of(&emu, "alice");
+    // usize::MAX + 1 once wrapped to zero: every body read as empty and failed to parse.
+    let unlimited = Client::builder("plexlink tests", common::CLIENT_ID)
+        .plex_url(emu.url())
+        .max_response_bytes(usize::MAX)
+        .build()
+        .expect("builds");
+    assert_eq!(unlimited.user(&alice).expect("the whole answer").username, "alice");
+
+    let error = Client::builder("plexlink tests", common::CLIENT_ID)
+        .plex_url(emu.url())
+        .max_response_bytes(0)
+        .build()
+        .expect_err("a limit that refuses every answer");
+    assert!(
+        matches!(
+            error,
+            Error::InvalidArgument {
+                what: "max_response_bytes",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_carrier_nat_address_gets_no_token_in_clear_unless_allowed() {
+    let emu = plexlink_emulator::Emulator::start_default().expect("starts");
+    let token = Token::new("secret-token");
+    // Nothing listens there; the refusal comes before any connection is tried.
+    let strict = common::client_for(&emu.url());
+    let error = strict.transient_token("http://100.64.0.9:32400", &token).unwrap_err();
+    assert!(matches!(error, Error::InsecureTransport { .. }), "{error:?}");
+
+    // Opted in (a VPN on that range), the same request may go; checked without sending it,
+    // since nothing here may reach beyond 127.0.0.1.
+    let vpn = Client::builder("plexlink tests", common::CLIENT_ID)
+        .plex_url(emu.url())
+        .carrier_nat_is_private(true)
+        .build()
+        .expect("builds");
+    let uri: http::Uri = "http://100.64.0.9:32400/security/token".parse().unwrap();
+    assert!(plexlink::core::token_allowed_for(&uri, vpn.address_rules()).is_ok());
+    assert!(plexlink::core::token_allowed_for(&uri, strict.address_rules()).is_err());
+}
+
+#[test]
+fn a_plex_direct_label_allows_plain_http_only_when_the_client_dials_the_label() {
+    let emu = plexlink_emulator::Emulator::start_default().expect("starts");
+    let port = emu.url().rsplit(':').next().unwrap().trim_end_matches('/').to_owned();
+    // The label says 127.0.0.1, where the emulator listens.
+    let name = format!("http://127-0-0-1.0123456789abcdef0123456789abcdef.plex.direct:{port}");
+    let token = common::token_of(&emu, "alice");
+
+    // Dialled by its label, the request goes where the label says: plain http to loopback is
+    // allowed, and plex.tv's emulator answers (a 404: it is no server, but it was reached).
+    let by_label = common::client_for(&emu.url());
+    let error = by_label.transient_token(&name, &token).unwrap_err();
+    assert!(!matches!(error, Error::InsecureTransport { .. }), "{error:?}");
+
+    // Left to the system's DNS (or a hosts file), the name may lead anywhere: the label proves
+    // nothing, so the token is not sent in clear. It once was, wherever DNS pointed.
+    let system_dns = Client::builder("plexlink tests", common::CLIENT_ID)
+        .plex_url(emu.url())
+        .resolve_plex_direct(false)
+        .build()
+        .expect("builds");
+    let error = system_dns.transient_token(&name, &token).unwrap_err();
+    assert!(matches!(error, Error::InsecureTransport { .. }), "{error:?}");
+}

@@ -598,9 +598,9 @@ static void sans_io(void) {
     test_step("sans-IO: NULLs and invalid UTF-8");
     CHECK_NULL_PARAM(plexlink_pin_login_new(NULL, false, 0, 0, &l));
     CHECK_NULL_PARAM(plexlink_pin_login_new(config, false, 0, 0, NULL));
-    CHECK_NULL_PARAM(plexlink_pin_login_resume(NULL, pin, 0, 0, 0, &l));
-    CHECK_NULL_PARAM(plexlink_pin_login_resume(config, NULL, 0, 0, 0, &l));
-    CHECK_NULL_PARAM(plexlink_pin_login_resume(config, pin, 0, 0, 0, NULL));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume(NULL, pin, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume(config, NULL, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume(config, pin, 0, 0, NULL));
     CHECK_NULL_PARAM(plexlink_pin_login_poll_transmit(NULL, 0, &rq));
     CHECK_NULL_PARAM(plexlink_pin_login_poll_transmit(login, 0, NULL));
     CHECK_NULL_PARAM(plexlink_pin_login_handle_response(NULL, 0, 200, NULL, 0, NULL, 0));

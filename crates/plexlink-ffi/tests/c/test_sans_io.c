@@ -239,7 +239,7 @@ static void resume(const plexlink_client_config *config, const plexlink_client *
     CHECK_OK(plexlink_client_create_pin(client, false, &pin));
     memset(&out, 0, sizeof out);
     out.pin_id = plexlink_pin_id(pin);
-    CHECK_OK(plexlink_pin_login_resume(config, pin, 200, now_ms(), (int64_t)time(NULL), &login));
+    CHECK_OK(plexlink_pin_login_resume(config, pin, 200, now_ms(), &login));
     plexlink_pin_free(pin);
     CHECK_OK(plexlink_pin_login_poll_transmit(login, now_ms(), &request));
     CHECK_STR(plexlink_http_request_method(request), "GET");
