@@ -1,0 +1,132 @@
+//! Target `parsers`: every public parser of the core reads one answer, written as text
+//! ([`crate::input::response`]: status, headers, body that may repeat a part up to 256 KiB).
+//!
+//! Asserts, beyond not panicking:
+//! - all of them together take time linear in the body's size;
+//! - a parser succeeds only on a status it documents as success; on any other status its error
+//!   is exactly [`Error::from_response`] (a PIN's 404 is always [`Error::PinExpired`]); on a
+//!   success status its error is [`Error::Decode`];
+//! - what a parser promises is there: a PIN's code, an identity's machine identifier, the token
+//!   of a sign-in or Home switch, a non-empty claim or transient token;
+//! - no parsed value shows a token, PIN code or QR URL in its `Debug`;
+//! - every device read plans races that keep the plan's rules
+//!   ([`crate::connection_race::check_plan`]).
+
+use plexlink_core::race::{self, HttpPolicy, RacePolicy};
+use plexlink_core::{Error, HttpResponse, PinCode, Token, account, pins, plex_direct, resources, server};
+
+use crate::{check, connection_race, input};
+
+pub fn run(data: &[u8]) {
+    let response = input::response(data);
+    check::linear("the parsers", response.body().len(), || every_parser(&response));
+}
+
+fn every_parser(r: &HttpResponse) {
+    if let Some(pin) = judged(r, &[200, 201], pins::parse_pin(r)) {
+        check_pin(r, &pin);
+    }
+    judged(r, &[200, 204], pins::parse_link(r));
+    if let Some(account) = judged(r, &[200], account::parse_user(r)) {
+        check_account(&account);
+    }
+    for parsed in [account::parse_sign_in(r), account::parse_switch_home_user(r)] {
+        if let Some(account) = judged(r, &[200, 201], parsed) {
+            assert!(account.auth_token.is_some(), "a sign-in without a token");
+            check_account(&account);
+        }
+    }
+    judged(r, &[200, 204], account::parse_sign_out(r));
+    judged(r, &[200, 204], account::parse_ping(r));
+    judged(r, &[200], account::parse_home_users(r));
+    for parsed in [account::parse_claim_token(r), server::parse_transient_token(r)] {
+        if let Some(token) = judged(r, &[200], parsed) {
+            assert!(!token.secret().is_empty(), "an empty token");
+            check::hidden("Token", token.secret(), &format!("{token:?}"), "");
+        }
+    }
+    if let Some(identity) = judged(r, &[200], server::parse_identity(r)) {
+        assert!(
+            !identity.machine_identifier.is_empty(),
+            "an identity without machineIdentifier"
+        );
+    }
+    for parsed in [resources::parse_resources(r), server::parse_source_connection_info(r)] {
+        for device in judged(r, &[200], parsed).unwrap_or_default() {
+            check_device(&device);
+        }
+    }
+}
+
+/// The parsed value, after checking how the outcome fits the status.
+fn judged<T>(response: &HttpResponse, ok: &[u16], parsed: Result<T, Error>) -> Option<T> {
+    let status = response.status().as_u16();
+    match parsed {
+        Ok(value) => {
+            assert!(ok.contains(&status), "parsed an answer with status {status}");
+            Some(value)
+        }
+        Err(error) => {
+            drop(error.to_string());
+            if ok.contains(&status) {
+                assert!(matches!(error, Error::Decode { .. }), "status {status} gave {error:?}");
+            } else if status == 404 && matches!(error, Error::PinExpired) {
+                // A PIN's 404 is terminal whatever its body says.
+            } else {
+                assert_eq!(error, Error::from_response(response), "status {status}");
+            }
+            None
+        }
+    }
+}
+
+fn check_pin(response: &HttpResponse, pin: &pins::Pin) {
+    let code = pin.code.secret();
+    assert!(!code.is_empty(), "a PIN without a code");
+    assert_eq!(pin.strong, code.chars().count() > 4, "strong is a long code");
+    let mut cleared = pin.clone();
+    cleared.code = PinCode::new("");
+    cleared.auth_token = None;
+    cleared.qr = None;
+    let (full, cleared) = (format!("{pin:?}"), format!("{cleared:?}"));
+    let secrets = [
+        Some(code),
+        pin.auth_token.as_ref().map(|t| t.secret()),
+        pin.qr.as_deref(),
+    ];
+    for secret in secrets.into_iter().flatten() {
+        check::hidden("Pin", secret, &full, &cleared);
+    }
+    let _ = (pin.lifetime(), pin.expires_at_unix(), pins::time_left(response, pin));
+}
+
+fn check_account(account: &account::Account) {
+    token_hidden("Account", account, account.auth_token.as_ref(), |a| a.auth_token = None);
+}
+
+/// Checks that `value`'s `Debug` hides `token`; `clear` takes the token out of a copy.
+fn token_hidden<T: Clone + std::fmt::Debug>(what: &str, value: &T, token: Option<&Token>, clear: impl FnOnce(&mut T)) {
+    let Some(token) = token else { return };
+    let mut cleared = value.clone();
+    clear(&mut cleared);
+    check::hidden(what, token.secret(), &format!("{value:?}"), &format!("{cleared:?}"));
+}
+
+fn check_device(device: &resources::Device) {
+    token_hidden("Device", device, device.access_token.as_ref(), |d| {
+        d.access_token = None
+    });
+    for connection in &device.connections {
+        let _ = plex_direct::direct_address(connection);
+    }
+    for allow_http in [HttpPolicy::Never, HttpPolicy::PrivateOnly, HttpPolicy::Anywhere] {
+        for http_twins in [false, true] {
+            let policy = RacePolicy {
+                allow_http,
+                http_twins,
+                ..RacePolicy::default()
+            };
+            connection_race::check_plan(device, &policy, &race::plan(device, &policy));
+        }
+    }
+}
