@@ -1028,6 +1028,13 @@ plexlink_result plexlink_client_config_builder_set_allow_insecure_http(struct pl
 plexlink_result plexlink_client_config_builder_set_resolve_plex_direct(struct plexlink_client_config_builder *builder, bool resolve);
 
 /**
+ * Counts carrier-grade NAT addresses (100.64.0.0/10) as private (off by default): plain http
+ * may then carry a token to them, and they rank as local connections. Behind a carrier's NAT
+ * that range is the carrier's network; turn it on for a VPN that uses it (Tailscale does).
+ */
+plexlink_result plexlink_client_config_builder_set_carrier_nat_is_private(struct plexlink_client_config_builder *builder, bool private_);
+
+/**
  * Trusts one more certificate authority, beside the system's: `pem` points at `pem_len` bytes
  * of PEM text (copied). A bad certificate is reported by `plexlink_client_new`
  * (`PLEXLINK_RESULT_INVALID_PARAMETER`).

@@ -160,14 +160,14 @@ fn build(py: Python<'_>, error: Error) -> PyErr {
     let mut code = None;
     let mut extra: Option<(&str, Py<PyAny>)> = None;
     let (err, message) = match &error {
-        Error::Unauthorized { message } => (PyErr::new::<Unauthorized, _>(text.clone()), message.clone()),
-        Error::TwoFactorRequired { message } => (PyErr::new::<TwoFactorRequired, _>(text.clone()), message.clone()),
-        Error::InvalidVerificationCode { message } => {
+        Error::Unauthorized { message, .. } => (PyErr::new::<Unauthorized, _>(text.clone()), message.clone()),
+        Error::TwoFactorRequired { message, .. } => (PyErr::new::<TwoFactorRequired, _>(text.clone()), message.clone()),
+        Error::InvalidVerificationCode { message, .. } => {
             (PyErr::new::<InvalidVerificationCode, _>(text.clone()), message.clone())
         }
-        Error::IpLockedOut { message } => (PyErr::new::<IpLockedOut, _>(text.clone()), message.clone()),
-        Error::PinExpired => (PyErr::new::<PinExpired, _>(text.clone()), text.clone()),
-        Error::HomePinRequired { message } => (PyErr::new::<HomePinRequired, _>(text.clone()), message.clone()),
+        Error::IpLockedOut { message, .. } => (PyErr::new::<IpLockedOut, _>(text.clone()), message.clone()),
+        Error::PinExpired { .. } => (PyErr::new::<PinExpired, _>(text.clone()), text.clone()),
+        Error::HomePinRequired { message, .. } => (PyErr::new::<HomePinRequired, _>(text.clone()), message.clone()),
         Error::RateLimited { retry_after, message } => {
             let seconds = retry_after.map(|d| d.as_secs_f64());
             extra = Some((

@@ -131,7 +131,7 @@ pub fn pin_login(
     show::Spinner::clear(interactive);
     result.map_err(|e| match e {
         Error::Cancelled => "cancelled".to_owned(),
-        Error::PinExpired => "the PIN expired before it was approved; run the command again".to_owned(),
+        Error::PinExpired { .. } => "the PIN expired before it was approved; run the command again".to_owned(),
         other => other.to_string(),
     })
 }

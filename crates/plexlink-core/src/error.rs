@@ -15,33 +15,47 @@ pub enum Error {
     /// 401 (code 1001, or no code) or 422 "Invalid token": the credentials or token were refused.
     #[error("unauthorized: {message}")]
     Unauthorized {
+        /// The HTTP status it came with.
+        status: u16,
         /// The server's message.
         message: String,
     },
     /// 401 code 1029: the account has two-factor authentication; sign in again with the code.
     #[error("two-factor verification code required: {message}")]
     TwoFactorRequired {
+        /// The HTTP status it came with.
+        status: u16,
         /// The server's message.
         message: String,
     },
     /// 401 code 1028: the two-factor verification code was wrong.
     #[error("invalid verification code: {message}")]
     InvalidVerificationCode {
+        /// The HTTP status it came with.
+        status: u16,
         /// The server's message.
         message: String,
     },
     /// 401 code 1031: this IP address is locked out after repeated failed sign-ins. Stop retrying.
     #[error("IP address locked out: {message}")]
     IpLockedOut {
+        /// The HTTP status it came with.
+        status: u16,
         /// The server's message.
         message: String,
     },
-    /// 404 code 1020, or the PIN's `expiresAt` passed: the PIN is gone. Create a new one.
+    /// 404 (code 1020, or none), or the PIN's life ran out by plex.tv's clock: the PIN is gone.
+    /// Create a new one.
     #[error("PIN expired or not found")]
-    PinExpired,
+    PinExpired {
+        /// The HTTP status when plex.tv said so; `None` when its life ran out while waiting.
+        status: Option<u16>,
+    },
     /// 403 code 1041: switching to this Home user needs their PIN.
     #[error("home user PIN required: {message}")]
     HomePinRequired {
+        /// The HTTP status it came with.
+        status: u16,
         /// The server's message.
         message: String,
     },
@@ -174,12 +188,20 @@ impl Error {
         matches!(self, Self::Unauthorized { .. })
     }
 
-    /// The HTTP status the server answered with, where the error stands for one: Plex errors,
-    /// bare HTTP errors, redirects, 429 and 498. `None` for failures that had no answer, and for
-    /// the variants a caller branches on by kind alone (401 and 422 both mean `Unauthorized`).
+    /// The HTTP status the server answered with, whenever the error stands for an answer with
+    /// an error status (`Unauthorized` keeps whether it was 401 or 422). `None` for failures
+    /// that had no answer, and for a PIN whose life ran out while waiting.
     pub fn http_status(&self) -> Option<u16> {
         match self {
-            Self::Plex { status, .. } | Self::Http { status } | Self::Redirect { status, .. } => Some(*status),
+            Self::Plex { status, .. }
+            | Self::Http { status }
+            | Self::Redirect { status, .. }
+            | Self::Unauthorized { status, .. }
+            | Self::TwoFactorRequired { status, .. }
+            | Self::InvalidVerificationCode { status, .. }
+            | Self::IpLockedOut { status, .. }
+            | Self::HomePinRequired { status, .. } => Some(*status),
+            Self::PinExpired { status } => *status,
             Self::RateLimited { .. } => Some(429),
             Self::TokenExpired { .. } => Some(498),
             _ => None,
@@ -213,22 +235,29 @@ impl Error {
         };
         match (status, code) {
             (_, Some(1029)) => Error::TwoFactorRequired {
+                status,
                 message: message_or("verification code required"),
             },
             (_, Some(1028)) => Error::InvalidVerificationCode {
+                status,
                 message: message_or("invalid verification code"),
             },
             (_, Some(1031)) => Error::IpLockedOut {
+                status,
                 message: message_or("IP address locked out"),
             },
             (_, Some(1041)) => Error::HomePinRequired {
+                status,
                 message: message_or("home user PIN required"),
             },
-            (_, Some(1020)) => Error::PinExpired,
+            (_, Some(1020)) => Error::PinExpired { status: Some(status) },
             (401, _) => Error::Unauthorized {
+                status,
                 message: message_or("unauthorized"),
             },
-            (422, _) if message.to_ascii_lowercase().contains("invalid token") => Error::Unauthorized { message },
+            (422, _) if message.to_ascii_lowercase().contains("invalid token") => {
+                Error::Unauthorized { status, message }
+            }
             (429, _) => Error::RateLimited {
                 retry_after: retry_after(response),
                 message: message_or("too many requests"),
@@ -316,6 +345,7 @@ mod tests {
         assert_eq!(
             Error::from_response(&json(401, 1001, "User could not be authenticated")),
             Error::Unauthorized {
+                status: 401,
                 message: "User could not be authenticated".into()
             }
         );
@@ -337,7 +367,7 @@ mod tests {
         ));
         assert_eq!(
             Error::from_response(&json(404, 1020, "Code not found or expired")),
-            Error::PinExpired
+            Error::PinExpired { status: Some(404) }
         );
         assert_eq!(
             Error::from_response(&json(400, 1000, "X-Plex-Client-Identifier is missing")),
@@ -358,6 +388,7 @@ mod tests {
         assert_eq!(
             Error::from_response(&r),
             Error::TwoFactorRequired {
+                status: 401,
                 message: "Please enter the verification code".into()
             }
         );
@@ -372,6 +403,7 @@ mod tests {
         assert_eq!(
             Error::from_response(&r),
             Error::Unauthorized {
+                status: 401,
                 message: "unauthorized".into()
             }
         );
@@ -406,7 +438,30 @@ mod tests {
         let plex = response(400, r#"{"errors":[{"code":1000,"message":"missing"}]}"#);
         assert_eq!(Error::from_response(&plex).http_status(), Some(400));
         assert_eq!(Error::Cancelled.http_status(), None);
-        assert_eq!(Error::from_response(&response(401, "")).http_status(), None);
+        // Every answer with an error status keeps it, the variants told apart by kind included.
+        let coded =
+            |status: u16, code: u32| response(status, &format!(r#"{{"errors":[{{"code":{code},"message":"m"}}]}}"#));
+        for (answer, status) in [
+            (response(401, ""), 401),
+            (
+                response(422, r#"{"errors":[{"code":0,"message":"Invalid token"}]}"#),
+                422,
+            ),
+            (coded(401, 1029), 401),
+            (coded(401, 1028), 401),
+            (coded(401, 1031), 401),
+            (coded(403, 1041), 403),
+            (coded(404, 1020), 404),
+            (response(404, ""), 404),
+            (response(307, ""), 307),
+        ] {
+            assert_eq!(Error::from_response(&answer).http_status(), Some(status), "{answer:?}");
+        }
+        assert_eq!(
+            Error::PinExpired { status: None }.http_status(),
+            None,
+            "ran out while waiting"
+        );
     }
 
     #[test]

@@ -322,7 +322,7 @@ impl PinLogin {
         if let Some(token) = checked.auth_token {
             self.finish(PinEvent::Authorized(token));
         } else if self.deadline.is_some_and(|deadline| now >= deadline) {
-            self.finish(PinEvent::Failed(Error::PinExpired));
+            self.finish(PinEvent::Failed(Error::PinExpired { status: None }));
         } else {
             let remaining = self.deadline.map(|deadline| deadline - now);
             self.events.push_back(PinEvent::Pending { remaining });
@@ -359,7 +359,7 @@ impl PinLogin {
 
     fn expire_if_due(&mut self, now: Instant) {
         if !self.is_finished() && self.deadline.is_some_and(|deadline| now >= deadline) {
-            self.finish(PinEvent::Failed(Error::PinExpired));
+            self.finish(PinEvent::Failed(Error::PinExpired { status: None }));
         }
     }
 
@@ -603,7 +603,7 @@ mod tests {
         h.drive();
         assert_eq!(h.send_times(), [0, 1, 2, 3, 4]);
         assert_eq!(h.events.last().map(|(at, _)| at.as_secs()), Some(5));
-        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
+        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired { status: None }));
         let remaining: Vec<_> = h
             .events
             .iter()
@@ -628,7 +628,7 @@ mod tests {
         );
         h.drive();
         assert_eq!(h.send_times(), [0, 1, 2]);
-        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
+        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired { status: None }));
     }
 
     #[test]
@@ -643,13 +643,19 @@ mod tests {
         );
         h.drive();
         assert_eq!(h.send_times(), [0, 1, 2]);
-        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
+        assert_eq!(
+            h.last_event(),
+            &PinEvent::Failed(Error::PinExpired { status: Some(404) })
+        );
         assert_eq!(h.replies.len(), 1);
         h.assert_silent_afterwards();
 
         let mut h = Harness::login(PinLoginConfig::default(), [created("7RQZ", 900), answer(404, "")]);
         h.drive();
-        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
+        assert_eq!(
+            h.last_event(),
+            &PinEvent::Failed(Error::PinExpired { status: Some(404) })
+        );
     }
 
     #[test]
@@ -829,7 +835,7 @@ mod tests {
         };
         h.machine.handle_response(start + secs(4), late);
         let events: Vec<_> = std::iter::from_fn(|| h.machine.poll_event()).collect();
-        assert_eq!(events, [PinEvent::Failed(Error::PinExpired)]);
+        assert_eq!(events, [PinEvent::Failed(Error::PinExpired { status: None })]);
     }
 
     /// A check answer as plex.tv sends it: the PIN's expiry in the body, its own time in `Date`.
@@ -878,7 +884,7 @@ mod tests {
             }
         );
         assert_eq!(h.events.last().map(|(at, _)| at.as_secs()), Some(10));
-        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
+        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired { status: None }));
 
         // plex.tv says it is already past: one check, then expired.
         let mut h = Harness::new(
@@ -888,7 +894,7 @@ mod tests {
         );
         h.drive();
         assert_eq!(h.send_times(), [0]);
-        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired));
+        assert_eq!(h.last_event(), &PinEvent::Failed(Error::PinExpired { status: None }));
 
         // No Date and no dates: the lifetime counts from now.
         let mut undated = Pin::new(77, PinCode::new("7RQZ"), "my-app-id");
@@ -924,7 +930,7 @@ mod tests {
             let events: Vec<_> = std::iter::from_fn(|| h.machine.poll_event()).collect();
             assert_eq!(
                 events,
-                [PinEvent::Failed(Error::PinExpired)],
+                [PinEvent::Failed(Error::PinExpired { status: None })],
                 "timer first: {run_timer_first}"
             );
 
@@ -938,7 +944,7 @@ mod tests {
             assert!(h.machine.poll_transmit(start + secs(2)).is_some());
             h.machine.handle_transport_error(start + secs(3), Error::Cancelled);
             let events: Vec<_> = std::iter::from_fn(|| h.machine.poll_event()).collect();
-            assert_eq!(events, [PinEvent::Failed(Error::PinExpired)]);
+            assert_eq!(events, [PinEvent::Failed(Error::PinExpired { status: None })]);
         }
     }
 

@@ -273,7 +273,7 @@ fn pin_url(info: &ClientInfo, pin_id: u64) -> url::Url {
 /// A 404 on a PIN is terminal with or without Plex's code 1020 in the body.
 fn pin_gone(response: &HttpResponse) -> Result<(), Error> {
     if response.status() == http::StatusCode::NOT_FOUND {
-        Err(Error::PinExpired)
+        Err(Error::PinExpired { status: Some(404) })
     } else {
         Ok(())
     }
@@ -388,7 +388,10 @@ mod tests {
     fn parse_link_answers() {
         assert_eq!(parse_link(&response(204, "")), Ok(()));
         assert_eq!(parse_link(&response(200, "")), Ok(()));
-        assert_eq!(parse_link(&response(404, "")), Err(Error::PinExpired));
+        assert_eq!(
+            parse_link(&response(404, "")),
+            Err(Error::PinExpired { status: Some(404) })
+        );
         assert!(
             parse_link(&response(401, r#"{"errors":[{"code":1001,"message":"no"}]}"#))
                 .expect_err("401 is an error")
@@ -507,11 +510,17 @@ mod tests {
     #[test]
     fn gone_malformed_and_refused() {
         let expired = r#"{"errors":[{"code":1020,"message":"Code not found or expired"}]}"#;
-        assert_eq!(parse_pin(&response(404, expired)), Err(Error::PinExpired));
-        assert_eq!(parse_pin(&response(404, "")), Err(Error::PinExpired));
+        assert_eq!(
+            parse_pin(&response(404, expired)),
+            Err(Error::PinExpired { status: Some(404) })
+        );
+        assert_eq!(
+            parse_pin(&response(404, "")),
+            Err(Error::PinExpired { status: Some(404) })
+        );
         assert_eq!(
             parse_pin(&response(404, "<html>Not Found</html>")),
-            Err(Error::PinExpired)
+            Err(Error::PinExpired { status: Some(404) })
         );
         assert!(matches!(
             parse_pin(&response(200, r#"{"id":1,"code":"#)),

@@ -39,6 +39,7 @@ pub(crate) struct Config {
     allow_insecure_http: bool,
     roots: Vec<Vec<u8>>,
     resolve_plex_direct: bool,
+    carrier_nat_is_private: bool,
 }
 
 impl Config {
@@ -46,7 +47,8 @@ impl Config {
     pub(crate) fn client(&self) -> Result<blocking::Client, Error> {
         let mut builder = blocking::Client::builder_from_info(self.info.clone())
             .allow_insecure_http(self.allow_insecure_http)
-            .resolve_plex_direct(self.resolve_plex_direct);
+            .resolve_plex_direct(self.resolve_plex_direct)
+            .carrier_nat_is_private(self.carrier_nat_is_private);
         if let Some(timeout) = self.connect_timeout {
             builder = builder.connect_timeout(timeout);
         }
@@ -91,6 +93,7 @@ pub unsafe extern "C" fn plexlink_client_config_builder_new(
             allow_insecure_http: false,
             roots: Vec::new(),
             resolve_plex_direct: true,
+            carrier_nat_is_private: false,
         };
         out.write(ffi::to_box(config));
         plexlink_result::Ok
@@ -288,6 +291,21 @@ pub unsafe extern "C" fn plexlink_client_config_builder_set_resolve_plex_direct(
     ffi_panic_boundary! {
         let config = try_mut_from_ptr!(builder);
         config.resolve_plex_direct = resolve;
+        plexlink_result::Ok
+    }
+}
+
+/// Counts carrier-grade NAT addresses (100.64.0.0/10) as private (off by default): plain http
+/// may then carry a token to them, and they rank as local connections. Behind a carrier's NAT
+/// that range is the carrier's network; turn it on for a VPN that uses it (Tailscale does).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_client_config_builder_set_carrier_nat_is_private(
+    builder: *mut plexlink_client_config_builder,
+    private: bool,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let config = try_mut_from_ptr!(builder);
+        config.carrier_nat_is_private = private;
         plexlink_result::Ok
     }
 }

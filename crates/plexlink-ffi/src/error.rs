@@ -195,7 +195,7 @@ pub(crate) fn code_for(error: &Error) -> plexlink_result {
         Error::TwoFactorRequired { .. } => R::TwoFactorRequired,
         Error::InvalidVerificationCode { .. } => R::InvalidVerificationCode,
         Error::IpLockedOut { .. } => R::IpLockedOut,
-        Error::PinExpired => R::PinExpired,
+        Error::PinExpired { .. } => R::PinExpired,
         Error::HomePinRequired { .. } => R::HomePinRequired,
         Error::RateLimited { .. } => R::RateLimited,
         Error::TokenExpired { .. } => R::TokenExpired,
@@ -441,15 +441,42 @@ mod tests {
         use plexlink_result as R;
         let msg = || "m".to_owned();
         let cases = [
-            (Error::Unauthorized { message: msg() }, R::Unauthorized),
-            (Error::TwoFactorRequired { message: msg() }, R::TwoFactorRequired),
             (
-                Error::InvalidVerificationCode { message: msg() },
+                Error::Unauthorized {
+                    status: 401,
+                    message: msg(),
+                },
+                R::Unauthorized,
+            ),
+            (
+                Error::TwoFactorRequired {
+                    status: 401,
+                    message: msg(),
+                },
+                R::TwoFactorRequired,
+            ),
+            (
+                Error::InvalidVerificationCode {
+                    status: 401,
+                    message: msg(),
+                },
                 R::InvalidVerificationCode,
             ),
-            (Error::IpLockedOut { message: msg() }, R::IpLockedOut),
-            (Error::PinExpired, R::PinExpired),
-            (Error::HomePinRequired { message: msg() }, R::HomePinRequired),
+            (
+                Error::IpLockedOut {
+                    status: 401,
+                    message: msg(),
+                },
+                R::IpLockedOut,
+            ),
+            (Error::PinExpired { status: Some(404) }, R::PinExpired),
+            (
+                Error::HomePinRequired {
+                    status: 403,
+                    message: msg(),
+                },
+                R::HomePinRequired,
+            ),
             (
                 Error::RateLimited {
                     retry_after: None,
@@ -492,6 +519,7 @@ mod tests {
         assert_eq!(plexlink_last_error_retry_after_ms(), 7000);
         assert_eq!(plexlink_last_error_http_status(), 429);
         let echo = Error::Unauthorized {
+            status: 401,
             message: "no such token: sekrit-token".into(),
         };
         assert_eq!(fail(&echo, &["sekrit-token", ""]), plexlink_result::Unauthorized);
@@ -547,6 +575,49 @@ mod tests {
                 429,
             ),
             (Error::TokenExpired { message: m() }, 498),
+            (
+                Error::Unauthorized {
+                    status: 401,
+                    message: m(),
+                },
+                401,
+            ),
+            (
+                Error::Unauthorized {
+                    status: 422,
+                    message: m(),
+                },
+                422,
+            ),
+            (
+                Error::TwoFactorRequired {
+                    status: 401,
+                    message: m(),
+                },
+                401,
+            ),
+            (
+                Error::InvalidVerificationCode {
+                    status: 401,
+                    message: m(),
+                },
+                401,
+            ),
+            (
+                Error::IpLockedOut {
+                    status: 401,
+                    message: m(),
+                },
+                401,
+            ),
+            (
+                Error::HomePinRequired {
+                    status: 403,
+                    message: m(),
+                },
+                403,
+            ),
+            (Error::PinExpired { status: Some(404) }, 404),
         ];
         for (error, status) in with_status {
             assert_eq!(fail(&error, &[]), code_for(&error));
@@ -554,16 +625,9 @@ mod tests {
             // A task keeps the same `ErrorInfo` and makes it the last error where C reads it.
             assert_eq!(ErrorInfo::from_error(&error, &[]).http_status, status, "{error:?}");
         }
-        // Every other variant: the core's word (`Error::http_status`), 0 where it has none.
-        // The core keeps no status for the first six yet (tests/c/test_errors.c, AWAITING THE
-        // CORE); the last error then says 0 rather than a status it would have to guess.
+        // Every other variant had no answer with an error status: 0, as the core says.
         let others = [
-            Error::Unauthorized { message: m() },
-            Error::TwoFactorRequired { message: m() },
-            Error::InvalidVerificationCode { message: m() },
-            Error::IpLockedOut { message: m() },
-            Error::PinExpired,
-            Error::HomePinRequired { message: m() },
+            Error::PinExpired { status: None },
             Error::Decode { what: "x", detail: m() },
             Error::InvalidArgument { what: "x", detail: m() },
             Error::InsecureTransport { url: m(), reason: m() },

@@ -24,7 +24,7 @@ fn sign_in_with_two_factor() {
     let password = Password::new("bob-password");
     let first = client.sign_in("bob", &password, None).unwrap_err();
     assert!(
-        matches!(first, Error::TwoFactorRequired { ref message } if !message.is_empty()),
+        matches!(first, Error::TwoFactorRequired { status: 401, ref message } if !message.is_empty()),
         "{first:?}"
     );
     let wrong = client
@@ -49,7 +49,7 @@ fn repeated_failures_lock_the_address_out() {
     let mut last = None;
     for _ in 0..8 {
         match client.sign_in("frank", &Password::new("wrong"), None) {
-            Err(Error::IpLockedOut { message }) => {
+            Err(Error::IpLockedOut { message, .. }) => {
                 last = Some(message);
                 break;
             }

@@ -117,14 +117,23 @@ fn an_expired_pin_ends_the_wait() {
     let (emu, client) = common::setup_with(scenario);
     let pin = client.create_pin(false).unwrap();
     let started = Instant::now();
-    assert_eq!(client.wait_for_token(&pin, fast(200)).unwrap_err(), Error::PinExpired);
+    assert_eq!(
+        client.wait_for_token(&pin, fast(200)).unwrap_err(),
+        Error::PinExpired { status: Some(404) }
+    );
     assert!(started.elapsed() < Duration::from_secs(4));
 
     // Expired on the server's side before the client's clock says so: 404 / 1020.
     let pin = client.create_pin(false).unwrap();
     emu.expire_pin(pin.id).unwrap();
-    assert_eq!(client.check_pin(pin.id).unwrap_err(), Error::PinExpired);
-    assert_eq!(client.wait_for_token(&pin, fast(200)).unwrap_err(), Error::PinExpired);
+    assert_eq!(
+        client.check_pin(pin.id).unwrap_err(),
+        Error::PinExpired { status: Some(404) }
+    );
+    assert_eq!(
+        client.wait_for_token(&pin, fast(200)).unwrap_err(),
+        Error::PinExpired { status: Some(404) }
+    );
 }
 
 #[test]
@@ -244,7 +253,7 @@ fn a_pin_with_no_time_left_ends_as_expired_not_as_a_protocol_error() {
     let mut pin = plexlink::Pin::new(created.id, created.code.clone(), common::CLIENT_ID);
     pin.expires_in = Some(0);
     let error = client.wait_for_token(&pin, fast(100)).unwrap_err();
-    assert_eq!(error, Error::PinExpired);
+    assert_eq!(error, Error::PinExpired { status: None });
     assert_eq!(emu.counters().plextv.requests_to("GET /api/v2/pins/{id}"), 0);
 }
 

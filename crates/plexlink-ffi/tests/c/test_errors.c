@@ -4,13 +4,9 @@
  * bring is provoked against the emulator (for real where the emulator refuses by itself, else
  * through its fault control) and the status it sent is checked, from a blocking call and from a
  * task.
- *
- * AWAITING THE CORE: plexlink-core's Error keeps no status for the variants a caller tells
- * apart by kind alone (UNAUTHORIZED from a 401 or a 422, TWO_FACTOR_REQUIRED,
- * INVALID_VERIFICATION_CODE, IP_LOCKED_OUT, HOME_PIN_REQUIRED, PIN_EXPIRED), and
- * Error::http_status() (the one source the C API reads) answers None for them, so the status is
- * 0 there today. Those cases are strict expected failures: the status must be 0, and the test
- * fails as soon as it is the one sent, so that whoever fixes the core marks them fixed here.
+ * The codes a caller tells apart by kind alone (UNAUTHORIZED from a 401 or a 422,
+ * TWO_FACTOR_REQUIRED, INVALID_VERIFICATION_CODE, IP_LOCKED_OUT, HOME_PIN_REQUIRED, PIN_EXPIRED)
+ * once said 0 here: the core kept no status for them.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -20,27 +16,13 @@
 #include "support.h"
 
 static const char *url;
-static unsigned xfails;
-
-/* The last error must carry `sent` (or, awaiting the core, still 0). */
-static void check_status(const char *what, unsigned sent, int awaiting_core) {
+/* The last error must carry `sent`. */
+static void check_status(const char *what, unsigned sent) {
     unsigned got = plexlink_last_error_http_status();
-    if (!awaiting_core) {
-        if (got != sent) {
-            fprintf(stderr, "\nFAILED %s: the server sent %u, plexlink_last_error_http_status() = %u\n", what, sent,
-                    got);
-            test_fail(__FILE__, __LINE__, "the status sent");
-        }
-        return;
+    if (got != sent) {
+        fprintf(stderr, "\nFAILED %s: the server sent %u, plexlink_last_error_http_status() = %u\n", what, sent, got);
+        test_fail(__FILE__, __LINE__, "the status sent");
     }
-    if (got == sent) {
-        fprintf(stderr, "\nFAILED %s: the status %u is kept now: it no longer awaits the core, mark it so\n", what,
-                sent);
-        test_fail(__FILE__, __LINE__, "a strict expected failure passed");
-    }
-    CHECK(got == 0);
-    xfails++;
-    printf("    expected failure (awaiting the core): %s: status %u not kept\n", what, sent);
 }
 
 /* A fault on /api/v2/user: the next request gets `status` with `body` (JSON, or "" for none). */
@@ -66,32 +48,31 @@ typedef struct {
     unsigned status;
     const char *body;
     plexlink_result code;
-    int awaiting_core;
 } wire_case;
 
 #define PLEX_ERROR(code, message) "{\"errors\":[{\"code\":" #code ",\"message\":\"" message "\"}]}"
 
 static const wire_case cases[] = {
-    {"401 without a body", 401, "", PLEXLINK_RESULT_UNAUTHORIZED, 1},
-    {"401 code 1001", 401, PLEX_ERROR(1001, "User could not be authenticated"), PLEXLINK_RESULT_UNAUTHORIZED, 1},
-    {"422 Invalid token", 422, PLEX_ERROR(0, "Invalid token"), PLEXLINK_RESULT_UNAUTHORIZED, 1},
+    {"401 without a body", 401, "", PLEXLINK_RESULT_UNAUTHORIZED},
+    {"401 code 1001", 401, PLEX_ERROR(1001, "User could not be authenticated"), PLEXLINK_RESULT_UNAUTHORIZED},
+    {"422 Invalid token", 422, PLEX_ERROR(0, "Invalid token"), PLEXLINK_RESULT_UNAUTHORIZED},
     {"401 code 1029", 401, PLEX_ERROR(1029, "Please enter the verification code"),
-     PLEXLINK_RESULT_TWO_FACTOR_REQUIRED, 1},
+     PLEXLINK_RESULT_TWO_FACTOR_REQUIRED},
     {"401 code 1028", 401, PLEX_ERROR(1028, "Invalid verification code"),
-     PLEXLINK_RESULT_INVALID_VERIFICATION_CODE, 1},
-    {"401 code 1031", 401, PLEX_ERROR(1031, "IP locked out"), PLEXLINK_RESULT_IP_LOCKED_OUT, 1},
-    {"404 code 1020", 404, PLEX_ERROR(1020, "Code not found or expired"), PLEXLINK_RESULT_PIN_EXPIRED, 1},
-    {"403 code 1041", 403, PLEX_ERROR(1041, "Home PIN required"), PLEXLINK_RESULT_HOME_PIN_REQUIRED, 1},
-    {"429", 429, "", PLEXLINK_RESULT_RATE_LIMITED, 0},
-    {"498", 498, "", PLEXLINK_RESULT_TOKEN_EXPIRED, 0},
-    {"400 code 1000", 400, PLEX_ERROR(1000, "X-Plex-Client-Identifier is missing"), PLEXLINK_RESULT_PLEX_ERROR, 0},
-    {"422 with another message", 422, PLEX_ERROR(0, "Thumbprint Already Taken"), PLEXLINK_RESULT_PLEX_ERROR, 0},
-    {"403 without a body", 403, "", PLEXLINK_RESULT_HTTP_STATUS, 0},
-    {"404 without a body", 404, "", PLEXLINK_RESULT_HTTP_STATUS, 0},
-    {"500", 500, "", PLEXLINK_RESULT_HTTP_STATUS, 0},
-    {"502", 502, "", PLEXLINK_RESULT_HTTP_STATUS, 0},
-    {"503", 503, "", PLEXLINK_RESULT_HTTP_STATUS, 0},
-    {"307", 307, "", PLEXLINK_RESULT_REDIRECT, 0},
+     PLEXLINK_RESULT_INVALID_VERIFICATION_CODE},
+    {"401 code 1031", 401, PLEX_ERROR(1031, "IP locked out"), PLEXLINK_RESULT_IP_LOCKED_OUT},
+    {"404 code 1020", 404, PLEX_ERROR(1020, "Code not found or expired"), PLEXLINK_RESULT_PIN_EXPIRED},
+    {"403 code 1041", 403, PLEX_ERROR(1041, "Home PIN required"), PLEXLINK_RESULT_HOME_PIN_REQUIRED},
+    {"429", 429, "", PLEXLINK_RESULT_RATE_LIMITED},
+    {"498", 498, "", PLEXLINK_RESULT_TOKEN_EXPIRED},
+    {"400 code 1000", 400, PLEX_ERROR(1000, "X-Plex-Client-Identifier is missing"), PLEXLINK_RESULT_PLEX_ERROR},
+    {"422 with another message", 422, PLEX_ERROR(0, "Thumbprint Already Taken"), PLEXLINK_RESULT_PLEX_ERROR},
+    {"403 without a body", 403, "", PLEXLINK_RESULT_HTTP_STATUS},
+    {"404 without a body", 404, "", PLEXLINK_RESULT_HTTP_STATUS},
+    {"500", 500, "", PLEXLINK_RESULT_HTTP_STATUS},
+    {"502", 502, "", PLEXLINK_RESULT_HTTP_STATUS},
+    {"503", 503, "", PLEXLINK_RESULT_HTTP_STATUS},
+    {"307", 307, "", PLEXLINK_RESULT_REDIRECT},
 };
 
 static void every_code_through_faults(const plexlink_client *client) {
@@ -109,7 +90,7 @@ static void every_code_through_faults(const plexlink_client *client) {
         CHECK_CODE(plexlink_client_user(client, "some-token", &account), c->code);
         CHECK(account == NULL);
         snprintf(what, sizeof what, "%s (blocking)", c->what);
-        check_status(what, c->status, c->awaiting_core);
+        check_status(what, c->status);
 
         user_fault(c->status, c->body);
         CHECK_OK(plexlink_task_user(client, "some-token", NULL, NULL, &task));
@@ -118,7 +99,7 @@ static void every_code_through_faults(const plexlink_client *client) {
         plexlink_last_error_clear();
         CHECK_CODE(plexlink_task_take_account(task, &account), c->code);
         snprintf(what, sizeof what, "%s (task)", c->what);
-        check_status(what, c->status, c->awaiting_core);
+        check_status(what, c->status);
         plexlink_task_free(task);
         emu_clear_faults(url);
     }
@@ -130,14 +111,13 @@ static void the_emulators_own_refusals(const plexlink_client *client) {
 
     test_step("the emulator's own refusals: a bad token, an unknown PIN, a missing two-factor code");
     CHECK_CODE(plexlink_client_user(client, "not-a-token", &account), PLEXLINK_RESULT_UNAUTHORIZED);
-    check_status("a bad token (401)", 401, 1);
+    check_status("a bad token (401)", 401);
     CHECK_CODE(plexlink_client_check_pin(client, 999999999, &pin), PLEXLINK_RESULT_PIN_EXPIRED);
-    check_status("an unknown PIN id (404)", 404, 1);
+    check_status("an unknown PIN id (404)", 404);
     CHECK_CODE(plexlink_client_sign_in(client, "bob", "bob-password", NULL, &account),
                PLEXLINK_RESULT_TWO_FACTOR_REQUIRED);
-    check_status("bob without his code (401)", 401, 1);
+    check_status("bob without his code (401)", 401);
     CHECK(account == NULL && pin == NULL);
-
 }
 
 static void no_answer_no_status(const plexlink_client *client) {
@@ -160,6 +140,6 @@ int main(int argc, char **argv) {
     no_answer_no_status(client);
     plexlink_client_free(client);
     plexlink_client_config_free(config);
-    printf("test_errors: ok (%u expected failures awaiting the core)\n", xfails);
+    printf("test_errors: ok\n");
     return 0;
 }

@@ -166,6 +166,7 @@ static void config_and_client(void) {
     CHECK_NULL_PARAM(plexlink_client_config_builder_set_max_response_bytes(NULL, 1));
     CHECK_NULL_PARAM(plexlink_client_config_builder_set_allow_insecure_http(NULL, true));
     CHECK_NULL_PARAM(plexlink_client_config_builder_set_resolve_plex_direct(NULL, true));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_carrier_nat_is_private(NULL, true));
     CHECK_CODE(plexlink_client_config_builder_set_connect_timeout_ms(builder, 0), PLEXLINK_RESULT_INVALID_PARAMETER);
     CHECK_CODE(plexlink_client_config_builder_set_max_response_bytes(builder, 0), PLEXLINK_RESULT_INVALID_PARAMETER);
     CHECK_NULL_PARAM(plexlink_client_config_builder_add_root_certificate_pem(NULL, pem, 1));
