@@ -226,7 +226,9 @@ fn check_switch(info: &ClientInfo, v: &Values<'_>) {
     let built = account::switch_home_user_request(info, &v.token, v.uuid, v.home_pin.as_ref());
     let uuid = v.uuid.trim();
     let Ok(request) = &built else {
-        let short = v.uuid.len() + v.home_pin.as_ref().map_or(0, |p| p.secret().len()) < 1000;
+        // A URL far under any length limit: each byte of the uuid and PIN may take three.
+        let pin_len = v.home_pin.as_ref().map_or(0, |p| p.secret().len());
+        let short = info.plex_url().as_str().len() + 3 * (v.uuid.len() + pin_len) < 2048;
         let refusable = matches!(uuid, "" | "." | "..") || uuid.chars().any(char::is_control);
         assert!(refusable || !short, "the uuid {uuid:?} was refused: {built:?}");
         return;

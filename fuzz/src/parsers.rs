@@ -70,7 +70,7 @@ fn judged<T>(response: &HttpResponse, ok: &[u16], parsed: Result<T, Error>) -> O
             drop(error.to_string());
             if ok.contains(&status) {
                 assert!(matches!(error, Error::Decode { .. }), "status {status} gave {error:?}");
-            } else if status == 404 && matches!(error, Error::PinExpired) {
+            } else if status == 404 && matches!(error, Error::PinExpired { .. }) {
                 // A PIN's 404 is terminal whatever its body says.
             } else {
                 assert_eq!(error, Error::from_response(response), "status {status}");
