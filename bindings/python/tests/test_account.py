@@ -44,7 +44,7 @@ def test_plex_home_users_and_switching(emu: Emulator, client: plexlink.Client) -
     # By uuid, with the Home PIN of a protected user.
     with pytest.raises(plexlink.HomePinRequired) as needed:
         client.switch_home_user(carol.token, users["Erin"].uuid)
-    assert needed.value.status is None and needed.value.message
+    assert needed.value.status == 403 and needed.value.message
     erin = client.switch_home_user(carol.token, users["Erin"].uuid, pin="1234")
     assert erin.token == emu.token_for("erin")
     # A Home user reads resources with their own token and sees the shared server.

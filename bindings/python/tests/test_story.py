@@ -141,18 +141,14 @@ def test_https_plex_direct_connections_with_the_emulators_authority() -> None:
             tuple(f".plex.direct:{c.port}" for c in server.connections)
         )
         connected = trusted.connect(server)
-        # The https connection wins over its plain-http twin; nothing resolved the name.
+        # The https connection wins; nothing resolved the name.
         assert connected.uri == local and connected.protocol == "https"
         assert trusted.transient_token(connected.uri, server.access_token or "")
-        # Without the authority the certificate is refused, and the plain-http twin of the
-        # local address is used instead.
+        # Without the authority the certificate is refused, and after a TLS failure no
+        # plain-http twin stands in (someone may be in the middle): no connection at all.
         untrusted = plexlink.Client("plexlink-tests", "https-untrusted", plex_url=emu.url)
         with pytest.raises(plexlink.NetworkError) as refused:
             untrusted.identity(local)
         assert refused.value.kind == "tls"
-        fallback = untrusted.connect(server)
-        assert fallback.protocol == "http" and fallback.advertised.uri == local
-        # In the race the refusal lands before the grace window ends (failed) or after it
-        # (abandoned: the black hole's https candidate keeps the window open to its end).
-        https_local = next(r for r in fallback.candidates if r.uri == local)
-        assert not https_local.won and https_local.result in {"failed", "abandoned"}, https_local
+        with pytest.raises(plexlink.NoConnection):
+            untrusted.connect(server)
