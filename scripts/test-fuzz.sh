@@ -83,7 +83,7 @@ if $fuzzer; then
         # targets time their parses against a linear budget themselves; libFuzzer's timeout is the
         # backstop for a hang, long enough that a busy machine's stall does not count.
         if cargo +nightly fuzz run "${flags[@]}" "$target" "$work/$target" "fuzz/corpus/$target" -- \
-            -max_total_time="$seconds" -timeout=5 -max_len="$(max_len "$target")" -jobs=1 \
+            -max_total_time="$seconds" -timeout=5 -max_len="$(max_len "$target")" \
             -rss_limit_mb=2048 -print_final_stats=1 "${dict[@]}" >"$log" 2>&1; then
             execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
             echo "$target: ${execs:-?} executions in ${seconds} s, no crash"
