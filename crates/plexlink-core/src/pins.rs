@@ -298,7 +298,7 @@ fn encode(text: &str) -> String {
 mod tests {
     use super::*;
 
-    /// WIRE.md §1, verbatim.
+    /// A create answer of the shape docs/protocol.md §1.1 shows.
     const WIRE_EXAMPLE: &str = r#"{"id":308667304,"code":"7RQZ","product":"0","trusted":false,
     "qr":"https://plex.tv/api/v2/pins/qr/7RQZ","clientIdentifier":"my-app-id",
     "location":{"code":"NL","country":"The Netherlands","city":"Breda","subdivisions":"North Brabant","coordinates":"51.5869, 4.7471"},
