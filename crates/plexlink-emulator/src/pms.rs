@@ -1,4 +1,4 @@
-//! A Plex Media Server as one connection's listener answers it (WIRE.md §3 "Probing" and §4).
+//! A Plex Media Server as one connection's listener answers it (docs/protocol.md §3.3 and §4).
 
 use std::time::Duration;
 
