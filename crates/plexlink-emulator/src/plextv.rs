@@ -1,4 +1,4 @@
-//! The plex.tv API (`/api/v2/...`, `/api/claim/token.json`), shaped after WIRE.md §0–§3.
+//! The plex.tv API (`/api/v2/...`, `/api/claim/token.json`), shaped after docs/protocol.md §0–§3.
 
 use http::Method;
 use serde_json::{Value, json};
@@ -52,7 +52,7 @@ fn authed<'a>(shared: &'a Shared, req: &Req) -> Option<&'a Account> {
     shared.account_for_token(req.token().as_deref())
 }
 
-// ---- PINs (WIRE.md §1) ----
+// ---- PINs (docs/protocol.md §1) ----
 
 fn pin_json(shared: &Shared, pin: &Pin, token: Option<&str>) -> Value {
     let now = unix_now();
@@ -136,7 +136,7 @@ fn link_pin(shared: &Shared, req: &Req) -> Response {
     }
 }
 
-// ---- Accounts (WIRE.md §2) ----
+// ---- Accounts (docs/protocol.md §2) ----
 
 /// A `UserPlexAccount`, its `authToken` being the account's token.
 pub(crate) fn account_json(shared: &Shared, account: &Account) -> Value {
@@ -361,7 +361,7 @@ fn claim_token(shared: &Shared, req: &Req) -> Response {
     reply::json(200, &json!({ "token": token }))
 }
 
-// ---- Resources (WIRE.md §3) ----
+// ---- Resources (docs/protocol.md §3) ----
 
 fn resources(shared: &Shared, req: &Req) -> Response {
     let Some(account) = authed(shared, req) else {
