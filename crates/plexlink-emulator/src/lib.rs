@@ -1,7 +1,7 @@
 //! A local stand-in for plex.tv and Plex Media Servers, on 127.0.0.1.
 //!
 //! Every plexlink test, example and the CLI's demo talk to this instead of Plex: no internet,
-//! no Plex account. It answers the wire shapes of `WIRE.md` itself and deliberately does not
+//! no Plex account. It answers the wire shapes of `docs/protocol.md` itself and deliberately does not
 //! use `plexlink-core`, so that a mistake in the core is not echoed here.
 //!
 //! ```no_run
