@@ -15,22 +15,16 @@ use plexlink::{
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
+use crate::account::{Account, HomeUser};
 use crate::cancel::Cancel;
+use crate::connect::Connected;
+use crate::convert::{quoted, seconds};
 use crate::errors::to_pyerr;
-use crate::types::{Account, Connected, HomeUser, Identity, Pin, PinRef, Resource, WaitProgress, quoted};
+use crate::pin::{Pin, PinRef, WaitProgress};
+use crate::resources::{Identity, Resource};
 
 /// How often a waiting thread looks up from the wait: the bound on Ctrl-C latency.
 const SLICE: Duration = Duration::from_millis(100);
-
-/// A number of seconds from Python as a `Duration`; `ValueError` for negative or NaN.
-fn seconds(what: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
-    value
-        .map(|s| {
-            Duration::try_from_secs_f64(s)
-                .map_err(|_| PyValueError::new_err(format!("{what} must be a non-negative number of seconds, not {s}")))
-        })
-        .transpose()
-}
 
 /// A PEM certificate given as text or bytes.
 #[derive(FromPyObject)]

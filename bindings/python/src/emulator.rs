@@ -11,7 +11,8 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyType};
 
-use crate::types::{PinRef, quoted};
+use crate::convert::quoted;
+use crate::pin::PinRef;
 
 /// A local stand-in for plex.tv and Plex Media Servers on 127.0.0.1, for tests.
 ///

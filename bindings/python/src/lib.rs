@@ -5,15 +5,25 @@
 //! releases the GIL around every network call, and maps the core's `Error` to the Python
 //! exception tree (`errors.rs`, the one place that does).
 //!
+//! The values plexlink returns live by domain, as in the C crate: `pin.rs`, `account.rs`,
+//! `resources.rs`, `connect.rs` (plain conversions in `convert.rs`). Each is built once from the
+//! core's value while the GIL is held and never changes after. Tokens are readable attributes
+//! where the API hands them out (`token`, `access_token`), but no `__repr__` ever shows one, nor
+//! a PIN code.
+//!
 //! Free-threading: every class is `frozen` (no `&mut self` anywhere) and whatever changes
 //! inside one is behind a lock of its own (`Cancel` wraps the core's `CancelToken`, `Emulator`
 //! a `Mutex`), so the module declares `gil_used = false`.
 
+mod account;
 mod cancel;
 mod client;
+mod connect;
+mod convert;
 mod emulator;
 mod errors;
-mod types;
+mod pin;
+mod resources;
 
 use pyo3::prelude::*;
 
@@ -23,17 +33,17 @@ fn _plexlink(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<client::Client>()?;
     m.add_class::<cancel::Cancel>()?;
-    m.add_class::<types::Pin>()?;
-    m.add_class::<types::WaitProgress>()?;
-    m.add_class::<types::Account>()?;
-    m.add_class::<types::Subscription>()?;
-    m.add_class::<types::HomeUser>()?;
-    m.add_class::<types::Resource>()?;
-    m.add_class::<types::Connection>()?;
-    m.add_class::<types::Connected>()?;
-    m.add_class::<types::CandidateReport>()?;
-    m.add_class::<types::SkippedConnection>()?;
-    m.add_class::<types::Identity>()?;
+    m.add_class::<pin::Pin>()?;
+    m.add_class::<pin::WaitProgress>()?;
+    m.add_class::<account::Account>()?;
+    m.add_class::<account::Subscription>()?;
+    m.add_class::<account::HomeUser>()?;
+    m.add_class::<resources::Resource>()?;
+    m.add_class::<resources::Connection>()?;
+    m.add_class::<connect::Connected>()?;
+    m.add_class::<connect::CandidateReport>()?;
+    m.add_class::<connect::SkippedConnection>()?;
+    m.add_class::<resources::Identity>()?;
     m.add_class::<emulator::Emulator>()?;
     errors::register(m)?;
     Ok(())
