@@ -6,10 +6,11 @@ use std::ffi::{CString, c_char};
 use plexlink_core::account::{Account, HomeUser};
 use plexlink_core::{Password, PinCode, Token, VerificationCode};
 
-use crate::client::{finish, finish_unit, plexlink_client};
+use crate::call::{Call, Checked, token_call, try_call};
+use crate::client::plexlink_client;
 use crate::error::plexlink_result;
 use crate::ffi::{
-    self, c_string, castable, opt_c_string, opt_ptr, owned_string, try_opt_str, try_out, try_ref_from_ptr, try_str,
+    self, c_string, castable, opt_c_string, opt_ptr, try_clone_arc, try_opt_str, try_out, try_ref_from_ptr, try_str,
 };
 use crate::panic::ffi_panic_boundary;
 
@@ -52,6 +53,10 @@ pub(crate) struct AccountHandle {
 }
 
 impl AccountHandle {
+    pub(crate) fn boxed(account: Account) -> Box<Self> {
+        Box::new(Self::new(account))
+    }
+
     pub(crate) fn new(account: Account) -> Self {
         Self {
             uuid: c_string(&account.uuid),
@@ -273,6 +278,13 @@ pub unsafe extern "C" fn plexlink_home_user_guest(user: *const plexlink_home_use
 
 // --- blocking calls --------------------------------------------------------------------------
 
+/// The call of `plexlink_client_user` and `plexlink_task_user`.
+pub(crate) unsafe fn user(client: *const plexlink_client, token: *const c_char) -> Checked<Box<AccountHandle>> {
+    let client = try_clone_arc!(client);
+    // SAFETY: `token` as this function's callers got it.
+    unsafe { token_call(client, token, |c, token| c.user(token).map(AccountHandle::boxed)) }
+}
+
 /// The account `token` belongs to (token details). Only `PLEXLINK_RESULT_UNAUTHORIZED` means the
 /// token is bad and should be forgotten; any other failure says nothing about it. On success
 /// `*account_out` is the caller's.
@@ -282,12 +294,25 @@ pub unsafe extern "C" fn plexlink_client_user(
     token: *const c_char,
     account_out: *mut *mut plexlink_account,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let token = try_str!(token);
-        let out = try_out!(account_out);
-        finish(client.user(&Token::new(token)), &[token], out, |a| ffi::to_box(AccountHandle::new(a)))
-    }
+    ffi_panic_boundary! { try_call!(user(client, token)).run(try_out!(account_out)) }
+}
+
+/// The call of `plexlink_client_sign_in` and `plexlink_task_sign_in`.
+pub(crate) unsafe fn sign_in(
+    client: *const plexlink_client,
+    login: *const c_char,
+    password: *const c_char,
+    verification_code: *const c_char,
+) -> Checked<Box<AccountHandle>> {
+    let client = try_clone_arc!(client);
+    let login = try_str!(login).to_owned();
+    let password = Password::new(try_str!(password));
+    let code = try_opt_str!(verification_code).map(VerificationCode::new);
+    let mut secrets = vec![password.secret().to_owned()];
+    secrets.extend(code.as_ref().map(|c| c.secret().to_owned()));
+    Ok(Call::new(client, secrets, move |c, _| {
+        c.sign_in(&login, &password, code.as_ref()).map(AccountHandle::boxed)
+    }))
 }
 
 /// Signs in with a `login` (user name or e-mail) and `password`. `verification_code` may be NULL;
@@ -304,16 +329,14 @@ pub unsafe extern "C" fn plexlink_client_sign_in(
     verification_code: *const c_char,
     account_out: *mut *mut plexlink_account,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let login = try_str!(login);
-        let password = try_str!(password);
-        let out = try_out!(account_out);
-        let code = try_opt_str!(verification_code);
-        let verification = code.map(VerificationCode::new);
-        let result = client.sign_in(login, &Password::new(password), verification.as_ref());
-        finish(result, &[password, code.unwrap_or_default()], out, |a| ffi::to_box(AccountHandle::new(a)))
-    }
+    ffi_panic_boundary! { try_call!(sign_in(client, login, password, verification_code)).run(try_out!(account_out)) }
+}
+
+/// The call of `plexlink_client_sign_out` and `plexlink_task_sign_out`.
+pub(crate) unsafe fn sign_out(client: *const plexlink_client, token: *const c_char) -> Checked<()> {
+    let client = try_clone_arc!(client);
+    // SAFETY: `token` as this function's callers got it.
+    unsafe { token_call(client, token, |c, token| c.sign_out(token)) }
 }
 
 /// Revokes `token` (signs this device out).
@@ -322,21 +345,27 @@ pub unsafe extern "C" fn plexlink_client_sign_out(
     client: *const plexlink_client,
     token: *const c_char,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let token = try_str!(token);
-        finish_unit(client.sign_out(&Token::new(token)), &[token])
-    }
+    ffi_panic_boundary! { try_call!(sign_out(client, token)).run_unit() }
+}
+
+/// The call of `plexlink_client_ping` and `plexlink_task_ping`.
+pub(crate) unsafe fn ping(client: *const plexlink_client, token: *const c_char) -> Checked<()> {
+    let client = try_clone_arc!(client);
+    // SAFETY: `token` as this function's callers got it.
+    unsafe { token_call(client, token, |c, token| c.ping(token)) }
 }
 
 /// Keeps `token` alive.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_client_ping(client: *const plexlink_client, token: *const c_char) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let token = try_str!(token);
-        finish_unit(client.ping(&Token::new(token)), &[token])
-    }
+    ffi_panic_boundary! { try_call!(ping(client, token)).run_unit() }
+}
+
+/// The call of `plexlink_client_home_users` and `plexlink_task_home_users`.
+pub(crate) unsafe fn home_users(client: *const plexlink_client, token: *const c_char) -> Checked<Vec<HomeUserHandle>> {
+    let client = try_clone_arc!(client);
+    // SAFETY: `token` as this function's callers got it.
+    unsafe { token_call(client, token, |c, token| c.home_users(token).map(home_user_list)) }
 }
 
 /// The members of the account's Plex Home. On success `*list_out` is the caller's.
@@ -346,12 +375,26 @@ pub unsafe extern "C" fn plexlink_client_home_users(
     token: *const c_char,
     list_out: *mut *mut plexlink_home_user_list,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let token = try_str!(token);
-        let out = try_out!(list_out);
-        finish(client.home_users(&Token::new(token)), &[token], out, |users| ffi::to_box(home_user_list(users)))
-    }
+    ffi_panic_boundary! { try_call!(home_users(client, token)).run(try_out!(list_out)) }
+}
+
+/// The call of `plexlink_client_switch_home_user` and `plexlink_task_switch_home_user`.
+pub(crate) unsafe fn switch_home_user(
+    client: *const plexlink_client,
+    token: *const c_char,
+    user_uuid: *const c_char,
+    pin: *const c_char,
+) -> Checked<Box<AccountHandle>> {
+    let client = try_clone_arc!(client);
+    let token = Token::new(try_str!(token));
+    let user_uuid = try_str!(user_uuid).to_owned();
+    let pin = try_opt_str!(pin).map(PinCode::new);
+    let mut secrets = vec![token.secret().to_owned()];
+    secrets.extend(pin.as_ref().map(|p| p.secret().to_owned()));
+    Ok(Call::new(client, secrets, move |c, _| {
+        c.switch_home_user(&token, &user_uuid, pin.as_ref())
+            .map(AccountHandle::boxed)
+    }))
 }
 
 /// Switches to the Home member `user_uuid`, with their Home `pin` when they are protected (`pin`
@@ -366,15 +409,17 @@ pub unsafe extern "C" fn plexlink_client_switch_home_user(
     pin: *const c_char,
     account_out: *mut *mut plexlink_account,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let token = try_str!(token);
-        let user_uuid = try_str!(user_uuid);
-        let out = try_out!(account_out);
-        let pin = try_opt_str!(pin);
-        let home_pin = pin.map(PinCode::new);
-        let result = client.switch_home_user(&Token::new(token), user_uuid, home_pin.as_ref());
-        finish(result, &[token, pin.unwrap_or_default()], out, |a| ffi::to_box(AccountHandle::new(a)))
+    ffi_panic_boundary! { try_call!(switch_home_user(client, token, user_uuid, pin)).run(try_out!(account_out)) }
+}
+
+/// The call of `plexlink_client_claim_token` and `plexlink_task_claim_token`.
+pub(crate) unsafe fn claim_token(client: *const plexlink_client, token: *const c_char) -> Checked<CString> {
+    let client = try_clone_arc!(client);
+    // SAFETY: `token` as this function's callers got it.
+    unsafe {
+        token_call(client, token, |c, token| {
+            c.claim_token(token).map(|t| c_string(t.secret()))
+        })
     }
 }
 
@@ -386,10 +431,5 @@ pub unsafe extern "C" fn plexlink_client_claim_token(
     token: *const c_char,
     claim_token_out: *mut *mut c_char,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let token = try_str!(token);
-        let out = try_out!(claim_token_out);
-        finish(client.claim_token(&Token::new(token)), &[token], out, |claim| owned_string(claim.secret()))
-    }
+    ffi_panic_boundary! { try_call!(claim_token(client, token)).run(try_out!(claim_token_out)) }
 }

@@ -1,10 +1,8 @@
 //! `plexlink_client`: the blocking client, made from a configuration.
 
-use plexlink_core::Error;
-
 use crate::config::plexlink_client_config;
 use crate::error::{self, plexlink_result};
-use crate::ffi::{self, OutParam, castable, try_out, try_ref_from_ptr};
+use crate::ffi::{self, castable, try_out, try_ref_from_ptr};
 use crate::panic::ffi_panic_boundary;
 
 /// Signs people in to Plex and finds their servers, over blocking HTTP. Thread-safe: one client
@@ -16,31 +14,6 @@ pub struct plexlink_client {
 }
 
 castable!(Arc plexlink_client => blocking::Client);
-
-/// Writes a call's value through `out` on success; records the error (with `secrets` redacted)
-/// and returns its code on failure.
-pub(crate) fn finish<T, O>(
-    result: Result<T, Error>,
-    secrets: &[&str],
-    out: OutParam<'_, O>,
-    to_c: impl FnOnce(T) -> O,
-) -> plexlink_result {
-    match result {
-        Ok(value) => {
-            out.write(to_c(value));
-            plexlink_result::Ok
-        }
-        Err(e) => error::fail(&e, secrets),
-    }
-}
-
-/// Like [`finish`] for calls without a value.
-pub(crate) fn finish_unit(result: Result<(), Error>, secrets: &[&str]) -> plexlink_result {
-    match result {
-        Ok(()) => plexlink_result::Ok,
-        Err(e) => error::fail(&e, secrets),
-    }
-}
 
 /// Makes a client from a configuration (the configuration may be freed afterwards).
 ///
@@ -54,7 +27,13 @@ pub unsafe extern "C" fn plexlink_client_new(
     ffi_panic_boundary! {
         let config = try_ref_from_ptr!(config);
         let out = try_out!(client_out);
-        finish(config.client(), &[], out, |client| ffi::to_arc(std::sync::Arc::new(client)))
+        match config.client() {
+            Ok(client) => {
+                out.write(ffi::to_arc(std::sync::Arc::new(client)));
+                plexlink_result::Ok
+            }
+            Err(e) => error::fail(&e, &[]),
+        }
     }
 }
 

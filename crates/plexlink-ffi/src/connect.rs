@@ -8,9 +8,10 @@ use blocking::Connected;
 use plexlink_core::Error;
 use plexlink_core::race::{CandidateReport, HttpPolicy, ProbeResult, RacePolicy, SkipReason, Tier};
 
-use crate::client::{finish, plexlink_client};
+use crate::call::{Call, Checked, try_call};
+use crate::client::plexlink_client;
 use crate::error::{self, ErrorInfo, code_for, plexlink_result};
-use crate::ffi::{self, c_string, castable, millis, opt_ptr, try_out, try_ref_from_ptr, try_struct};
+use crate::ffi::{self, c_string, castable, millis, opt_ptr, try_clone_arc, try_out, try_ref_from_ptr, try_struct};
 use crate::panic::ffi_panic_boundary;
 use crate::resources::{ConnectionHandle, DeviceHandle, plexlink_connection, plexlink_device, plexlink_device_list};
 
@@ -255,20 +256,24 @@ pub(crate) fn result_list(results: Vec<Result<Connected, Error>>) -> Vec<Result<
         .collect()
 }
 
-/// The core's policy from the C struct, or the message of an unusable field.
-pub(crate) fn race_policy(policy: &plexlink_race_policy) -> Result<RacePolicy, Error> {
-    let invalid = |what, detail: &str| Error::InvalidArgument {
-        what,
-        detail: detail.into(),
+/// The core's policy from the C struct, or `PLEXLINK_RESULT_INVALID_PARAMETER` for an unusable
+/// field (the last error names it).
+pub(crate) fn race_policy(policy: &plexlink_race_policy) -> Result<RacePolicy, plexlink_result> {
+    let invalid = |what, detail: &str| {
+        let e = Error::InvalidArgument {
+            what,
+            detail: detail.into(),
+        };
+        Err(error::fail(&e, &[]))
     };
     let allow_http = match policy.allow_http {
         0 => HttpPolicy::Never,
         1 => HttpPolicy::PrivateOnly,
         2 => HttpPolicy::Anywhere,
-        _ => return Err(invalid("allow_http", "not a plexlink_http_policy value")),
+        _ => return invalid("allow_http", "not a plexlink_http_policy value"),
     };
     if policy.probe_timeout_ms == 0 {
-        return Err(invalid("probe_timeout_ms", "must be more than 0"));
+        return invalid("probe_timeout_ms", "must be more than 0");
     }
     Ok(RacePolicy {
         grace: Duration::from_millis(policy.grace_ms),
@@ -300,6 +305,21 @@ pub extern "C" fn plexlink_race_policy_default() -> plexlink_race_policy {
 
 // --- blocking calls --------------------------------------------------------------------------
 
+/// The call of `plexlink_client_connect_with` and `plexlink_task_connect`.
+pub(crate) unsafe fn connect(
+    client: *const plexlink_client,
+    device: *const plexlink_device,
+    policy: *const plexlink_race_policy,
+) -> Checked<Box<ConnectResultHandle>> {
+    let client = try_clone_arc!(client);
+    let device = try_ref_from_ptr!(device).device.clone();
+    let policy = race_policy(try_struct!(policy))?;
+    Ok(Call::new(client, vec![], move |c, _| {
+        c.connect_with(&device, policy)
+            .map(|c| Box::new(ConnectResultHandle::new(c)))
+    }))
+}
+
 /// Chooses the best working connection of `device` with the default policy: probes every
 /// candidate's `/identity` at once and returns as soon as the race is decided, not when the
 /// slowest probe gives up. `PLEXLINK_RESULT_NO_CONNECTION` when none answered as that server.
@@ -311,10 +331,9 @@ pub unsafe extern "C" fn plexlink_client_connect(
     result_out: *mut *mut plexlink_connect_result,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let device = try_ref_from_ptr!(device);
-        let out = try_out!(result_out);
-        finish(client.connect(&device.device), &[], out, |c| ffi::to_box(ConnectResultHandle::new(c)))
+        let policy = plexlink_race_policy_default();
+        let policy: *const plexlink_race_policy = &policy;
+        try_call!(connect(client, device, policy)).run(try_out!(result_out))
     }
 }
 
@@ -327,17 +346,21 @@ pub unsafe extern "C" fn plexlink_client_connect_with(
     policy: *const plexlink_race_policy,
     result_out: *mut *mut plexlink_connect_result,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let device = try_ref_from_ptr!(device);
-        let policy = try_struct!(policy);
-        let out = try_out!(result_out);
-        let policy = match race_policy(policy) {
-            Ok(p) => p,
-            Err(e) => return error::fail(&e, &[]),
-        };
-        finish(client.connect_with(&device.device, policy), &[], out, |c| ffi::to_box(ConnectResultHandle::new(c)))
-    }
+    ffi_panic_boundary! { try_call!(connect(client, device, policy)).run(try_out!(result_out)) }
+}
+
+/// The call of `plexlink_client_connect_all` and `plexlink_task_connect_all`.
+pub(crate) unsafe fn connect_all(
+    client: *const plexlink_client,
+    devices: *const plexlink_device_list,
+    policy: *const plexlink_race_policy,
+) -> Checked<Vec<Result<ConnectResultHandle, ErrorInfo>>> {
+    let client = try_clone_arc!(client);
+    let devices: Vec<_> = try_ref_from_ptr!(devices).iter().map(|d| d.device.clone()).collect();
+    let policy = race_policy(try_struct!(policy))?;
+    Ok(Call::new(client, vec![], move |c, _| {
+        Ok(result_list(c.connect_all_with(&devices, policy)))
+    }))
 }
 
 /// Chooses a connection for every device of `devices` at once (their races run together, so the
@@ -352,19 +375,7 @@ pub unsafe extern "C" fn plexlink_client_connect_all(
     policy: *const plexlink_race_policy,
     results_out: *mut *mut plexlink_connect_result_list,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let devices = try_ref_from_ptr!(devices);
-        let policy = try_struct!(policy);
-        let out = try_out!(results_out);
-        let policy = match race_policy(policy) {
-            Ok(p) => p,
-            Err(e) => return error::fail(&e, &[]),
-        };
-        let devices: Vec<_> = devices.iter().map(|d| d.device.clone()).collect();
-        out.write(ffi::to_box(result_list(client.connect_all_with(&devices, policy))));
-        plexlink_result::Ok
-    }
+    ffi_panic_boundary! { try_call!(connect_all(client, devices, policy)).run(try_out!(results_out)) }
 }
 
 // --- plexlink_connect_result_list --------------------------------------------------------------

@@ -11,7 +11,8 @@
 //! The `try_*!` macros turn a C argument into a Rust value or return early: a NULL pointer gives
 //! `PLEXLINK_RESULT_NULL_PARAMETER` (or NULL / false / 0 from functions that cannot fail), a
 //! string that is not UTF-8 gives `PLEXLINK_RESULT_INVALID_UTF8`. They run inside the panic
-//! boundary, so `return` leaves the exported function.
+//! boundary, so `return` leaves the exported function; in a call's declaration
+//! ([`call`](crate::call)) they return the code as an `Err`.
 
 use std::ffi::{CStr, CString, c_char};
 use std::marker::PhantomData;
@@ -290,7 +291,7 @@ macro_rules! try_str {
         match unsafe { $crate::ffi::str_arg($var) } {
             Ok(Some(text)) => text,
             Ok(None) => return $crate::panic::NullParameterOrDefault::null_parameter(stringify!($var)),
-            Err(()) => return $crate::error::invalid_utf8(stringify!($var)),
+            Err(()) => return $crate::panic::FromCode::from_code($crate::error::invalid_utf8(stringify!($var))),
         }
     };
 }
@@ -302,7 +303,7 @@ macro_rules! try_opt_str {
         // SAFETY: string arguments are NULL or NUL-terminated strings alive during the call.
         match unsafe { $crate::ffi::str_arg($var) } {
             Ok(text) => text,
-            Err(()) => return $crate::error::invalid_utf8(stringify!($var)),
+            Err(()) => return $crate::panic::FromCode::from_code($crate::error::invalid_utf8(stringify!($var))),
         }
     };
 }

@@ -3,8 +3,9 @@
 //! A thin layer: every call goes to the blocking client (`plexlink`, here `blocking`) or to the
 //! sans-IO core (`plexlink-core`); no protocol knowledge lives here. What this crate adds is
 //! the C shape: opaque handles ([`ffi`]), result codes and the per-thread last error
-//! ([`error`]), a panic boundary around every exported body ([`panic`]), tasks that run a call
-//! on a library thread ([`task`]), and the host-driven PIN login ([`pin_login`]).
+//! ([`error`]), a panic boundary around every exported body ([`panic`]), one declaration per
+//! call for its blocking and its task form ([`call`]), tasks that run a call on a library thread
+//! ([`task`]), and the host-driven PIN login ([`pin_login`]).
 //!
 //! The conventions C callers rely on are written once, at the top of the generated header
 //! (`cbindgen.toml`'s `header`).
@@ -18,6 +19,7 @@
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
 
 mod account;
+mod call;
 mod cancel;
 mod client;
 mod config;

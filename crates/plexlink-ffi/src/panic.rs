@@ -32,6 +32,30 @@ impl NullParameterOrDefault for plexlink_result {
     }
 }
 
+/// What a function returns for an unusable argument, given the code that says why.
+pub(crate) trait FromCode {
+    fn from_code(code: plexlink_result) -> Self;
+}
+
+impl FromCode for plexlink_result {
+    fn from_code(code: plexlink_result) -> Self {
+        code
+    }
+}
+
+/// The functions that check a call's arguments ([`crate::call`]) give the code as an `Err`.
+impl<T> FromCode for Result<T, plexlink_result> {
+    fn from_code(code: plexlink_result) -> Self {
+        Err(code)
+    }
+}
+
+impl<T> NullParameterOrDefault for Result<T, plexlink_result> {
+    fn null_parameter(name: &'static str) -> Self {
+        Err(error::null_parameter(name))
+    }
+}
+
 /// Types whose default (0, false, nothing) is the answer of an accessor given NULL.
 macro_rules! default_answer {
     ($($t:ty),*) => {$(

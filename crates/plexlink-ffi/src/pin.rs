@@ -8,12 +8,13 @@ use blocking::{CancelToken, WaitOptions, WaitProgress};
 use plexlink_core::pins::Pin;
 use plexlink_core::{Error, PinCode, Token};
 
+use crate::call::{Call, Checked, Report, try_call};
 use crate::cancel::plexlink_cancel;
-use crate::client::{finish, finish_unit, plexlink_client};
+use crate::client::plexlink_client;
 use crate::error::plexlink_result;
 use crate::ffi::{
-    self, c_string, castable, millis, opt_c_string, opt_ptr, owned_string, try_opt_str, try_out, try_ref_from_ptr,
-    try_str, try_struct,
+    self, c_string, castable, millis, opt_c_string, opt_ptr, owned_string, try_clone_arc, try_opt_str, try_out,
+    try_ref_from_ptr, try_str, try_struct,
 };
 use crate::panic::ffi_panic_boundary;
 
@@ -40,6 +41,10 @@ pub(crate) struct PinHandle {
 }
 
 impl PinHandle {
+    pub(crate) fn boxed(pin: Pin) -> Box<Self> {
+        Box::new(Self::new(pin))
+    }
+
     pub(crate) fn new(pin: Pin) -> Self {
         Self {
             code: c_string(pin.code.secret()),
@@ -129,12 +134,7 @@ impl WaitSettings {
     }
 
     /// Waits for the token of `pin`, reporting each pending check to `progress`.
-    pub(crate) fn wait(
-        &self,
-        client: &blocking::Client,
-        pin: &Pin,
-        progress: &mut dyn FnMut(&plexlink_wait_progress),
-    ) -> Result<Token, Error> {
+    pub(crate) fn wait(&self, client: &blocking::Client, pin: &Pin, progress: Report<'_>) -> Result<Token, Error> {
         let mut report = |p: &WaitProgress| {
             progress(&plexlink_wait_progress {
                 checks: p.checks,
@@ -282,6 +282,14 @@ pub unsafe extern "C" fn plexlink_pin_free(pin: *mut plexlink_pin) {
 
 // --- blocking calls --------------------------------------------------------------------------
 
+/// The call of `plexlink_client_create_pin` and `plexlink_task_create_pin`.
+pub(crate) unsafe fn create_pin(client: *const plexlink_client, strong: bool) -> Checked<Box<PinHandle>> {
+    let client = try_clone_arc!(client);
+    Ok(Call::new(client, vec![], move |c, _| {
+        c.create_pin(strong).map(PinHandle::boxed)
+    }))
+}
+
 /// Creates a PIN: a 4-character code for the link page (`strong` false) or a long code for the
 /// auth page (`strong` true). Blocks for one request. On success `*pin_out` is the caller's.
 #[unsafe(no_mangle)]
@@ -290,11 +298,15 @@ pub unsafe extern "C" fn plexlink_client_create_pin(
     strong: bool,
     pin_out: *mut *mut plexlink_pin,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let out = try_out!(pin_out);
-        finish(client.create_pin(strong), &[], out, |pin| ffi::to_box(PinHandle::new(pin)))
-    }
+    ffi_panic_boundary! { try_call!(create_pin(client, strong)).run(try_out!(pin_out)) }
+}
+
+/// The call of `plexlink_client_check_pin` and `plexlink_task_check_pin`.
+pub(crate) unsafe fn check_pin(client: *const plexlink_client, pin_id: u64) -> Checked<Box<PinHandle>> {
+    let client = try_clone_arc!(client);
+    Ok(Call::new(client, vec![], move |c, _| {
+        c.check_pin(pin_id).map(PinHandle::boxed)
+    }))
 }
 
 /// Checks a PIN once by its id (with this client's identifier, which must be the one that
@@ -306,11 +318,7 @@ pub unsafe extern "C" fn plexlink_client_check_pin(
     pin_id: u64,
     pin_out: *mut *mut plexlink_pin,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let out = try_out!(pin_out);
-        finish(client.check_pin(pin_id), &[], out, |pin| ffi::to_box(PinHandle::new(pin)))
-    }
+    ffi_panic_boundary! { try_call!(check_pin(client, pin_id)).run(try_out!(pin_out)) }
 }
 
 /// The page where a person types a short code (`https://plex.tv/link`, or the configured
@@ -348,6 +356,19 @@ pub unsafe extern "C" fn plexlink_client_auth_url(
     }
 }
 
+/// The call of `plexlink_client_link_pin` and `plexlink_task_link_pin`.
+pub(crate) unsafe fn link_pin(
+    client: *const plexlink_client,
+    token: *const c_char,
+    code: *const c_char,
+) -> Checked<()> {
+    let client = try_clone_arc!(client);
+    let token = Token::new(try_str!(token));
+    let code = PinCode::new(try_str!(code));
+    let secrets = vec![token.secret().to_owned(), code.secret().to_owned()];
+    Ok(Call::new(client, secrets, move |c, _| c.link_pin(&token, &code)))
+}
+
 /// Approves another device's 4-character `code` with the account `token` (what the link page
 /// does, for "link a TV" flows). `PLEXLINK_RESULT_PIN_EXPIRED` when the code is unknown.
 #[unsafe(no_mangle)]
@@ -356,12 +377,26 @@ pub unsafe extern "C" fn plexlink_client_link_pin(
     token: *const c_char,
     code: *const c_char,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let token = try_str!(token);
-        let code = try_str!(code);
-        finish_unit(client.link_pin(&Token::new(token), &PinCode::new(code)), &[token, code])
-    }
+    ffi_panic_boundary! { try_call!(link_pin(client, token, code)).run_unit() }
+}
+
+/// The call of `plexlink_client_wait_for_token` and `plexlink_task_wait_for_token`.
+pub(crate) unsafe fn wait_for_token(
+    client: *const plexlink_client,
+    pin: *const plexlink_pin,
+    options: *const plexlink_wait_options,
+) -> Checked<CString> {
+    let client = try_clone_arc!(client);
+    let pin = try_ref_from_ptr!(pin).pin.clone();
+    let options = try_struct!(options);
+    // SAFETY: `options.cancel` is NULL or a live cancel handle (the options' contract).
+    let settings = unsafe { WaitSettings::from_c(options) };
+    let cancel = settings.cancel.clone();
+    let call = Call::new(client, vec![], move |c, progress| {
+        let token = settings.wait(c, &pin, progress)?;
+        Ok(c_string(token.secret()))
+    });
+    Ok(call.with_progress(ProgressCallback::from_c(options), cancel))
 }
 
 /// Waits until the person approves `pin`, checking it every `options->interval_ms`, and gives
@@ -379,15 +414,5 @@ pub unsafe extern "C" fn plexlink_client_wait_for_token(
     options: *const plexlink_wait_options,
     token_out: *mut *mut c_char,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let pin = try_ref_from_ptr!(pin);
-        let options = try_struct!(options);
-        let out = try_out!(token_out);
-        // SAFETY: `options.cancel` is NULL or a live cancel handle (the options' contract).
-        let settings = unsafe { WaitSettings::from_c(options) };
-        let callback = ProgressCallback::from_c(options);
-        let result = settings.wait(client, &pin.pin, &mut |p| callback.call(p));
-        finish(result, &[], out, |token| owned_string(token.secret()))
-    }
+    ffi_panic_boundary! { try_call!(wait_for_token(client, pin, options)).run(try_out!(token_out)) }
 }

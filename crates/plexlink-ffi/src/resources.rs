@@ -8,9 +8,10 @@ use plexlink_core::Token;
 use plexlink_core::resources::{Connection, Device};
 use plexlink_core::server::Identity;
 
-use crate::client::{finish, plexlink_client};
+use crate::call::{Call, Checked, token_call, try_call};
+use crate::client::plexlink_client;
 use crate::error::plexlink_result;
-use crate::ffi::{self, c_string, castable, opt_c_string, opt_ptr, owned_string, try_out, try_ref_from_ptr, try_str};
+use crate::ffi::{self, c_string, castable, opt_c_string, opt_ptr, try_clone_arc, try_out, try_ref_from_ptr, try_str};
 use crate::panic::ffi_panic_boundary;
 
 /// A list of devices (servers, players, ...). Immutable; free with `plexlink_device_list_free`,
@@ -115,6 +116,10 @@ pub(crate) struct IdentityHandle {
 }
 
 impl IdentityHandle {
+    pub(crate) fn boxed(identity: Identity) -> Box<Self> {
+        Box::new(Self::new(identity))
+    }
+
     pub(crate) fn new(identity: Identity) -> Self {
         Self {
             machine_identifier: c_string(&identity.machine_identifier),
@@ -399,6 +404,13 @@ pub unsafe extern "C" fn plexlink_identity_free(identity: *mut plexlink_identity
 
 // --- blocking calls --------------------------------------------------------------------------
 
+/// The call of `plexlink_client_resources` and `plexlink_task_resources`.
+pub(crate) unsafe fn resources(client: *const plexlink_client, token: *const c_char) -> Checked<Vec<DeviceHandle>> {
+    let client = try_clone_arc!(client);
+    // SAFETY: `token` as this function's callers got it.
+    unsafe { token_call(client, token, |c, token| c.resources(token).map(device_list)) }
+}
+
 /// Every device of the account with all its connections (https, relay, IPv6). On success
 /// `*list_out` is the caller's.
 #[unsafe(no_mangle)]
@@ -407,12 +419,14 @@ pub unsafe extern "C" fn plexlink_client_resources(
     token: *const c_char,
     list_out: *mut *mut plexlink_device_list,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let token = try_str!(token);
-        let out = try_out!(list_out);
-        finish(client.resources(&Token::new(token)), &[token], out, |d| ffi::to_box(device_list(d)))
-    }
+    ffi_panic_boundary! { try_call!(resources(client, token)).run(try_out!(list_out)) }
+}
+
+/// The call of `plexlink_client_servers` and `plexlink_task_servers`.
+pub(crate) unsafe fn servers(client: *const plexlink_client, token: *const c_char) -> Checked<Vec<DeviceHandle>> {
+    let client = try_clone_arc!(client);
+    // SAFETY: `token` as this function's callers got it.
+    unsafe { token_call(client, token, |c, token| c.servers(token).map(device_list)) }
 }
 
 /// The account's Plex Media Servers (the devices that provide "server"). On success `*list_out`
@@ -423,12 +437,19 @@ pub unsafe extern "C" fn plexlink_client_servers(
     token: *const c_char,
     list_out: *mut *mut plexlink_device_list,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let token = try_str!(token);
-        let out = try_out!(list_out);
-        finish(client.servers(&Token::new(token)), &[token], out, |d| ffi::to_box(device_list(d)))
-    }
+    ffi_panic_boundary! { try_call!(servers(client, token)).run(try_out!(list_out)) }
+}
+
+/// The call of `plexlink_client_identity` and `plexlink_task_identity`.
+pub(crate) unsafe fn identity(
+    client: *const plexlink_client,
+    server_uri: *const c_char,
+) -> Checked<Box<IdentityHandle>> {
+    let client = try_clone_arc!(client);
+    let server_uri = try_str!(server_uri).to_owned();
+    Ok(Call::new(client, vec![], move |c, _| {
+        c.identity(&server_uri).map(IdentityHandle::boxed)
+    }))
 }
 
 /// What the server at `server_uri` says about itself (`/identity`, no token needed). On success
@@ -439,11 +460,22 @@ pub unsafe extern "C" fn plexlink_client_identity(
     server_uri: *const c_char,
     identity_out: *mut *mut plexlink_identity,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let server_uri = try_str!(server_uri);
-        let out = try_out!(identity_out);
-        finish(client.identity(server_uri), &[], out, |i| ffi::to_box(IdentityHandle::new(i)))
+    ffi_panic_boundary! { try_call!(identity(client, server_uri)).run(try_out!(identity_out)) }
+}
+
+/// The call of `plexlink_client_transient_token` and `plexlink_task_transient_token`.
+pub(crate) unsafe fn transient_token(
+    client: *const plexlink_client,
+    server_uri: *const c_char,
+    token: *const c_char,
+) -> Checked<CString> {
+    let client = try_clone_arc!(client);
+    let server_uri = try_str!(server_uri).to_owned();
+    // SAFETY: `token` as this function's callers got it.
+    unsafe {
+        token_call(client, token, move |c, token| {
+            c.transient_token(&server_uri, token).map(|t| c_string(t.secret()))
+        })
     }
 }
 
@@ -457,12 +489,25 @@ pub unsafe extern "C" fn plexlink_client_transient_token(
     token: *const c_char,
     transient_token_out: *mut *mut c_char,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let server_uri = try_str!(server_uri);
-        let token = try_str!(token);
-        let out = try_out!(transient_token_out);
-        finish(client.transient_token(server_uri, &Token::new(token)), &[token], out, |t| owned_string(t.secret()))
+    ffi_panic_boundary! { try_call!(transient_token(client, server_uri, token)).run(try_out!(transient_token_out)) }
+}
+
+/// The call of `plexlink_client_source_connection_info` and
+/// `plexlink_task_source_connection_info`.
+pub(crate) unsafe fn source_connection_info(
+    client: *const plexlink_client,
+    server_uri: *const c_char,
+    token: *const c_char,
+    source: *const c_char,
+) -> Checked<Vec<DeviceHandle>> {
+    let client = try_clone_arc!(client);
+    let server_uri = try_str!(server_uri).to_owned();
+    let source = try_str!(source).to_owned();
+    // SAFETY: `token` as this function's callers got it.
+    unsafe {
+        token_call(client, token, move |c, token| {
+            c.source_connection_info(&server_uri, token, &source).map(device_list)
+        })
     }
 }
 
@@ -477,13 +522,5 @@ pub unsafe extern "C" fn plexlink_client_source_connection_info(
     source: *const c_char,
     list_out: *mut *mut plexlink_device_list,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_ref_from_ptr!(client);
-        let server_uri = try_str!(server_uri);
-        let token = try_str!(token);
-        let source = try_str!(source);
-        let out = try_out!(list_out);
-        let result = client.source_connection_info(server_uri, &Token::new(token), source);
-        finish(result, &[token], out, |d| ffi::to_box(device_list(d)))
-    }
+    ffi_panic_boundary! { try_call!(source_connection_info(client, server_uri, token, source)).run(try_out!(list_out)) }
 }

@@ -9,28 +9,25 @@
 //! two callbacks freeing each other) [`waits`](crate::waits) says so, and `free` returns without
 //! waiting, `wait` with `PLEXLINK_RESULT_WRONG_STATE`.
 
+use std::any::Any;
 use std::ffi::{CString, c_char, c_void};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use blocking::CancelToken;
-use plexlink_core::{Error, Password, PinCode, Token, VerificationCode};
+use plexlink_core::Error;
 
-use crate::account::{AccountHandle, HomeUserHandle, home_user_list, plexlink_account, plexlink_home_user_list};
+use crate::account::{self, AccountHandle, HomeUserHandle, plexlink_account, plexlink_home_user_list};
+use crate::call::{Call, Value, try_call};
 use crate::client::plexlink_client;
 use crate::connect::{
-    ConnectResultHandle, plexlink_connect_result, plexlink_connect_result_list, plexlink_race_policy, race_policy,
-    result_list,
+    self, ConnectResultHandle, plexlink_connect_result, plexlink_connect_result_list, plexlink_race_policy,
 };
 use crate::error::{self, ErrorInfo, plexlink_result};
-use crate::ffi::{self, castable, try_clone_arc, try_opt_str, try_out, try_ref_from_ptr, try_str, try_struct};
+use crate::ffi::{self, OutParam, castable, try_out, try_ref_from_ptr};
 use crate::panic::{ffi_panic_boundary, panic_message};
-use crate::pin::{
-    PinHandle, ProgressCallback, WaitSettings, plexlink_pin, plexlink_wait_options, plexlink_wait_progress,
-};
-use crate::resources::{
-    DeviceHandle, IdentityHandle, device_list, plexlink_device, plexlink_device_list, plexlink_identity,
-};
+use crate::pin::{self, PinHandle, ProgressCallback, plexlink_pin, plexlink_wait_options, plexlink_wait_progress};
+use crate::resources::{self, DeviceHandle, IdentityHandle, plexlink_device, plexlink_device_list, plexlink_identity};
 use crate::waits::{self, Until};
 
 /// A call running on a library thread. Thread-safe: every `plexlink_task_*` function may be
@@ -73,22 +70,8 @@ struct Gate {
 #[derive(Debug)]
 enum State {
     Running,
-    Finished(Result<Output, ErrorInfo>),
-}
-
-/// What a finished task holds until C takes it.
-#[derive(Debug)]
-pub(crate) enum Output {
-    Nothing,
-    String(CString),
-    Pin(Box<PinHandle>),
-    Account(Box<AccountHandle>),
-    HomeUsers(Vec<HomeUserHandle>),
-    Devices(Vec<DeviceHandle>),
-    Connect(Box<ConnectResultHandle>),
-    ConnectAll(Vec<Result<ConnectResultHandle, ErrorInfo>>),
-    Identity(Box<IdentityHandle>),
-    Taken,
+    /// The call's value until C takes it (`None` once taken), or its failure.
+    Finished(Result<Option<Box<dyn Any + Send>>, ErrorInfo>),
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -104,21 +87,6 @@ unsafe impl Send for Callbacks {}
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// What the work of a task sees: its cancel flag and the progress callback.
-pub(crate) struct TaskContext<'a> {
-    task: &'a Task,
-}
-
-impl TaskContext<'_> {
-    fn progress(&self, progress: &plexlink_wait_progress) {
-        self.task.with_callbacks(|cb| {
-            if let Some(p) = &cb.progress {
-                p.call(progress);
-            }
-        });
-    }
 }
 
 impl Task {
@@ -182,7 +150,7 @@ impl Task {
 
     /// Stores the outcome (cancelled wins over anything but a result stored earlier), wakes
     /// the waiters and returns the code.
-    fn finish(&self, outcome: Result<Output, ErrorInfo>) -> plexlink_result {
+    fn finish(&self, outcome: Result<Box<dyn Any + Send>, ErrorInfo>) -> plexlink_result {
         let mut state = lock(&self.state);
         let outcome = if self.cancel.is_cancelled() {
             Err(ErrorInfo::from_error(&Error::Cancelled, &[]))
@@ -190,31 +158,47 @@ impl Task {
             outcome
         };
         let code = outcome.as_ref().map_or_else(|e| e.code, |_| plexlink_result::Ok);
-        *state = State::Finished(outcome);
+        *state = State::Finished(outcome.map(Some));
         self.finished.notify_all();
         waits::finished(self.id());
         code
     }
 }
 
-/// Starts `work` on a new thread. `secrets` are redacted from its error message.
-fn spawn(
+impl<T: Value> Call<T> {
+    /// The task form: runs the call on a new thread, reporting a PIN wait's progress to its
+    /// callback there, and writes the task to `out`.
+    pub(crate) fn start(
+        self,
+        on_done: plexlink_task_done_cb,
+        userdata: *mut c_void,
+        out: OutParam<'_, *const plexlink_task>,
+    ) -> plexlink_result {
+        match spawn(self, on_done, userdata) {
+            Ok(task) => {
+                out.write(ffi::to_arc(task));
+                plexlink_result::Ok
+            }
+            Err(code) => code,
+        }
+    }
+}
+
+/// Starts `call` on a new thread.
+fn spawn<T: Value>(
+    call: Call<T>,
     on_done: plexlink_task_done_cb,
     userdata: *mut c_void,
-    progress: Option<ProgressCallback>,
-    cancel: CancelToken,
-    secrets: Vec<String>,
-    work: impl FnOnce(&TaskContext<'_>) -> Result<Output, Error> + Send + 'static,
 ) -> Result<Arc<Task>, plexlink_result> {
     let task = Arc::new(Task {
-        cancel,
+        cancel: call.cancel.clone(),
         state: Mutex::new(State::Running),
         finished: Condvar::new(),
         gate: Mutex::new(Gate {
             callbacks: Some(Callbacks {
                 on_done,
                 userdata,
-                progress,
+                progress: call.progress,
             }),
             running: false,
         }),
@@ -222,12 +206,12 @@ fn spawn(
     });
     let worker = Arc::clone(&task);
     let spawned = std::thread::Builder::new().name("plexlink-task".into()).spawn(move || {
-        let context = TaskContext { task: &worker };
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&context)));
-        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+        let mut report = |progress: &plexlink_wait_progress| {
+            worker.with_callbacks(|cb| cb.progress.iter().for_each(|p| p.call(progress)));
+        };
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call.execute(&mut report)));
         let outcome = match ran {
-            Ok(Ok(output)) => Ok(output),
-            Ok(Err(e)) => Err(ErrorInfo::from_error(&e, &secrets)),
+            Ok(result) => result.map(|value| Box::new(value) as Box<dyn Any + Send>),
             Err(payload) => Err(ErrorInfo::new(
                 plexlink_result::Panic,
                 &format!(
@@ -256,23 +240,6 @@ fn spawn(
             plexlink_result::Internal,
             &format!("could not start a task thread: {e}"),
         )),
-    }
-}
-
-/// Starts a task and writes its handle, or returns the error.
-fn start(
-    out: ffi::OutParam<'_, *const plexlink_task>,
-    on_done: plexlink_task_done_cb,
-    userdata: *mut c_void,
-    secrets: Vec<String>,
-    work: impl FnOnce(&TaskContext<'_>) -> Result<Output, Error> + Send + 'static,
-) -> plexlink_result {
-    match spawn(on_done, userdata, None, CancelToken::new(), secrets, work) {
-        Ok(task) => {
-            out.write(ffi::to_arc(task));
-            plexlink_result::Ok
-        }
-        Err(code) => code,
     }
 }
 
@@ -387,44 +354,25 @@ pub unsafe extern "C" fn plexlink_task_free(task: *const plexlink_task) {
     }
 }
 
-/// Takes the value of a finished task: `PLEXLINK_RESULT_PENDING` while it runs, the task's error
-/// (also made the calling thread's last error) when it failed, `PLEXLINK_RESULT_WRONG_STATE`
-/// when the value was taken already or is of another kind.
-fn take<T>(task: &Task, pick: impl FnOnce(Output) -> Result<T, Output>) -> Result<T, plexlink_result> {
+/// Takes the value of a finished task into `out`: `PLEXLINK_RESULT_PENDING` while it runs, the
+/// task's error (also made the calling thread's last error) when it failed,
+/// `PLEXLINK_RESULT_WRONG_STATE` when the value was taken already or is of another kind.
+fn take<T: Value>(task: &Task, out: OutParam<'_, T::C>) -> plexlink_result {
     let mut state = lock(&task.state);
     match &mut *state {
-        State::Running => Err(plexlink_result::Pending),
-        State::Finished(Err(e)) => Err(e.set_last()),
-        State::Finished(Ok(output)) => match pick(std::mem::replace(output, Output::Taken)) {
-            Ok(value) => Ok(value),
-            Err(Output::Taken) => Err(error::misuse(
-                plexlink_result::WrongState,
-                "the task's value was taken already",
-            )),
-            Err(other) => {
-                *output = other;
-                Err(error::misuse(
-                    plexlink_result::WrongState,
-                    "the task's value is of another kind",
-                ))
+        State::Running => plexlink_result::Pending,
+        State::Finished(Err(e)) => e.set_last(),
+        State::Finished(Ok(slot)) => match slot.take().map(<Box<dyn Any + Send>>::downcast::<T>) {
+            Some(Ok(value)) => {
+                out.write(value.into_c());
+                plexlink_result::Ok
+            }
+            None => error::misuse(plexlink_result::WrongState, "the task's value was taken already"),
+            Some(Err(other)) => {
+                *slot = Some(other);
+                error::misuse(plexlink_result::WrongState, "the task's value is of another kind")
             }
         },
-    }
-}
-
-/// Writes a taken value, or returns why there is none.
-fn take_into<T, O>(
-    task: &Task,
-    out: ffi::OutParam<'_, O>,
-    pick: impl FnOnce(Output) -> Result<T, Output>,
-    to_c: impl FnOnce(T) -> O,
-) -> plexlink_result {
-    match take(task, pick) {
-        Ok(value) => {
-            out.write(to_c(value));
-            plexlink_result::Ok
-        }
-        Err(code) => code,
     }
 }
 
@@ -436,11 +384,7 @@ pub unsafe extern "C" fn plexlink_task_take_string(
     task: *const plexlink_task,
     string_out: *mut *mut c_char,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let task = try_ref_from_ptr!(task);
-        let out = try_out!(string_out);
-        take_into(task, out, |o| match o { Output::String(s) => Ok(s), other => Err(other) }, CString::into_raw)
-    }
+    ffi_panic_boundary! { take::<CString>(try_ref_from_ptr!(task), try_out!(string_out)) }
 }
 
 /// Takes the PIN of a finished `plexlink_task_create_pin` or `plexlink_task_check_pin`. On
@@ -452,11 +396,7 @@ pub unsafe extern "C" fn plexlink_task_take_pin(
     task: *const plexlink_task,
     pin_out: *mut *mut plexlink_pin,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let task = try_ref_from_ptr!(task);
-        let out = try_out!(pin_out);
-        take_into(task, out, |o| match o { Output::Pin(p) => Ok(p), other => Err(other) }, ffi::boxed_to_c)
-    }
+    ffi_panic_boundary! { take::<Box<PinHandle>>(try_ref_from_ptr!(task), try_out!(pin_out)) }
 }
 
 /// Takes the account of a finished `plexlink_task_user`, `plexlink_task_sign_in` or
@@ -467,11 +407,7 @@ pub unsafe extern "C" fn plexlink_task_take_account(
     task: *const plexlink_task,
     account_out: *mut *mut plexlink_account,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let task = try_ref_from_ptr!(task);
-        let out = try_out!(account_out);
-        take_into(task, out, |o| match o { Output::Account(a) => Ok(a), other => Err(other) }, ffi::boxed_to_c)
-    }
+    ffi_panic_boundary! { take::<Box<AccountHandle>>(try_ref_from_ptr!(task), try_out!(account_out)) }
 }
 
 /// Takes the list of a finished `plexlink_task_home_users`. On success `*list_out` is the
@@ -481,11 +417,7 @@ pub unsafe extern "C" fn plexlink_task_take_home_user_list(
     task: *const plexlink_task,
     list_out: *mut *mut plexlink_home_user_list,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let task = try_ref_from_ptr!(task);
-        let out = try_out!(list_out);
-        take_into(task, out, |o| match o { Output::HomeUsers(u) => Ok(u), other => Err(other) }, ffi::to_box)
-    }
+    ffi_panic_boundary! { take::<Vec<HomeUserHandle>>(try_ref_from_ptr!(task), try_out!(list_out)) }
 }
 
 /// Takes the list of a finished `plexlink_task_resources`, `plexlink_task_servers` or
@@ -496,11 +428,7 @@ pub unsafe extern "C" fn plexlink_task_take_device_list(
     task: *const plexlink_task,
     list_out: *mut *mut plexlink_device_list,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let task = try_ref_from_ptr!(task);
-        let out = try_out!(list_out);
-        take_into(task, out, |o| match o { Output::Devices(d) => Ok(d), other => Err(other) }, ffi::to_box)
-    }
+    ffi_panic_boundary! { take::<Vec<DeviceHandle>>(try_ref_from_ptr!(task), try_out!(list_out)) }
 }
 
 /// Takes the result of a finished `plexlink_task_connect`. On success `*result_out` is the
@@ -510,11 +438,7 @@ pub unsafe extern "C" fn plexlink_task_take_connect_result(
     task: *const plexlink_task,
     result_out: *mut *mut plexlink_connect_result,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let task = try_ref_from_ptr!(task);
-        let out = try_out!(result_out);
-        take_into(task, out, |o| match o { Output::Connect(c) => Ok(c), other => Err(other) }, ffi::boxed_to_c)
-    }
+    ffi_panic_boundary! { take::<Box<ConnectResultHandle>>(try_ref_from_ptr!(task), try_out!(result_out)) }
 }
 
 /// Takes the list of a finished `plexlink_task_connect_all`. On success `*results_out` is the
@@ -525,9 +449,7 @@ pub unsafe extern "C" fn plexlink_task_take_connect_result_list(
     results_out: *mut *mut plexlink_connect_result_list,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let task = try_ref_from_ptr!(task);
-        let out = try_out!(results_out);
-        take_into(task, out, |o| match o { Output::ConnectAll(l) => Ok(l), other => Err(other) }, ffi::to_box)
+        take::<Vec<Result<ConnectResultHandle, ErrorInfo>>>(try_ref_from_ptr!(task), try_out!(results_out))
     }
 }
 
@@ -538,17 +460,14 @@ pub unsafe extern "C" fn plexlink_task_take_identity(
     task: *const plexlink_task,
     identity_out: *mut *mut plexlink_identity,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let task = try_ref_from_ptr!(task);
-        let out = try_out!(identity_out);
-        take_into(task, out, |o| match o { Output::Identity(i) => Ok(i), other => Err(other) }, ffi::boxed_to_c)
-    }
+    ffi_panic_boundary! { take::<Box<IdentityHandle>>(try_ref_from_ptr!(task), try_out!(identity_out)) }
 }
 
 // --- starting tasks ----------------------------------------------------------------------------
 //
-// Each takes the arguments of its blocking call (copied: they may be freed once it returns),
-// then `on_done` (may be NULL) and `userdata`, and writes the new task to `*task_out`.
+// Each takes the arguments of its blocking call, checked and copied by the call's declaration
+// beside the blocking function (see `call.rs`; they may be freed once it returns), then `on_done`
+// (may be NULL) and `userdata`, and writes the new task to `*task_out`.
 
 /// `plexlink_client_create_pin` as a task; take its value with `plexlink_task_take_pin`.
 #[unsafe(no_mangle)]
@@ -559,11 +478,7 @@ pub unsafe extern "C" fn plexlink_task_create_pin(
     userdata: *mut c_void,
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let out = try_out!(task_out);
-        start(out, on_done, userdata, vec![], move |_| client.create_pin(strong).map(|p| Output::Pin(Box::new(PinHandle::new(p)))))
-    }
+    ffi_panic_boundary! { try_call!(pin::create_pin(client, strong)).start(on_done, userdata, try_out!(task_out)) }
 }
 
 /// `plexlink_client_check_pin` as a task; take its value with `plexlink_task_take_pin`.
@@ -575,11 +490,7 @@ pub unsafe extern "C" fn plexlink_task_check_pin(
     userdata: *mut c_void,
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let out = try_out!(task_out);
-        start(out, on_done, userdata, vec![], move |_| client.check_pin(pin_id).map(|p| Output::Pin(Box::new(PinHandle::new(p)))))
-    }
+    ffi_panic_boundary! { try_call!(pin::check_pin(client, pin_id)).start(on_done, userdata, try_out!(task_out)) }
 }
 
 /// `plexlink_client_wait_for_token` as a task: `options->on_progress` is called on the task's
@@ -596,26 +507,7 @@ pub unsafe extern "C" fn plexlink_task_wait_for_token(
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let pin = try_ref_from_ptr!(pin);
-        let options = try_struct!(options);
-        let out = try_out!(task_out);
-        // SAFETY: `options.cancel` is NULL or a live cancel handle (the options' contract).
-        let settings = unsafe { WaitSettings::from_c(options) };
-        let cancel = settings.cancel.clone();
-        let pin = pin.pin.clone();
-        let work = move |context: &TaskContext<'_>| {
-            let token = settings.wait(&client, &pin, &mut |p| context.progress(p))?;
-            Ok(Output::String(ffi::c_string(token.secret())))
-        };
-        let progress = Some(ProgressCallback::from_c(options));
-        match spawn(on_done, userdata, progress, cancel, vec![], work) {
-            Ok(task) => {
-                out.write(ffi::to_arc(task));
-                plexlink_result::Ok
-            }
-            Err(code) => code,
-        }
+        try_call!(pin::wait_for_token(client, pin, options)).start(on_done, userdata, try_out!(task_out))
     }
 }
 
@@ -628,15 +520,7 @@ pub unsafe extern "C" fn plexlink_task_user(
     userdata: *mut c_void,
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let token = Token::new(try_str!(token));
-        let out = try_out!(task_out);
-        let secrets = vec![token.secret().to_owned()];
-        start(out, on_done, userdata, secrets, move |_| {
-            client.user(&token).map(|a| Output::Account(Box::new(AccountHandle::new(a))))
-        })
-    }
+    ffi_panic_boundary! { try_call!(account::user(client, token)).start(on_done, userdata, try_out!(task_out)) }
 }
 
 /// `plexlink_client_sign_in` as a task (`verification_code` may be NULL); take its value with
@@ -652,16 +536,8 @@ pub unsafe extern "C" fn plexlink_task_sign_in(
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let login = try_str!(login).to_owned();
-        let password = Password::new(try_str!(password));
-        let out = try_out!(task_out);
-        let code = try_opt_str!(verification_code).map(VerificationCode::new);
-        let mut secrets = vec![password.secret().to_owned()];
-        secrets.extend(code.as_ref().map(|c| c.secret().to_owned()));
-        start(out, on_done, userdata, secrets, move |_| {
-            client.sign_in(&login, &password, code.as_ref()).map(|a| Output::Account(Box::new(AccountHandle::new(a))))
-        })
+        let call = try_call!(account::sign_in(client, login, password, verification_code));
+        call.start(on_done, userdata, try_out!(task_out))
     }
 }
 
@@ -674,13 +550,7 @@ pub unsafe extern "C" fn plexlink_task_sign_out(
     userdata: *mut c_void,
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let token = Token::new(try_str!(token));
-        let out = try_out!(task_out);
-        let secrets = vec![token.secret().to_owned()];
-        start(out, on_done, userdata, secrets, move |_| client.sign_out(&token).map(|()| Output::Nothing))
-    }
+    ffi_panic_boundary! { try_call!(account::sign_out(client, token)).start(on_done, userdata, try_out!(task_out)) }
 }
 
 /// `plexlink_client_ping` as a task (no value: read the result).
@@ -692,13 +562,7 @@ pub unsafe extern "C" fn plexlink_task_ping(
     userdata: *mut c_void,
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let token = Token::new(try_str!(token));
-        let out = try_out!(task_out);
-        let secrets = vec![token.secret().to_owned()];
-        start(out, on_done, userdata, secrets, move |_| client.ping(&token).map(|()| Output::Nothing))
-    }
+    ffi_panic_boundary! { try_call!(account::ping(client, token)).start(on_done, userdata, try_out!(task_out)) }
 }
 
 /// `plexlink_client_link_pin` as a task (no value: read the result).
@@ -711,14 +575,7 @@ pub unsafe extern "C" fn plexlink_task_link_pin(
     userdata: *mut c_void,
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let token = Token::new(try_str!(token));
-        let code = PinCode::new(try_str!(code));
-        let out = try_out!(task_out);
-        let secrets = vec![token.secret().to_owned(), code.secret().to_owned()];
-        start(out, on_done, userdata, secrets, move |_| client.link_pin(&token, &code).map(|()| Output::Nothing))
-    }
+    ffi_panic_boundary! { try_call!(pin::link_pin(client, token, code)).start(on_done, userdata, try_out!(task_out)) }
 }
 
 /// `plexlink_client_home_users` as a task; take its value with
@@ -731,15 +588,7 @@ pub unsafe extern "C" fn plexlink_task_home_users(
     userdata: *mut c_void,
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let token = Token::new(try_str!(token));
-        let out = try_out!(task_out);
-        let secrets = vec![token.secret().to_owned()];
-        start(out, on_done, userdata, secrets, move |_| {
-            client.home_users(&token).map(|u| Output::HomeUsers(home_user_list(u)))
-        })
-    }
+    ffi_panic_boundary! { try_call!(account::home_users(client, token)).start(on_done, userdata, try_out!(task_out)) }
 }
 
 /// `plexlink_client_switch_home_user` as a task (`pin` may be NULL); take its value with
@@ -755,16 +604,7 @@ pub unsafe extern "C" fn plexlink_task_switch_home_user(
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let token = Token::new(try_str!(token));
-        let user_uuid = try_str!(user_uuid).to_owned();
-        let out = try_out!(task_out);
-        let pin = try_opt_str!(pin).map(PinCode::new);
-        let mut secrets = vec![token.secret().to_owned()];
-        secrets.extend(pin.as_ref().map(|p| p.secret().to_owned()));
-        start(out, on_done, userdata, secrets, move |_| {
-            client.switch_home_user(&token, &user_uuid, pin.as_ref()).map(|a| Output::Account(Box::new(AccountHandle::new(a))))
-        })
+        try_call!(account::switch_home_user(client, token, user_uuid, pin)).start(on_done, userdata, try_out!(task_out))
     }
 }
 
@@ -777,15 +617,7 @@ pub unsafe extern "C" fn plexlink_task_claim_token(
     userdata: *mut c_void,
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let token = Token::new(try_str!(token));
-        let out = try_out!(task_out);
-        let secrets = vec![token.secret().to_owned()];
-        start(out, on_done, userdata, secrets, move |_| {
-            client.claim_token(&token).map(|t| Output::String(ffi::c_string(t.secret())))
-        })
-    }
+    ffi_panic_boundary! { try_call!(account::claim_token(client, token)).start(on_done, userdata, try_out!(task_out)) }
 }
 
 /// `plexlink_client_resources` as a task; take its value with `plexlink_task_take_device_list`.
@@ -797,13 +629,7 @@ pub unsafe extern "C" fn plexlink_task_resources(
     userdata: *mut c_void,
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let token = Token::new(try_str!(token));
-        let out = try_out!(task_out);
-        let secrets = vec![token.secret().to_owned()];
-        start(out, on_done, userdata, secrets, move |_| client.resources(&token).map(|d| Output::Devices(device_list(d))))
-    }
+    ffi_panic_boundary! { try_call!(resources::resources(client, token)).start(on_done, userdata, try_out!(task_out)) }
 }
 
 /// `plexlink_client_servers` as a task; take its value with `plexlink_task_take_device_list`.
@@ -815,13 +641,7 @@ pub unsafe extern "C" fn plexlink_task_servers(
     userdata: *mut c_void,
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let token = Token::new(try_str!(token));
-        let out = try_out!(task_out);
-        let secrets = vec![token.secret().to_owned()];
-        start(out, on_done, userdata, secrets, move |_| client.servers(&token).map(|d| Output::Devices(device_list(d))))
-    }
+    ffi_panic_boundary! { try_call!(resources::servers(client, token)).start(on_done, userdata, try_out!(task_out)) }
 }
 
 /// `plexlink_client_identity` as a task; take its value with `plexlink_task_take_identity`.
@@ -834,12 +654,7 @@ pub unsafe extern "C" fn plexlink_task_identity(
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let server_uri = try_str!(server_uri).to_owned();
-        let out = try_out!(task_out);
-        start(out, on_done, userdata, vec![], move |_| {
-            client.identity(&server_uri).map(|i| Output::Identity(Box::new(IdentityHandle::new(i))))
-        })
+        try_call!(resources::identity(client, server_uri)).start(on_done, userdata, try_out!(task_out))
     }
 }
 
@@ -855,14 +670,7 @@ pub unsafe extern "C" fn plexlink_task_transient_token(
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let server_uri = try_str!(server_uri).to_owned();
-        let token = Token::new(try_str!(token));
-        let out = try_out!(task_out);
-        let secrets = vec![token.secret().to_owned()];
-        start(out, on_done, userdata, secrets, move |_| {
-            client.transient_token(&server_uri, &token).map(|t| Output::String(ffi::c_string(t.secret())))
-        })
+        try_call!(resources::transient_token(client, server_uri, token)).start(on_done, userdata, try_out!(task_out))
     }
 }
 
@@ -879,15 +687,8 @@ pub unsafe extern "C" fn plexlink_task_source_connection_info(
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let server_uri = try_str!(server_uri).to_owned();
-        let token = Token::new(try_str!(token));
-        let source = try_str!(source).to_owned();
-        let out = try_out!(task_out);
-        let secrets = vec![token.secret().to_owned()];
-        start(out, on_done, userdata, secrets, move |_| {
-            client.source_connection_info(&server_uri, &token, &source).map(|d| Output::Devices(device_list(d)))
-        })
+        let call = try_call!(resources::source_connection_info(client, server_uri, token, source));
+        call.start(on_done, userdata, try_out!(task_out))
     }
 }
 
@@ -904,17 +705,7 @@ pub unsafe extern "C" fn plexlink_task_connect(
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let device = try_ref_from_ptr!(device).device.clone();
-        let policy = try_struct!(policy);
-        let out = try_out!(task_out);
-        let policy = match race_policy(policy) {
-            Ok(p) => p,
-            Err(e) => return error::fail(&e, &[]),
-        };
-        start(out, on_done, userdata, vec![], move |_| {
-            client.connect_with(&device, policy).map(|c| Output::Connect(Box::new(ConnectResultHandle::new(c))))
-        })
+        try_call!(connect::connect(client, device, policy)).start(on_done, userdata, try_out!(task_out))
     }
 }
 
@@ -930,16 +721,6 @@ pub unsafe extern "C" fn plexlink_task_connect_all(
     task_out: *mut *const plexlink_task,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let client = try_clone_arc!(client);
-        let devices: Vec<_> = try_ref_from_ptr!(devices).iter().map(|d| d.device.clone()).collect();
-        let policy = try_struct!(policy);
-        let out = try_out!(task_out);
-        let policy = match race_policy(policy) {
-            Ok(p) => p,
-            Err(e) => return error::fail(&e, &[]),
-        };
-        start(out, on_done, userdata, vec![], move |_| {
-            Ok(Output::ConnectAll(result_list(client.connect_all_with(&devices, policy))))
-        })
+        try_call!(connect::connect_all(client, devices, policy)).start(on_done, userdata, try_out!(task_out))
     }
 }

@@ -1,0 +1,174 @@
+//! A call of the blocking client, declared once for its two C forms.
+//!
+//! Each call (`user`, `sign_in`, `connect`, ...) has one declaration, beside its blocking form:
+//! an `unsafe fn` taking the C arguments that both forms share, which checks them (NULL, UTF-8,
+//! a policy's fields), copies them into a [`Call`] that owns everything it needs, and names the
+//! call's secrets. The two C functions only say where the call runs:
+//!
+//! - `plexlink_client_<verb>` runs it on the caller's thread and writes its value to the
+//!   out-parameter: `try_call!(user(client, token)).run(try_out!(account_out))`;
+//! - `plexlink_task_<verb>` runs it on a task's thread, which keeps the value for
+//!   `plexlink_task_take_*`: `try_call!(...).start(on_done, userdata, try_out!(task_out))`
+//!   ([`task`](crate::task)).
+//!
+//! Either way a failure gives the same code and the same message, with the secrets redacted.
+
+use std::ffi::{CString, c_char};
+use std::sync::Arc;
+
+use blocking::CancelToken;
+use plexlink_core::{Error, Token};
+
+use crate::account::{AccountHandle, HomeUserHandle, plexlink_account, plexlink_home_user_list};
+use crate::connect::{ConnectResultHandle, plexlink_connect_result, plexlink_connect_result_list};
+use crate::error::{ErrorInfo, plexlink_result};
+use crate::ffi::{self, OutParam, try_str};
+use crate::pin::{PinHandle, ProgressCallback, plexlink_pin, plexlink_wait_progress};
+use crate::resources::{DeviceHandle, IdentityHandle, plexlink_device_list, plexlink_identity};
+
+/// A call's arguments, checked and copied, or the code of the first unusable one (also the
+/// thread's last error).
+pub(crate) type Checked<T> = Result<Call<T>, plexlink_result>;
+
+/// Where a PIN wait reports its progress.
+pub(crate) type Report<'a> = &'a mut (dyn FnMut(&plexlink_wait_progress) + Send);
+
+/// What a call does with the client.
+type Work<T> = Box<dyn FnOnce(&blocking::Client, Report<'_>) -> Result<T, Error> + Send>;
+
+/// One call of the blocking client, owning everything it needs: it may run on another thread
+/// after the C arguments are gone.
+pub(crate) struct Call<T> {
+    pub(crate) client: Arc<blocking::Client>,
+    pub(crate) work: Work<T>,
+    /// Redacted from the call's error message (the core never puts one there; a server might).
+    pub(crate) secrets: Vec<String>,
+    /// A PIN wait's progress callback.
+    pub(crate) progress: Option<ProgressCallback>,
+    /// What stops the call: a PIN wait's cancel handle, which a task's cancel also raises.
+    pub(crate) cancel: CancelToken,
+}
+
+impl<T: Value> Call<T> {
+    pub(crate) fn new(
+        client: Arc<blocking::Client>,
+        secrets: Vec<String>,
+        work: impl FnOnce(&blocking::Client, Report<'_>) -> Result<T, Error> + Send + 'static,
+    ) -> Self {
+        Self {
+            client,
+            work: Box::new(work),
+            secrets,
+            progress: None,
+            cancel: CancelToken::new(),
+        }
+    }
+
+    /// A PIN wait: `progress` gets its reports, `cancel` stops it.
+    pub(crate) fn with_progress(self, progress: ProgressCallback, cancel: CancelToken) -> Self {
+        Self {
+            progress: Some(progress),
+            cancel,
+            ..self
+        }
+    }
+
+    /// Runs the call on this thread, a PIN wait reporting its progress to `report`.
+    pub(crate) fn execute(self, report: Report<'_>) -> Result<T, ErrorInfo> {
+        (self.work)(&self.client, report).map_err(|e| ErrorInfo::from_error(&e, &redacted(&self.secrets)))
+    }
+
+    /// The blocking form: runs the call on this thread (a PIN wait calls its progress callback
+    /// here) and writes its value to `out`, or makes its failure the thread's last error.
+    pub(crate) fn run(self, out: OutParam<'_, T::C>) -> plexlink_result {
+        match self.run_here() {
+            Ok(value) => {
+                out.write(value.into_c());
+                plexlink_result::Ok
+            }
+            Err(code) => code,
+        }
+    }
+
+    fn run_here(self) -> Result<T, plexlink_result> {
+        let progress = self.progress;
+        self.execute(&mut move |p| progress.iter().for_each(|callback| callback.call(p)))
+            .map_err(|e| e.set_last())
+    }
+}
+
+impl Call<()> {
+    /// The blocking form of a call without a value.
+    pub(crate) fn run_unit(self) -> plexlink_result {
+        self.run_here().map_or_else(|code| code, |()| plexlink_result::Ok)
+    }
+}
+
+/// The end of the declaration of a call that takes the account `token` (a secret), and
+/// whatever `work` has copied.
+///
+/// # Safety
+/// `token` is NULL or a NUL-terminated string, as the C functions' contract says.
+pub(crate) unsafe fn token_call<T: Value>(
+    client: Arc<blocking::Client>,
+    token: *const c_char,
+    work: impl FnOnce(&blocking::Client, &Token) -> Result<T, Error> + Send + 'static,
+) -> Checked<T> {
+    let token = Token::new(try_str!(token));
+    let secrets = vec![token.secret().to_owned()];
+    Ok(Call::new(client, secrets, move |c, _| work(c, &token)))
+}
+
+fn redacted(secrets: &[String]) -> Vec<&str> {
+    secrets.iter().map(String::as_str).collect()
+}
+
+/// The value of a call, as the blocking form writes it to its out-parameter and
+/// `plexlink_task_take_*` to theirs.
+pub(crate) trait Value: Send + 'static {
+    /// What the out-parameter points at.
+    type C;
+    fn into_c(self) -> Self::C;
+}
+
+macro_rules! values {
+    ($($rust:ty => $c:ty: $to_c:path;)*) => {$(
+        impl Value for $rust {
+            type C = $c;
+            fn into_c(self) -> $c {
+                $to_c(self)
+            }
+        }
+    )*};
+}
+
+values! {
+    CString => *mut c_char: CString::into_raw;
+    Box<PinHandle> => *mut plexlink_pin: ffi::boxed_to_c;
+    Box<AccountHandle> => *mut plexlink_account: ffi::boxed_to_c;
+    Vec<HomeUserHandle> => *mut plexlink_home_user_list: ffi::to_box;
+    Vec<DeviceHandle> => *mut plexlink_device_list: ffi::to_box;
+    Box<IdentityHandle> => *mut plexlink_identity: ffi::boxed_to_c;
+    Box<ConnectResultHandle> => *mut plexlink_connect_result: ffi::boxed_to_c;
+    Vec<Result<ConnectResultHandle, ErrorInfo>> => *mut plexlink_connect_result_list: ffi::to_box;
+}
+
+/// Calls without a value (sign-out, ping, linking a PIN).
+impl Value for () {
+    type C = ();
+    fn into_c(self) {}
+}
+
+/// The checked arguments of a call, `try_call!(account::user(client, token))`, or an early
+/// return of the code of the first unusable one.
+macro_rules! try_call {
+    ($declaration:expr) => {
+        // SAFETY: a call's declaration takes the pointer arguments of its two C functions as
+        // they were given, which their contract says are NULL or valid; it checks NULL itself.
+        match unsafe { $declaration } {
+            Ok(call) => call,
+            Err(code) => return code,
+        }
+    };
+}
+pub(crate) use try_call;
