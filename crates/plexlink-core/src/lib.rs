@@ -45,7 +45,7 @@ mod xml;
 pub use client_info::ClientInfo;
 pub use error::{Error, TransportErrorKind};
 pub use secret::{Password, PinCode, Token, VerificationCode};
-pub use wire::{AddressRules, MAX_BODY_DEFAULT, token_allowed_for};
+pub use wire::{AddressRules, MAX_BODY_DEFAULT, check_request, token_allowed_for};
 
 /// A request as the core builds it: the caller sends it with any HTTP stack.
 pub type HttpRequest = http::Request<Vec<u8>>;

@@ -12,7 +12,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::resources::{Connection, Device};
@@ -106,6 +106,20 @@ impl Default for RacePolicy {
     }
 }
 
+impl RacePolicy {
+    /// Checks that the policy can work: a probe timeout of zero would time every probe out
+    /// before it is sent. Durations too long for the clock are no limit, never an overflow.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.probe_timeout.is_zero() {
+            return Err(Error::InvalidArgument {
+                what: "probe_timeout",
+                detail: "must be more than zero: every probe would time out".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// The kind of path a candidate takes, best first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Tier {
@@ -117,13 +131,21 @@ pub enum Tier {
     Relay,
 }
 
-impl fmt::Display for Tier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Tier {
+    /// A stable name for programs: `local`, `remote`, `relay`.
+    #[must_use]
+    pub fn as_str(&self) -> &'static str {
+        match self {
             Self::Local => "local",
             Self::Remote => "remote",
             Self::Relay => "relay",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -149,6 +171,24 @@ pub enum SkipReason {
     PlaintextToPublic,
     /// Same URI as a better-ranked candidate.
     Duplicate,
+}
+
+impl SkipReason {
+    /// A stable name for programs: `invalid_uri`, `relay_disabled`, `ipv6_disabled`,
+    /// `foreign_lan`, `https_required`, `http_disabled`, `plaintext_to_public`, `duplicate`.
+    #[must_use]
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::InvalidUri => "invalid_uri",
+            Self::RelayDisabled => "relay_disabled",
+            Self::Ipv6Disabled => "ipv6_disabled",
+            Self::ForeignLan => "foreign_lan",
+            Self::HttpsRequired => "https_required",
+            Self::HttpDisabled => "http_disabled",
+            Self::PlaintextToPublic => "plaintext_to_public",
+            Self::Duplicate => "duplicate",
+        }
+    }
 }
 
 impl fmt::Display for SkipReason {
@@ -295,7 +335,7 @@ fn admit(device: &Device, policy: &RacePolicy, position: usize, connection: &Con
     if ipv6 && !policy.ipv6 {
         return Err(SkipReason::Ipv6Disabled);
     }
-    let tier = tier_of(connection, &endpoint, &policy.addresses);
+    let tier = connection.tier(&policy.addresses);
     // A server's owner writes its connection list (custom URLs included): a private address
     // listed as `local:false` must not make a friend's client probe its own LAN.
     if tier == Tier::Local && !device.owned && !device.public_address_matches {
@@ -330,50 +370,6 @@ fn admit(device: &Device, policy: &RacePolicy, position: usize, connection: &Con
             http_twin: false,
         },
     })
-}
-
-/// The tier of a connection, by its address where the address is known (the URI's IP literal,
-/// its plex.direct label, else plex.tv's `address`): a non-public address is local and a public
-/// one remote, whatever the `local` flag says. The flag decides only for a host name and for
-/// loopback.
-fn tier_of(connection: &Connection, endpoint: &url::Url, rules: &AddressRules) -> Tier {
-    if connection.relay {
-        return Tier::Relay;
-    }
-    // For the tier the label is read even when not dialled: it is what Plex's DNS answers, and
-    // reading a name as private only ever skips or demotes it.
-    let host = endpoint.host_str().unwrap_or_default();
-    let label_rules = AddressRules {
-        plex_direct_by_label: true,
-        ..*rules
-    };
-    let address = label_rules.address_of(host).or_else(|| {
-        connection
-            .address
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .ok()
-    });
-    match address {
-        // Loopback is this machine, not a network anyone shares: plex.tv never lists it for a
-        // real server, and a local emulator lists it for every tier. Its flag decides.
-        Some(ip) if is_loopback(ip) => flagged(connection),
-        Some(ip) if rules.is_non_public(ip) => Tier::Local,
-        Some(_) => Tier::Remote,
-        None => flagged(connection),
-    }
-}
-
-fn flagged(connection: &Connection) -> Tier {
-    if connection.local { Tier::Local } else { Tier::Remote }
-}
-
-fn is_loopback(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
-    }
 }
 
 /// The plain-http twin of an https plex.direct candidate, where one may exist: never for a relay
@@ -440,6 +436,24 @@ pub enum ProbeResult {
     Abandoned,
     /// Never sent before the race was decided.
     NotSent,
+}
+
+impl ProbeResult {
+    /// A stable name for programs: `won`, `answered`, `wrong_server`, `unauthorized`, `failed`,
+    /// `timed_out`, `abandoned`, `not_sent`. [`Display`](fmt::Display) is the prose for people.
+    #[must_use]
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Won => "won",
+            Self::Answered => "answered",
+            Self::WrongServer { .. } => "wrong_server",
+            Self::Unauthorized => "unauthorized",
+            Self::Failed(_) => "failed",
+            Self::TimedOut => "timed_out",
+            Self::Abandoned => "abandoned",
+            Self::NotSent => "not_sent",
+        }
+    }
 }
 
 impl fmt::Display for ProbeResult {

@@ -3,9 +3,12 @@
 use http::Method;
 use serde::Deserialize;
 
+use std::net::IpAddr;
+
 use crate::lenient;
+use crate::race::Tier;
 use crate::wire::{self, Body};
-use crate::{ClientInfo, Error, HttpRequest, HttpResponse, Token};
+use crate::{AddressRules, ClientInfo, Error, HttpRequest, HttpResponse, Token};
 
 /// Which kinds of connection plex.tv should include; each left out is missing from the answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,6 +186,52 @@ impl Connection {
         }
     }
 
+    /// Local, remote or relay: by the address where it is known (the URI's IP literal, its
+    /// plex.direct label, else `address`), whatever the `local` flag says: a non-public address
+    /// under `rules` is local, a public one remote. The flag decides only for a host name and
+    /// for loopback (this machine, which plex.tv never lists for a real server and a local
+    /// emulator lists for every tier). A server's owner writes its connection list, so a
+    /// private address flagged `local:false` must not pass for a remote one.
+    ///
+    /// ```
+    /// use plexlink_core::AddressRules;
+    /// use plexlink_core::race::Tier;
+    /// use plexlink_core::resources::Connection;
+    ///
+    /// let lan = Connection::new("https", "192.168.1.5", 32400, "https://192-168-1-5.abc.plex.direct:32400", false, false);
+    /// assert_eq!(lan.tier(&AddressRules::default()), Tier::Local);
+    /// ```
+    #[must_use]
+    pub fn tier(&self, rules: &AddressRules) -> Tier {
+        if self.relay {
+            return Tier::Relay;
+        }
+        // The label is read even when not dialled: it is what Plex's DNS answers, and reading a
+        // name as private only ever skips or demotes it.
+        let label_rules = AddressRules {
+            plex_direct_by_label: true,
+            ..*rules
+        };
+        let host = url::Url::parse(self.uri.trim())
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        let address = label_rules.address_of(&host).or_else(|| {
+            self.address
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<IpAddr>()
+                .ok()
+        });
+        let flagged = if self.local { Tier::Local } else { Tier::Remote };
+        match address {
+            Some(ip) if is_loopback(ip) => flagged,
+            Some(ip) if rules.is_non_public(ip) => Tier::Local,
+            Some(_) => Tier::Remote,
+            None => flagged,
+        }
+    }
+
     /// Whether the address is IPv6, by the flag or by the address itself.
     pub fn is_ipv6(&self) -> bool {
         self.ipv6 || self.address.contains(':')
@@ -205,6 +254,13 @@ fn opt_token<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Token>, D:
 
 fn port<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
     Ok(lenient::opt_u64(d)?.and_then(|p| u16::try_from(p).ok()).unwrap_or(0))
+}
+
+fn is_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+    }
 }
 
 #[cfg(test)]

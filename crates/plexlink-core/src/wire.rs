@@ -37,7 +37,7 @@ pub(crate) fn build(
         // server (401) rather than breaking the request.
         if let Some(mut value) = crate::client_info::header_value(token.secret()) {
             value.set_sensitive(true);
-            request.headers_mut().insert("x-plex-token", value);
+            request.headers_mut().insert(TOKEN_HEADER, value);
         }
     }
     match body {
@@ -260,6 +260,31 @@ pub fn token_allowed_for(uri: &http::Uri, rules: AddressRules) -> Result<(), Err
         }),
     }
 }
+
+/// Whether `request` may be sent as it is: a request that carries a token goes only where
+/// [`token_allowed_for`] allows, unless the host opted in to insecure connections. Every
+/// driver calls this before any HTTP stack sees the request, so a transport of the host's own
+/// cannot skip it.
+///
+/// ```
+/// use plexlink_core::{AddressRules, ClientInfo, Token, account, check_request};
+///
+/// let mut info = ClientInfo::new("Player", "id-1");
+/// info.set_plex_url("http://203.0.113.7/")?;
+/// let request = account::user_request(&info, &Token::new("t"))?;
+/// assert!(check_request(&request, AddressRules::default(), false).is_err());
+/// assert!(check_request(&request, AddressRules::default(), true).is_ok());
+/// # Ok::<(), plexlink_core::Error>(())
+/// ```
+pub fn check_request(request: &HttpRequest, rules: AddressRules, allow_insecure_http: bool) -> Result<(), Error> {
+    if allow_insecure_http || !request.headers().contains_key(TOKEN_HEADER) {
+        return Ok(());
+    }
+    token_allowed_for(request.uri(), rules)
+}
+
+/// The header that carries a token.
+const TOKEN_HEADER: &str = "x-plex-token";
 
 fn is_cgnat(octets: [u8; 4]) -> bool {
     octets[0] == 100 && (octets[1] & 0xc0) == 64

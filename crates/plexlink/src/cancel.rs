@@ -1,10 +1,11 @@
-//! A cancel handle that another thread can trigger while a call waits.
+//! A cancel handle that another thread (or task) can trigger while a call waits.
 
-use std::sync::{Arc, Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::task::{Poll, Waker};
 
-/// Cancels a long wait ([`Client::wait_for_token`](crate::Client::wait_for_token),
-/// [`Client::connect_with`](crate::Client::connect_with)) from any thread. Clones share one flag.
+/// Cancels a long wait ([`Client::wait_for_token`](crate::Client::wait_for_token) and its async
+/// twin) from any thread. Clones share one flag. An async call is also cancelled by dropping
+/// its future.
 ///
 /// ```
 /// let cancel = plexlink::CancelToken::new();
@@ -14,7 +15,13 @@ use std::time::{Duration, Instant};
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct CancelToken {
-    inner: Arc<(Mutex<bool>, Condvar)>,
+    inner: Arc<Mutex<State>>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    cancelled: bool,
+    waiting: Vec<Waker>,
 }
 
 impl CancelToken {
@@ -25,30 +32,31 @@ impl CancelToken {
 
     /// Cancels: every wait on this handle (or a clone) returns at once.
     pub fn cancel(&self) {
-        let (flag, wake) = &*self.inner;
-        *flag.lock().unwrap_or_else(|p| p.into_inner()) = true;
-        wake.notify_all();
+        let waiting = {
+            let mut state = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            state.cancelled = true;
+            std::mem::take(&mut state.waiting)
+        };
+        waiting.into_iter().for_each(Waker::wake);
     }
 
     /// Whether [`cancel`](Self::cancel) was called.
     pub fn is_cancelled(&self) -> bool {
-        *self.inner.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).cancelled
     }
 
-    /// Sleeps until `deadline` or until cancelled; true when cancelled.
-    pub(crate) fn sleep_until(&self, deadline: Instant) -> bool {
-        let (flag, wake) = &*self.inner;
-        let mut cancelled = flag.lock().unwrap_or_else(|p| p.into_inner());
-        loop {
-            if *cancelled {
-                return true;
+    /// Ready once cancelled.
+    pub(crate) async fn cancelled(&self) {
+        std::future::poll_fn(|cx| {
+            let mut state = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            if state.cancelled {
+                return Poll::Ready(());
             }
-            let now = Instant::now();
-            if now >= deadline {
-                return false;
+            if !state.waiting.iter().any(|w| w.will_wake(cx.waker())) {
+                state.waiting.push(cx.waker().clone());
             }
-            let wait = (deadline - now).min(Duration::from_secs(3600));
-            cancelled = wake.wait_timeout(cancelled, wait).unwrap_or_else(|p| p.into_inner()).0;
-        }
+            Poll::Pending
+        })
+        .await;
     }
 }

@@ -1,17 +1,31 @@
-//! The blocking client: one method per Plex call, each a short loop around the core.
+//! The clients: [`ClientBuilder`] (settings, checked in one place), [`Client`] (blocking) and
+//! [`AsyncClient`](crate::AsyncClient). Every call of both is declared once, in [`calls!`]; the
+//! long ones (the PIN wait, the race) are the drivers of `driver.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use plexlink_core::account::{self, Account, HomeUser};
 use plexlink_core::pins::{self, Pin};
+use plexlink_core::race::RacePolicy;
 use plexlink_core::resources::{self, Device, Include};
 use plexlink_core::server::{self, Identity};
-use plexlink_core::{ClientInfo, Error, HttpRequest, HttpResponse, Password, PinCode, Token, VerificationCode};
+use plexlink_core::{
+    AddressRules, ClientInfo, Error, HttpRequest, HttpResponse, Password, PinCode, Token, VerificationCode,
+};
 
-use crate::transport::{Transport, TransportConfig};
+use crate::executor::{self, Pool};
+use crate::http::{AsyncHttpClient, HttpClient};
+use crate::io::{Io, PoolIo, Rules, TokioIo, exchange};
+use crate::transport::{Reqwest, TransportConfig};
+use crate::{AsyncClient, Connected, WaitOptions, driver};
 
-/// Builds a [`Client`].
+/// The most threads a blocking stack of the host's own gets for the requests of one client.
+/// A race sends its probes together; past this many at once, they wait in line.
+const POOL_THREADS: usize = 16;
+
+/// Builds a [`Client`] or an [`AsyncClient`]. Every value is checked by the `build` methods,
+/// which name the field of a value that cannot work.
 ///
 /// ```no_run
 /// let client = plexlink::Client::builder("My Player", "0b7e6f52-5c3a-4f0e-8d1c-2a9b8c7d6e5f")
@@ -27,6 +41,9 @@ pub struct ClientBuilder {
     info: ClientInfo,
     plex_url: Option<String>,
     transport: TransportConfig,
+    timeout: Duration,
+    allow_insecure_http: bool,
+    carrier_nat_is_private: bool,
 }
 
 impl ClientBuilder {
@@ -36,13 +53,13 @@ impl ClientBuilder {
             plex_url: None,
             transport: TransportConfig {
                 connect_timeout: Duration::from_secs(5),
-                timeout: Duration::from_secs(30),
                 max_body: plexlink_core::MAX_BODY_DEFAULT,
-                allow_insecure_http: false,
                 extra_roots: Vec::new(),
                 resolve_plex_direct: true,
-                carrier_nat_is_private: false,
             },
+            timeout: Duration::from_secs(30),
+            allow_insecure_http: false,
+            carrier_nat_is_private: false,
         }
     }
 
@@ -94,20 +111,21 @@ impl ClientBuilder {
         self
     }
 
-    /// The longest wait for a TCP (and TLS) connection. Default 5 s.
+    /// The longest wait for a TCP (and TLS) connection. Default 5 s; not zero.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.transport.connect_timeout = timeout;
         self
     }
 
-    /// The longest wait for a whole answer. Default 30 s.
+    /// The longest a whole request may take, answer included, however slowly the server
+    /// sends it. Default 30 s; not zero; [`Duration::MAX`] means no limit.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.transport.timeout = timeout;
+        self.timeout = timeout;
         self
     }
 
-    /// Answers larger than this are refused. Default 16 MiB; zero is refused by
-    /// [`build`](Self::build).
+    /// Answers larger than this are refused. Default 16 MiB; not zero; `usize::MAX` means no
+    /// limit.
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.transport.max_body = limit;
         self
@@ -116,7 +134,7 @@ impl ClientBuilder {
     /// Allows sending a token over plain HTTP to public addresses. Off by default: anyone on
     /// the path could read the token. Only for networks you trust.
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
-        self.transport.allow_insecure_http = allow;
+        self.allow_insecure_http = allow;
         self
     }
 
@@ -125,7 +143,7 @@ impl ClientBuilder {
     /// carrier's NAT that range is the carrier's network. Turn it on for a VPN that uses it
     /// (Tailscale does).
     pub fn carrier_nat_is_private(mut self, private: bool) -> Self {
-        self.transport.carrier_nat_is_private = private;
+        self.carrier_nat_is_private = private;
         self
     }
 
@@ -139,32 +157,119 @@ impl ClientBuilder {
     /// so routers that block those names (DNS-rebinding protection) do not push you onto a
     /// relay or off your server. It connects where Plex's DNS would send you, and TLS still
     /// sends the name (SNI) and checks the certificate against it. Off: plex.direct names go
-    /// to the system resolver like any other.
+    /// to the system resolver like any other. (A stack of your own resolves as it likes: its
+    /// plex.direct labels are trusted as this setting says.)
     pub fn resolve_plex_direct(mut self, on: bool) -> Self {
         self.transport.resolve_plex_direct = on;
         self
     }
 
-    /// The client, or an error for an unusable configuration (empty product or identifier, a
-    /// bad plex.tv URL, a bad certificate).
-    pub fn build(mut self) -> Result<Client, Error> {
+    /// A blocking client over the built-in stack (reqwest, rustls). Its requests run on a
+    /// private runtime thread; the calls block the caller's thread, and may be made from any
+    /// thread, inside an async runtime too.
+    pub fn build(self) -> Result<Client, Error> {
+        let (info, rules) = self.checked()?;
+        let transport = Reqwest::new(&self.transport)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(4)
+            .thread_name("plexlink-io")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::InvalidArgument {
+                what: "client configuration",
+                detail: format!("the I/O thread could not start: {e}"),
+            })?;
+        let io = TokioIo {
+            client: Arc::new(transport),
+            runtime: Some(runtime.handle().clone()),
+        };
+        Ok(Client::new(info, rules, Backend::Runtime { io, _runtime: runtime }))
+    }
+
+    /// A blocking client over an HTTP stack of your own (any
+    /// `Fn(HttpRequest, Duration) -> Result<HttpResponse, Error>`), called from a bounded pool
+    /// of threads. The transport settings of this builder (connect timeout, roots, plex.direct
+    /// resolution) are the stack's business; every other rule is kept here.
+    pub fn build_with(self, http: impl HttpClient) -> Result<Client, Error> {
+        let (info, rules) = self.checked()?;
+        let io = PoolIo {
+            client: Arc::new(http),
+            pool: Pool::new(POOL_THREADS),
+        };
+        Ok(Client::new(info, rules, Backend::Pool(io)))
+    }
+
+    /// An async client over the built-in stack (reqwest, rustls) on the caller's tokio
+    /// runtime.
+    pub fn build_async(self) -> Result<AsyncClient, Error> {
+        let (info, rules) = self.checked()?;
+        let transport = Reqwest::new(&self.transport)?;
+        Ok(AsyncClient::new(info, rules, Arc::new(transport)))
+    }
+
+    /// An async client over an async HTTP stack of your own (any
+    /// `Fn(HttpRequest, Duration) -> impl Future<Output = Result<HttpResponse, Error>>`).
+    pub fn build_async_with(self, http: impl AsyncHttpClient) -> Result<AsyncClient, Error> {
+        let (info, rules) = self.checked()?;
+        Ok(AsyncClient::new(info, rules, Arc::new(http)))
+    }
+
+    /// The identity and the rules, once every value is known to work.
+    fn checked(&self) -> Result<(ClientInfo, Rules), Error> {
+        let mut info = self.info.clone();
         if let Some(url) = &self.plex_url {
-            self.info.set_plex_url(url)?;
+            info.set_plex_url(url)?;
         }
-        self.info.validate()?;
+        info.validate()?;
+        let refuse = |what, detail: &str| {
+            Err(Error::InvalidArgument {
+                what,
+                detail: detail.into(),
+            })
+        };
+        if self.timeout.is_zero() {
+            return refuse("timeout", "must be more than zero: every request would time out");
+        }
+        if self.transport.connect_timeout.is_zero() {
+            return refuse("connect_timeout", "must be more than zero: no connection could be made");
+        }
         if self.transport.max_body == 0 {
-            return Err(Error::InvalidArgument {
-                what: "max_response_bytes",
-                detail: "must be more than zero: every answer would be refused".into(),
-            });
+            return refuse(
+                "max_response_bytes",
+                "must be more than zero: every answer would be refused",
+            );
         }
-        let transport = Transport::new(&self.transport)?;
-        Ok(Client {
-            inner: Arc::new(Inner {
-                info: self.info,
-                transport,
-                timeout: self.transport.timeout,
-            }),
+        let rules = Rules {
+            addresses: AddressRules {
+                // A label says where a plaintext request goes only when this stack dials it.
+                plex_direct_by_label: self.transport.resolve_plex_direct,
+                carrier_nat_is_private: self.carrier_nat_is_private,
+            },
+            allow_insecure_http: self.allow_insecure_http,
+            max_body: self.transport.max_body,
+            timeout: self.timeout,
+        };
+        Ok((info, rules))
+    }
+}
+
+/// Where a blocking client's requests go.
+enum Backend {
+    /// The built-in stack on a private runtime (dropped with the client).
+    Runtime {
+        io: TokioIo,
+        _runtime: tokio::runtime::Runtime,
+    },
+    /// A blocking stack of the host's own on a pool of threads.
+    Pool(PoolIo),
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Runtime { .. } => "Runtime",
+            Self::Pool(_) => "Pool",
         })
     }
 }
@@ -181,11 +286,17 @@ pub struct Client {
 #[derive(Debug)]
 struct Inner {
     info: ClientInfo,
-    transport: Transport,
-    timeout: Duration,
+    rules: Rules,
+    backend: Backend,
 }
 
 impl Client {
+    fn new(info: ClientInfo, rules: Rules, backend: Backend) -> Self {
+        Self {
+            inner: Arc::new(Inner { info, rules, backend }),
+        }
+    }
+
     /// A builder for an application named `product` with its lasting `client_identifier`.
     ///
     /// Make the identifier once per installation (a UUID) and keep it: plex.tv lists every new
@@ -204,150 +315,241 @@ impl Client {
         &self.inner.info
     }
 
-    /// Sends any core request with this client's rules (token check, no redirects, size cap).
-    pub fn send(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
-        self.inner.transport.send(request, None)
-    }
-
     /// How this client reads addresses: plex.direct labels are trusted exactly when it dials
     /// them itself, and carrier-grade NAT as configured.
-    pub fn address_rules(&self) -> plexlink_core::AddressRules {
-        self.inner.transport.address_rules()
+    pub fn address_rules(&self) -> AddressRules {
+        self.inner.rules.addresses
     }
 
-    /// Sends with a deadline of its own (probes).
-    pub(crate) fn send_within(&self, request: HttpRequest, timeout: Duration) -> Result<HttpResponse, Error> {
-        self.inner
-            .transport
-            .send(request, Some(timeout.min(self.inner.timeout)))
+    /// Sends any core request with this client's rules (token check, no redirects, size cap,
+    /// the whole-request timeout).
+    pub fn send(&self, request: HttpRequest) -> Result<HttpResponse, Error> {
+        let rules = &self.inner.rules;
+        self.block_on(|io| exchange(io, rules, request, rules.timeout))
     }
 
-    fn call<T>(&self, request: HttpRequest, parse: impl FnOnce(&HttpResponse) -> Result<T, Error>) -> Result<T, Error> {
-        parse(&self.send(request)?)
+    /// Runs a driver on this thread to its end.
+    fn block_on<'a, F: std::future::Future>(&'a self, driver: impl FnOnce(&'a dyn Io) -> F) -> F::Output {
+        let io: &dyn Io = match &self.inner.backend {
+            Backend::Runtime { io, .. } => io,
+            Backend::Pool(io) => io,
+        };
+        executor::block_on(driver(io))
     }
 
-    // --- PIN login -------------------------------------------------------------------------
+    fn rules(&self) -> &Rules {
+        &self.inner.rules
+    }
 
+    /// Waits until the person approves `pin` and returns the token; stops when the PIN
+    /// expires ([`Error::PinExpired`]), at `options.timeout` ([`Error::Timeout`]) or when
+    /// cancelled ([`Error::Cancelled`]). Backs off on 429, 5xx and network errors.
+    ///
+    /// ```no_run
+    /// # let client = plexlink::Client::builder("My Player", "id").build()?;
+    /// let pin = client.create_pin(false)?;
+    /// println!("Go to {} and enter {}", client.link_url(), pin.code.secret());
+    /// let token = client.wait_for_token(&pin, plexlink::WaitOptions::default())?;
+    /// # Ok::<(), plexlink::Error>(())
+    /// ```
+    pub fn wait_for_token(&self, pin: &Pin, options: WaitOptions<'_>) -> Result<Token, Error> {
+        let info = self.info().clone();
+        self.block_on(|io| driver::wait_for_token(io, self.rules(), info, pin, options.into_wait()))
+    }
+
+    /// Chooses the best working connection of `device` with the default policy: probes every
+    /// candidate's `/identity` at once and returns as soon as the race is decided (the best
+    /// candidate answered, or the grace window after a worse one ended), not when the slowest
+    /// probe gives up. [`Error::NoConnection`] when none answered as that server.
+    pub fn connect(&self, device: &Device) -> Result<Connected, Error> {
+        self.connect_with(device, RacePolicy::default())
+    }
+
+    /// [`connect`](Self::connect) with a policy of your own (grace window, probe timeout,
+    /// plain HTTP, relays, IPv6, http twins).
+    pub fn connect_with(&self, device: &Device, policy: RacePolicy) -> Result<Connected, Error> {
+        first_result(self.connect_all_with(std::slice::from_ref(device), policy), device)
+    }
+
+    /// Chooses a connection for every server at once, with the default policy: all their races
+    /// run together, so the call takes as long as the slowest race, not the sum of them. One
+    /// result per device, in the order given; each [`Connected::elapsed`] is when that server's
+    /// race was decided.
+    ///
+    /// ```no_run
+    /// # let client = plexlink::Client::builder("My Player", "id").build()?;
+    /// # let token = plexlink::Token::new("t");
+    /// let servers = client.servers(&token)?;
+    /// for (server, result) in servers.iter().zip(client.connect_all(&servers)) {
+    ///     match result {
+    ///         Ok(connected) => println!("{}: {}", server.name, connected.uri),
+    ///         Err(error) => println!("{}: {error}", server.name),
+    ///     }
+    /// }
+    /// # Ok::<(), plexlink::Error>(())
+    /// ```
+    pub fn connect_all(&self, devices: &[Device]) -> Vec<Result<Connected, Error>> {
+        self.connect_all_with(devices, RacePolicy::default())
+    }
+
+    /// [`connect_all`](Self::connect_all) with a policy of your own. Its
+    /// [`addresses`](RacePolicy::addresses) are this client's ([`Client::address_rules`]): the
+    /// race must read addresses as the HTTP stack that sends its probes dials them.
+    pub fn connect_all_with(&self, devices: &[Device], policy: RacePolicy) -> Vec<Result<Connected, Error>> {
+        match race_policy(policy, self.address_rules()) {
+            Ok(policy) => self.block_on(|io| driver::connect_all(io, self.rules(), self.info(), devices, policy)),
+            Err(error) => devices.iter().map(|_| Err(error.clone())).collect(),
+        }
+    }
+}
+
+/// The caller's policy, checked, with the client's way of reading addresses.
+pub(crate) fn race_policy(mut policy: RacePolicy, addresses: AddressRules) -> Result<RacePolicy, Error> {
+    policy.validate()?;
+    policy.addresses = addresses;
+    Ok(policy)
+}
+
+/// The one result of a race over one device.
+pub(crate) fn first_result(mut results: Vec<Result<Connected, Error>>, device: &Device) -> Result<Connected, Error> {
+    results.pop().unwrap_or_else(|| {
+        Err(Error::NoConnection {
+            server: device.name.clone(),
+        })
+    })
+}
+
+/// Every single-request call, declared once for [`Client`] and [`AsyncClient`]: its
+/// documentation, arguments, the request it builds (from `info` and the arguments), the parser
+/// of its answer and the secrets to redact from its error.
+macro_rules! calls {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident($($arg:ident: $ty:ty),*) -> $out:ty
+            = |$info:ident| $build:expr, $parse:path, secrets [$($secret:expr),*];
+    )*) => {
+        impl Client {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
+                    let $info = self.info();
+                    let request = $build;
+                    let secrets: &[&str] = &[$($secret),*];
+                    self.block_on(|io| driver::call(io, self.rules(), request, $parse, secrets))
+                }
+            )*
+        }
+
+        impl AsyncClient {
+            $(
+                $(#[$doc])*
+                pub async fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
+                    let $info = self.info();
+                    let request = $build;
+                    let secrets: &[&str] = &[$($secret),*];
+                    driver::call(self.io(), self.rules(), request, $parse, secrets).await
+                }
+            )*
+        }
+    };
+}
+
+calls! {
     /// Creates a PIN: a 4-character code for plex.tv/link, or (`strong`) a long code for the
-    /// app.plex.tv page ([`auth_url`](Self::auth_url)).
-    pub fn create_pin(&self, strong: bool) -> Result<Pin, Error> {
-        self.call(pins::create_request(self.info(), strong)?, pins::parse_pin)
-    }
+    /// app.plex.tv page (`auth_url`).
+    fn create_pin(strong: bool) -> Pin = |info| pins::create_request(info, strong), pins::parse_pin, secrets [];
 
     /// Checks a PIN once; `auth_token` is set once the person approved it.
-    pub fn check_pin(&self, pin_id: u64) -> Result<Pin, Error> {
-        self.call(pins::check_request(self.info(), pin_id)?, pins::parse_pin)
-    }
-
-    /// The page where a short code is typed in: `https://plex.tv/link`.
-    pub fn link_url(&self) -> String {
-        pins::link_url(self.info())
-    }
-
-    /// The app.plex.tv page that approves a (strong) PIN, and sends the browser on to
-    /// `forward_url` when given.
-    pub fn auth_url(&self, pin: &Pin, forward_url: Option<&str>) -> String {
-        pins::auth_url(self.info(), pin, forward_url)
-    }
+    fn check_pin(pin_id: u64) -> Pin = |info| pins::check_request(info, pin_id), pins::parse_pin, secrets [];
 
     /// Approves another device's 4-character code with this account's token (what the
     /// plex.tv/link page does).
-    pub fn link_pin(&self, token: &Token, code: &PinCode) -> Result<(), Error> {
-        self.call(pins::link_request(self.info(), token, code)?, pins::parse_link)
-    }
-
-    // --- Account -----------------------------------------------------------------------------
+    fn link_pin(token: &Token, code: &PinCode) -> () = |info| pins::link_request(info, token, code),
+        pins::parse_link, secrets [token.secret(), code.secret()];
 
     /// The account a token belongs to. Only [`Error::Unauthorized`] means the token is bad
     /// ([`Error::is_token_rejected`]); any other error says nothing about it.
-    pub fn user(&self, token: &Token) -> Result<Account, Error> {
-        self.call(account::user_request(self.info(), token)?, account::parse_user)
-    }
+    fn user(token: &Token) -> Account = |info| account::user_request(info, token), account::parse_user,
+        secrets [token.secret()];
 
     /// Signs in with a login (user name or e-mail) and password, and the two-factor code when
     /// the account needs one ([`Error::TwoFactorRequired`] says so). The token is in
     /// `auth_token` of the answer.
-    pub fn sign_in(
-        &self,
-        login: &str,
-        password: &Password,
-        verification_code: Option<&VerificationCode>,
-    ) -> Result<Account, Error> {
-        self.call(
-            account::sign_in_request(self.info(), login, password, verification_code)?,
-            account::parse_sign_in,
-        )
-    }
+    fn sign_in(login: &str, password: &Password, verification_code: Option<&VerificationCode>) -> Account
+        = |info| account::sign_in_request(info, login, password, verification_code), account::parse_sign_in,
+        secrets [password.secret(), verification_code.map_or("", |c| c.secret())];
 
     /// Revokes the token.
-    pub fn sign_out(&self, token: &Token) -> Result<(), Error> {
-        self.call(account::sign_out_request(self.info(), token)?, account::parse_sign_out)
-    }
+    fn sign_out(token: &Token) -> () = |info| account::sign_out_request(info, token), account::parse_sign_out,
+        secrets [token.secret()];
 
     /// Keeps the token alive.
-    pub fn ping(&self, token: &Token) -> Result<(), Error> {
-        self.call(account::ping_request(self.info(), token)?, account::parse_ping)
-    }
+    fn ping(token: &Token) -> () = |info| account::ping_request(info, token), account::parse_ping,
+        secrets [token.secret()];
 
     /// The members of the account's Plex Home.
-    pub fn home_users(&self, token: &Token) -> Result<Vec<HomeUser>, Error> {
-        self.call(
-            account::home_users_request(self.info(), token)?,
-            account::parse_home_users,
-        )
-    }
+    fn home_users(token: &Token) -> Vec<HomeUser> = |info| account::home_users_request(info, token),
+        account::parse_home_users, secrets [token.secret()];
 
     /// Switches to a Home user (by uuid), with their PIN when they are protected. The answer's
     /// `auth_token` is the Home user's token; read resources again with it.
-    pub fn switch_home_user(&self, token: &Token, user_uuid: &str, pin: Option<&PinCode>) -> Result<Account, Error> {
-        let request = account::switch_home_user_request(self.info(), token, user_uuid, pin)?;
-        self.call(request, account::parse_switch_home_user)
-    }
+    fn switch_home_user(token: &Token, user_uuid: &str, pin: Option<&PinCode>) -> Account
+        = |info| account::switch_home_user_request(info, token, user_uuid, pin), account::parse_switch_home_user,
+        secrets [token.secret(), pin.map_or("", |p| p.secret())];
 
     /// A claim token for setting up a new server.
-    pub fn claim_token(&self, token: &Token) -> Result<Token, Error> {
-        self.call(
-            account::claim_token_request(self.info(), token)?,
-            account::parse_claim_token,
-        )
-    }
-
-    // --- Servers -----------------------------------------------------------------------------
+    fn claim_token(token: &Token) -> Token = |info| account::claim_token_request(info, token),
+        account::parse_claim_token, secrets [token.secret()];
 
     /// Every device of the account with all its connections (https, relay, IPv6).
-    pub fn resources(&self, token: &Token) -> Result<Vec<Device>, Error> {
-        self.call(
-            resources::resources_request(self.info(), token, Include::default())?,
-            resources::parse_resources,
-        )
-    }
+    fn resources(token: &Token) -> Vec<Device> = |info| resources::resources_request(info, token, Include::default()),
+        resources::parse_resources, secrets [token.secret()];
 
     /// The account's Plex Media Servers.
-    pub fn servers(&self, token: &Token) -> Result<Vec<Device>, Error> {
-        Ok(self.resources(token)?.into_iter().filter(Device::is_server).collect())
-    }
+    fn servers(token: &Token) -> Vec<Device> = |info| resources::resources_request(info, token, Include::default()),
+        parse_servers, secrets [token.secret()];
 
     /// What a server's `/identity` says (no token needed).
-    pub fn identity(&self, server_uri: &str) -> Result<Identity, Error> {
-        self.call(
-            server::identity_request(self.info(), server_uri)?,
-            server::parse_identity,
-        )
-    }
+    fn identity(server_uri: &str) -> Identity = |info| server::identity_request(info, server_uri),
+        server::parse_identity, secrets [];
 
     /// A transient token from a server (valid up to 48 h, gone when the server restarts),
     /// with an admin token.
-    pub fn transient_token(&self, server_uri: &str, token: &Token) -> Result<Token, Error> {
-        self.call(
-            server::transient_token_request(self.info(), server_uri, token)?,
-            server::parse_transient_token,
-        )
-    }
+    fn transient_token(server_uri: &str, token: &Token) -> Token
+        = |info| server::transient_token_request(info, server_uri, token), server::parse_transient_token,
+        secrets [token.secret()];
 
     /// How to reach the server or provider `source` (`server://<machineIdentifier>`, or a bare
     /// machine identifier), as a server knows it.
-    pub fn source_connection_info(&self, server_uri: &str, token: &Token, source: &str) -> Result<Vec<Device>, Error> {
-        let request = server::source_connection_info_request(self.info(), server_uri, token, source, false)?;
-        self.call(request, server::parse_source_connection_info)
-    }
+    fn source_connection_info(server_uri: &str, token: &Token, source: &str) -> Vec<Device>
+        = |info| server::source_connection_info_request(info, server_uri, token, source, false),
+        server::parse_source_connection_info, secrets [token.secret()];
 }
+
+/// The resources answer, servers only.
+fn parse_servers(response: &HttpResponse) -> Result<Vec<Device>, Error> {
+    Ok(resources::parse_resources(response)?
+        .into_iter()
+        .filter(Device::is_server)
+        .collect())
+}
+
+/// The calls that need no request: the same for both clients.
+macro_rules! local_calls {
+    ($($client:ty),*) => {$(
+        impl $client {
+            /// The page where a short code is typed in: `https://plex.tv/link`.
+            pub fn link_url(&self) -> String {
+                pins::link_url(self.info())
+            }
+
+            /// The app.plex.tv page that approves a (strong) PIN, and sends the browser on to
+            /// `forward_url` when given.
+            pub fn auth_url(&self, pin: &Pin, forward_url: Option<&str>) -> String {
+                pins::auth_url(self.info(), pin, forward_url)
+            }
+        }
+    )*};
+}
+
+local_calls!(Client, AsyncClient);

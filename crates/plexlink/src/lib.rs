@@ -1,9 +1,12 @@
-//! Sign people in to Plex and find their servers, over blocking HTTP.
+//! Sign people in to Plex and find their servers, blocking ([`Client`]) or async
+//! ([`AsyncClient`], on tokio).
 //!
-//! [`Client`] drives `plexlink-core` (all protocol knowledge lives there) over reqwest with
-//! rustls: every request has a connect timeout and a total timeout, answers over a size cap are
-//! refused, redirects are never followed with a token, and a token is never sent over plain
-//! HTTP to a public address.
+//! Both drive `plexlink-core` (all protocol knowledge lives there) with the same drivers,
+//! written once over an HTTP stack: the built-in one (reqwest, rustls) or any of yours
+//! ([`HttpClient`], [`AsyncHttpClient`]; a closure is one). Whatever the stack, every request has
+//! a whole-request timeout, answers over a size cap are refused, redirects are never followed,
+//! a token is never sent over plain HTTP to a public address, and the secrets of a call never
+//! appear in its error.
 //!
 //! The PIN login:
 //!
@@ -25,16 +28,23 @@
 // Library code says why a value must be there (`expect`) or handles its absence; tests may unwrap.
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+mod async_client;
 mod cancel;
 mod client;
 mod connect;
+mod driver;
+mod executor;
+pub mod http;
+mod io;
 mod pin_wait;
 mod resolve;
 mod transport;
 
+pub use async_client::AsyncClient;
 pub use cancel::CancelToken;
 pub use client::{Client, ClientBuilder};
 pub use connect::Connected;
+pub use http::{AsyncHttpClient, HttpClient};
 pub use pin_wait::{WaitOptions, WaitProgress};
 
 /// The sans-IO core, for its types and for hosts that drive it themselves.
@@ -44,4 +54,7 @@ pub use plexlink_core::pins::Pin;
 pub use plexlink_core::race::{RaceOutcome, RacePolicy};
 pub use plexlink_core::resources::{Connection, Device};
 pub use plexlink_core::server::Identity;
-pub use plexlink_core::{ClientInfo, Error, Password, PinCode, Token, TransportErrorKind, VerificationCode};
+pub use plexlink_core::{
+    AddressRules, ClientInfo, Error, HttpRequest, HttpResponse, Password, PinCode, Token, TransportErrorKind,
+    VerificationCode,
+};

@@ -1,38 +1,34 @@
-//! Sends one core request over reqwest with plexlink's rules: the token transport check, no
-//! redirects, a per-request deadline and a cap on the answer's size.
+//! The built-in HTTP stack: reqwest (async, rustls) with plexlink's transport settings. The
+//! whole exchange, body included, must finish within its timeout, however slowly the server
+//! trickles bytes; reading stops as soon as the answer passes the size cap.
 
-use std::io::Read;
 use std::time::Duration;
 
-use plexlink_core::{AddressRules, Error, HttpRequest, HttpResponse, TransportErrorKind};
+use plexlink_core::{Error, HttpRequest, HttpResponse, TransportErrorKind};
 
-/// The HTTP stack and the rules every request follows.
-#[derive(Clone, Debug)]
-pub(crate) struct Transport {
-    http: reqwest::blocking::Client,
-    max_body: usize,
-    allow_insecure_http: bool,
-    rules: AddressRules,
-}
+use crate::http::{AsyncHttpClient, BoxFuture};
 
-/// The settings of a [`Transport`].
+/// The settings of the built-in stack.
 #[derive(Clone, Debug)]
 pub(crate) struct TransportConfig {
     pub connect_timeout: Duration,
-    pub timeout: Duration,
     pub max_body: usize,
-    pub allow_insecure_http: bool,
     pub extra_roots: Vec<Vec<u8>>,
     pub resolve_plex_direct: bool,
-    pub carrier_nat_is_private: bool,
 }
 
-impl Transport {
+/// reqwest as an [`AsyncHttpClient`].
+#[derive(Clone, Debug)]
+pub(crate) struct Reqwest {
+    http: reqwest::Client,
+    max_body: usize,
+}
+
+impl Reqwest {
     pub(crate) fn new(config: &TransportConfig) -> Result<Self, Error> {
-        let mut builder = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true)
             .no_proxy()
@@ -62,62 +58,51 @@ impl Transport {
         Ok(Self {
             http,
             max_body: config.max_body,
-            allow_insecure_http: config.allow_insecure_http,
-            rules: AddressRules {
-                // A label says where a plaintext request goes only when this stack dials it.
-                plex_direct_by_label: config.resolve_plex_direct,
-                carrier_nat_is_private: config.carrier_nat_is_private,
-            },
         })
     }
+}
 
-    pub(crate) fn address_rules(&self) -> AddressRules {
-        self.rules
+impl AsyncHttpClient for Reqwest {
+    fn send(&self, request: HttpRequest, timeout: Duration) -> BoxFuture<'static, Result<HttpResponse, Error>> {
+        let http = self.http.clone();
+        let max_body = self.max_body;
+        Box::pin(async move {
+            match tokio::time::timeout(timeout, exchange(&http, request, max_body)).await {
+                Ok(result) => result,
+                Err(_) => Err(Error::Transport {
+                    kind: TransportErrorKind::Timeout,
+                    detail: format!("no complete answer within {timeout:?}"),
+                }),
+            }
+        })
     }
+}
 
-    /// Sends `request`, waiting at most `timeout` (or the client's default) for the whole answer.
-    pub(crate) fn send(&self, request: HttpRequest, timeout: Option<Duration>) -> Result<HttpResponse, Error> {
-        if request.headers().contains_key("x-plex-token") && !self.allow_insecure_http {
-            plexlink_core::token_allowed_for(request.uri(), self.rules)?;
-        }
-        let mut request = reqwest::blocking::Request::try_from(request).map_err(|e| Error::InvalidArgument {
-            what: "request",
-            detail: e.without_url().to_string(),
-        })?;
-        if let Some(timeout) = timeout {
-            *request.timeout_mut() = Some(timeout);
-        }
-        let mut response = self.http.execute(request).map_err(transport_error)?;
-        let status = response.status();
-        if status.is_redirection() {
-            let location = response
-                .headers()
-                .get(http::header::LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            return Err(Error::Redirect {
-                status: status.as_u16(),
-                location: strip_query(location),
-            });
-        }
-        // `usize` may be wider than what fits once one is added: saturate, never wrap to zero.
-        let limit = u64::try_from(self.max_body).unwrap_or(u64::MAX);
-        if response.content_length().is_some_and(|len| len > limit) {
-            return Err(Error::ResponseTooLarge { limit: self.max_body });
-        }
-        let mut body = Vec::new();
-        (&mut response)
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut body)
-            .map_err(|e| io_error(&e))?;
-        if body.len() > self.max_body {
-            return Err(Error::ResponseTooLarge { limit: self.max_body });
-        }
-        let mut answer = http::Response::new(body);
-        *answer.status_mut() = status;
-        *answer.headers_mut() = response.headers().clone();
-        Ok(answer)
+async fn exchange(http: &reqwest::Client, request: HttpRequest, max_body: usize) -> Result<HttpResponse, Error> {
+    let request = reqwest::Request::try_from(request).map_err(|e| Error::InvalidArgument {
+        what: "request",
+        detail: e.without_url().to_string(),
+    })?;
+    let mut response = http.execute(request).await.map_err(transport_error)?;
+    let too_large = || Error::ResponseTooLarge { limit: max_body };
+    // `usize` may be wider than what fits once one is added: saturate, never wrap to zero.
+    let limit = u64::try_from(max_body).unwrap_or(u64::MAX);
+    if response.content_length().is_some_and(|len| len > limit) {
+        return Err(too_large());
     }
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if body.len().saturating_add(chunk.len()) > max_body {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let mut answer = http::Response::new(body);
+    *answer.status_mut() = status;
+    *answer.headers_mut() = headers;
+    Ok(answer)
 }
 
 /// A reqwest failure as the core's error, without the URL (which may carry a PIN or a JWT).
@@ -136,19 +121,6 @@ fn transport_error(error: reqwest::Error) -> Error {
     Error::Transport {
         kind,
         detail: describe(&error.without_url()),
-    }
-}
-
-fn io_error(error: &std::io::Error) -> Error {
-    let kind =
-        if error.kind() == std::io::ErrorKind::TimedOut || source_chain_mentions(error, &["timed out", "timeout"]) {
-            TransportErrorKind::Timeout
-        } else {
-            TransportErrorKind::Other
-        };
-    Error::Transport {
-        kind,
-        detail: describe(error),
     }
 }
 
@@ -172,8 +144,4 @@ fn source_chain_mentions(error: &dyn std::error::Error, words: &[&str]) -> bool 
         current = cause.source();
     }
     false
-}
-
-fn strip_query(location: &str) -> String {
-    location.split(['?', '#']).next().unwrap_or_default().to_owned()
 }
