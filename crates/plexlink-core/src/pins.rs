@@ -299,7 +299,7 @@ mod tests {
     use super::*;
 
     /// A create answer of the shape docs/protocol.md §1.1 shows.
-    const WIRE_EXAMPLE: &str = r#"{"id":308667304,"code":"7RQZ","product":"0","trusted":false,
+    const PIN_EXAMPLE: &str = r#"{"id":308667304,"code":"7RQZ","product":"0","trusted":false,
     "qr":"https://plex.tv/api/v2/pins/qr/7RQZ","clientIdentifier":"my-app-id",
     "location":{"code":"NL","country":"The Netherlands","city":"Breda","subdivisions":"North Brabant","coordinates":"51.5869, 4.7471"},
     "expiresIn":900,"createdAt":"2024-07-16T17:03:05Z","expiresAt":"2024-07-16T17:18:05Z",
@@ -439,7 +439,7 @@ mod tests {
 
     #[test]
     fn parses_the_wire_example() {
-        let pin = parse_pin(&response(201, WIRE_EXAMPLE)).expect("a PIN");
+        let pin = parse_pin(&response(201, PIN_EXAMPLE)).expect("a PIN");
         assert_eq!(pin.id, 308_667_304);
         assert_eq!(pin.code.secret(), "7RQZ");
         assert!(!pin.strong);
@@ -456,7 +456,7 @@ mod tests {
         assert!(!debug.contains("7RQZ"), "{debug}");
         assert!(debug.contains("308667304"), "{debug}");
         // The same body answers a check with 200.
-        assert_eq!(parse_pin(&response(200, WIRE_EXAMPLE)), Ok(pin));
+        assert_eq!(parse_pin(&response(200, PIN_EXAMPLE)), Ok(pin));
     }
 
     #[test]

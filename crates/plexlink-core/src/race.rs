@@ -6,7 +6,7 @@
 //! answers to one winner, waiting a short grace window for a nearer or more secure connection after the
 //! first good answer. Time is a parameter: the race reads no clock and opens no socket.
 //!
-//! Why not the ways others choose (WIRE §3): waiting for every probe makes one dead address cost
+//! Why not the ways others choose (docs/protocol.md §3.6): waiting for every probe makes one dead address cost
 //! the whole timeout; taking the first answer lets a relay (~2 Mbit/s) win at home by a few
 //! milliseconds. The grace window keeps the speed of the first and the ranking of the second.
 
@@ -930,15 +930,16 @@ mod tests {
 
     const HASH: &str = "fc6b48db927de7394036856ade1760b9";
     const SERVER_ID: &str = "8276c3fa6bc24e44b347e19c71fbb98b9287c1e9";
-    const WIRE_EXAMPLE: &str = include_str!("../testdata/wire_resources.json");
+    const RESOURCES_EXAMPLE: &str = include_str!("../testdata/resources_example.json");
 
-    /// The WIRE §3 example: candidates 0 local https, 1 its http twin, 2 remote https, 3 relay.
+    /// The resources example of docs/protocol.md §3.1 (testdata/resources_example.json): local
+    /// https, remote https, relay; with http twins, the local one gets a twin after it.
     fn wire_device() -> Device {
         let response = http::Response::builder()
             .status(200)
-            .body(WIRE_EXAMPLE.as_bytes().to_vec())
+            .body(RESOURCES_EXAMPLE.as_bytes().to_vec())
             .expect("response");
-        parse_resources(&response).expect("the WIRE example parses").remove(0)
+        parse_resources(&response).expect("the example parses").remove(0)
     }
 
     fn device_with(connections: Vec<Connection>) -> Device {
@@ -1293,7 +1294,7 @@ mod tests {
 
     // ---- the race, on a simulated clock ----
 
-    /// The WIRE §3 example with plex.tv's own plain-http listing of the LAN address: candidates
+    /// The docs/protocol.md §3.1 example with plex.tv's own plain-http listing of the LAN address: candidates
     /// 0 local https, 1 local http, 2 remote https, 3 relay, one of each class.
     fn raced_device() -> Device {
         let mut device = wire_device();

@@ -267,8 +267,8 @@ fn is_loopback(ip: IpAddr) -> bool {
 mod tests {
     use super::*;
 
-    /// The resources example of WIRE.md §3, verbatim.
-    const WIRE_EXAMPLE: &str = include_str!("../testdata/wire_resources.json");
+    /// The resources example of docs/protocol.md §3.1.
+    const RESOURCES_EXAMPLE: &str = include_str!("../testdata/resources_example.json");
 
     fn ok(body: &str) -> HttpResponse {
         http::Response::builder()
@@ -303,7 +303,7 @@ mod tests {
 
     #[test]
     fn parses_the_wire_example() {
-        let devices = parse_resources(&ok(WIRE_EXAMPLE)).unwrap();
+        let devices = parse_resources(&ok(RESOURCES_EXAMPLE)).unwrap();
         assert_eq!(devices.len(), 1);
         let d = &devices[0];
         assert_eq!(d.name, "StreamMaster");
