@@ -18,7 +18,7 @@ use pyo3::prelude::*;
 use crate::account::{Account, HomeUser};
 use crate::cancel::Cancel;
 use crate::connect::Connected;
-use crate::convert::{quoted, seconds};
+use crate::convert::{Bytes, Seconds, bytes, quoted, seconds};
 use crate::errors::to_pyerr;
 use crate::pin::{Pin, PinRef, WaitProgress};
 use crate::resources::{Identity, Resource};
@@ -51,11 +51,16 @@ enum Note {
 /// ``product`` is your application's name (people see it in their list of authorized devices)
 /// and ``client_identifier`` a lasting id of this installation: make a UUID once and keep it,
 /// since plex.tv lists every new identifier as a new device. ``plex_url`` points the client at
-/// another plex.tv (an emulator, in tests); ``timeout`` bounds each request, in seconds.
+/// another plex.tv (an emulator, in tests); ``timeout`` bounds each request, in seconds, and
+/// ``max_response_bytes`` the size of an answer.
 /// ``root_certificates`` (PEM texts) are trusted beside the system's; ``allow_insecure_http``
 /// lets tokens go over plain HTTP to public addresses (only for networks you trust);
 /// ``resolve_plex_direct=False`` asks DNS for plex.direct names instead of reading the
 /// address from the name.
+///
+/// Every duration plexlink takes, here and in the calls, is a number of seconds (int or float):
+/// ``float('inf')`` (or any value past the longest duration) means no limit, and a negative or
+/// NaN one is a ``ValueError``, as is a byte count below zero or past the platform's size.
 ///
 /// A client is cheap to share: every method may be called from any thread at once, and all of
 /// them release the GIL while they wait on the network.
@@ -107,9 +112,9 @@ impl Client {
         model: Option<&str>,
         provides: Option<&str>,
         plex_url: Option<&str>,
-        timeout: Option<f64>,
-        connect_timeout: Option<f64>,
-        max_response_bytes: Option<usize>,
+        timeout: Option<Seconds>,
+        connect_timeout: Option<Seconds>,
+        max_response_bytes: Option<Bytes>,
         allow_insecure_http: bool,
         root_certificates: Option<Vec<Pem>>,
         resolve_plex_direct: bool,
@@ -153,7 +158,7 @@ impl Client {
         if let Some(t) = seconds("connect_timeout", connect_timeout)? {
             builder = builder.connect_timeout(t);
         }
-        if let Some(limit) = max_response_bytes {
+        if let Some(limit) = bytes("max_response_bytes", max_response_bytes)? {
             builder = builder.max_response_bytes(limit);
         }
         Ok(Self {
@@ -229,8 +234,8 @@ impl Client {
         &self,
         py: Python<'_>,
         pin: &Bound<'_, Pin>,
-        timeout: Option<f64>,
-        interval: Option<f64>,
+        timeout: Option<Seconds>,
+        interval: Option<Seconds>,
         on_progress: Option<Bound<'_, PyAny>>,
         cancel: Option<Bound<'_, Cancel>>,
     ) -> PyResult<String> {
@@ -412,8 +417,8 @@ impl Client {
         &self,
         py: Python<'_>,
         resource: Bound<'_, Resource>,
-        grace: Option<f64>,
-        probe_timeout: Option<f64>,
+        grace: Option<Seconds>,
+        probe_timeout: Option<Seconds>,
         relay: bool,
         ipv6: bool,
         allow_http: &str,

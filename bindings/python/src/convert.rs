@@ -1,11 +1,11 @@
 //! Plain values between Rust and Python: how reprs quote text and write bools, aware
-//! `datetime`s for plex.tv's times, and seconds as `Duration`s.
+//! `datetime`s for plex.tv's times, seconds as `Duration`s and counts of bytes as `usize`s.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use plexlink::core::timefmt::parse_rfc3339;
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
 
 /// `'text'` as Python's `repr` of a str would write it (close enough for reprs).
@@ -58,12 +58,86 @@ pub(crate) fn rfc3339_datetime<'py>(py: Python<'py>, text: Option<&str>) -> PyRe
     utc_datetime(py, text.and_then(parse_rfc3339))
 }
 
-/// A number of seconds from Python as a `Duration`; `ValueError` for negative or NaN.
-pub(crate) fn seconds(what: &str, value: Option<f64>) -> PyResult<Option<Duration>> {
-    value
-        .map(|s| {
-            Duration::try_from_secs_f64(s)
-                .map_err(|_| PyValueError::new_err(format!("{what} must be a non-negative number of seconds, not {s}")))
-        })
-        .transpose()
+/// A number of seconds as Python gives it (an int or a float), not yet checked. An int too large
+/// for a float reads as an infinity of its sign, so that no size of number is an `OverflowError`.
+pub(crate) struct Seconds(f64);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Seconds {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        match obj.extract::<f64>() {
+            Ok(value) => Ok(Self(value)),
+            Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => {
+                Ok(Self(if obj.gt(0)? { f64::INFINITY } else { f64::NEG_INFINITY }))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Seconds as a `Duration`. Whatever is past the longest `Duration` (``float('inf')``, 1e300, a
+/// huge int) means no limit and becomes `Duration::MAX`, which plexlink waits on as long as its
+/// clock reaches; negative or NaN is a `ValueError` that names the argument.
+pub(crate) fn seconds(what: &str, value: Option<Seconds>) -> PyResult<Option<Duration>> {
+    let Some(Seconds(s)) = value else { return Ok(None) };
+    match Duration::try_from_secs_f64(s) {
+        Ok(duration) => Ok(Some(duration)),
+        Err(_) if s > 0.0 => Ok(Some(Duration::MAX)),
+        Err(_) => Err(PyValueError::new_err(format!(
+            "{what} must be a number of seconds, zero or more (float('inf') for no limit), not {}",
+            python_float(s)
+        ))),
+    }
+}
+
+/// A float as Python's `repr` writes the ones `seconds` refuses (`nan`, `-inf`, `-1.5`).
+fn python_float(value: f64) -> String {
+    if value.is_nan() {
+        "nan".to_owned()
+    } else if value.is_infinite() {
+        if value > 0.0 { "inf" } else { "-inf" }.to_owned()
+    } else {
+        format!("{value:?}")
+    }
+}
+
+/// A count of bytes as Python gives it (an int of any size), not yet checked.
+pub(crate) enum Bytes {
+    /// It fits a `usize`.
+    Count(usize),
+    /// Below zero.
+    Negative,
+    /// Past `usize::MAX`.
+    TooLarge,
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Bytes {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        match obj.extract::<usize>() {
+            Ok(count) => Ok(Self::Count(count)),
+            Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => {
+                Ok(if obj.lt(0)? { Self::Negative } else { Self::TooLarge })
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A count of bytes as a `usize`; `ValueError` (naming the argument) when it is negative or
+/// past `usize::MAX`, which is already more than any answer can be.
+pub(crate) fn bytes(what: &str, value: Option<Bytes>) -> PyResult<Option<usize>> {
+    match value {
+        None => Ok(None),
+        Some(Bytes::Count(count)) => Ok(Some(count)),
+        Some(Bytes::Negative) => Err(PyValueError::new_err(format!(
+            "{what} must be a number of bytes, zero or more, not a negative number"
+        ))),
+        Some(Bytes::TooLarge) => Err(PyValueError::new_err(format!(
+            "{what} must be a number of bytes up to {} (which is already no limit)",
+            usize::MAX
+        ))),
+    }
 }

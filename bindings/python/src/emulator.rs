@@ -5,13 +5,14 @@
 //! so `stop()` (and `with`) can end it from any thread.
 
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use plexlink_emulator::{Emulator as Inner, Fault, FaultKind, Scenario};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyString, PyType};
 
-use crate::convert::quoted;
+use crate::convert::{Bytes, Seconds, bytes, quoted, seconds};
 use crate::pin::PinRef;
 
 /// A local stand-in for plex.tv and Plex Media Servers on 127.0.0.1, for tests.
@@ -173,8 +174,8 @@ impl Emulator {
         retry_after: Option<u64>,
         body: Option<&str>,
         malformed_json: bool,
-        oversized: Option<usize>,
-        delay: Option<f64>,
+        oversized: Option<Bytes>,
+        delay: Option<Seconds>,
         close: bool,
         times: Option<u32>,
     ) -> PyResult<()> {
@@ -191,15 +192,14 @@ impl Emulator {
         if malformed_json {
             kinds.push(FaultKind::MalformedJson);
         }
-        if let Some(bytes) = oversized {
+        if let Some(bytes) = bytes("oversized", oversized)? {
             kinds.push(FaultKind::Oversized { bytes });
         }
-        if let Some(seconds) = delay {
-            if !(seconds.is_finite() && seconds >= 0.0) {
-                return Err(PyValueError::new_err("delay must be a non-negative number of seconds"));
-            }
+        if let Some(delay) = seconds("delay", delay)? {
+            // To the nearest millisecond; past u64::MAX ms is forever all the same.
+            let ms = delay.saturating_add(Duration::from_micros(500)).as_millis();
             kinds.push(FaultKind::Delay {
-                ms: (seconds * 1000.0).round() as u64,
+                ms: u64::try_from(ms).unwrap_or(u64::MAX),
             });
         }
         if close {
