@@ -205,18 +205,19 @@ pub fn print_servers(client: &Client, servers: &[Device], connect: bool, json: b
     } else {
         servers.iter().map(|_| None).collect()
     };
+    let rules = client.address_rules();
     if json {
         let list: Vec<_> = servers
             .iter()
             .zip(&results)
-            .map(|(s, r)| show::server_json(s, r.as_ref()))
+            .map(|(s, r)| show::server_json(s, r.as_ref(), &rules))
             .collect();
         println!("{}", serde_json::Value::Array(list));
     } else if servers.is_empty() {
         println!("No servers on this account.");
     } else {
         for (server, result) in servers.iter().zip(&results) {
-            print!("{}", show::server_text(server, result.as_ref()));
+            print!("{}", show::server_text(server, result.as_ref(), &rules));
         }
     }
 }

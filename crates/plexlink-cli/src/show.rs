@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
+use plexlink::core::AddressRules;
 use plexlink::core::race::ProbeResult;
 use plexlink::{Account, Connected, Device, Error};
 use serde_json::{Value, json};
@@ -62,11 +63,14 @@ fn ms(d: Option<Duration>) -> Option<f64> {
     d.map(|d| (d.as_secs_f64() * 1000.0 * 10.0).round() / 10.0)
 }
 
-pub fn server_json(server: &Device, connected: Option<&Result<Connected, Error>>) -> Value {
+/// A server for programs. Every name in it is one of the core's stable names (`tier`, a
+/// candidate's `result`, a skipped connection's `reason`, a failed probe's `transport`); the
+/// prose for people is in `detail`.
+pub fn server_json(server: &Device, connected: Option<&Result<Connected, Error>>, rules: &AddressRules) -> Value {
     let connections: Vec<Value> = server
         .connections
         .iter()
-        .map(|c| json!({"uri": c.uri, "protocol": c.protocol, "address": c.address, "port": c.port, "local": c.local, "relay": c.relay, "ipv6": c.is_ipv6()}))
+        .map(|c| json!({"uri": c.uri, "protocol": c.protocol, "address": c.address, "port": c.port, "local": c.local, "relay": c.relay, "ipv6": c.is_ipv6(), "tier": c.tier(rules).as_str()}))
         .collect();
     let mut value = json!({
         "name": server.name,
@@ -83,10 +87,20 @@ pub fn server_json(server: &Device, connected: Option<&Result<Connected, Error>>
                 "elapsed_ms": ms(Some(c.elapsed)),
                 "candidates": c.outcome.reports.iter().map(|r| json!({
                     "uri": r.candidate.uri,
-                    "result": r.result.to_string(),
-                    "tier": r.candidate.tier.to_string(),
+                    "tier": r.candidate.tier.as_str(),
+                    "result": r.result.as_str(),
+                    "transport": match &r.result {
+                        ProbeResult::Failed(Error::Transport { kind, .. }) => Some(kind.as_str()),
+                        _ => None,
+                    },
+                    "detail": r.result.to_string(),
                     "won": matches!(r.result, ProbeResult::Won),
                     "latency_ms": ms(r.latency),
+                })).collect::<Vec<_>>(),
+                "skipped": c.outcome.skipped.iter().map(|(connection, reason)| json!({
+                    "uri": connection.uri,
+                    "reason": reason.as_str(),
+                    "detail": reason.to_string(),
                 })).collect::<Vec<_>>(),
             }),
             Err(e) => json!({ "error": e.to_string() }),
@@ -95,7 +109,7 @@ pub fn server_json(server: &Device, connected: Option<&Result<Connected, Error>>
     value
 }
 
-pub fn server_text(server: &Device, connected: Option<&Result<Connected, Error>>) -> String {
+pub fn server_text(server: &Device, connected: Option<&Result<Connected, Error>>, rules: &AddressRules) -> String {
     let owner = if server.owned {
         "owned".to_owned()
     } else {
@@ -105,14 +119,7 @@ pub fn server_text(server: &Device, connected: Option<&Result<Connected, Error>>
     match connected {
         None => {
             for c in &server.connections {
-                let kind = if c.relay {
-                    "relay"
-                } else if c.local {
-                    "local"
-                } else {
-                    "remote"
-                };
-                text.push_str(&format!("  {:<6} {}\n", kind, c.uri));
+                text.push_str(&format!("  {:<6} {}\n", c.tier(rules).as_str(), c.uri));
             }
         }
         Some(Err(e)) => text.push_str(&format!("  no connection: {e}\n")),
@@ -124,7 +131,7 @@ pub fn server_text(server: &Device, connected: Option<&Result<Connected, Error>>
             ));
             for r in &c.outcome.reports {
                 let latency = ms(r.latency).map(|l| format!("{l} ms")).unwrap_or_else(|| "-".into());
-                let tier = r.candidate.tier.to_string();
+                let tier = r.candidate.tier.as_str();
                 text.push_str(&format!(
                     "     {tier:<6} {:<34} {latency:>9}  {}\n",
                     r.candidate.uri, r.result

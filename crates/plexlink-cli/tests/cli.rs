@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use plexlink_emulator::Emulator;
+use plexlink_emulator::{Behaviour, Connection, Emulator, Scenario, Server};
 use serde_json::Value;
 
 fn plexlink(emu: &Emulator, config: &Path, args: &[&str]) -> Command {
@@ -25,6 +25,24 @@ fn json_of(output: &Output) -> Value {
     let text = String::from_utf8_lossy(&output.stdout);
     let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
     serde_json::from_str(last).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// `plexlink servers --connect --json`: every server with its race.
+fn servers_connected(emu: &Emulator, config: &Path) -> Value {
+    let servers = plexlink(emu, config, &["servers", "--connect", "--json"])
+        .output()
+        .unwrap();
+    assert!(servers.status.success(), "{}", String::from_utf8_lossy(&servers.stderr));
+    json_of(&servers)
+}
+
+/// The server of that name in a list of them.
+fn named<'a>(list: &'a Value, name: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no {name:?} in {list}"))
 }
 
 /// Waits for the command's PIN to exist, approves it as alice, and returns the output.
@@ -105,26 +123,46 @@ fn whoami_servers_connect_transient_and_signout() {
     assert!(who.status.success());
     assert_eq!(json_of(&who)["email"], "alice@example.com");
 
-    let servers = plexlink(&emu, &config, &["servers", "--connect", "--json"])
-        .output()
-        .unwrap();
-    assert!(servers.status.success(), "{}", String::from_utf8_lossy(&servers.stderr));
-    let list = json_of(&servers);
-    let living = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["name"] == "Living Room")
-        .unwrap();
+    let list = servers_connected(&emu, &config);
+    let living = named(&list, "Living Room");
     assert_eq!(
         living["connect"]["uri"],
         emu.server_uri("Living Room", "local").unwrap()
     );
     let candidates = living["connect"]["candidates"].as_array().unwrap();
     assert_eq!(candidates.iter().filter(|c| c["won"] == true).count(), 1);
+    // Programs read the core's stable names; the prose for people is in "detail".
+    let won = candidates.iter().find(|c| c["won"] == true).unwrap();
+    assert_eq!(won["result"], "won");
+    assert_eq!(won["tier"], "local");
+    assert_eq!(won["detail"], "chosen");
+    for candidate in candidates {
+        assert!(
+            STABLE_RESULTS.contains(&candidate["result"].as_str().unwrap()),
+            "{candidate}"
+        );
+        assert!(TIERS.contains(&candidate["tier"].as_str().unwrap()), "{candidate}");
+        assert!(!candidate["detail"].as_str().unwrap().is_empty(), "{candidate}");
+    }
+    let tiers: Vec<&str> = living["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["tier"].as_str().unwrap())
+        .collect();
+    assert_eq!(tiers, ["local", "local", "local", "remote", "local", "relay"]);
+    // A shared server's LAN address is not this network's: skipped, for a stable reason.
+    let friends = named(&list, "Friend's Server");
+    let skipped = friends["connect"]["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{friends}");
+    assert_eq!(skipped[0]["reason"], "foreign_lan");
+    assert_eq!(skipped[0]["detail"], "a private address on another network");
 
     let text = plexlink(&emu, &config, &["servers"]).output().unwrap();
-    assert!(String::from_utf8_lossy(&text.stdout).contains("Friend's Server (shared by"));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Friend's Server (shared by"), "{text}");
+    let relay = emu.server_uri("Living Room", "relay").unwrap();
+    assert!(text.contains(&format!("  relay  {relay}\n")), "{text}");
 
     let transient = plexlink(&emu, &config, &["token", "transient", "--json"])
         .output()
@@ -141,6 +179,55 @@ fn whoami_servers_connect_transient_and_signout() {
     let after = plexlink(&emu, &config, &["whoami"]).output().unwrap();
     assert!(!after.status.success());
     assert!(String::from_utf8_lossy(&after.stderr).contains("not signed in"));
+}
+
+/// `ProbeResult::as_str` and `Tier::as_str` of plexlink-core: what `--json` promises programs.
+const STABLE_RESULTS: [&str; 8] = [
+    "won",
+    "answered",
+    "wrong_server",
+    "unauthorized",
+    "failed",
+    "timed_out",
+    "abandoned",
+    "not_sent",
+];
+const TIERS: [&str; 3] = ["local", "remote", "relay"];
+
+#[test]
+fn a_refused_candidate_is_failed_by_connect_in_json() {
+    // alice's box whose LAN address refuses: its relay wins after the LAN probe fails.
+    let mut scenario = Scenario::default();
+    scenario.servers.push(Server {
+        name: "Refusing Box".into(),
+        client_identifier: "0c1d2e3f40516273849506a7b8c9dae0f1021324".into(),
+        owner: "alice".into(),
+        access_token: "refusing-box-owner-Qw3eRt5yUi7oP9aS".into(),
+        connections: vec![
+            Connection::new("lan", Behaviour::Dead, true),
+            Connection {
+                relay: true,
+                ..Connection::new("relay", Behaviour::Good, false)
+            },
+        ],
+        ..Server::default()
+    });
+    let emu = Emulator::start(scenario).unwrap();
+    let config = tempdir("refused");
+    assert!(login(&emu, &config).status.success());
+    let list = servers_connected(&emu, &config);
+    let refusing = named(&list, "Refusing Box");
+    let candidates = refusing["connect"]["candidates"].as_array().unwrap();
+    let uri = |name| Value::from(emu.server_uri("Refusing Box", name).unwrap());
+    let lan = candidates.iter().find(|c| c["uri"] == uri("lan")).unwrap();
+    assert_eq!(lan["result"], "failed", "{lan}");
+    assert_eq!(lan["transport"], "connect", "{lan}");
+    assert_eq!(lan["tier"], "local", "{lan}");
+    assert!(lan["detail"].as_str().unwrap().starts_with("failed: "), "{lan}");
+    let relay = candidates.iter().find(|c| c["uri"] == uri("relay")).unwrap();
+    assert_eq!(relay["result"], "won", "{relay}");
+    assert_eq!(relay["tier"], "relay", "{relay}");
+    assert_eq!(relay["transport"], Value::Null, "{relay}");
 }
 
 #[test]
