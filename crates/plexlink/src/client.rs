@@ -184,7 +184,14 @@ impl ClientBuilder {
             client: Arc::new(transport),
             runtime: Some(runtime.handle().clone()),
         };
-        Ok(Client::new(info, rules, Backend::Runtime { io, _runtime: runtime }))
+        Ok(Client::new(
+            info,
+            rules,
+            Backend::Runtime {
+                io,
+                runtime: Some(runtime),
+            },
+        ))
     }
 
     /// A blocking client over an HTTP stack of your own (any
@@ -256,13 +263,25 @@ impl ClientBuilder {
 
 /// Where a blocking client's requests go.
 enum Backend {
-    /// The built-in stack on a private runtime (dropped with the client).
+    /// The built-in stack on a private runtime, shut down with the client.
     Runtime {
         io: TokioIo,
-        _runtime: tokio::runtime::Runtime,
+        runtime: Option<tokio::runtime::Runtime>,
     },
     /// A blocking stack of the host's own on a pool of threads.
     Pool(PoolIo),
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks until its tasks end, which tokio forbids (with a panic)
+        // inside another runtime: a blocking client dropped in an async task must not panic.
+        if let Self::Runtime { runtime, .. } = self
+            && let Some(runtime) = runtime.take()
+        {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl std::fmt::Debug for Backend {

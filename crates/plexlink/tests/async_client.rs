@@ -272,3 +272,14 @@ fn a_secret_echoed_by_the_server_is_redacted_from_the_error() {
     assert!(error.is_token_rejected());
     assert!(!format!("{error} {error:?}").contains("echoed-secret-7Qx"), "{error:?}");
 }
+
+#[tokio::test]
+async fn a_blocking_client_can_be_made_used_and_dropped_inside_a_runtime() {
+    let emu = Emulator::start_default().expect("starts");
+    let alice = common::token_of(&emu, "alice");
+    // Blocking calls inside a runtime block that thread, which is the caller's choice; they
+    // must not panic, nor may the client's own runtime when it is dropped here.
+    let client = common::client_for(&emu.url());
+    assert_eq!(client.user(&alice).unwrap().username, "alice");
+    drop(client);
+}
