@@ -8,7 +8,6 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use plexlink::core::race::{HttpPolicy, RacePolicy};
 use plexlink::{
     CancelToken, Error, Password, PinCode, Token, VerificationCode, WaitOptions, WaitProgress as CoreProgress,
 };
@@ -17,7 +16,7 @@ use pyo3::prelude::*;
 
 use crate::account::{Account, HomeUser};
 use crate::cancel::Cancel;
-use crate::connect::Connected;
+use crate::connect::{Connected, race_policy};
 use crate::convert::{Bytes, Seconds, bytes, quoted, seconds};
 use crate::errors::to_pyerr;
 use crate::pin::{Pin, PinRef, WaitProgress};
@@ -56,7 +55,10 @@ enum Note {
 /// ``root_certificates`` (PEM texts) are trusted beside the system's; ``allow_insecure_http``
 /// lets tokens go over plain HTTP to public addresses (only for networks you trust);
 /// ``resolve_plex_direct=False`` asks DNS for plex.direct names instead of reading the
-/// address from the name.
+/// address from the name. ``carrier_nat_is_private=True`` counts carrier-grade NAT addresses
+/// (100.64.0.0/10) as private, for a VPN that uses them (Tailscale does): plain http may then
+/// carry a token to them and they rank as local. Off by default, because behind a carrier's
+/// NAT that range is the carrier's network.
 ///
 /// Every duration plexlink takes, here and in the calls, is a number of seconds (int or float):
 /// ``float('inf')`` (or any value past the longest duration) means no limit, and a negative or
@@ -99,6 +101,7 @@ impl Client {
         allow_insecure_http = false,
         root_certificates = None,
         resolve_plex_direct = true,
+        carrier_nat_is_private = false,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -118,10 +121,12 @@ impl Client {
         allow_insecure_http: bool,
         root_certificates: Option<Vec<Pem>>,
         resolve_plex_direct: bool,
+        carrier_nat_is_private: bool,
     ) -> PyResult<Self> {
         let mut builder = plexlink::Client::builder(product, client_identifier)
             .allow_insecure_http(allow_insecure_http)
-            .resolve_plex_direct(resolve_plex_direct);
+            .resolve_plex_direct(resolve_plex_direct)
+            .carrier_nat_is_private(carrier_nat_is_private);
         for pem in root_certificates.unwrap_or_default() {
             builder = builder.add_root_certificate_pem(match pem {
                 Pem::Text(text) => text.into_bytes(),
@@ -405,13 +410,23 @@ impl Client {
     /// (a :class:`Connected`, whose ``candidates`` tell what became of the others).
     ///
     /// ``grace``: seconds to wait, after a first good answer, for a nearer or more secure one
-    /// (default 0.5).
-    /// ``probe_timeout``: seconds each probe may take. Both default to plexlink's recommended
-    /// values. ``relay``/``ipv6``:
-    /// whether those connections are tried. ``allow_http``: ``"never"``, ``"private"`` (plain
-    /// http only to private addresses, the default) or ``"anywhere"``. Raises
-    /// :class:`NoConnection` when none answered as that server.
-    #[pyo3(signature = (resource, *, grace = None, probe_timeout = None, relay = true, ipv6 = true, allow_http = "private"))]
+    /// (default 0.5). ``probe_timeout``: seconds each probe may take (default 5).
+    /// ``relay``/``ipv6``: whether those connections are tried. ``allow_http``: ``"never"``,
+    /// ``"private"`` (plain http only to private addresses, the default) or ``"anywhere"``.
+    /// ``http_twins``: also try each https plex.direct connection to a private address as
+    /// plain ``http://address:port``, a fallback used only when the plex.direct name does not
+    /// resolve (a router's DNS-rebinding protection), never after a TLS failure (off by
+    /// default). Raises :class:`NoConnection` when none answered as that server.
+    #[pyo3(signature = (
+        resource,
+        *,
+        grace = None,
+        probe_timeout = None,
+        relay = true,
+        ipv6 = true,
+        allow_http = "private",
+        http_twins = false,
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn connect(
         &self,
@@ -422,28 +437,9 @@ impl Client {
         relay: bool,
         ipv6: bool,
         allow_http: &str,
+        http_twins: bool,
     ) -> PyResult<Py<Connected>> {
-        let mut policy = RacePolicy {
-            relay,
-            ipv6,
-            ..RacePolicy::default()
-        };
-        if let Some(g) = seconds("grace", grace)? {
-            policy.grace = g;
-        }
-        if let Some(t) = seconds("probe_timeout", probe_timeout)? {
-            policy.probe_timeout = t;
-        }
-        policy.allow_http = match allow_http {
-            "never" => HttpPolicy::Never,
-            "private" => HttpPolicy::PrivateOnly,
-            "anywhere" => HttpPolicy::Anywhere,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "allow_http must be \"never\", \"private\" or \"anywhere\", not {other:?}"
-                )));
-            }
-        };
+        let policy = race_policy(grace, probe_timeout, relay, ipv6, allow_http, http_twins)?;
         let device = &resource.get().core;
         let connected = py
             .detach(|| self.inner.connect_with(device, policy))

@@ -2,11 +2,44 @@
 //! outcome and the connections that were not tried.
 
 use plexlink::Connected as CoreConnected;
-use plexlink::core::race::{CandidateReport as CoreReport, ProbeResult, SkipReason};
+use plexlink::core::race::{CandidateReport as CoreReport, HttpPolicy, ProbeResult, RacePolicy, SkipReason};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::convert::quoted;
+use crate::convert::{Seconds, quoted, seconds};
 use crate::resources::{Connection, Resource};
+
+/// The race policy for ``Client.connect``'s and ``Client.connect_all``'s keyword arguments:
+/// plexlink's defaults for what is not given.
+pub(crate) fn race_policy(
+    grace: Option<Seconds>,
+    probe_timeout: Option<Seconds>,
+    relay: bool,
+    ipv6: bool,
+    allow_http: &str,
+    http_twins: bool,
+) -> PyResult<RacePolicy> {
+    let defaults = RacePolicy::default();
+    let allow_http = match allow_http {
+        "never" => HttpPolicy::Never,
+        "private" => HttpPolicy::PrivateOnly,
+        "anywhere" => HttpPolicy::Anywhere,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "allow_http must be \"never\", \"private\" or \"anywhere\", not {other:?}"
+            )));
+        }
+    };
+    Ok(RacePolicy {
+        grace: seconds("grace", grace)?.unwrap_or(defaults.grace),
+        probe_timeout: seconds("probe_timeout", probe_timeout)?.unwrap_or(defaults.probe_timeout),
+        allow_http,
+        relay,
+        ipv6,
+        http_twins,
+        ..defaults
+    })
+}
 
 /// The connection ``Client.connect`` chose: a :class:`Connection` (its ``uri`` is the one to
 /// use), with the server, every candidate's outcome and the time choosing took.

@@ -142,3 +142,15 @@ def test_a_custom_scenario() -> None:
         assert [s.name for s in client.servers(token)] == ["Friend's Server"]
     with pytest.raises(ValueError):
         Emulator(scenario='{"accounts": [{"username": ""}]}')
+
+
+def test_the_asyncio_face_takes_what_the_client_takes() -> None:
+    def parameters(function: object) -> list[tuple[str, object, object]]:
+        signature = inspect.signature(function)  # type: ignore[arg-type]
+        return [(p.name, p.kind, p.default) for p in signature.parameters.values() if p.name not in {"self", "executor"}]
+
+    assert parameters(plexlink.aio.AsyncClient.__init__) == parameters(plexlink.Client)
+    for name, member in vars(plexlink.Client).items():
+        if name.startswith("_") or not callable(member):
+            continue
+        assert parameters(getattr(plexlink.aio.AsyncClient, name)) == parameters(member), name

@@ -69,6 +69,7 @@ class Client:
         allow_insecure_http: bool = False,
         root_certificates: Sequence[str | bytes] | None = None,
         resolve_plex_direct: bool = True,
+        carrier_nat_is_private: bool = False,
     ) -> Client: ...
     @property
     def product(self) -> str:
@@ -129,6 +130,7 @@ class Client:
         relay: bool = True,
         ipv6: bool = True,
         allow_http: Literal["never", "private", "anywhere"] = "private",
+        http_twins: bool = False,
     ) -> Connected:
         """Chooses the best working connection of a server."""
     def identity(self, server_uri: str) -> Identity:

@@ -70,6 +70,7 @@ class AsyncClient:
         allow_insecure_http: bool = False,
         root_certificates: Sequence[str | bytes] | None = None,
         resolve_plex_direct: bool = True,
+        carrier_nat_is_private: bool = False,
         executor: Executor | None = None,
     ) -> None:
         self._client = Client(
@@ -89,6 +90,7 @@ class AsyncClient:
             allow_insecure_http=allow_insecure_http,
             root_certificates=root_certificates,
             resolve_plex_direct=resolve_plex_direct,
+            carrier_nat_is_private=carrier_nat_is_private,
         )
         self._executor = executor
 
@@ -130,6 +132,10 @@ class AsyncClient:
     def resume_pin(self, id: int, code: str) -> Pin:
         """A PIN known by its id and code; sends nothing, so it is not a coroutine."""
         return self._client.resume_pin(id, code)
+
+    def auth_url(self, pin: Pin, forward_url: str | None = None) -> str:
+        """The app.plex.tv page that approves ``pin``; sends nothing, so it is not a coroutine."""
+        return self._client.auth_url(pin, forward_url)
 
     async def wait_for_token(
         self,
@@ -224,6 +230,7 @@ class AsyncClient:
         relay: bool = True,
         ipv6: bool = True,
         allow_http: Literal["never", "private", "anywhere"] = "private",
+        http_twins: bool = False,
     ) -> Connected:
         """Chooses a server's best working connection (see :meth:`plexlink.Client.connect`)."""
         call = functools.partial(
@@ -234,6 +241,7 @@ class AsyncClient:
             relay=relay,
             ipv6=ipv6,
             allow_http=allow_http,
+            http_twins=http_twins,
         )
         return await self._run(call)
 
