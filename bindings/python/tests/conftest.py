@@ -29,6 +29,18 @@ def new_client(emu: Emulator, **options: object) -> plexlink.Client:
 
 
 @pytest.fixture
+def https_emu() -> Iterator[Emulator]:
+    """The emulator with every connection of Living Room on https (plex.direct names)."""
+    with Emulator() as plain:
+        scenario = plain.scenario()
+    living = next(s for s in scenario["servers"] if s["name"] == "Living Room")
+    for connection in living["connections"]:
+        connection["https"] = True
+    with Emulator(scenario=scenario) as emulator:
+        yield emulator
+
+
+@pytest.fixture
 def client(emu: Emulator) -> plexlink.Client:
     """A client pointed at ``emu``."""
     return new_client(emu)

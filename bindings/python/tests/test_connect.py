@@ -7,7 +7,6 @@ tests is refused before anything is sent, or skipped before any probe.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -80,18 +79,6 @@ def test_a_carrier_nat_connection_in_a_race(
     assert connected.uri == emu.server_uri("Friend's Server", "remote")
     assert [(s.connection.uri, s.reason) for s in connected.skipped] == [(CGNAT, reason)]
     assert CGNAT not in [c.uri for c in connected.candidates]
-
-
-@pytest.fixture
-def https_emu() -> Iterator[Emulator]:
-    """The emulator with every connection of Living Room on https (plex.direct names)."""
-    with Emulator() as plain:
-        scenario = plain.scenario()
-    living = next(s for s in scenario["servers"] if s["name"] == "Living Room")
-    for connection in living["connections"]:
-        connection["https"] = True
-    with Emulator(scenario=scenario) as emulator:
-        yield emulator
 
 
 def test_http_twins_are_opt_in_and_lose_to_a_working_https(https_emu: Emulator) -> None:

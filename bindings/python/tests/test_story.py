@@ -125,30 +125,25 @@ def test_one_pin_wait_uses_one_connection(emu: Emulator, client: plexlink.Client
     assert plextv["tcp_connections"] <= 1
 
 
-def test_https_plex_direct_connections_with_the_emulators_authority() -> None:
-    with Emulator() as plain:
-        scenario = plain.scenario()
-    living = next(s for s in scenario["servers"] if s["name"] == "Living Room")
-    for connection in living["connections"]:
-        connection["https"] = True
-    with Emulator(scenario=scenario) as emu:
-        token = emu.token_for("alice")
-        assert token is not None
-        trusted = plexlink.Client("plexlink-tests", "https-test", plex_url=emu.url, root_certificates=[emu.ca_pem])
-        server = next(s for s in trusted.servers(token) if s.name == "Living Room")
-        local = emu.server_uri("Living Room", "local")
-        assert local is not None and local.startswith("https://127-0-0-1.") and local.endswith(
-            tuple(f".plex.direct:{c.port}" for c in server.connections)
-        )
-        connected = trusted.connect(server)
-        # The https connection wins; nothing resolved the name.
-        assert connected.uri == local and connected.protocol == "https"
-        assert trusted.transient_token(connected.uri, server.access_token or "")
-        # Without the authority the certificate is refused, and after a TLS failure no
-        # plain-http twin stands in (someone may be in the middle): no connection at all.
-        untrusted = plexlink.Client("plexlink-tests", "https-untrusted", plex_url=emu.url)
-        with pytest.raises(plexlink.NetworkError) as refused:
-            untrusted.identity(local)
-        assert refused.value.kind == "tls"
-        with pytest.raises(plexlink.NoConnection):
-            untrusted.connect(server)
+def test_https_plex_direct_connections_with_the_emulators_authority(https_emu: Emulator) -> None:
+    emu = https_emu
+    token = emu.token_for("alice")
+    assert token is not None
+    trusted = plexlink.Client("plexlink-tests", "https-test", plex_url=emu.url, root_certificates=[emu.ca_pem])
+    server = next(s for s in trusted.servers(token) if s.name == "Living Room")
+    local = emu.server_uri("Living Room", "local")
+    assert local is not None and local.startswith("https://127-0-0-1.") and local.endswith(
+        tuple(f".plex.direct:{c.port}" for c in server.connections)
+    )
+    connected = trusted.connect(server)
+    # The https connection wins; nothing resolved the name.
+    assert connected.uri == local and connected.protocol == "https"
+    assert trusted.transient_token(connected.uri, server.access_token or "")
+    # Without the authority the certificate is refused, and after a TLS failure no
+    # plain-http twin stands in (someone may be in the middle): no connection at all.
+    untrusted = plexlink.Client("plexlink-tests", "https-untrusted", plex_url=emu.url)
+    with pytest.raises(plexlink.NetworkError) as refused:
+        untrusted.identity(local)
+    assert refused.value.kind == "tls"
+    with pytest.raises(plexlink.NoConnection):
+        untrusted.connect(server)
