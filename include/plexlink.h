@@ -18,11 +18,12 @@
  *      and freed (`plexlink_task_free`) at any time, also while it runs: once `free` returns, no
  *      callback of it runs any more. Take the value with `plexlink_task_take_*`.
  *
- *   3. The sans-IO PIN login, `plexlink_pin_login_*`, for hosts that bring their own HTTP stack
- *      and clock: the library says which request to send (method, URL, headers, body), the host
- *      sends it and hands the answer back (status, headers, body), and asks when to wake up
- *      next. Time is the host's monotonic clock in milliseconds (`now_ms`); "no timer" is
- *      `UINT64_MAX`; "nothing to do" is the result `PLEXLINK_RESULT_DONE`.
+ *   3. The sans-IO machines, for hosts that bring their own HTTP stack and clock: the PIN login
+ *      (`plexlink_pin_login_*`) and the connection race (`plexlink_race_*`). The library says
+ *      which request to send (method, URL, headers, body), the host sends it and hands the
+ *      answer back (status, headers, body), and asks when to wake up next. Time is the host's
+ *      monotonic clock in milliseconds (`now_ms`); "no timer" is `UINT64_MAX`; "nothing to do"
+ *      is the result `PLEXLINK_RESULT_DONE`.
  *
  * RESULTS AND ERRORS
  *
@@ -64,8 +65,8 @@
  *       owned by the caller and freed with `plexlink_string_free`.
  *   - Configurations, clients, cancel handles and tasks are thread-safe; the library keeps its
  *     own reference to what a running task needs, so they may be freed while it runs. Other
- *     handles are immutable (safe to read from many threads) except builders and
- *     `plexlink_pin_login`, which must be used from one thread at a time.
+ *     handles are immutable (safe to read from many threads) except builders,
+ *     `plexlink_pin_login` and `plexlink_race`, which must be used from one thread at a time.
  *
  * CALLBACKS
  *
@@ -134,11 +135,11 @@ enum plexlink_result
    */
   PLEXLINK_RESULT_OK = 0,
   /**
-   * Nothing to do now: no request to send, no event to report (the sans-IO PIN login).
+   * Nothing to do now: no request to send, no event to report (the sans-IO machines).
    */
   PLEXLINK_RESULT_DONE = 1,
   /**
-   * The task has not finished yet.
+   * Not finished yet: the task still runs, the race is not decided.
    */
   PLEXLINK_RESULT_PENDING = 2,
   /**
@@ -494,7 +495,8 @@ typedef struct plexlink_client plexlink_client;
 
 /**
  * An immutable client configuration, shareable between threads. Used by `plexlink_client_new`
- * and by the sans-IO `plexlink_pin_login_new`. Free with `plexlink_client_config_free`.
+ * and by the sans-IO `plexlink_pin_login_new` and `plexlink_race_new`. Free with
+ * `plexlink_client_config_free`.
  */
 typedef struct plexlink_client_config plexlink_client_config;
 
@@ -584,6 +586,24 @@ typedef struct plexlink_pin_event plexlink_pin_event;
  *    no timer, wait for the answer), call `plexlink_pin_login_handle_timeout(now)`, go to 1.
  */
 typedef struct plexlink_pin_login plexlink_pin_login;
+
+/**
+ * One server's connection race driven by the host: which of the device's connections answers
+ * as that server, best first. Not thread-safe: call it from one thread at a time. Free with
+ * `plexlink_race_free`.
+ *
+ * The loop, repeated until `plexlink_race_is_decided`:
+ * 1. `plexlink_race_poll_transmit(now)` until `PLEXLINK_RESULT_DONE`: send every probe it gives
+ *    (all at once, each with its own timeout of `deadline_ms - now`), and hand each answer to
+ *    `plexlink_race_handle_response`, or its failure to `plexlink_race_handle_failure`, with
+ *    the probe's candidate index, as they come.
+ * 2. Sleep until an answer arrives or until `plexlink_race_poll_timeout()` (`UINT64_MAX`: no
+ *    timer), call `plexlink_race_handle_timeout(now)`, go to 1.
+ *
+ * Then `plexlink_race_outcome` gives the chosen connection and what became of every candidate;
+ * probes still in flight may be dropped, their answers are not needed.
+ */
+typedef struct plexlink_race plexlink_race;
 
 /**
  * A connection that was not a candidate, and why; lent by its `plexlink_connect_result`.
@@ -1128,13 +1148,15 @@ void plexlink_connect_result_list_free(struct plexlink_connect_result_list *list
 const struct plexlink_device *plexlink_connect_result_device(const struct plexlink_connect_result *result);
 
 /**
- * The winning connection as plex.tv listed it. Lent: valid while `result` lives. NULL for NULL.
+ * The winning connection as plex.tv listed it. Lent: valid while `result` lives. NULL when no
+ * candidate won (the outcome of a race that found no working connection), and for NULL.
  */
 const struct plexlink_connection *plexlink_connect_result_connection(const struct plexlink_connect_result *result);
 
 /**
  * The URI to use for the server (the winning connection's, or its plain-http twin's). Lent:
- * valid while `result` lives. NULL for NULL.
+ * valid while `result` lives. NULL when no candidate won (the outcome of a race that found no
+ * working connection: its candidates say why each failed), and for NULL.
  */
 const char *plexlink_connect_result_uri(const struct plexlink_connect_result *result);
 
@@ -1570,6 +1592,78 @@ const char *plexlink_pin_event_error_message(const struct plexlink_pin_event *ev
  * Frees an event. NULL is fine; must not be called twice.
  */
 void plexlink_pin_event_free(struct plexlink_pin_event *event);
+
+/**
+ * A race over the connections of `device` (copied) with `policy` (copied; pass
+ * `plexlink_race_policy_default()` for the default), probing with the identity of `config`.
+ * `now_ms` is the host's clock now. No I/O. Addresses are read as a stack that resolves
+ * `plex.direct` names through DNS does (their labels are not trusted to decide where plain
+ * http may go); `carrier_nat_is_private` is the configuration's. A device without any usable
+ * connection gives a race decided at once, without a winner. On success `*race_out` is the
+ * caller's. `PLEXLINK_RESULT_INVALID_PARAMETER` for an unusable policy.
+ */
+plexlink_result plexlink_race_new(const struct plexlink_client_config *config, const struct plexlink_device *device, const struct plexlink_race_policy *policy, uint64_t now_ms, struct plexlink_race **race_out);
+
+/**
+ * The next probe to send: `PLEXLINK_RESULT_OK` with its candidate's index in
+ * `*candidate_out` (give it back with the answer; it is also the candidate's index in the
+ * outcome), when the race stops waiting for it in `*deadline_ms_out` (the host's clock), and
+ * the request in `*request_out` (the caller's, to free with `plexlink_http_request_free`).
+ * `PLEXLINK_RESULT_DONE` when every probe is out or the race is decided (nothing written).
+ */
+plexlink_result plexlink_race_poll_transmit(struct plexlink_race *race, uint64_t now_ms, size_t *candidate_out, uint64_t *deadline_ms_out, struct plexlink_http_request **request_out);
+
+/**
+ * Hands in the answer to the probe of `candidate`: its HTTP `status`, `headers_len` headers
+ * (`headers` may be NULL when `headers_len` is 0) and `body_len` bytes of body (`body` may be
+ * NULL when `body_len` is 0), all borrowed for the call. An answer the race no longer waits for
+ * (an unknown candidate, one settled or past its deadline, a decided race) is ignored.
+ * `PLEXLINK_RESULT_INVALID_PARAMETER` for a status outside 100–999 or a header that HTTP does
+ * not allow (nothing is handed in then).
+ */
+plexlink_result plexlink_race_handle_response(struct plexlink_race *race, uint64_t now_ms, size_t candidate, uint16_t status, const struct plexlink_http_header *headers, size_t headers_len, const uint8_t *body, size_t body_len);
+
+/**
+ * The probe of `candidate` got no answer. `kind` says why, as a result code:
+ * `PLEXLINK_RESULT_NETWORK`, `_DNS`, `_CONNECT`, `_TLS` or `_REQUEST_TIMEOUT` (the probe's own
+ * timeout: the candidate counts as timed out); `message` (copied; never put a token in it)
+ * describes it. Ignored like a late answer. Any other `kind`: `PLEXLINK_RESULT_INVALID_PARAMETER`.
+ */
+plexlink_result plexlink_race_handle_failure(struct plexlink_race *race, uint64_t now_ms, size_t candidate, uint32_t kind, const char *message);
+
+/**
+ * When to call `plexlink_race_handle_timeout` next, on the host's clock: the earliest probe
+ * deadline or the end of the grace window. `UINT64_MAX` when there is no timer: once decided,
+ * and while no probe is out yet. `UINT64_MAX` for NULL.
+ */
+uint64_t plexlink_race_poll_timeout(const struct plexlink_race *race);
+
+/**
+ * Applies the timers due by `now_ms`: probes past their deadline time out, and the end of the
+ * grace window decides the race.
+ */
+plexlink_result plexlink_race_handle_timeout(struct plexlink_race *race, uint64_t now_ms);
+
+/**
+ * True once the race has chosen, or found that no candidate answers as the server. True for
+ * NULL.
+ */
+bool plexlink_race_is_decided(const struct plexlink_race *race);
+
+/**
+ * How the race ended, once decided: `PLEXLINK_RESULT_OK` with `*result_out` (the caller's, to
+ * free with `plexlink_connect_result_free`), read as the result of a blocking connect:
+ * `plexlink_connect_result_uri` is the connection to use, or NULL when no candidate answered
+ * as the server, and the candidates (in the order of their indexes) and skipped connections
+ * say what became of each. `PLEXLINK_RESULT_PENDING` until the race is decided (nothing
+ * written).
+ */
+plexlink_result plexlink_race_outcome(const struct plexlink_race *race, struct plexlink_connect_result **result_out);
+
+/**
+ * Frees a race (probes still in flight need no answer). NULL is fine; must not be called twice.
+ */
+void plexlink_race_free(struct plexlink_race *race);
 
 /**
  * How many devices the list holds; 0 for NULL.

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;
 
-use plexlink_core::{ClientInfo, Error};
+use plexlink_core::{AddressRules, ClientInfo, Error};
 
 use crate::error::{self, plexlink_result};
 use crate::ffi::{self, castable, try_bytes, try_mut_from_ptr, try_out, try_str};
@@ -20,7 +20,8 @@ pub struct plexlink_client_config_builder {
 }
 
 /// An immutable client configuration, shareable between threads. Used by `plexlink_client_new`
-/// and by the sans-IO `plexlink_pin_login_new`. Free with `plexlink_client_config_free`.
+/// and by the sans-IO `plexlink_pin_login_new` and `plexlink_race_new`. Free with
+/// `plexlink_client_config_free`.
 #[derive(Debug)]
 pub struct plexlink_client_config {
     _private: [u8; 0],
@@ -43,6 +44,15 @@ pub(crate) struct Config {
 }
 
 impl Config {
+    /// How a host's own HTTP stack reads addresses: it resolves `plex.direct` names through
+    /// DNS, so their labels say nothing about where a request goes.
+    pub(crate) fn host_address_rules(&self) -> AddressRules {
+        AddressRules {
+            plex_direct_by_label: false,
+            carrier_nat_is_private: self.carrier_nat_is_private,
+        }
+    }
+
     /// A blocking client with these settings.
     pub(crate) fn client(&self) -> Result<blocking::Client, Error> {
         let mut builder = blocking::Client::builder_from_info(self.info.clone())

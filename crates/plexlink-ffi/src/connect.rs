@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use blocking::Connected;
 use plexlink_core::Error;
-use plexlink_core::race::{CandidateReport, HttpPolicy, ProbeResult, RacePolicy, SkipReason, Tier};
+use plexlink_core::race::{CandidateReport, HttpPolicy, ProbeResult, RaceOutcome, RacePolicy, SkipReason, Tier};
+use plexlink_core::resources::Device;
 
 use crate::call::{Call, Checked, try_call};
 use crate::client::plexlink_client;
@@ -144,8 +145,9 @@ castable!(Ref plexlink_skipped => SkippedHandle);
 #[derive(Debug)]
 pub(crate) struct ConnectResultHandle {
     device: DeviceHandle,
-    connection: ConnectionHandle,
-    uri: CString,
+    /// The winner's connection and URI; `None` for a race that no candidate won.
+    connection: Option<ConnectionHandle>,
+    uri: Option<CString>,
     access_token: Option<CString>,
     elapsed_ms: u64,
     candidates: Vec<CandidateHandle>,
@@ -175,19 +177,24 @@ pub(crate) struct SkippedHandle {
 
 impl ConnectResultHandle {
     pub(crate) fn new(connected: Connected) -> Self {
+        Self::from_race(connected.device, &connected.outcome, connected.elapsed)
+    }
+
+    /// The race for `device`, won or not; `elapsed` is how long it took to decide.
+    pub(crate) fn from_race(device: Device, outcome: &RaceOutcome, elapsed: Duration) -> Self {
+        let winner = outcome.winning_candidate();
         Self {
-            access_token: connected.access_token().map(|t| c_string(t.secret())),
-            connection: ConnectionHandle::new(connected.connection.clone()),
-            uri: c_string(&connected.uri),
-            elapsed_ms: millis(connected.elapsed),
-            candidates: connected.outcome.reports.iter().map(CandidateHandle::new).collect(),
-            skipped: connected
-                .outcome
+            access_token: device.access_token.as_ref().map(|t| c_string(t.secret())),
+            connection: winner.map(|c| ConnectionHandle::new(c.connection.clone())),
+            uri: winner.map(|c| c_string(&c.uri)),
+            elapsed_ms: millis(elapsed),
+            candidates: outcome.reports.iter().map(CandidateHandle::new).collect(),
+            skipped: outcome
                 .skipped
                 .iter()
                 .map(|(c, r)| SkippedHandle::new(c.clone(), *r))
                 .collect(),
-            device: DeviceHandle::new(connected.device),
+            device: DeviceHandle::new(device),
         }
     }
 }
@@ -457,19 +464,21 @@ pub unsafe extern "C" fn plexlink_connect_result_device(
     ffi_panic_boundary! { ffi::lend(&try_ref_from_ptr!(result).device) }
 }
 
-/// The winning connection as plex.tv listed it. Lent: valid while `result` lives. NULL for NULL.
+/// The winning connection as plex.tv listed it. Lent: valid while `result` lives. NULL when no
+/// candidate won (the outcome of a race that found no working connection), and for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_connect_result_connection(
     result: *const plexlink_connect_result,
 ) -> *const plexlink_connection {
-    ffi_panic_boundary! { ffi::lend(&try_ref_from_ptr!(result).connection) }
+    ffi_panic_boundary! { try_ref_from_ptr!(result).connection.as_ref().map_or(std::ptr::null(), ffi::lend) }
 }
 
 /// The URI to use for the server (the winning connection's, or its plain-http twin's). Lent:
-/// valid while `result` lives. NULL for NULL.
+/// valid while `result` lives. NULL when no candidate won (the outcome of a race that found no
+/// working connection: its candidates say why each failed), and for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_connect_result_uri(result: *const plexlink_connect_result) -> *const c_char {
-    ffi_panic_boundary! { try_ref_from_ptr!(result).uri.as_ptr() }
+    ffi_panic_boundary! { opt_ptr(&try_ref_from_ptr!(result).uri) }
 }
 
 /// The token to use with this server (its own access token: a shared server refuses the account

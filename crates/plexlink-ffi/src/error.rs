@@ -27,9 +27,9 @@ use crate::panic::ffi_panic_boundary;
 pub enum plexlink_result {
     /// Success.
     Ok = 0,
-    /// Nothing to do now: no request to send, no event to report (the sans-IO PIN login).
+    /// Nothing to do now: no request to send, no event to report (the sans-IO machines).
     Done = 1,
-    /// The task has not finished yet.
+    /// Not finished yet: the task still runs, the race is not decided.
     Pending = 2,
 
     /// A required pointer argument was NULL.
@@ -152,7 +152,7 @@ impl plexlink_result {
         match self {
             Self::Ok => c"ok",
             Self::Done => c"nothing to do",
-            Self::Pending => c"still running",
+            Self::Pending => c"not finished yet",
             Self::NullParameter => c"a required pointer argument was NULL",
             Self::InvalidUtf8 => c"a string argument was not valid UTF-8",
             Self::InvalidParameter => c"invalid argument",

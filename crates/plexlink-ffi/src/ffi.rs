@@ -332,3 +332,14 @@ macro_rules! try_struct {
     };
 }
 pub(crate) use try_struct;
+
+/// The value of a check that gives `Result<T, plexlink_result>`, or an early return of its code.
+macro_rules! try_checked {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(code) => return $crate::panic::FromCode::from_code(code),
+        }
+    };
+}
+pub(crate) use try_checked;

@@ -5,7 +5,8 @@
 //! the C shape: opaque handles ([`ffi`]), result codes and the per-thread last error
 //! ([`error`]), a panic boundary around every exported body ([`panic`]), one declaration per
 //! call for its blocking and its task form ([`call`]), tasks that run a call on a library thread
-//! ([`task`]), and the host-driven PIN login ([`pin_login`]).
+//! ([`task`]), and the host-driven PIN login ([`pin_login`]) and connection race ([`race`]),
+//! which share the host's clock and its answers ([`host`]).
 //!
 //! The conventions C callers rely on are written once, at the top of the generated header
 //! (`cbindgen.toml`'s `header`).
@@ -26,9 +27,11 @@ mod config;
 mod connect;
 mod error;
 mod ffi;
+mod host;
 mod panic;
 mod pin;
 mod pin_login;
+mod race;
 mod resources;
 mod task;
 mod version;
@@ -42,6 +45,7 @@ pub use connect::*;
 pub use error::*;
 pub use pin::*;
 pub use pin_login::*;
+pub use race::*;
 pub use resources::*;
 pub use task::*;
 pub use version::*;

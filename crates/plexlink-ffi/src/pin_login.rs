@@ -6,30 +6,15 @@
 use std::ffi::{CString, c_char};
 use std::time::{Duration, Instant};
 
+use plexlink_core::HttpRequest;
 use plexlink_core::pin_login::{PinEvent, PinLogin, PinLoginConfig};
-use plexlink_core::{Error, HttpRequest, TransportErrorKind};
 
 use crate::config::plexlink_client_config;
-use crate::error::{self, ErrorInfo, plexlink_result};
-use crate::ffi::{self, c_string, castable, millis, try_bytes, try_mut_from_ptr, try_out, try_ref_from_ptr, try_str};
+use crate::error::{ErrorInfo, plexlink_result};
+use crate::ffi::{self, c_string, castable, millis, try_checked, try_mut_from_ptr, try_out, try_ref_from_ptr};
+use crate::host::{self, HostClock, machine};
 use crate::panic::ffi_panic_boundary;
 use crate::pin::{PinHandle, plexlink_pin};
-
-/// A borrowed array of headers; NULL is allowed only with a length of 0.
-macro_rules! try_header_slice {
-    ($ptr:ident, $len:ident) => {
-        if $ptr.is_null() {
-            if $len != 0 {
-                return error::null_parameter(stringify!($ptr));
-            }
-            &[][..]
-        } else {
-            // SAFETY: `headers` points at `headers_len` initialized headers during the call
-            // (this function's contract).
-            unsafe { std::slice::from_raw_parts($ptr, $len) }
-        }
-    };
-}
 
 /// A PIN sign-in driven by the host. Not thread-safe: call it from one thread at a time. Free
 /// with `plexlink_pin_login_free`.
@@ -93,38 +78,22 @@ castable!(Box plexlink_pin_login => LoginHandle);
 castable!(Box plexlink_http_request => RequestHandle);
 castable!(Box plexlink_pin_event => EventHandle);
 
-/// The machine and the map between the host's milliseconds and `Instant`s.
+/// The machine and the host's clock.
 #[derive(Debug)]
 pub(crate) struct LoginHandle {
     login: PinLogin,
-    origin: Instant,
-    origin_ms: u64,
+    clock: HostClock,
 }
+
+machine!(LoginHandle, login);
 
 impl LoginHandle {
     fn new(now_ms: u64, make: impl FnOnce(Instant) -> PinLogin) -> Self {
-        let origin = Instant::now();
+        let clock = HostClock::new(now_ms);
         Self {
-            login: make(origin),
-            origin,
-            origin_ms: now_ms,
+            login: make(clock.origin()),
+            clock,
         }
-    }
-
-    /// The host's time as an `Instant` (times before the origin count as the origin).
-    fn at(&self, now_ms: u64) -> Instant {
-        let since = Duration::from_millis(now_ms.saturating_sub(self.origin_ms));
-        // About 30 years: far enough for any timer, near enough to never overflow an Instant.
-        let far = Duration::from_secs(1 << 30);
-        self.origin.checked_add(since.min(far)).unwrap_or(self.origin)
-    }
-
-    /// An `Instant` as the host's milliseconds, rounded up so the host never wakes early.
-    fn ms(&self, at: Instant) -> u64 {
-        let since = at.saturating_duration_since(self.origin);
-        let whole = millis(since);
-        let up = u64::from(since.subsec_nanos() % 1_000_000 != 0);
-        self.origin_ms.saturating_add(whole).saturating_add(up)
     }
 }
 
@@ -137,7 +106,7 @@ pub(crate) struct RequestHandle {
 }
 
 impl RequestHandle {
-    fn new(request: HttpRequest) -> Self {
+    pub(crate) fn new(request: HttpRequest) -> Self {
         let (parts, body) = request.into_parts();
         Self {
             method: c_string(parts.method.as_str()),
@@ -273,7 +242,7 @@ pub unsafe extern "C" fn plexlink_pin_login_poll_transmit(
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(login);
         let out = try_out!(request_out);
-        let now = handle.at(now_ms);
+        let now = handle.clock.at(now_ms);
         match handle.login.poll_transmit(now) {
             Some(request) => {
                 out.write(ffi::to_box(RequestHandle::new(request)));
@@ -301,30 +270,11 @@ pub unsafe extern "C" fn plexlink_pin_login_handle_response(
 ) -> plexlink_result {
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(login);
-        let headers = try_header_slice!(headers, headers_len);
-        let body = try_bytes!(body, body_len);
-        let Ok(code) = http::StatusCode::from_u16(status) else {
-            return error::invalid_parameter(&format!("invalid HTTP status {status}: must be 100-999"));
-        };
-        let mut builder = http::Response::builder().status(code);
-        for header in headers {
-            let name = header.name;
-            let value = header.value;
-            let name = try_str!(name);
-            let value = try_str!(value);
-            let (Ok(name), Ok(value)) = (http::HeaderName::from_bytes(name.as_bytes()), http::HeaderValue::from_str(value)) else {
-                return error::invalid_parameter(&format!("invalid HTTP header `{name}`"));
-            };
-            builder = builder.header(name, value);
-        }
-        match builder.body(body.to_vec()) {
-            Ok(response) => {
-                let now = handle.at(now_ms);
-                handle.login.handle_response(now, response);
-                plexlink_result::Ok
-            }
-            Err(e) => error::invalid_parameter(&format!("invalid HTTP response: {e}")),
-        }
+        // SAFETY: the answer's pointers are as this function's contract says.
+        let response = try_checked!(unsafe { host::response(status, headers, headers_len, body, body_len) });
+        let now = handle.clock.at(now_ms);
+        handle.login.handle_response(now, response);
+        plexlink_result::Ok
     }
 }
 
@@ -341,17 +291,10 @@ pub unsafe extern "C" fn plexlink_pin_login_handle_transport_error(
 ) -> plexlink_result {
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(login);
-        let message = try_str!(message);
-        let kind = match plexlink_result::from_u32(kind) {
-            Some(plexlink_result::Network) => TransportErrorKind::Other,
-            Some(plexlink_result::Dns) => TransportErrorKind::Dns,
-            Some(plexlink_result::Connect) => TransportErrorKind::Connect,
-            Some(plexlink_result::Tls) => TransportErrorKind::Tls,
-            Some(plexlink_result::RequestTimeout) => TransportErrorKind::Timeout,
-            _ => return error::invalid_parameter(&format!("invalid transport error kind {kind}")),
-        };
-        let now = handle.at(now_ms);
-        handle.login.handle_transport_error(now, Error::Transport { kind, detail: message.to_owned() });
+        // SAFETY: `message` is as this function's contract says.
+        let error = try_checked!(unsafe { host::transport_error(kind, message) });
+        let now = handle.clock.at(now_ms);
+        handle.login.handle_transport_error(now, error);
         plexlink_result::Ok
     }
 }
@@ -363,11 +306,8 @@ pub unsafe extern "C" fn plexlink_pin_login_handle_transport_error(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_pin_login_poll_timeout(login: *const plexlink_pin_login) -> u64 {
     ffi_panic_boundary! {
-        // SAFETY: `login` is NULL or a live login (this function's contract).
-        match unsafe { ffi::try_from(login) } {
-            Some(handle) => handle.login.poll_timeout().map_or(u64::MAX, |at| handle.ms(at)),
-            None => u64::MAX,
-        }
+        // SAFETY: `login` is as this function's contract says.
+        unsafe { host::poll_timeout(login) }
     }
 }
 
@@ -379,10 +319,8 @@ pub unsafe extern "C" fn plexlink_pin_login_handle_timeout(
     now_ms: u64,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let handle = try_mut_from_ptr!(login);
-        let now = handle.at(now_ms);
-        handle.login.handle_timeout(now);
-        plexlink_result::Ok
+        // SAFETY: `login` is as this function's contract says.
+        unsafe { host::handle_timeout(login, now_ms) }
     }
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -169,6 +170,14 @@ static int dechunk(const char *in, size_t in_len, buffer *out) {
 
 int http_exchange(const char *url, const char *method, const test_header *headers, size_t n_headers,
                   const void *body, size_t body_len, test_response *response) {
+    return http_exchange_within(url, method, headers, n_headers, body, body_len, 0, response) == PLEXLINK_RESULT_OK
+               ? 0
+               : -1;
+}
+
+plexlink_result http_exchange_within(const char *url, const char *method, const test_header *headers,
+                                     size_t n_headers, const void *body, size_t body_len, uint64_t timeout_ms,
+                                     test_response *response) {
     char host[256];
     char port[16];
     const char *path;
@@ -180,18 +189,29 @@ int http_exchange(const char *url, const char *method, const test_header *header
     char chunk[8192];
     char line[64];
     size_t i;
-    int ok = -1;
+    plexlink_result ok = PLEXLINK_RESULT_NETWORK;
 
     memset(response, 0, sizeof *response);
-    if (split_url(url, host, sizeof host, port, sizeof port, &path) != 0) return -1;
+    if (split_url(url, host, sizeof host, port, sizeof port, &path) != 0) return PLEXLINK_RESULT_NETWORK;
     /* Loopback only: the tests never reach anything else. */
-    if (strcmp(host, "127.0.0.1") != 0 && strcmp(host, "localhost") != 0) return -1;
+    if (strcmp(host, "127.0.0.1") != 0 && strcmp(host, "localhost") != 0) return PLEXLINK_RESULT_NETWORK;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_INET;
     hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(host, port, &hints, &addrs) != 0) return -1;
+    if (getaddrinfo(host, port, &hints, &addrs) != 0) return PLEXLINK_RESULT_NETWORK;
     fd = socket(addrs->ai_family, addrs->ai_socktype, addrs->ai_protocol);
-    if (fd < 0 || connect(fd, addrs->ai_addr, addrs->ai_addrlen) != 0) goto done;
+    if (fd < 0) goto done;
+    if (timeout_ms > 0) {
+        struct timeval tv;
+        tv.tv_sec = (time_t)(timeout_ms / 1000u);
+        tv.tv_usec = (suseconds_t)(timeout_ms % 1000u) * 1000;
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    }
+    if (connect(fd, addrs->ai_addr, addrs->ai_addrlen) != 0) {
+        ok = errno == ECONNREFUSED ? PLEXLINK_RESULT_CONNECT : PLEXLINK_RESULT_NETWORK;
+        goto done;
+    }
 
     buffer_add_str(&request, method);
     buffer_add_str(&request, " ");
@@ -216,7 +236,10 @@ int http_exchange(const char *url, const char *method, const test_header *header
     for (;;) {
         ssize_t n = recv(fd, chunk, sizeof chunk, 0);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) goto done;
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) ok = PLEXLINK_RESULT_REQUEST_TIMEOUT;
+            goto done;
+        }
         if (n == 0) break;
         buffer_add(&answer, chunk, (size_t)n);
     }
@@ -264,7 +287,7 @@ int http_exchange(const char *url, const char *method, const test_header *header
             response->body_len = body_buf.len;
         }
     }
-    ok = 0;
+    ok = PLEXLINK_RESULT_OK;
 
 done:
     if (fd >= 0) close(fd);
@@ -314,3 +337,35 @@ void emu_expire_pin(const char *url, uint64_t pin_id) {
 void emu_add_fault(const char *url, const char *fault_json) { control(url, "POST", "faults", fault_json, 201); }
 
 void emu_clear_faults(const char *url) { control(url, "DELETE", "faults", NULL, 204); }
+
+void emu_connection_uri(const char *url, const char *server, const char *connection, char *uri, size_t uri_len) {
+    char control_url[512];
+    char key[256];
+    test_response r;
+    const char *at;
+    const char *end;
+    snprintf(control_url, sizeof control_url, "%s_emulator/servers", url);
+    if (http_exchange(control_url, "GET", NULL, 0, NULL, 0, &r) != 0 || r.status != 200 || r.body == NULL) {
+        fprintf(stderr, "\nFAILED: no list of servers from %s\n", control_url);
+        exit(1);
+    }
+    /* {"Living Room":{"local":"http://127.0.0.1:PORT",...},...}: the server's object, then the key. */
+    snprintf(key, sizeof key, "\"%s\":{", server);
+    at = strstr(r.body, key);
+    end = at != NULL ? strchr(at, '}') : NULL;
+    snprintf(key, sizeof key, "\"%s\":\"", connection);
+    at = at != NULL ? strstr(at, key) : NULL;
+    if (at == NULL || at > end) {
+        fprintf(stderr, "\nFAILED: no connection %s of %s in %s\n", connection, server, r.body);
+        exit(1);
+    }
+    at += strlen(key);
+    end = strchr(at, '"');
+    if (end == NULL || (size_t)(end - at) >= uri_len) {
+        fprintf(stderr, "\nFAILED: a bad URI for %s of %s in %s\n", connection, server, r.body);
+        exit(1);
+    }
+    memcpy(uri, at, (size_t)(end - at));
+    uri[end - at] = '\0';
+    test_response_free(&r);
+}

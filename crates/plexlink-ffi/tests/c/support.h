@@ -78,6 +78,16 @@ typedef struct {
  */
 int http_exchange(const char *url, const char *method, const test_header *headers, size_t n_headers,
                   const void *body, size_t body_len, test_response *response);
+
+/*
+ * http_exchange within `timeout_ms` for each step (connecting, sending, each read; 0: no
+ * limit). Returns PLEXLINK_RESULT_OK with `*response` filled, or why no answer came, as the
+ * sans-IO machines take it: PLEXLINK_RESULT_CONNECT (refused), PLEXLINK_RESULT_REQUEST_TIMEOUT
+ * (no answer in time) or PLEXLINK_RESULT_NETWORK (anything else).
+ */
+plexlink_result http_exchange_within(const char *url, const char *method, const test_header *headers,
+                                     size_t n_headers, const void *body, size_t body_len, uint64_t timeout_ms,
+                                     test_response *response);
 void test_response_free(test_response *response);
 
 /* --- the emulator's control endpoints (abort the test on failure) -------------------------- */
@@ -86,5 +96,7 @@ void emu_approve_pin(const char *url, uint64_t pin_id, const char *account);
 void emu_expire_pin(const char *url, uint64_t pin_id);
 void emu_add_fault(const char *url, const char *fault_json);
 void emu_clear_faults(const char *url);
+/* The URI the emulator advertises for `connection` of `server` ("local-dead" of "Living Room"). */
+void emu_connection_uri(const char *url, const char *server, const char *connection, char *uri, size_t uri_len);
 
 #endif

@@ -32,6 +32,7 @@ static const plexlink_task *task;
 static plexlink_pin_login *login;
 static plexlink_http_request *request;
 static plexlink_pin_event *event;
+static plexlink_race *race;
 static char *token;
 
 static void setup(void) {
@@ -59,9 +60,14 @@ static void setup(void) {
     CHECK_OK(plexlink_pin_login_poll_transmit(login, now_ms(), &request));
     CHECK_OK(plexlink_pin_login_cancel(login));
     CHECK_OK(plexlink_pin_login_poll_event(login, &event));
+    {
+        plexlink_race_policy policy = plexlink_race_policy_default();
+        CHECK_OK(plexlink_race_new(config, device, &policy, now_ms(), &race));
+    }
 }
 
 static void teardown(void) {
+    plexlink_race_free(race);
     plexlink_pin_event_free(event);
     plexlink_http_request_free(request);
     plexlink_pin_login_free(login);
@@ -200,6 +206,7 @@ static void config_and_client(void) {
     plexlink_pin_login_free(NULL);
     plexlink_http_request_free(NULL);
     plexlink_pin_event_free(NULL);
+    plexlink_race_free(NULL);
 }
 
 static void pins(void) {
@@ -639,6 +646,55 @@ static void sans_io(void) {
     CHECK(plexlink_pin_event_error(event) == PLEXLINK_RESULT_CANCELLED);
 }
 
+static void sans_io_race(void) {
+    plexlink_race *r = NULL;
+    plexlink_race_policy policy = plexlink_race_policy_default();
+    size_t candidate = 77;
+    uint64_t deadline = 77;
+    plexlink_http_request *rq = NULL;
+    plexlink_connect_result *outcome = NULL;
+    plexlink_http_header null_name = {NULL, "v"};
+    plexlink_http_header null_value = {"n", NULL};
+    plexlink_http_header bad_name = {BAD, "v"};
+    plexlink_http_header bad_value = {"n", BAD};
+
+    test_step("sans-IO race: NULLs and invalid UTF-8 (nothing is written)");
+    CHECK_NULL_PARAM(plexlink_race_new(NULL, device, &policy, 0, &r));
+    CHECK_NULL_PARAM(plexlink_race_new(config, NULL, &policy, 0, &r));
+    CHECK_NULL_PARAM(plexlink_race_new(config, device, NULL, 0, &r));
+    CHECK_NULL_PARAM(plexlink_race_new(config, device, &policy, 0, NULL));
+    CHECK_NULL_PARAM(plexlink_race_poll_transmit(NULL, 0, &candidate, &deadline, &rq));
+    CHECK_NULL_PARAM(plexlink_race_poll_transmit(race, 0, NULL, &deadline, &rq));
+    CHECK_NULL_PARAM(plexlink_race_poll_transmit(race, 0, &candidate, NULL, &rq));
+    CHECK_NULL_PARAM(plexlink_race_poll_transmit(race, 0, &candidate, &deadline, NULL));
+    CHECK_NULL_PARAM(plexlink_race_handle_response(NULL, 0, 0, 200, NULL, 0, NULL, 0));
+    CHECK_NULL_PARAM(plexlink_race_handle_response(race, 0, 0, 200, NULL, 1, NULL, 0));
+    CHECK_NULL_PARAM(plexlink_race_handle_response(race, 0, 0, 200, NULL, 0, NULL, 1));
+    CHECK_NULL_PARAM(plexlink_race_handle_response(race, 0, 0, 200, &null_name, 1, NULL, 0));
+    CHECK_NULL_PARAM(plexlink_race_handle_response(race, 0, 0, 200, &null_value, 1, NULL, 0));
+    CHECK_BAD_UTF8(plexlink_race_handle_response(race, 0, 0, 200, &bad_name, 1, NULL, 0));
+    CHECK_BAD_UTF8(plexlink_race_handle_response(race, 0, 0, 200, &bad_value, 1, NULL, 0));
+    CHECK_NULL_PARAM(plexlink_race_handle_failure(NULL, 0, 0, PLEXLINK_RESULT_CONNECT, "m"));
+    CHECK_NULL_PARAM(plexlink_race_handle_failure(race, 0, 0, PLEXLINK_RESULT_CONNECT, NULL));
+    CHECK_BAD_UTF8(plexlink_race_handle_failure(race, 0, 0, PLEXLINK_RESULT_CONNECT, BAD));
+    CHECK(plexlink_race_poll_timeout(NULL) == UINT64_MAX);
+    CHECK_NULL_PARAM(plexlink_race_handle_timeout(NULL, 0));
+    CHECK(plexlink_race_is_decided(NULL));
+    CHECK_NULL_PARAM(plexlink_race_outcome(NULL, &outcome));
+    CHECK_NULL_PARAM(plexlink_race_outcome(race, NULL));
+    CHECK(r == NULL && rq == NULL && outcome == NULL && candidate == 77 && deadline == 77);
+
+    test_step("sans-IO race: invalid values (nothing is handed in)");
+    policy.probe_timeout_ms = 0;
+    CHECK_CODE(plexlink_race_new(config, device, &policy, 0, &r), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(r == NULL);
+    CHECK_CODE(plexlink_race_handle_response(race, 0, 0, 1000, NULL, 0, NULL, 0), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK_CODE(plexlink_race_handle_failure(race, 0, 0, PLEXLINK_RESULT_OK, "m"), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(!plexlink_race_is_decided(race));
+    CHECK_CODE(plexlink_race_outcome(race, &outcome), PLEXLINK_RESULT_PENDING);
+    CHECK(outcome == NULL);
+}
+
 int main(int argc, char **argv) {
     url = emulator_url(argc, argv);
     printf("test_misuse against %s\n", url);
@@ -650,6 +706,7 @@ int main(int argc, char **argv) {
     servers();
     tasks();
     sans_io();
+    sans_io_race();
     teardown();
     printf("test_misuse: ok\n");
     return 0;
