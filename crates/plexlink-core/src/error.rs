@@ -150,6 +150,9 @@ pub enum Error {
     NoConnection {
         /// The server's name.
         server: String,
+        /// The race that found none, when there was one: every candidate's result and why
+        /// the others were skipped, to show why nothing worked.
+        race: Option<Box<crate::race::RaceOutcome>>,
     },
 }
 
@@ -297,7 +300,11 @@ impl Error {
                 status,
                 location: clean(location),
             },
-            Self::NoConnection { server } => Self::NoConnection { server: clean(server) },
+            // A race holds no secret: probes carry no token.
+            Self::NoConnection { server, race } => Self::NoConnection {
+                server: clean(server),
+                race,
+            },
             // No text in these: listed, not caught by a wildcard, so that a new variant with
             // text cannot slip past.
             plain @ (Self::PinExpired { .. }

@@ -726,6 +726,7 @@ impl ConnectionRace {
         let outcome = self.outcome.as_ref()?;
         Some(outcome.winning_candidate().ok_or_else(|| Error::NoConnection {
             server: self.server_name.clone(),
+            race: Some(Box::new(outcome.clone())),
         }))
     }
 
@@ -1570,12 +1571,11 @@ mod tests {
         ]);
         assert_eq!(outcome.winner, None);
         assert_eq!(outcome.elapsed, ms(4));
-        assert_eq!(
-            harness.race.winner(),
-            Some(Err(Error::NoConnection {
-                server: "StreamMaster".into()
-            }))
-        );
+        let Some(Err(Error::NoConnection { server, race })) = harness.race.winner() else {
+            panic!("no winner: {:?}", harness.race.winner())
+        };
+        assert_eq!(server, "StreamMaster");
+        assert_eq!(race.as_deref(), harness.race.outcome(), "the error carries the race");
     }
 
     #[test]

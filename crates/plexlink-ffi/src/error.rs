@@ -501,7 +501,13 @@ mod tests {
             ),
             (Error::Timeout { what: "x" }, R::Timeout),
             (Error::Cancelled, R::Cancelled),
-            (Error::NoConnection { server: msg() }, R::NoConnection),
+            (
+                Error::NoConnection {
+                    server: msg(),
+                    race: None,
+                },
+                R::NoConnection,
+            ),
         ];
         for (error, code) in cases {
             assert_eq!(code_for(&error), code, "{error:?}");
@@ -638,7 +644,10 @@ mod tests {
             Error::ResponseTooLarge { limit: 1 },
             Error::Timeout { what: "x" },
             Error::Cancelled,
-            Error::NoConnection { server: m() },
+            Error::NoConnection {
+                server: m(),
+                race: None,
+            },
         ];
         for error in others {
             fail(&error, &[]);

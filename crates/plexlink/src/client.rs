@@ -434,6 +434,7 @@ pub(crate) fn first_result(mut results: Vec<Result<Connected, Error>>, device: &
     results.pop().unwrap_or_else(|| {
         Err(Error::NoConnection {
             server: device.name.clone(),
+            race: None,
         })
     })
 }

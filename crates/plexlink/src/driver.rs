@@ -190,6 +190,7 @@ pub(crate) async fn connect_all(
 fn connected(race: &ConnectionRace, device: &Device, elapsed: Duration) -> Result<Connected, Error> {
     let no_connection = || Error::NoConnection {
         server: device.name.clone(),
+        race: None,
     };
     let chosen = race.winner().ok_or_else(no_connection)??.clone();
     let outcome = race.outcome().cloned().ok_or_else(no_connection)?;

@@ -128,7 +128,13 @@ fn wrong_server_and_dead_connections_never_win() {
 
     living.connections.retain(|c| c.uri != keep[3]);
     let none = client.connect_with(&living, policy).unwrap_err();
-    assert!(matches!(none, Error::NoConnection { .. }), "{none:?}");
+    // The error keeps the race: why each candidate failed.
+    let Error::NoConnection { race: Some(race), .. } = &none else {
+        panic!("{none:?}")
+    };
+    assert_eq!(race.winner, None);
+    assert_eq!(race.reports.len(), living.connections.len());
+    assert!(race.reports.iter().all(|r| r.result != ProbeResult::Won), "{race:?}");
 }
 
 #[test]
