@@ -78,12 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     if not servers:
         print("No servers on this account.")
         return 0
-    for server in servers:
+    # Every server is raced at once; a server out of reach gets its error in its place.
+    for server, connected in zip(servers, client.connect_all(servers)):
         owner = "yours" if server.owned else f"shared by {server.source_title or 'someone'}"
-        try:
-            connected = client.connect(server)
-        except plexlink.NoConnection:
-            print(f"{server.name} ({owner}): no working connection")
+        if not isinstance(connected, plexlink.Connected):
+            print(f"{server.name} ({owner}): no working connection ({connected.message})")
             continue
         kind = "relay" if connected.relay else "local" if connected.local else "remote"
         print(f"{server.name} ({owner}): {connected.uri} [{kind}, {connected.elapsed * 1000:.0f} ms]")

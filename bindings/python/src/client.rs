@@ -447,6 +447,54 @@ impl Client {
         Connected::create(py, resource.unbind(), connected)
     }
 
+    /// Chooses a connection for every server at once: all their races run together, so the
+    /// call takes as long as the slowest race, not the sum of them. Takes the same options as
+    /// :meth:`connect`, for every server.
+    ///
+    /// Returns one result per resource, in the order given: its :class:`Connected`, or the
+    /// exception :meth:`connect` would have raised for it (a :class:`PlexlinkError`, most often
+    /// :class:`NoConnection`), as ``asyncio.gather(..., return_exceptions=True)`` does. One
+    /// server out of reach does not hide the others; ``raise`` the error to handle it as
+    /// ``connect``'s. Only an unusable argument raises.
+    #[pyo3(signature = (
+        resources,
+        *,
+        grace = None,
+        probe_timeout = None,
+        relay = true,
+        ipv6 = true,
+        allow_http = "private",
+        http_twins = false,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn connect_all(
+        &self,
+        py: Python<'_>,
+        resources: &Bound<'_, PyAny>,
+        grace: Option<Seconds>,
+        probe_timeout: Option<Seconds>,
+        relay: bool,
+        ipv6: bool,
+        allow_http: &str,
+        http_twins: bool,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let resources = resources
+            .try_iter()?
+            .map(|item| Ok(item?.cast_into::<Resource>()?))
+            .collect::<PyResult<Vec<_>>>()?;
+        let policy = race_policy(grace, probe_timeout, relay, ipv6, allow_http, http_twins)?;
+        let devices: Vec<plexlink::Device> = resources.iter().map(|r| r.get().core.clone()).collect();
+        let results = py.detach(|| self.inner.connect_all_with(&devices, policy));
+        resources
+            .into_iter()
+            .zip(results)
+            .map(|(resource, result)| match result {
+                Ok(connected) => Ok(Connected::create(py, resource.unbind(), connected)?.into_any()),
+                Err(error) => Ok(to_pyerr(error).into_value(py).into_any()),
+            })
+            .collect()
+    }
+
     /// What the server at ``server_uri`` says about itself (its ``/identity``; no token).
     fn identity(&self, py: Python<'_>, server_uri: &str) -> PyResult<Identity> {
         let identity = py.detach(|| self.inner.identity(server_uri)).map_err(to_pyerr)?;

@@ -23,27 +23,39 @@ def assert_pins_no_longer_polled(emu: Emulator) -> None:
     assert before == after and before > 0
 
 
+class LoopTicks:
+    """Counts the event loop's 10 ms ticks while awaited work runs: a blocked loop counts none."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(0.01)
+            self.ticks += 1
+
+    async def __aenter__(self) -> LoopTicks:
+        self._task = asyncio.create_task(self._tick())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await self._task
+
+
 def test_calls_run_concurrently_without_blocking_the_loop(emu: Emulator, alice: str) -> None:
     client = AsyncClient("plexlink-tests", "aio-test", plex_url=emu.url)
     emu.add_fault("/api/v2/user", delay=0.5, times=4)
 
     async def main() -> tuple[list[plexlink.Account], float, int]:
-        ticks = 0
-
-        async def tick() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.01)
-                ticks += 1
-
-        ticker = asyncio.create_task(tick())
-        started = time.monotonic()
-        accounts = await asyncio.gather(*(client.user(alice) for _ in range(4)))
-        elapsed = time.monotonic() - started
-        ticker.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await ticker
-        return accounts, elapsed, ticks
+        async with LoopTicks() as loop:
+            started = time.monotonic()
+            accounts = await asyncio.gather(*(client.user(alice) for _ in range(4)))
+            elapsed = time.monotonic() - started
+        return accounts, elapsed, loop.ticks
 
     accounts, elapsed, ticks = asyncio.run(main())
     assert [a.username for a in accounts] == ["alice"] * 4
@@ -127,3 +139,18 @@ def test_cancelling_the_task_leaves_the_callers_cancel_alone(emu: Emulator) -> N
 
     asyncio.run(main())
     assert_pins_no_longer_polled(emu)
+
+
+def test_connect_all_in_asyncio(emu: Emulator, alice: str) -> None:
+    client = AsyncClient("plexlink-tests", "aio-connect-all", plex_url=emu.url)
+    emu.add_fault("/identity", delay=0.5)
+
+    async def main() -> tuple[list[plexlink.Resource], list[plexlink.Connected | plexlink.PlexlinkError], int]:
+        servers = await client.servers(alice)
+        async with LoopTicks() as loop:
+            results = await client.connect_all(s for s in servers)
+        return servers, results, loop.ticks
+
+    servers, results, ticks = asyncio.run(main())
+    assert [r.resource for r in results if isinstance(r, plexlink.Connected)] == servers
+    assert ticks >= 20, "the event loop was blocked"

@@ -157,6 +157,15 @@ def test_the_gil_is_released_during_a_slow_request(emu: Emulator, client: plexli
     assert ticker.longest < 0.5, f"Python stalled for {ticker.longest:.2f} s"
 
 
+def test_the_gil_is_released_while_servers_are_raced(emu: Emulator, client: plexlink.Client, alice: str) -> None:
+    servers = client.servers(alice)
+    emu.add_fault("/identity", delay=0.8)
+    with Ticker() as ticker:
+        results = client.connect_all(servers)
+    assert all(isinstance(r, plexlink.Connected) for r in results), results
+    assert ticker.longest < 0.4, f"Python stalled for {ticker.longest:.2f} s"
+
+
 def test_eight_threads_share_one_client(emu: Emulator, client: plexlink.Client) -> None:
     accounts = ["alice", "bob", "carol", "frank"] * 2
     barrier = threading.Barrier(len(accounts))

@@ -1,7 +1,7 @@
 """Type stubs of plexlink's native module (checked against it by ``mypy.stubtest``)."""
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
 from typing import Any, Literal, final
 
@@ -133,6 +133,18 @@ class Client:
         http_twins: bool = False,
     ) -> Connected:
         """Chooses the best working connection of a server."""
+    def connect_all(
+        self,
+        resources: Iterable[Resource],
+        *,
+        grace: float | None = None,
+        probe_timeout: float | None = None,
+        relay: bool = True,
+        ipv6: bool = True,
+        allow_http: Literal["never", "private", "anywhere"] = "private",
+        http_twins: bool = False,
+    ) -> list[Connected | PlexlinkError]:
+        """Chooses a connection for every server at once: one ``Connected`` or error per resource."""
     def identity(self, server_uri: str) -> Identity:
         """What the server at ``server_uri`` says about itself."""
     def transient_token(self, server_uri: str, token: str) -> str:

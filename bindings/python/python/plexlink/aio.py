@@ -13,14 +13,15 @@ polling; a ``Cancel`` the caller passed is never cancelled by it.
 ...     print(f"Go to {pin.link_url} and enter {pin.code}")
 ...     token = await client.wait_for_token(pin)
 ...     servers = await client.servers(token)
-...     print(await asyncio.gather(*(client.connect(s) for s in servers)))
+...     for server, result in zip(servers, await client.connect_all(servers)):
+...         print(server.name, result.uri if isinstance(result, plexlink.Connected) else result)
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from typing import Literal, TypeVar
 
@@ -32,6 +33,7 @@ from ._plexlink import (
     HomeUser,
     Identity,
     Pin,
+    PlexlinkError,
     Resource,
     WaitProgress,
 )
@@ -236,6 +238,31 @@ class AsyncClient:
         call = functools.partial(
             self._client.connect,
             resource,
+            grace=grace,
+            probe_timeout=probe_timeout,
+            relay=relay,
+            ipv6=ipv6,
+            allow_http=allow_http,
+            http_twins=http_twins,
+        )
+        return await self._run(call)
+
+    async def connect_all(
+        self,
+        resources: Iterable[Resource],
+        *,
+        grace: float | None = None,
+        probe_timeout: float | None = None,
+        relay: bool = True,
+        ipv6: bool = True,
+        allow_http: Literal["never", "private", "anywhere"] = "private",
+        http_twins: bool = False,
+    ) -> list[Connected | PlexlinkError]:
+        """Chooses a connection for every server at once (see :meth:`plexlink.Client.connect_all`):
+        one ``Connected`` or ``PlexlinkError`` per resource, in the order given."""
+        call = functools.partial(
+            self._client.connect_all,
+            list(resources),  # read here, in the loop's thread
             grace=grace,
             probe_timeout=probe_timeout,
             relay=relay,
