@@ -12,7 +12,8 @@ use crate::http::AsyncHttpClient;
 use crate::io::{Io, Rules, TokioIo, exchange};
 use crate::{ClientBuilder, Connected, WaitOptions, driver};
 
-/// Signs people in to Plex and finds their servers, on tokio.
+/// Signs people in to Plex and finds their servers, on tokio (a runtime with its I/O and time
+/// drivers on, as `#[tokio::main]` makes; a stack of your own needs only the time driver).
 ///
 /// Every call is an `async fn` whose future is `Send`; dropping it cancels the call and the
 /// requests it has in flight. A connection race polls its probes as futures of the same task:
