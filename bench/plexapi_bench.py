@@ -12,15 +12,20 @@ python-plexapi as its users get it: default timeouts (30 s), ``MyPlexResource.co
   ``--block`` as a router with DNS-rebinding protection refuses private ones;
 - ``REQUESTS_CA_BUNDLE`` (set by plexlink-bench) trusts the emulator's test authority.
 
-Every connect round runs on a new ``requests.Session``, as a program that starts does. Results
-are one JSON line on stdout; the PIN case talks a line protocol with plexlink-bench, which
+Every connect round runs on a new ``requests.Session``, as a program that starts does. The
+fleet case also reports the most threads the process ran during its rounds (sampled from
+/proc/self/task) and its peak resident memory (``ru_maxrss``). Results are one JSON line on
+stdout; the PIN case talks a line protocol with plexlink-bench, which
 approves the PIN and times the token's arrival itself.
 """
 
 import argparse
 import json
+import os
+import resource
 import socket
 import sys
+import threading
 import time
 
 
@@ -72,17 +77,53 @@ def connect_case(args):
     emit({"times": times, "chosen": [chosen]})
 
 
+class ThreadPeak:
+    """The most threads this process runs (native ones included: /proc/self/task), sampled
+    every 2 ms by a thread of its own, which is not counted."""
+
+    def __init__(self):
+        self.most = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self):
+        while not self._stop.is_set():
+            self.most = max(self.most, len(os.listdir("/proc/self/task")) - 1)
+            self._stop.wait(0.002)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+        return self.most
+
+
+def peak_rss():
+    """The most memory this process has had resident, in bytes (Linux: ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def fleet_case(args):
     account = account_for(args)
     resources = [r for r in account.resources() if "server" in r.provides]
     times, chosen = [], []
+    peak = ThreadPeak()
     for _ in range(args.rounds):
         new_session(account)
         started = time.perf_counter()
         servers = [r.connect() for r in resources]
         times.append(time.perf_counter() - started)
         chosen = [s._baseurl for s in servers]
-    emit({"times": times, "chosen": chosen})
+    threads = peak.stop()
+    emit(
+        {
+            "times": times,
+            "chosen": chosen,
+            "names": [r.name for r in resources],
+            "threads": threads,
+            "rss": peak_rss(),
+        }
+    )
 
 
 def parse_case(args):

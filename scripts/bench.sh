@@ -2,9 +2,9 @@
 # The benchmark: plexlink against python-plexapi on the emulator, both in one run, printed as a
 # Markdown table of medians and ratios followed by the targets (README.md, "Benchmarks").
 # Not part of scripts/test.sh: it takes a few minutes, most of them python-plexapi's default
-# 30 s timeout on each black-holed round.
+# 30 s timeout on each black-holed round and its connect() loop over 200 servers.
 #
-#   scripts/bench.sh [plexlink-bench options]     (--rounds N, --plexlink-only, --help, ...)
+#   scripts/bench.sh [plexlink-bench options]     (--rounds N, --crowd-rounds N, --plexlink-only, --help, ...)
 #
 # Needs python3 (3.9 or later, with venv), cargo, and PyPI: python-plexapi goes into its own
 # virtual environment, .venv-bench. The C library (libplexlink.so) and the Python module

@@ -2,14 +2,18 @@
 //!
 //! ```text
 //! plexlink-bench [--python PATH] [--rounds N] [--blackhole-rounds N] [--pin-rounds N]
-//!                [--parse-rounds N] [--plexlink-only] [--quick]
+//!                [--parse-rounds N] [--crowd-rounds N] [--plexlink-only] [--quick]
 //! ```
 //!
 //! Each case starts an emulator, times plexlink in this process, then times python-plexapi
 //! (`bench/plexapi_bench.py` run by `--python`, a Python with plexapi installed) against the
 //! same emulator, and prints a Markdown table of medians and ratios, then the targets of issue 6.
+//! The crowd case runs plexlink in processes of its own (this binary again, with
+//! `--crowd-child`: see `crowd.rs`), so that its threads and memory are measured as
+//! python-plexapi's are.
 //! `scripts/bench.sh` makes the Python environment and runs this in release mode.
 
+mod crowd;
 mod pin;
 mod plexapi;
 mod scenarios;
@@ -20,15 +24,15 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use plexlink::core::resources::{self, Include};
-use plexlink::{Client, Connected, Device, Token};
+use plexlink::{Client, ClientBuilder, Connected, Device, Token};
 use plexlink_emulator::{Emulator, Scenario};
 
 use crate::pin::PinSummary;
-use crate::plexapi::Plexapi;
+use crate::plexapi::{Outcome, Plexapi};
 use crate::scenarios::OWNER;
 
 const USAGE: &str = "usage: plexlink-bench [--python PATH] [--rounds N] [--blackhole-rounds N] [--pin-rounds N]
-                      [--parse-rounds N] [--plexlink-only] [--quick]
+                      [--parse-rounds N] [--crowd-rounds N] [--plexlink-only] [--quick]
 
   --python PATH         a Python with python-plexapi installed (scripts/bench.sh makes one)
   --rounds N            rounds of each connect case (default 7)
@@ -36,6 +40,8 @@ const USAGE: &str = "usage: plexlink-bench [--python PATH] [--rounds N] [--black
                         its default 30 s timeout)
   --pin-rounds N        PIN logins per library (default 5)
   --parse-rounds N      parses of the 500-server answer (default 15)
+  --crowd-rounds N      rounds of connect_all over 200 servers × 8 connections, each side
+                        (default 3: python-plexapi's loop takes seconds a round)
   --plexlink-only       leave python-plexapi out
   --quick               small worlds and short waits (the smoke test)";
 
@@ -46,6 +52,7 @@ struct Args {
     blackhole_rounds: usize,
     pin_rounds: usize,
     parse_rounds: usize,
+    crowd_rounds: usize,
     plexlink_only: bool,
     quick: bool,
 }
@@ -57,6 +64,7 @@ fn parse_args() -> Result<Args, String> {
         blackhole_rounds: 3,
         pin_rounds: 5,
         parse_rounds: 15,
+        crowd_rounds: 3,
         plexlink_only: false,
         quick: false,
     };
@@ -75,6 +83,7 @@ fn parse_args() -> Result<Args, String> {
             "--blackhole-rounds" => args.blackhole_rounds = number("--blackhole-rounds", it.next())?,
             "--pin-rounds" => args.pin_rounds = number("--pin-rounds", it.next())?,
             "--parse-rounds" => args.parse_rounds = number("--parse-rounds", it.next())?,
+            "--crowd-rounds" => args.crowd_rounds = number("--crowd-rounds", it.next())?,
             "--plexlink-only" => args.plexlink_only = true,
             "--quick" => args.quick = true,
             "-h" | "--help" => return Err(String::new()),
@@ -85,6 +94,10 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some(crowd::CHILD_FLAG) {
+        return crowd::child_main(&argv[1..]);
+    }
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
@@ -163,6 +176,7 @@ fn run(args: &Args) -> Result<(), String> {
     bench.at_home()?;
     bench.slow_local()?;
     bench.fleet()?;
+    bench.crowd()?;
     bench.pin()?;
     bench.parse()?;
     bench.import_time();
@@ -181,11 +195,16 @@ fn start(scenario: Scenario) -> Result<Emulator, String> {
 
 /// A client of the emulator that trusts its test authority: what a program that starts has.
 fn client_for(emu: &Emulator) -> Result<Client, String> {
-    Client::builder("plexlink-bench", "plexlink-bench-5f0c3e1a")
-        .plex_url(emu.url())
-        .add_root_certificate_pem(emu.ca_pem())
+    builder(&emu.url(), emu.ca_pem().as_bytes())
         .build()
         .map_err(|e| e.to_string())
+}
+
+/// The builder of [`client_for`], from the emulator's URL and test authority.
+fn builder(url: &str, ca_pem: &[u8]) -> ClientBuilder {
+    Client::builder("plexlink-bench", "plexlink-bench-5f0c3e1a")
+        .plex_url(url)
+        .add_root_certificate_pem(ca_pem)
 }
 
 fn token(emu: &Emulator) -> Token {
@@ -309,6 +328,17 @@ fn tally(items: impl IntoIterator<Item = String>) -> String {
         .map(|(item, n)| if n == 1 { item } else { format!("{n} × {item}") })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// What a case with a choice for each server chose, as [`tally`] tells it.
+fn choices(emu: &Emulator, outcome: &Outcome) -> String {
+    tally(
+        outcome
+            .chosen
+            .iter()
+            .zip(outcome.names())
+            .map(|(uri, name)| describe(emu, &name, uri)),
+    )
 }
 
 impl Bench<'_> {
@@ -459,16 +489,12 @@ impl Bench<'_> {
                 let rounds = self.args.rounds.to_string();
                 match plexapi.run(Some(&emu), &["fleet", "--rounds", &rounds]) {
                     Ok(outcome) => {
-                        let names: Vec<String> = devices.iter().map(|d| d.name.clone()).collect();
-                        let choice = tally(
-                            outcome
-                                .chosen
-                                .iter()
-                                .zip(names.iter().cycle())
-                                .map(|(u, name)| describe(&emu, name, u)),
-                        );
                         let theirs = median(&outcome.times);
-                        (fmt_time(theirs), fmt_ratio(ratio(theirs, ours)), choice)
+                        (
+                            fmt_time(theirs),
+                            fmt_ratio(ratio(theirs, ours)),
+                            choices(&emu, &outcome),
+                        )
                     }
                     Err(e) => (format!("failed: {e}"), "—".into(), "—".into()),
                 }

@@ -31,6 +31,42 @@ pub struct Outcome {
     pub raw: Value,
 }
 
+impl Outcome {
+    /// The last line a case printed: `{"times": [seconds, ...], "chosen": [uri, ...], ...}`
+    /// (python-plexapi's script, and plexlink's own crowd children, speak alike).
+    pub fn from_stdout(stdout: &[u8]) -> Result<Outcome, String> {
+        let text = String::from_utf8_lossy(stdout);
+        let line = text.lines().last().unwrap_or_default();
+        let raw: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))?;
+        let times = raw["times"]
+            .as_array()
+            .map(|t| {
+                t.iter()
+                    .filter_map(Value::as_f64)
+                    .map(Duration::from_secs_f64)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Outcome {
+            times,
+            chosen: strings(&raw["chosen"]),
+            raw,
+        })
+    }
+
+    /// The servers of `chosen`, in its order, when the case named them.
+    pub fn names(&self) -> Vec<String> {
+        strings(&self.raw["names"])
+    }
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|c| c.iter().filter_map(|u| u.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
 impl Plexapi {
     /// The driver with this Python, or why it cannot run.
     pub fn new(python: &Path, script: &Path) -> Result<Plexapi, String> {
@@ -95,23 +131,7 @@ impl Plexapi {
                 output.status
             ));
         }
-        let text = String::from_utf8_lossy(&output.stdout);
-        let line = text.lines().last().unwrap_or_default();
-        let raw: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))?;
-        let times = raw["times"]
-            .as_array()
-            .map(|t| {
-                t.iter()
-                    .filter_map(Value::as_f64)
-                    .map(Duration::from_secs_f64)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let chosen = raw["chosen"]
-            .as_array()
-            .map(|c| c.iter().filter_map(|u| u.as_str().map(str::to_owned)).collect())
-            .unwrap_or_default();
-        Ok(Outcome { times, chosen, raw })
+        Outcome::from_stdout(&output.stdout)
     }
 
     /// `MyPlexPinLogin` rounds: the script creates the PIN and polls it; this side approves it

@@ -117,6 +117,26 @@ pub fn fleet(count: usize) -> Scenario {
     )
 }
 
+/// Connections of each server of [`crowd`]: one good LAN connection and seven refused ones.
+pub const CROWD_CONNECTIONS: usize = 8;
+
+/// `count` servers of [`CROWD_CONNECTIONS`] connections each: seven dead LAN ones (an old
+/// address, a Docker bridge, ...), listed first, then the good LAN one. Dead, not black-holed:
+/// python-plexapi would wait its 30 s timeout on each server for a black-holed one.
+pub fn crowd(count: usize) -> Scenario {
+    world(
+        (0..count)
+            .map(|i| {
+                let mut connections: Vec<Connection> = (1..CROWD_CONNECTIONS)
+                    .map(|d| lan(&format!("dead-{d}"), Behaviour::Dead))
+                    .collect();
+                connections.push(lan("good", Behaviour::Good));
+                server(6, i, format!("Crowd {:03}", i + 1), connections)
+            })
+            .collect(),
+    )
+}
+
 /// `count` servers of three connections each, for parsing only: nothing listens (a dead
 /// connection is one bound socket, the cheapest there is).
 pub fn library(count: usize) -> Scenario {
@@ -140,7 +160,14 @@ mod tests {
 
     #[test]
     fn every_world_is_valid() {
-        for scenario in [blackhole(), at_home(), slow_local(), fleet(20), library(500)] {
+        for scenario in [
+            blackhole(),
+            at_home(),
+            slow_local(),
+            fleet(20),
+            crowd(200),
+            library(500),
+        ] {
             assert_eq!(scenario.validate(), Ok(()));
         }
     }

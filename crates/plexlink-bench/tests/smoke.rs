@@ -15,6 +15,8 @@ fn one_quick_round_of_plexlinks_side_prints_the_table() {
             "1",
             "--parse-rounds",
             "1",
+            "--crowd-rounds",
+            "1",
         ])
         .output()
         .expect("the benchmark runs");
@@ -27,6 +29,8 @@ fn one_quick_round_of_plexlinks_side_prints_the_table() {
         "refuses the LAN name",
         "slow LAN",
         "connect_all",
+        "peak threads, Client (blocking)",
+        "peak RSS, AsyncClient",
         "PIN login",
         "resources answer",
     ] {
