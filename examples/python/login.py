@@ -84,8 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(connected, plexlink.Connected):
             print(f"{server.name} ({owner}): no working connection ({connected.message})")
             continue
-        kind = "relay" if connected.relay else "local" if connected.local else "remote"
-        print(f"{server.name} ({owner}): {connected.uri} [{kind}, {connected.elapsed * 1000:.0f} ms]")
+        print(f"{server.name} ({owner}): {connected.uri} [{connected.tier}, {connected.elapsed * 1000:.0f} ms]")
     return 0
 
 

@@ -444,7 +444,7 @@ impl Client {
         let connected = py
             .detach(|| self.inner.connect_with(device, policy))
             .map_err(to_pyerr)?;
-        Connected::create(py, resource.unbind(), connected)
+        Connected::create(py, resource.unbind(), connected, &self.inner.address_rules())
     }
 
     /// Chooses a connection for every server at once: all their races run together, so the
@@ -485,11 +485,12 @@ impl Client {
         let policy = race_policy(grace, probe_timeout, relay, ipv6, allow_http, http_twins)?;
         let devices: Vec<plexlink::Device> = resources.iter().map(|r| r.get().core.clone()).collect();
         let results = py.detach(|| self.inner.connect_all_with(&devices, policy));
+        let rules = self.inner.address_rules();
         resources
             .into_iter()
             .zip(results)
             .map(|(resource, result)| match result {
-                Ok(connected) => Ok(Connected::create(py, resource.unbind(), connected)?.into_any()),
+                Ok(connected) => Ok(Connected::create(py, resource.unbind(), connected, &rules)?.into_any()),
                 Err(error) => Ok(to_pyerr(error).into_value(py).into_any()),
             })
             .collect()

@@ -2,7 +2,10 @@
 //! outcome and the connections that were not tried.
 
 use plexlink::Connected as CoreConnected;
-use plexlink::core::race::{CandidateReport as CoreReport, HttpPolicy, ProbeResult, RacePolicy, SkipReason};
+use plexlink::core::AddressRules;
+use plexlink::core::race::{
+    CandidateReport as CoreReport, HttpPolicy, ProbeResult, RaceOutcome, RacePolicy, SkipReason,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -56,11 +59,24 @@ pub(crate) struct Connected {
     skipped: Vec<Py<SkippedConnection>>,
     /// Seconds choosing took.
     elapsed: f64,
+    /// The chosen connection's tier: ``local``, ``remote`` or ``relay``, as the race judged it
+    /// (by address, not by plex.tv's ``local`` flag).
+    tier: &'static str,
 }
 
 impl Connected {
-    /// The Python object for a race's result: the base `Connection` is the one to use.
-    pub(crate) fn create(py: Python<'_>, resource: Py<Resource>, connected: CoreConnected) -> PyResult<Py<Connected>> {
+    /// The Python object for a race's result: the base `Connection` is the one to use. `rules`
+    /// are the client's, for the tier of a result that does not say which candidate won.
+    pub(crate) fn create(
+        py: Python<'_>,
+        resource: Py<Resource>,
+        connected: CoreConnected,
+        rules: &AddressRules,
+    ) -> PyResult<Py<Connected>> {
+        let tier = connected
+            .tier()
+            .unwrap_or_else(|| connected.connection.tier(rules))
+            .as_str();
         let used = match connected.outcome.winning_candidate() {
             Some(candidate) => used_connection(candidate),
             None => Connection {
@@ -68,27 +84,39 @@ impl Connected {
                 ..Connection::from(&connected.connection)
             },
         };
-        let candidates = connected
-            .outcome
-            .reports
-            .iter()
-            .map(|r| Py::new(py, CandidateReport::new(py, r)?))
-            .collect::<PyResult<Vec<_>>>()?;
-        let skipped = connected
-            .outcome
-            .skipped
-            .iter()
-            .map(|(c, reason)| Py::new(py, SkippedConnection::new(py, c, *reason)?))
-            .collect::<PyResult<Vec<_>>>()?;
+        let RaceReports { candidates, skipped } = race_reports(py, &connected.outcome)?;
         let this = Connected {
             resource,
             advertised: Py::new(py, Connection::from(&connected.connection))?,
             candidates,
             skipped,
             elapsed: connected.elapsed.as_secs_f64(),
+            tier,
         };
         Py::new(py, PyClassInitializer::from(used).add_subclass(this))
     }
+}
+
+/// Every candidate of a race with what became of it, and the connections it did not try: for a
+/// `Connected`, and for the `NoConnection` of a race nothing won.
+pub(crate) struct RaceReports {
+    pub(crate) candidates: Vec<Py<CandidateReport>>,
+    pub(crate) skipped: Vec<Py<SkippedConnection>>,
+}
+
+/// The reports of a race, as Python objects.
+pub(crate) fn race_reports(py: Python<'_>, outcome: &RaceOutcome) -> PyResult<RaceReports> {
+    let candidates = outcome
+        .reports
+        .iter()
+        .map(|r| Py::new(py, CandidateReport::new(py, r)?))
+        .collect::<PyResult<Vec<_>>>()?;
+    let skipped = outcome
+        .skipped
+        .iter()
+        .map(|(c, reason)| Py::new(py, SkippedConnection::new(py, c, *reason)?))
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(RaceReports { candidates, skipped })
 }
 
 /// The connection a candidate stands for, with the URI and scheme it is used with.
@@ -113,9 +141,10 @@ impl Connected {
         let base = self_.as_super();
         let name = self_.resource.bind(self_.py()).get().name.clone();
         format!(
-            "Connected(server={}, uri={}, elapsed={:.3})",
+            "Connected(server={}, uri={}, tier={}, elapsed={:.3})",
             quoted(&name),
             quoted(&base.uri),
+            quoted(self_.tier),
             self_.elapsed
         )
     }
@@ -128,8 +157,8 @@ pub(crate) struct CandidateReport {
     uri: String,
     /// The connection as plex.tv listed it.
     connection: Py<Connection>,
-    /// ``local``, ``remote`` or ``relay``.
-    tier: String,
+    /// ``local``, ``remote`` or ``relay`` (the core's names).
+    tier: &'static str,
     /// Whether it is https.
     secure: bool,
     /// Whether it is IPv6.
@@ -137,8 +166,8 @@ pub(crate) struct CandidateReport {
     /// Whether it is the plain-http twin of an https plex.direct connection.
     http_twin: bool,
     /// ``won``, ``answered``, ``wrong_server``, ``unauthorized``, ``failed``, ``timed_out``,
-    /// ``abandoned`` or ``not_sent``.
-    result: String,
+    /// ``abandoned`` or ``not_sent`` (the core's names).
+    result: &'static str,
     /// The error (for ``failed``) or the other machine identifier (``wrong_server``); None
     /// otherwise.
     detail: Option<String>,
@@ -148,25 +177,21 @@ pub(crate) struct CandidateReport {
 
 impl CandidateReport {
     fn new(py: Python<'_>, report: &CoreReport) -> PyResult<Self> {
-        let (result, detail) = match &report.result {
-            ProbeResult::Won => ("won", None),
-            ProbeResult::Answered => ("answered", None),
-            ProbeResult::WrongServer { machine_identifier } => ("wrong_server", Some(machine_identifier.clone())),
-            ProbeResult::Unauthorized => ("unauthorized", None),
-            ProbeResult::Failed(error) => ("failed", Some(error.to_string())),
-            ProbeResult::TimedOut => ("timed_out", None),
-            ProbeResult::Abandoned => ("abandoned", None),
-            ProbeResult::NotSent => ("not_sent", None),
+        // The names are the core's; only the data some results carry is read here.
+        let detail = match &report.result {
+            ProbeResult::WrongServer { machine_identifier } => Some(machine_identifier.clone()),
+            ProbeResult::Failed(error) => Some(error.to_string()),
+            _ => None,
         };
         let candidate = &report.candidate;
         Ok(Self {
             uri: candidate.uri.clone(),
             connection: Py::new(py, Connection::from(&candidate.connection))?,
-            tier: candidate.tier.to_string(),
+            tier: candidate.tier.as_str(),
             secure: candidate.secure,
             ipv6: candidate.ipv6,
             http_twin: candidate.http_twin,
-            result: result.to_owned(),
+            result: report.result.as_str(),
             detail,
             latency: report.latency.map(|d| d.as_secs_f64()),
         })
@@ -178,7 +203,7 @@ impl CandidateReport {
     /// Whether this candidate was chosen.
     #[getter]
     fn won(&self) -> bool {
-        self.result == "won"
+        self.result == ProbeResult::Won.as_str()
     }
 
     fn __repr__(&self) -> String {
@@ -186,8 +211,8 @@ impl CandidateReport {
         format!(
             "CandidateReport(uri={}, tier={}, result={}, latency={latency})",
             quoted(&self.uri),
-            quoted(&self.tier),
-            quoted(&self.result)
+            quoted(self.tier),
+            quoted(self.result)
         )
     }
 }
@@ -198,28 +223,18 @@ pub(crate) struct SkippedConnection {
     /// The connection as plex.tv listed it.
     connection: Py<Connection>,
     /// ``invalid_uri``, ``relay_disabled``, ``ipv6_disabled``, ``foreign_lan``,
-    /// ``https_required``, ``http_disabled``, ``plaintext_to_public``, ``duplicate`` or ``other``.
-    reason: String,
+    /// ``https_required``, ``http_disabled``, ``plaintext_to_public`` or ``duplicate`` (the
+    /// core's names).
+    reason: &'static str,
     /// The reason in words.
     message: String,
 }
 
 impl SkippedConnection {
     fn new(py: Python<'_>, connection: &plexlink::Connection, reason: SkipReason) -> PyResult<Self> {
-        let code = match reason {
-            SkipReason::InvalidUri => "invalid_uri",
-            SkipReason::RelayDisabled => "relay_disabled",
-            SkipReason::Ipv6Disabled => "ipv6_disabled",
-            SkipReason::ForeignLan => "foreign_lan",
-            SkipReason::HttpsRequired => "https_required",
-            SkipReason::HttpDisabled => "http_disabled",
-            SkipReason::PlaintextToPublic => "plaintext_to_public",
-            SkipReason::Duplicate => "duplicate",
-            _ => "other",
-        };
         Ok(Self {
             connection: Py::new(py, Connection::from(connection))?,
-            reason: code.to_owned(),
+            reason: reason.as_str(),
             message: reason.to_string(),
         })
     }
@@ -232,7 +247,7 @@ impl SkippedConnection {
         format!(
             "SkippedConnection(uri={}, reason={})",
             quoted(&uri),
-            quoted(&self.reason)
+            quoted(self.reason)
         )
     }
 }

@@ -3,13 +3,17 @@
 //! Every class derives from `PlexlinkError` (never straight from `Exception`), so
 //! `except plexlink.PlexlinkError` catches everything plexlink raises. Each instance carries
 //! `message` (the server's own text where it sent one), `status` and `code` (HTTP status and
-//! Plex error code, when known); `RateLimited` adds `retry_after`, `NetworkError` adds `kind`.
+//! Plex error code, when known); `RateLimited` adds `retry_after`, `NetworkError` adds `kind`,
+//! `NoConnection` adds the race's `candidates` and `skipped`.
 
 use plexlink::{Error, TransportErrorKind};
+use pyo3::PyTypeInfo;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::types::{PyList, PyTuple, PyType};
+
+use crate::connect::{RaceReports, race_reports};
 
 create_exception!(
     plexlink,
@@ -111,7 +115,7 @@ create_exception!(
     plexlink,
     NoConnection,
     PlexlinkError,
-    "No connection of the server answered as that server."
+    "No connection of the server answered as that server. ``candidates`` and ``skipped`` tell why, as ``Connected``'s do (empty when no race ran)."
 );
 
 /// Adds the classes to the module, with class-level defaults for the attributes every instance
@@ -123,7 +127,11 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     base.setattr("status", py.None())?;
     base.setattr("code", py.None())?;
     py.get_type::<RateLimited>().setattr("retry_after", py.None())?;
-    py.get_type::<NetworkError>().setattr("kind", "other")?;
+    py.get_type::<NetworkError>()
+        .setattr("kind", TransportErrorKind::Other.as_str())?;
+    let no_connection = py.get_type::<NoConnection>();
+    no_connection.setattr("candidates", PyTuple::empty(py))?;
+    no_connection.setattr("skipped", PyTuple::empty(py))?;
     let classes: [Bound<'_, PyType>; 17] = [
         base,
         py.get_type::<Unauthorized>(),
@@ -158,7 +166,7 @@ fn build(py: Python<'_>, error: Error) -> PyErr {
     let text = error.to_string();
     let status = error.http_status();
     let mut code = None;
-    let mut extra: Option<(&str, Py<PyAny>)> = None;
+    let mut extra: Vec<(&str, Py<PyAny>)> = Vec::new();
     let (err, message) = match &error {
         Error::Unauthorized { message, .. } => (PyErr::new::<Unauthorized, _>(text.clone()), message.clone()),
         Error::TwoFactorRequired { message, .. } => (PyErr::new::<TwoFactorRequired, _>(text.clone()), message.clone()),
@@ -170,7 +178,7 @@ fn build(py: Python<'_>, error: Error) -> PyErr {
         Error::HomePinRequired { message, .. } => (PyErr::new::<HomePinRequired, _>(text.clone()), message.clone()),
         Error::RateLimited { retry_after, message } => {
             let seconds = retry_after.map(|d| d.as_secs_f64());
-            extra = Some((
+            extra.push((
                 "retry_after",
                 seconds
                     .into_pyobject(py)
@@ -192,16 +200,10 @@ fn build(py: Python<'_>, error: Error) -> PyErr {
         Error::InvalidArgument { .. } => (PyErr::new::<InvalidArgument, _>(text.clone()), text.clone()),
         Error::InsecureTransport { .. } => (PyErr::new::<InsecureTransport, _>(text.clone()), text.clone()),
         Error::Transport { kind, detail } => {
-            let name = match kind {
-                TransportErrorKind::Dns => "dns",
-                TransportErrorKind::Connect => "connect",
-                TransportErrorKind::Tls => "tls",
-                TransportErrorKind::Timeout => "timeout",
-                _ => "other",
-            };
-            extra = Some((
+            extra.push((
                 "kind",
-                name.into_pyobject(py)
+                kind.as_str()
+                    .into_pyobject(py)
                     .map(|o| o.into_any().unbind())
                     .unwrap_or_else(|_| py.None()),
             ));
@@ -209,7 +211,15 @@ fn build(py: Python<'_>, error: Error) -> PyErr {
         }
         Error::Timeout { .. } => (PyErr::new::<Timeout, _>(text.clone()), text.clone()),
         Error::Cancelled => (PyErr::new::<Cancelled, _>(text.clone()), text.clone()),
-        Error::NoConnection { .. } => (PyErr::new::<NoConnection, _>(text.clone()), text.clone()),
+        Error::NoConnection { race, .. } => {
+            // Why nothing worked: the race's reports, when a race ran. Building them cannot fail
+            // short of memory exhaustion; then the exception keeps the class's empty defaults.
+            if let Some(Ok(RaceReports { candidates, skipped })) = race.as_deref().map(|race| race_reports(py, race)) {
+                extra.extend(list(py, "candidates", candidates));
+                extra.extend(list(py, "skipped", skipped));
+            }
+            (PyErr::new::<NoConnection, _>(text.clone()), text.clone())
+        }
         // The core may grow variants; they still belong to the tree.
         _ => (PyErr::new::<PlexlinkError, _>(text.clone()), text.clone()),
     };
@@ -220,8 +230,14 @@ fn build(py: Python<'_>, error: Error) -> PyErr {
     let _ = value.setattr("message", message);
     let _ = value.setattr("status", status);
     let _ = value.setattr("code", code);
-    if let Some((name, object)) = extra {
+    for (name, object) in extra {
         let _ = value.setattr(name, object);
     }
     err
+}
+
+/// An attribute whose value is a Python list of `items`; None if the list cannot be made.
+fn list<'a, T: PyTypeInfo>(py: Python<'_>, name: &'a str, items: Vec<Py<T>>) -> Option<(&'a str, Py<PyAny>)> {
+    let list = PyList::new(py, items).ok()?;
+    Some((name, list.into_any().unbind()))
 }

@@ -159,6 +159,10 @@ def test_connect_all_races_every_server_at_once(cabin_emu: Emulator) -> None:
             # not hide the others.
             assert isinstance(result, plexlink.NoConnection) and isinstance(result, plexlink.PlexlinkError)
             assert "Cabin" in str(result) and result.status is None
+            # Why: every candidate was refused.
+            assert [c.result for c in result.candidates] == ["failed", "failed"], result.candidates
+            assert all("refused" in (c.detail or "") for c in result.candidates)
+            assert list(result.skipped) == []
             with pytest.raises(plexlink.NoConnection):
                 raise result
         else:
@@ -168,8 +172,13 @@ def test_connect_all_races_every_server_at_once(cabin_emu: Emulator) -> None:
     by_name = {s.name: r for s, r in zip(servers, results)}
     living = by_name["Living Room"]
     assert isinstance(living, plexlink.Connected) and living.uri == emu.server_uri("Living Room", "local")
+    assert living.tier == "local" and "tier='local'" in repr(living)
     friend = by_name["Friend's Server"]
     assert isinstance(friend, plexlink.Connected) and friend.uri == emu.server_uri("Friend's Server", "remote")
+    # A friend's server: its LAN address is not probed from here, so the remote one won.
+    assert friend.tier == "remote"
+    assert [s.reason for s in friend.skipped] == ["foreign_lan"]
+    assert friend.skipped[0].connection.uri == emu.server_uri("Friend's Server", "local")
     with pytest.raises(plexlink.NoConnection):
         client.connect(next(s for s in servers if s.name == "Cabin"))
 
@@ -200,3 +209,18 @@ def test_connect_all_raises_only_for_unusable_arguments(emu: Emulator, client: p
     assert emu.counters()["pms"] == {} or all(
         not connection["requests"] for server in emu.counters()["pms"].values() for connection in server.values()
     )
+
+
+def test_no_connection_tells_why(emu: Emulator, client: plexlink.Client, alice: str) -> None:
+    friend = next(s for s in client.servers(alice) if s.name == "Friend's Server")
+    # Its one candidate (the remote connection) fails with a 500; its LAN one is skipped.
+    emu.add_fault("/identity", status=500)
+    with pytest.raises(plexlink.NoConnection) as raised:
+        client.connect(friend, relay=False)
+    error = raised.value
+    assert [(c.uri, c.result, c.won) for c in error.candidates] == [
+        (emu.server_uri("Friend's Server", "remote"), "failed", False)
+    ]
+    assert [s.reason for s in error.skipped] == ["foreign_lan"]
+    # An exception made by hand has the class's empty defaults.
+    assert plexlink.NoConnection("x").candidates == () and plexlink.NoConnection("x").skipped == ()

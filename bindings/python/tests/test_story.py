@@ -52,7 +52,7 @@ def test_pin_login_to_a_connected_server(emu: Emulator, client: plexlink.Client,
     connected = client.connect(living)
     assert isinstance(connected, plexlink.Connection)
     assert connected.uri == emu.server_uri("Living Room", "local")
-    assert connected.local and not connected.relay
+    assert connected.local and not connected.relay and connected.tier == "local"
     assert connected.resource.name == "Living Room"
     assert connected.access_token == living.access_token
     assert connected.advertised == next(c for c in living.connections if c.uri == connected.uri)

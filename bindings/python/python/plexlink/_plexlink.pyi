@@ -357,6 +357,9 @@ class Connected(Connection):
     def elapsed(self) -> float:
         """Seconds choosing took."""
     @property
+    def tier(self) -> str:
+        """``local``, ``remote`` or ``relay``, as the race judged the chosen connection."""
+    @property
     def access_token(self) -> str | None:
         """The token to use with this server."""
 
@@ -631,3 +634,6 @@ class Cancelled(PlexlinkError):
 
 class NoConnection(PlexlinkError):
     """No connection of the server answered as that server."""
+
+    candidates: Sequence[CandidateReport]
+    skipped: Sequence[SkippedConnection]
