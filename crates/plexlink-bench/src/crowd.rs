@@ -307,7 +307,7 @@ impl Bench<'_> {
     pub(crate) fn crowd(&mut self) -> Result<(), String> {
         let count = if self.args.quick { 20 } else { 200 };
         let candidates = count * CROWD_CONNECTIONS;
-        let rounds = self.args.crowd_rounds;
+        let (rounds, their_rounds) = (self.args.rounds, self.args.crowd_rounds);
         let emu = start(scenarios::crowd(count))?;
         let ca = CaFile::new(&emu)?;
         let ours: Vec<(Face, Outcome)> = Face::ALL
@@ -316,7 +316,7 @@ impl Bench<'_> {
             .collect::<Result<_, _>>()?;
         let theirs = self.plexapi.as_ref().map(|plexapi| {
             plexapi
-                .run(Some(&emu), &["fleet", "--rounds", &rounds.to_string()])
+                .run(Some(&emu), &["fleet", "--rounds", &their_rounds.to_string()])
                 .map_err(|e| format!("failed: {e}"))
         });
         let their_choice = match &theirs {
@@ -331,7 +331,7 @@ impl Bench<'_> {
         let notes = |measure: Measure, face: Face, outcome: &Outcome| {
             match (measure, face) {
             (Measure::Wall, Face::Blocking) => format!(
-                "plexlink: connect_all; plexapi: connect() in a loop. Median of {rounds} rounds, a new client (plexapi: Session) each. The {} bad candidates of each server refuse: were they black-holed, python-plexapi would wait its 30 s timeout on every server. plexlink → {}; plexapi → {their_choice}",
+                "plexlink: connect_all; plexapi: connect() in a loop. Median of {rounds} rounds (plexapi: {their_rounds}), a new client (plexapi: Session) each. The {} bad candidates of each server refuse: were they black-holed, python-plexapi would wait its 30 s timeout on every server. plexlink → {}; plexapi → {their_choice}",
                 CROWD_CONNECTIONS - 1,
                 choices(&emu, outcome)
             ),

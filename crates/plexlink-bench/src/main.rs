@@ -40,8 +40,8 @@ const USAGE: &str = "usage: plexlink-bench [--python PATH] [--rounds N] [--black
                         its default 30 s timeout)
   --pin-rounds N        PIN logins per library (default 5)
   --parse-rounds N      parses of the 500-server answer (default 15)
-  --crowd-rounds N      rounds of connect_all over 200 servers × 8 connections, each side
-                        (default 3: python-plexapi's loop takes seconds a round)
+  --crowd-rounds N      python-plexapi's rounds of the 200-server case (default 3: its
+                        connect() loop takes about 15 s a round)
   --plexlink-only       leave python-plexapi out
   --quick               small worlds and short waits (the smoke test)";
 

@@ -15,8 +15,6 @@ fn one_quick_round_of_plexlinks_side_prints_the_table() {
             "1",
             "--parse-rounds",
             "1",
-            "--crowd-rounds",
-            "1",
         ])
         .output()
         .expect("the benchmark runs");
