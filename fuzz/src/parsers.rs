@@ -8,6 +8,8 @@
 //!   success status its error is [`Error::Decode`];
 //! - what a parser promises is there: a PIN's code, an identity's machine identifier, the token
 //!   of a sign-in or Home switch, a non-empty claim or transient token;
+//! - a value comes from the shape WIRE.md gives: a JSON object (a list of objects for resources,
+//!   either for Home users; XML too for a transient token), never a list read by position;
 //! - no parsed value shows a token, PIN code or QR URL in its `Debug`;
 //! - every device read plans races that keep the plan's rules
 //!   ([`crate::connection_race::check_plan`]).
@@ -23,39 +25,94 @@ pub fn run(data: &[u8]) {
 }
 
 fn every_parser(r: &HttpResponse) {
+    let shape = Shape::of(r.body());
+    let object = |what: &str| assert!(shape == Shape::Object, "{what} read from {shape:?}");
     if let Some(pin) = judged(r, &[200, 201], pins::parse_pin(r)) {
+        object("a PIN");
         check_pin(r, &pin);
     }
     judged(r, &[200, 204], pins::parse_link(r));
     if let Some(account) = judged(r, &[200], account::parse_user(r)) {
+        object("an account");
         check_account(&account);
     }
     for parsed in [account::parse_sign_in(r), account::parse_switch_home_user(r)] {
         if let Some(account) = judged(r, &[200, 201], parsed) {
+            object("a signed-in account");
             assert!(account.auth_token.is_some(), "a sign-in without a token");
             check_account(&account);
         }
     }
     judged(r, &[200, 204], account::parse_sign_out(r));
     judged(r, &[200, 204], account::parse_ping(r));
-    judged(r, &[200], account::parse_home_users(r));
-    for parsed in [account::parse_claim_token(r), server::parse_transient_token(r)] {
-        if let Some(token) = judged(r, &[200], parsed) {
-            assert!(!token.secret().is_empty(), "an empty token");
-            check::hidden("Token", token.secret(), &format!("{token:?}"), "");
-        }
+    if judged(r, &[200], account::parse_home_users(r)).is_some() {
+        assert!(
+            matches!(shape, Shape::Object | Shape::Objects),
+            "Home users read from {shape:?}"
+        );
+    }
+    if let Some(token) = judged(r, &[200], account::parse_claim_token(r)) {
+        object("a claim token");
+        check_token(&token);
+    }
+    if let Some(token) = judged(r, &[200], server::parse_transient_token(r)) {
+        assert!(
+            matches!(shape, Shape::Object | Shape::Other),
+            "a transient token read from {shape:?}"
+        );
+        check_token(&token);
     }
     if let Some(identity) = judged(r, &[200], server::parse_identity(r)) {
+        object("an identity");
         assert!(
             !identity.machine_identifier.is_empty(),
             "an identity without machineIdentifier"
         );
     }
-    for parsed in [resources::parse_resources(r), server::parse_source_connection_info(r)] {
-        for device in judged(r, &[200], parsed).unwrap_or_default() {
+    for (parsed, listed) in [
+        (resources::parse_resources(r), true),
+        (server::parse_source_connection_info(r), false),
+    ] {
+        let Some(devices) = judged(r, &[200], parsed) else {
+            continue;
+        };
+        let expected = if listed { Shape::Objects } else { Shape::Object };
+        assert!(
+            shape == expected || (listed && devices.is_empty()),
+            "devices read from {shape:?}"
+        );
+        for device in devices {
             check_device(&device);
         }
     }
+}
+
+/// The top of a JSON body, as far as a parser's answer must be one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Object,
+    /// A list whose every item is an object.
+    Objects,
+    /// Another list: read by position, a list fills a struct's fields in order.
+    OtherList,
+    /// Anything else (other JSON, XML, not JSON at all).
+    Other,
+}
+
+impl Shape {
+    fn of(body: &[u8]) -> Self {
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(serde_json::Value::Object(_)) => Self::Object,
+            Ok(serde_json::Value::Array(items)) if items.iter().all(serde_json::Value::is_object) => Self::Objects,
+            Ok(serde_json::Value::Array(_)) => Self::OtherList,
+            _ => Self::Other,
+        }
+    }
+}
+
+fn check_token(token: &Token) {
+    assert!(!token.secret().is_empty(), "an empty token");
+    check::hidden("Token", token.secret(), &format!("{token:?}"), "");
 }
 
 /// The parsed value, after checking how the outcome fits the status.
