@@ -31,9 +31,10 @@
  *   fixed number, grouped by family (see the enum). They write their out-parameters only on
  *   success. `plexlink_result_str(code)` describes a code; the full text of the last failure on
  *   the calling thread (the server's message, the HTTP status, which argument was NULL) is read
- *   with `plexlink_last_error_message`, and `plexlink_last_error_retry_after_ms` says how long
- *   to wait after `PLEXLINK_RESULT_RATE_LIMITED`. Error texts never contain a token, password
- *   or code.
+ *   with `plexlink_last_error_message`, `plexlink_last_error_retry_after_ms` says how long to
+ *   wait after `PLEXLINK_RESULT_RATE_LIMITED`, and `plexlink_last_error_connect_result` what
+ *   became of each connection after `PLEXLINK_RESULT_NO_CONNECTION`. Error texts never contain
+ *   a token, password or code.
  *
  *   Only `PLEXLINK_RESULT_UNAUTHORIZED` says that a token is bad. A network error, a 5xx or a
  *   rate limit says nothing about it: never sign a person out because of one.
@@ -135,7 +136,8 @@ enum plexlink_result
    */
   PLEXLINK_RESULT_OK = 0,
   /**
-   * Nothing to do now: no request to send, no event to report (the sans-IO machines).
+   * Nothing to do now, nothing to report: no request to send, no event (the sans-IO
+   * machines); no race kept by an error (`plexlink_last_error_connect_result`).
    */
   PLEXLINK_RESULT_DONE = 1,
   /**
@@ -718,7 +720,8 @@ typedef struct plexlink_http_header {
 /**
  * Called once when the task has finished, with its result code (`PLEXLINK_RESULT_OK`, the
  * call's error, or `PLEXLINK_RESULT_CANCELLED`). Runs on the task's own thread, never on the
- * thread that started it; `plexlink_last_error_message` on that thread reads the task's error.
+ * thread that started it; `plexlink_last_error_message` on that thread reads the task's error
+ * (and `plexlink_last_error_connect_result` the race of a connect that found no connection).
  * `task` is lent for the call: the callback may take the value (`plexlink_task_take_*`), and
  * may free the task (then it must not use `task` again), or any other task. Not called after
  * the task was freed.
@@ -1091,8 +1094,11 @@ struct plexlink_race_policy plexlink_race_policy_default(void);
 /**
  * Chooses the best working connection of `device` with the default policy: probes every
  * candidate's `/identity` at once and returns as soon as the race is decided, not when the
- * slowest probe gives up. `PLEXLINK_RESULT_NO_CONNECTION` when none answered as that server.
- * `device` is copied. On success `*result_out` is the caller's.
+ * slowest probe gives up. `device` is copied. On success `*result_out` is the caller's.
+ *
+ * `PLEXLINK_RESULT_NO_CONNECTION` when none answered as that server (nothing written): the
+ * thread's last error then keeps the race, and `plexlink_last_error_connect_result` gives what
+ * became of each connection.
  */
 plexlink_result plexlink_client_connect(const struct plexlink_client *client, const struct plexlink_device *device, struct plexlink_connect_result **result_out);
 
@@ -1106,8 +1112,9 @@ plexlink_result plexlink_client_connect_with(const struct plexlink_client *clien
  * Chooses a connection for every device of `devices` at once (their races run together, so the
  * call takes as long as the slowest race, not the sum), with `policy` (copied; pass
  * `plexlink_race_policy_default()` for the default). Returns `PLEXLINK_RESULT_OK` even when some
- * servers could not be reached: each has its own outcome in the list. On success
- * `*results_out` is the caller's.
+ * servers could not be reached: each has its own outcome in the list (its error, and for one
+ * that no connection answered, its race: `plexlink_connect_result_list_error_result`). On
+ * success `*results_out` is the caller's.
  */
 plexlink_result plexlink_client_connect_all(const struct plexlink_client *client, const struct plexlink_device_list *devices, const struct plexlink_race_policy *policy, struct plexlink_connect_result_list **results_out);
 
@@ -1124,7 +1131,8 @@ size_t plexlink_connect_result_list_len(const struct plexlink_connect_result_lis
 const struct plexlink_connect_result *plexlink_connect_result_list_get(const struct plexlink_connect_result_list *list, size_t index);
 
 /**
- * Why device `index` could not be reached (`PLEXLINK_RESULT_NO_CONNECTION`, ...);
+ * Why device `index` could not be reached (`PLEXLINK_RESULT_NO_CONNECTION`, ...; for that one
+ * `plexlink_connect_result_list_error_result` says what became of each connection);
  * `PLEXLINK_RESULT_OK` when it was. `PLEXLINK_RESULT_INVALID_PARAMETER` when out of range,
  * `PLEXLINK_RESULT_NULL_PARAMETER` for NULL (neither recorded as the last error).
  */
@@ -1135,6 +1143,18 @@ plexlink_result plexlink_connect_result_list_error(const struct plexlink_connect
  * was. NULL when out of range and for NULL.
  */
 const char *plexlink_connect_result_list_error_message(const struct plexlink_connect_result_list *list, size_t index);
+
+/**
+ * Why each connection of device `index` failed, when no connection of that server worked
+ * (`plexlink_connect_result_list_error` is `PLEXLINK_RESULT_NO_CONNECTION`):
+ * `PLEXLINK_RESULT_OK` with `*result_out`, an owned copy of its race (the caller's, to free
+ * with `plexlink_connect_result_free`, independent of `list`), read as
+ * `plexlink_last_error_connect_result` says: URI and connection NULL, every candidate with its
+ * result. `PLEXLINK_RESULT_DONE` (nothing written) when the device was reached (its result is
+ * `plexlink_connect_result_list_get`) or failed without a race.
+ * `PLEXLINK_RESULT_INVALID_PARAMETER` when `index` is out of range.
+ */
+plexlink_result plexlink_connect_result_list_error_result(const struct plexlink_connect_result_list *list, size_t index, struct plexlink_connect_result **result_out);
 
 /**
  * Frees the list and every connect result it lent. NULL is fine; must not be called twice.
@@ -1308,6 +1328,24 @@ uint16_t plexlink_last_error_http_status(void);
  * the server did not say or the last failure was something else.
  */
 uint64_t plexlink_last_error_retry_after_ms(void);
+
+/**
+ * Why each connection failed, when the last failure on the calling thread was a connect that
+ * found no working connection (`PLEXLINK_RESULT_NO_CONNECTION` from
+ * `plexlink_client_connect`, `plexlink_client_connect_with`, or a `plexlink_task_connect`
+ * whose error became the thread's last error): `PLEXLINK_RESULT_OK` with `*result_out`, an
+ * owned copy of the race (the caller's, to free with `plexlink_connect_result_free`). Read it
+ * as any connect result: `plexlink_connect_result_uri` and `plexlink_connect_result_connection`
+ * are NULL (nothing won), `plexlink_connect_result_device` is the device raced, and the
+ * candidates (`plexlink_connect_result_candidate_get`: each one's result, error and
+ * description) and skipped connections say what became of every connection.
+ *
+ * `PLEXLINK_RESULT_DONE` (nothing written) when the last failure kept no race: another error,
+ * a connect that failed before racing (a bad policy), or no failure yet.
+ * `PLEXLINK_RESULT_NULL_PARAMETER` when `result_out` is NULL (the last error is then left
+ * unchanged).
+ */
+plexlink_result plexlink_last_error_connect_result(struct plexlink_connect_result **result_out);
 
 /**
  * Forgets the last failure on the calling thread.
@@ -1992,7 +2030,9 @@ plexlink_result plexlink_task_take_device_list(const struct plexlink_task *task,
 
 /**
  * Takes the result of a finished `plexlink_task_connect`. On success `*result_out` is the
- * caller's. Other codes as `plexlink_task_take_pin`.
+ * caller's. Other codes as `plexlink_task_take_pin`: after `PLEXLINK_RESULT_NO_CONNECTION`,
+ * which is then the calling thread's last error, `plexlink_last_error_connect_result` gives
+ * what became of each connection.
  */
 plexlink_result plexlink_task_take_connect_result(const struct plexlink_task *task, struct plexlink_connect_result **result_out);
 

@@ -103,8 +103,19 @@ int main(int argc, char **argv) {
         if (r != PLEXLINK_RESULT_OK) {
             char message[512];
             size_t n = 0;
+            plexlink_connect_result *lost = NULL;
             plexlink_last_error_message(message, sizeof message, &n);
             printf("    no connection: %s\n", message);
+            /* After PLEXLINK_RESULT_NO_CONNECTION: what became of each connection. */
+            if (plexlink_last_error_connect_result(&lost) == PLEXLINK_RESULT_OK) {
+                size_t c;
+                for (c = 0; c < plexlink_connect_result_candidates_len(lost); c++) {
+                    const plexlink_candidate *candidate = plexlink_connect_result_candidate_get(lost, c);
+                    printf("      %s: %s\n", plexlink_candidate_uri(candidate),
+                           plexlink_candidate_description(candidate));
+                }
+                plexlink_connect_result_free(lost);
+            }
             continue;
         }
         printf("    server URL: %s (chosen in %llu ms among %zu candidates)\n", plexlink_connect_result_uri(connected),

@@ -308,9 +308,7 @@ pub(crate) unsafe fn sign_in(
     let login = try_str!(login).to_owned();
     let password = Password::new(try_str!(password));
     let code = try_opt_str!(verification_code).map(VerificationCode::new);
-    let mut secrets = vec![password.secret().to_owned()];
-    secrets.extend(code.as_ref().map(|c| c.secret().to_owned()));
-    Ok(Call::new(client, secrets, move |c, _| {
+    Ok(Call::new(client, move |c, _| {
         c.sign_in(&login, &password, code.as_ref()).map(AccountHandle::boxed)
     }))
 }
@@ -389,9 +387,7 @@ pub(crate) unsafe fn switch_home_user(
     let token = Token::new(try_str!(token));
     let user_uuid = try_str!(user_uuid).to_owned();
     let pin = try_opt_str!(pin).map(PinCode::new);
-    let mut secrets = vec![token.secret().to_owned()];
-    secrets.extend(pin.as_ref().map(|p| p.secret().to_owned()));
-    Ok(Call::new(client, secrets, move |c, _| {
+    Ok(Call::new(client, move |c, _| {
         c.switch_home_user(&token, &user_uuid, pin.as_ref())
             .map(AccountHandle::boxed)
     }))

@@ -2,8 +2,8 @@
 //!
 //! Each call (`user`, `sign_in`, `connect`, ...) has one declaration, beside its blocking form:
 //! an `unsafe fn` taking the C arguments that both forms share, which checks them (NULL, UTF-8,
-//! a policy's fields), copies them into a [`Call`] that owns everything it needs, and names the
-//! call's secrets. The two C functions only say where the call runs:
+//! a policy's fields) and copies them into a [`Call`] that owns everything it needs. The two C
+//! functions only say where the call runs:
 //!
 //! - `plexlink_client_<verb>` runs it on the caller's thread and writes its value to the
 //!   out-parameter: `try_call!(user(client, token)).run(try_out!(account_out))`;
@@ -11,7 +11,9 @@
 //!   `plexlink_task_take_*`: `try_call!(...).start(on_done, userdata, try_out!(task_out))`
 //!   ([`task`](crate::task)).
 //!
-//! Either way a failure gives the same code and the same message, with the secrets redacted.
+//! Either way a failure gives the same code and the same message. Every call is one of the
+//! `plexlink` client's, which redacts the call's secrets (token, password, codes) from its error
+//! itself: no secret list is kept here.
 
 use std::ffi::{CString, c_char};
 use std::sync::Arc;
@@ -34,15 +36,13 @@ pub(crate) type Checked<T> = Result<Call<T>, plexlink_result>;
 pub(crate) type Report<'a> = &'a mut (dyn FnMut(&plexlink_wait_progress) + Send);
 
 /// What a call does with the client.
-type Work<T> = Box<dyn FnOnce(&blocking::Client, Report<'_>) -> Result<T, Error> + Send>;
+type Work<T> = Box<dyn FnOnce(&blocking::Client, Report<'_>) -> Result<T, ErrorInfo> + Send>;
 
 /// One call of the blocking client, owning everything it needs: it may run on another thread
 /// after the C arguments are gone.
 pub(crate) struct Call<T> {
     pub(crate) client: Arc<blocking::Client>,
     pub(crate) work: Work<T>,
-    /// Redacted from the call's error message (the core never puts one there; a server might).
-    pub(crate) secrets: Vec<String>,
     /// A PIN wait's progress callback.
     pub(crate) progress: Option<ProgressCallback>,
     /// What stops the call: a PIN wait's cancel handle, which a task's cancel also raises.
@@ -50,15 +50,25 @@ pub(crate) struct Call<T> {
 }
 
 impl<T: Value> Call<T> {
+    /// A call whose failure is the core's error, as C reads it.
     pub(crate) fn new(
         client: Arc<blocking::Client>,
-        secrets: Vec<String>,
         work: impl FnOnce(&blocking::Client, Report<'_>) -> Result<T, Error> + Send + 'static,
+    ) -> Self {
+        Self::with_error_info(client, move |c, report| {
+            work(c, report).map_err(|e| ErrorInfo::from_error(&e))
+        })
+    }
+
+    /// A call that describes its failure itself: a connect keeps the race that found no
+    /// connection.
+    pub(crate) fn with_error_info(
+        client: Arc<blocking::Client>,
+        work: impl FnOnce(&blocking::Client, Report<'_>) -> Result<T, ErrorInfo> + Send + 'static,
     ) -> Self {
         Self {
             client,
             work: Box::new(work),
-            secrets,
             progress: None,
             cancel: CancelToken::new(),
         }
@@ -75,7 +85,7 @@ impl<T: Value> Call<T> {
 
     /// Runs the call on this thread, a PIN wait reporting its progress to `report`.
     pub(crate) fn execute(self, report: Report<'_>) -> Result<T, ErrorInfo> {
-        (self.work)(&self.client, report).map_err(|e| ErrorInfo::from_error(&e, &redacted(&self.secrets)))
+        (self.work)(&self.client, report)
     }
 
     /// The blocking form: runs the call on this thread (a PIN wait calls its progress callback
@@ -104,8 +114,8 @@ impl Call<()> {
     }
 }
 
-/// The end of the declaration of a call that takes the account `token` (a secret), and
-/// whatever `work` has copied.
+/// The end of the declaration of a call that takes the account `token`, and whatever `work` has
+/// copied.
 ///
 /// # Safety
 /// `token` is NULL or a NUL-terminated string, as the C functions' contract says.
@@ -115,12 +125,7 @@ pub(crate) unsafe fn token_call<T: Value>(
     work: impl FnOnce(&blocking::Client, &Token) -> Result<T, Error> + Send + 'static,
 ) -> Checked<T> {
     let token = Token::new(try_str!(token));
-    let secrets = vec![token.secret().to_owned()];
-    Ok(Call::new(client, secrets, move |c, _| work(c, &token)))
-}
-
-fn redacted(secrets: &[String]) -> Vec<&str> {
-    secrets.iter().map(String::as_str).collect()
+    Ok(Call::new(client, move |c, _| work(c, &token)))
 }
 
 /// The value of a call, as the blocking form writes it to its out-parameter and

@@ -32,7 +32,7 @@ pub unsafe extern "C" fn plexlink_client_new(
                 out.write(ffi::to_arc(std::sync::Arc::new(client)));
                 plexlink_result::Ok
             }
-            Err(e) => error::fail(&e, &[]),
+            Err(e) => error::fail(&e),
         }
     }
 }

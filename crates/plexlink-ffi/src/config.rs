@@ -124,7 +124,7 @@ unsafe fn set_text(
     let value = try_str!(value);
     match set(config, value) {
         Ok(()) => plexlink_result::Ok,
-        Err(e) => error::fail(&e, &[]),
+        Err(e) => error::fail(&e),
     }
 }
 
@@ -355,7 +355,7 @@ pub unsafe extern "C" fn plexlink_client_config_builder_build(
         let config = try_mut_from_ptr!(builder);
         let out = try_out!(config_out);
         if let Err(e) = config.info.validate() {
-            return error::fail(&e, &[]);
+            return error::fail(&e);
         }
         // SAFETY: `builder` is a live builder (checked above) that C gives up on success.
         let config = unsafe { ffi::take_box(builder) };

@@ -142,7 +142,7 @@ castable!(Box plexlink_connect_result_list => Vec<Result<ConnectResultHandle, Er
 castable!(Ref plexlink_candidate => CandidateHandle);
 castable!(Ref plexlink_skipped => SkippedHandle);
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct ConnectResultHandle {
     device: DeviceHandle,
     /// The winner's connection and URI; `None` for a race that no candidate won.
@@ -154,7 +154,7 @@ pub(crate) struct ConnectResultHandle {
     skipped: Vec<SkippedHandle>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct CandidateHandle {
     connection: ConnectionHandle,
     uri: CString,
@@ -168,7 +168,7 @@ pub(crate) struct CandidateHandle {
     latency_ms: u64,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct SkippedHandle {
     connection: ConnectionHandle,
     reason: plexlink_skip_reason,
@@ -252,15 +252,19 @@ impl SkippedHandle {
     }
 }
 
-/// The outcomes of `connect_all` as C holds them.
-pub(crate) fn result_list(results: Vec<Result<Connected, Error>>) -> Vec<Result<ConnectResultHandle, ErrorInfo>> {
-    results
-        .into_iter()
-        .map(|r| {
-            r.map(ConnectResultHandle::new)
-                .map_err(|e| ErrorInfo::from_error(&e, &[]))
-        })
-        .collect()
+/// The outcome of a connect to `device` as C holds it: a failure keeps the race that found no
+/// connection, for `plexlink_last_error_connect_result` and
+/// `plexlink_connect_result_list_error_result`.
+fn outcome(result: Result<Connected, Error>, device: &Device) -> Result<ConnectResultHandle, ErrorInfo> {
+    result.map(ConnectResultHandle::new).map_err(|e| {
+        let info = ErrorInfo::from_error(&e);
+        match &e {
+            Error::NoConnection { race: Some(race), .. } => {
+                info.with_race(ConnectResultHandle::from_race(device.clone(), race, race.elapsed))
+            }
+            _ => info,
+        }
+    })
 }
 
 /// The core's policy from the C struct, or `PLEXLINK_RESULT_INVALID_PARAMETER` for an unusable
@@ -271,7 +275,7 @@ pub(crate) fn race_policy(policy: &plexlink_race_policy) -> Result<RacePolicy, p
             what,
             detail: detail.into(),
         };
-        Err(error::fail(&e, &[]))
+        Err(error::fail(&e))
     };
     let allow_http = match policy.allow_http {
         0 => HttpPolicy::Never,
@@ -321,16 +325,18 @@ pub(crate) unsafe fn connect(
     let client = try_clone_arc!(client);
     let device = try_ref_from_ptr!(device).device.clone();
     let policy = race_policy(try_struct!(policy))?;
-    Ok(Call::new(client, vec![], move |c, _| {
-        c.connect_with(&device, policy)
-            .map(|c| Box::new(ConnectResultHandle::new(c)))
+    Ok(Call::with_error_info(client, move |c, _| {
+        outcome(c.connect_with(&device, policy), &device).map(Box::new)
     }))
 }
 
 /// Chooses the best working connection of `device` with the default policy: probes every
 /// candidate's `/identity` at once and returns as soon as the race is decided, not when the
-/// slowest probe gives up. `PLEXLINK_RESULT_NO_CONNECTION` when none answered as that server.
-/// `device` is copied. On success `*result_out` is the caller's.
+/// slowest probe gives up. `device` is copied. On success `*result_out` is the caller's.
+///
+/// `PLEXLINK_RESULT_NO_CONNECTION` when none answered as that server (nothing written): the
+/// thread's last error then keeps the race, and `plexlink_last_error_connect_result` gives what
+/// became of each connection.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_client_connect(
     client: *const plexlink_client,
@@ -365,16 +371,18 @@ pub(crate) unsafe fn connect_all(
     let client = try_clone_arc!(client);
     let devices: Vec<_> = try_ref_from_ptr!(devices).iter().map(|d| d.device.clone()).collect();
     let policy = race_policy(try_struct!(policy))?;
-    Ok(Call::new(client, vec![], move |c, _| {
-        Ok(result_list(c.connect_all_with(&devices, policy)))
+    Ok(Call::new(client, move |c, _| {
+        let results = c.connect_all_with(&devices, policy);
+        Ok(results.into_iter().zip(&devices).map(|(r, d)| outcome(r, d)).collect())
     }))
 }
 
 /// Chooses a connection for every device of `devices` at once (their races run together, so the
 /// call takes as long as the slowest race, not the sum), with `policy` (copied; pass
 /// `plexlink_race_policy_default()` for the default). Returns `PLEXLINK_RESULT_OK` even when some
-/// servers could not be reached: each has its own outcome in the list. On success
-/// `*results_out` is the caller's.
+/// servers could not be reached: each has its own outcome in the list (its error, and for one
+/// that no connection answered, its race: `plexlink_connect_result_list_error_result`). On
+/// success `*results_out` is the caller's.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_client_connect_all(
     client: *const plexlink_client,
@@ -409,7 +417,8 @@ pub unsafe extern "C" fn plexlink_connect_result_list_get(
     }
 }
 
-/// Why device `index` could not be reached (`PLEXLINK_RESULT_NO_CONNECTION`, ...);
+/// Why device `index` could not be reached (`PLEXLINK_RESULT_NO_CONNECTION`, ...; for that one
+/// `plexlink_connect_result_list_error_result` says what became of each connection);
 /// `PLEXLINK_RESULT_OK` when it was. `PLEXLINK_RESULT_INVALID_PARAMETER` when out of range,
 /// `PLEXLINK_RESULT_NULL_PARAMETER` for NULL (neither recorded as the last error).
 #[unsafe(no_mangle)]
@@ -440,6 +449,33 @@ pub unsafe extern "C" fn plexlink_connect_result_list_error_message(
             Some(Ok(_)) => c"".as_ptr(),
             Some(Err(e)) => e.message.as_ptr(),
             None => std::ptr::null(),
+        }
+    }
+}
+
+/// Why each connection of device `index` failed, when no connection of that server worked
+/// (`plexlink_connect_result_list_error` is `PLEXLINK_RESULT_NO_CONNECTION`):
+/// `PLEXLINK_RESULT_OK` with `*result_out`, an owned copy of its race (the caller's, to free
+/// with `plexlink_connect_result_free`, independent of `list`), read as
+/// `plexlink_last_error_connect_result` says: URI and connection NULL, every candidate with its
+/// result. `PLEXLINK_RESULT_DONE` (nothing written) when the device was reached (its result is
+/// `plexlink_connect_result_list_get`) or failed without a race.
+/// `PLEXLINK_RESULT_INVALID_PARAMETER` when `index` is out of range.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_connect_result_list_error_result(
+    list: *const plexlink_connect_result_list,
+    index: usize,
+    result_out: *mut *mut plexlink_connect_result,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let list = try_ref_from_ptr!(list);
+        let out = try_out!(result_out);
+        match list.get(index) {
+            Some(outcome) => error::race_copy(outcome.as_ref().err(), out),
+            None => error::invalid_parameter(&format!(
+                "no device {index} in a list of {} outcomes",
+                list.len()
+            )),
         }
     }
 }

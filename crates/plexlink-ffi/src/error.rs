@@ -2,9 +2,11 @@
 
 use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char};
+use std::sync::Arc;
 
 use plexlink_core::{Error, TransportErrorKind};
 
+use crate::connect::{ConnectResultHandle, plexlink_connect_result};
 use crate::ffi::{self, c_string, millis};
 use crate::panic::ffi_panic_boundary;
 
@@ -27,7 +29,8 @@ use crate::panic::ffi_panic_boundary;
 pub enum plexlink_result {
     /// Success.
     Ok = 0,
-    /// Nothing to do now: no request to send, no event to report (the sans-IO machines).
+    /// Nothing to do now, nothing to report: no request to send, no event (the sans-IO
+    /// machines); no race kept by an error (`plexlink_last_error_connect_result`).
     Done = 1,
     /// Not finished yet: the task still runs, the race is not decided.
     Pending = 2,
@@ -221,19 +224,23 @@ pub(crate) fn code_for(error: &Error) -> plexlink_result {
 }
 
 /// A failure as C sees it: its code and everything the last-error functions report.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its text is the core error's own: the calls of `plexlink` redact their secrets from their
+/// errors themselves, and the sans-IO machines redact theirs with `Error::redacted` before the
+/// error gets here, so no text is rewritten in this crate.
+#[derive(Clone, Debug)]
 pub(crate) struct ErrorInfo {
     pub(crate) code: plexlink_result,
     pub(crate) message: CString,
     pub(crate) http_status: u16,
     pub(crate) retry_after_ms: Option<u64>,
+    /// The race of a connect that found no working connection: every candidate's result.
+    pub(crate) race: Option<Arc<ConnectResultHandle>>,
 }
 
 impl ErrorInfo {
-    /// The description of `error`, with every one of `secrets` (the call's token, password,
-    /// codes) replaced by `[redacted]`: the core never puts a secret in an error, and this makes
-    /// sure nothing that came back from a server does either.
-    pub(crate) fn from_error(error: &Error, secrets: &[&str]) -> Self {
+    /// The description of `error`.
+    pub(crate) fn from_error(error: &Error) -> Self {
         let http_status = error.http_status().unwrap_or(0);
         let retry_after_ms = match error {
             Error::RateLimited { retry_after, .. } => retry_after.map(millis),
@@ -241,9 +248,10 @@ impl ErrorInfo {
         };
         Self {
             code: code_for(error),
-            message: c_string(&redact(&error.to_string(), secrets)),
+            message: c_string(&error.to_string()),
             http_status,
             retry_after_ms,
+            race: None,
         }
     }
 
@@ -254,6 +262,15 @@ impl ErrorInfo {
             message: c_string(message),
             http_status: 0,
             retry_after_ms: None,
+            race: None,
+        }
+    }
+
+    /// This failure, keeping the race that found no connection (`plexlink_connect_result`).
+    pub(crate) fn with_race(self, race: ConnectResultHandle) -> Self {
+        Self {
+            race: Some(Arc::new(race)),
+            ..self
         }
     }
 
@@ -264,13 +281,19 @@ impl ErrorInfo {
     }
 }
 
-/// `text` with every non-empty secret replaced by `[redacted]`.
-pub(crate) fn redact(text: &str, secrets: &[&str]) -> String {
-    let mut text = text.to_owned();
-    for secret in secrets.iter().filter(|s| !s.trim().is_empty()) {
-        text = text.replace(secret, "[redacted]");
+/// Writes an owned copy of the race `error` kept to `out`: `PLEXLINK_RESULT_OK`, or
+/// `PLEXLINK_RESULT_DONE` (nothing written) when it kept none.
+pub(crate) fn race_copy(
+    error: Option<&ErrorInfo>,
+    out: ffi::OutParam<'_, *mut plexlink_connect_result>,
+) -> plexlink_result {
+    match error.and_then(|e| e.race.as_deref()) {
+        Some(race) => {
+            out.write(ffi::to_box(race.clone()));
+            plexlink_result::Ok
+        }
+        None => plexlink_result::Done,
     }
-    text
 }
 
 thread_local! {
@@ -278,8 +301,8 @@ thread_local! {
 }
 
 /// Records a core error as the thread's last error and returns its code.
-pub(crate) fn fail(error: &Error, secrets: &[&str]) -> plexlink_result {
-    ErrorInfo::from_error(error, secrets).set_last()
+pub(crate) fn fail(error: &Error) -> plexlink_result {
+    ErrorInfo::from_error(error).set_last()
 }
 
 /// A failure found by the C layer: recorded as the last error, its code returned.
@@ -411,6 +434,34 @@ pub extern "C" fn plexlink_last_error_retry_after_ms() -> u64 {
     ffi_panic_boundary! { with_last(|e| e.retry_after_ms.unwrap_or(u64::MAX), u64::MAX) }
 }
 
+/// Why each connection failed, when the last failure on the calling thread was a connect that
+/// found no working connection (`PLEXLINK_RESULT_NO_CONNECTION` from
+/// `plexlink_client_connect`, `plexlink_client_connect_with`, or a `plexlink_task_connect`
+/// whose error became the thread's last error): `PLEXLINK_RESULT_OK` with `*result_out`, an
+/// owned copy of the race (the caller's, to free with `plexlink_connect_result_free`). Read it
+/// as any connect result: `plexlink_connect_result_uri` and `plexlink_connect_result_connection`
+/// are NULL (nothing won), `plexlink_connect_result_device` is the device raced, and the
+/// candidates (`plexlink_connect_result_candidate_get`: each one's result, error and
+/// description) and skipped connections say what became of every connection.
+///
+/// `PLEXLINK_RESULT_DONE` (nothing written) when the last failure kept no race: another error,
+/// a connect that failed before racing (a bad policy), or no failure yet.
+/// `PLEXLINK_RESULT_NULL_PARAMETER` when `result_out` is NULL (the last error is then left
+/// unchanged).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_last_error_connect_result(
+    result_out: *mut *mut plexlink_connect_result,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        // SAFETY: `result_out` is NULL or valid for writes (the function's contract).
+        let Some(out) = (unsafe { ffi::out_param(result_out) }) else {
+            // Not recorded: it would replace the error the caller wants to read.
+            return plexlink_result::NullParameter;
+        };
+        LAST_ERROR.with(|last| race_copy(last.borrow().as_ref(), out))
+    }
+}
+
 /// Forgets the last failure on the calling thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexlink_last_error_clear() {
@@ -515,23 +566,21 @@ mod tests {
     }
 
     #[test]
-    fn the_last_error_keeps_status_and_retry_after_but_no_secret() {
+    fn the_last_error_keeps_status_and_retry_after() {
         let error = Error::RateLimited {
             retry_after: Some(Duration::from_secs(7)),
             message: "slow down".into(),
         };
-        assert_eq!(fail(&error, &[]), plexlink_result::RateLimited);
+        assert_eq!(fail(&error), plexlink_result::RateLimited);
         assert_eq!(plexlink_last_error_code(), plexlink_result::RateLimited);
         assert_eq!(plexlink_last_error_retry_after_ms(), 7000);
         assert_eq!(plexlink_last_error_http_status(), 429);
-        let echo = Error::Unauthorized {
+        let refused = Error::Unauthorized {
             status: 401,
-            message: "no such token: sekrit-token".into(),
+            message: "no such token".into(),
         };
-        assert_eq!(fail(&echo, &["sekrit-token", ""]), plexlink_result::Unauthorized);
-        let text = last_error_text();
-        assert!(!text.contains("sekrit"), "{text}");
-        assert!(text.contains("[redacted]"), "{text}");
+        assert_eq!(fail(&refused), plexlink_result::Unauthorized);
+        assert_eq!(last_error_text(), "unauthorized: no such token");
         assert_eq!(
             plexlink_last_error_retry_after_ms(),
             u64::MAX,
@@ -626,10 +675,10 @@ mod tests {
             (Error::PinExpired { status: Some(404) }, 404),
         ];
         for (error, status) in with_status {
-            assert_eq!(fail(&error, &[]), code_for(&error));
+            assert_eq!(fail(&error), code_for(&error));
             assert_eq!(plexlink_last_error_http_status(), status, "{error:?}");
             // A task keeps the same `ErrorInfo` and makes it the last error where C reads it.
-            assert_eq!(ErrorInfo::from_error(&error, &[]).http_status, status, "{error:?}");
+            assert_eq!(ErrorInfo::from_error(&error).http_status, status, "{error:?}");
         }
         // Every other variant had no answer with an error status: 0, as the core says.
         let others = [
@@ -650,7 +699,7 @@ mod tests {
             },
         ];
         for error in others {
-            fail(&error, &[]);
+            fail(&error);
             assert_eq!(
                 plexlink_last_error_http_status(),
                 error.http_status().unwrap_or(0),

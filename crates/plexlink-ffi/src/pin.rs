@@ -285,7 +285,7 @@ pub unsafe extern "C" fn plexlink_pin_free(pin: *mut plexlink_pin) {
 /// The call of `plexlink_client_create_pin` and `plexlink_task_create_pin`.
 pub(crate) unsafe fn create_pin(client: *const plexlink_client, strong: bool) -> Checked<Box<PinHandle>> {
     let client = try_clone_arc!(client);
-    Ok(Call::new(client, vec![], move |c, _| {
+    Ok(Call::new(client, move |c, _| {
         c.create_pin(strong).map(PinHandle::boxed)
     }))
 }
@@ -304,9 +304,7 @@ pub unsafe extern "C" fn plexlink_client_create_pin(
 /// The call of `plexlink_client_check_pin` and `plexlink_task_check_pin`.
 pub(crate) unsafe fn check_pin(client: *const plexlink_client, pin_id: u64) -> Checked<Box<PinHandle>> {
     let client = try_clone_arc!(client);
-    Ok(Call::new(client, vec![], move |c, _| {
-        c.check_pin(pin_id).map(PinHandle::boxed)
-    }))
+    Ok(Call::new(client, move |c, _| c.check_pin(pin_id).map(PinHandle::boxed)))
 }
 
 /// Checks a PIN once by its id (with this client's identifier, which must be the one that
@@ -365,8 +363,7 @@ pub(crate) unsafe fn link_pin(
     let client = try_clone_arc!(client);
     let token = Token::new(try_str!(token));
     let code = PinCode::new(try_str!(code));
-    let secrets = vec![token.secret().to_owned(), code.secret().to_owned()];
-    Ok(Call::new(client, secrets, move |c, _| c.link_pin(&token, &code)))
+    Ok(Call::new(client, move |c, _| c.link_pin(&token, &code)))
 }
 
 /// Approves another device's 4-character `code` with the account `token` (what the link page
@@ -392,7 +389,7 @@ pub(crate) unsafe fn wait_for_token(
     // SAFETY: `options.cancel` is NULL or a live cancel handle (the options' contract).
     let settings = unsafe { WaitSettings::from_c(options) };
     let cancel = settings.cancel.clone();
-    let call = Call::new(client, vec![], move |c, progress| {
+    let call = Call::new(client, move |c, progress| {
         let token = settings.wait(c, &pin, progress)?;
         Ok(c_string(token.secret()))
     });

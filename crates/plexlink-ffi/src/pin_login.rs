@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use plexlink_core::HttpRequest;
 use plexlink_core::pin_login::{PinEvent, PinLogin, PinLoginConfig};
+use plexlink_core::pins::Pin;
 
 use crate::config::plexlink_client_config;
 use crate::error::{ErrorInfo, plexlink_result};
@@ -136,7 +137,10 @@ pub(crate) struct EventHandle {
 }
 
 impl EventHandle {
-    fn new(event: PinEvent) -> Option<Self> {
+    /// The event for C. A failure's text goes through `Error::redacted` with the PIN's code:
+    /// the host's own answers reach the machine here without passing through `plexlink`, which
+    /// redacts the code on its side of the PIN wait.
+    fn new(event: PinEvent, pin: Option<&Pin>) -> Option<Self> {
         let blank = |kind| Self {
             kind,
             pin: None,
@@ -158,7 +162,9 @@ impl EventHandle {
                 ..blank(plexlink_pin_event_kind::Authorized)
             },
             PinEvent::Failed(e) => Self {
-                error: Some(ErrorInfo::from_error(&e, &[])),
+                error: Some(ErrorInfo::from_error(
+                    &e.redacted(&[pin.map_or("", |p| p.code.secret())]),
+                )),
                 ..blank(plexlink_pin_event_kind::Failed)
             },
             _ => return None,
@@ -335,7 +341,7 @@ pub unsafe extern "C" fn plexlink_pin_login_poll_event(
         let handle = try_mut_from_ptr!(login);
         let out = try_out!(event_out);
         while let Some(event) = handle.login.poll_event() {
-            if let Some(event) = EventHandle::new(event) {
+            if let Some(event) = EventHandle::new(event, handle.login.pin()) {
                 out.write(ffi::to_box(event));
                 return plexlink_result::Ok;
             }
@@ -498,5 +504,43 @@ pub unsafe extern "C" fn plexlink_pin_event_free(event: *mut plexlink_pin_event)
     ffi_panic_boundary! {
         // SAFETY: `event` is NULL or a live event that C gives up (this function's contract).
         unsafe { ffi::free_box(event) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+
+    use plexlink_core::ClientInfo;
+
+    use super::*;
+
+    #[test]
+    fn a_failure_never_shows_the_pin_code_a_host_answer_echoed() {
+        let pin = Pin::new(7, "WXYZ".into(), "c-tests");
+        let info = ClientInfo::new("p", "c-tests");
+        let mut handle = LoginHandle::new(0, |origin| PinLogin::resume(info, login_config(false, 0), pin, origin));
+        let now = handle.clock.at(0);
+        assert!(handle.login.poll_transmit(now).is_some(), "the check");
+        let echo = http::Response::builder()
+            .status(400)
+            .body(br#"{"errors":[{"code":1000,"message":"no PIN WXYZ here"}]}"#.to_vec())
+            .expect("an answer");
+        handle.login.handle_response(now, echo);
+        let login: *mut plexlink_pin_login = ffi::to_box(handle);
+        let mut event = std::ptr::null_mut();
+        // SAFETY: `login` is live and `event` a valid out-parameter; each handle is freed once.
+        unsafe {
+            assert_eq!(plexlink_pin_login_poll_event(login, &mut event), plexlink_result::Ok);
+            assert_eq!(plexlink_pin_event_get_kind(event), plexlink_pin_event_kind::Failed);
+            assert_eq!(plexlink_pin_event_error(event), plexlink_result::PlexError);
+            let text = CStr::from_ptr(plexlink_pin_event_error_message(event)).to_string_lossy();
+            assert!(
+                text.contains("no PIN [redacted] here") && !text.contains("WXYZ"),
+                "{text}"
+            );
+            plexlink_pin_event_free(event);
+            plexlink_pin_login_free(login);
+        }
     }
 }

@@ -47,7 +47,7 @@ castable!(Ref plexlink_connection => ConnectionHandle);
 castable!(Box plexlink_identity => IdentityHandle);
 
 /// A device and its strings, ready for C.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct DeviceHandle {
     pub(crate) device: Device,
     name: CString,
@@ -89,7 +89,7 @@ impl DeviceHandle {
 }
 
 /// A connection and its strings, ready for C.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct ConnectionHandle {
     connection: Connection,
     protocol: CString,
@@ -447,7 +447,7 @@ pub(crate) unsafe fn identity(
 ) -> Checked<Box<IdentityHandle>> {
     let client = try_clone_arc!(client);
     let server_uri = try_str!(server_uri).to_owned();
-    Ok(Call::new(client, vec![], move |c, _| {
+    Ok(Call::new(client, move |c, _| {
         c.identity(&server_uri).map(IdentityHandle::boxed)
     }))
 }

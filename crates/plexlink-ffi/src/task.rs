@@ -41,7 +41,8 @@ castable!(Arc plexlink_task => Task);
 
 /// Called once when the task has finished, with its result code (`PLEXLINK_RESULT_OK`, the
 /// call's error, or `PLEXLINK_RESULT_CANCELLED`). Runs on the task's own thread, never on the
-/// thread that started it; `plexlink_last_error_message` on that thread reads the task's error.
+/// thread that started it; `plexlink_last_error_message` on that thread reads the task's error
+/// (and `plexlink_last_error_connect_result` the race of a connect that found no connection).
 /// `task` is lent for the call: the callback may take the value (`plexlink_task_take_*`), and
 /// may free the task (then it must not use `task` again), or any other task. Not called after
 /// the task was freed.
@@ -153,7 +154,7 @@ impl Task {
     fn finish(&self, outcome: Result<Box<dyn Any + Send>, ErrorInfo>) -> plexlink_result {
         let mut state = lock(&self.state);
         let outcome = if self.cancel.is_cancelled() {
-            Err(ErrorInfo::from_error(&Error::Cancelled, &[]))
+            Err(ErrorInfo::from_error(&Error::Cancelled))
         } else {
             outcome
         };
@@ -432,7 +433,9 @@ pub unsafe extern "C" fn plexlink_task_take_device_list(
 }
 
 /// Takes the result of a finished `plexlink_task_connect`. On success `*result_out` is the
-/// caller's. Other codes as `plexlink_task_take_pin`.
+/// caller's. Other codes as `plexlink_task_take_pin`: after `PLEXLINK_RESULT_NO_CONNECTION`,
+/// which is then the calling thread's last error, `plexlink_last_error_connect_result` gives
+/// what became of each connection.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_task_take_connect_result(
     task: *const plexlink_task,

@@ -80,6 +80,42 @@ void make_client(const char *url, const char *client_identifier, const plexlink_
     CHECK_OK(plexlink_client_new(*config_out, client_out));
 }
 
+const plexlink_device *find_device(const plexlink_device_list *list, const char *name) {
+    size_t i;
+    for (i = 0; i < plexlink_device_list_len(list); i++) {
+        const plexlink_device *device = plexlink_device_list_get(list, i);
+        if (str_eq(plexlink_device_name(device), name)) return device;
+    }
+    fprintf(stderr, "\nFAILED: no device called %s\n", name);
+    exit(1);
+}
+
+size_t check_lost_race(const plexlink_connect_result *lost, const plexlink_device *device) {
+    size_t i;
+    CHECK(lost != NULL);
+    CHECK(plexlink_connect_result_uri(lost) == NULL);
+    CHECK(plexlink_connect_result_connection(lost) == NULL);
+    CHECK_STR(plexlink_device_name(plexlink_connect_result_device(lost)), plexlink_device_name(device));
+    CHECK(plexlink_connect_result_candidates_len(lost) + plexlink_connect_result_skipped_len(lost) ==
+          plexlink_device_connections_len(device));
+    for (i = 0; i < plexlink_connect_result_candidates_len(lost); i++) {
+        const plexlink_candidate *c = plexlink_connect_result_candidate_get(lost, i);
+        CHECK(plexlink_candidate_uri(c) != NULL && plexlink_candidate_connection(c) != NULL);
+        CHECK(plexlink_candidate_description(c) != NULL && strlen(plexlink_candidate_description(c)) > 0);
+        switch (plexlink_candidate_result(c)) {
+        case PLEXLINK_PROBE_RESULT_FAILED:
+            CHECK(plexlink_candidate_error(c) != PLEXLINK_RESULT_OK);
+            break;
+        case PLEXLINK_PROBE_RESULT_TIMED_OUT:
+            CHECK(plexlink_candidate_error(c) == PLEXLINK_RESULT_REQUEST_TIMEOUT);
+            break;
+        default:
+            CHECK(!"a candidate that neither failed nor timed out, in a race nothing won");
+        }
+    }
+    return plexlink_connect_result_candidates_len(lost);
+}
+
 /* --- the HTTP client ---------------------------------------------------------------------- */
 
 /* Splits "http://host:port/path" into its parts; 0 on success. */
@@ -337,6 +373,20 @@ void emu_expire_pin(const char *url, uint64_t pin_id) {
 void emu_add_fault(const char *url, const char *fault_json) { control(url, "POST", "faults", fault_json, 201); }
 
 void emu_clear_faults(const char *url) { control(url, "DELETE", "faults", NULL, 204); }
+
+void emu_add_error_fault(const char *url, const char *path_prefix, int status, const char *message) {
+    /* The body is a JSON string inside the fault's JSON: its quotes escaped once more. */
+    static const char format[] = "{\"path_prefix\":\"%s\",\"kind\":{\"type\":\"status\",\"status\":%d,"
+                                 "\"body\":\"{\\\"errors\\\":[{\\\"code\\\":1000,\\\"message\\\":\\\"%s\\\"}]}\"},"
+                                 "\"times\":1}";
+    char *fault;
+    size_t len = sizeof format + strlen(path_prefix) + strlen(message) + 16;
+    fault = malloc(len);
+    CHECK(fault != NULL);
+    snprintf(fault, len, format, path_prefix, status, message);
+    emu_add_fault(url, fault);
+    free(fault);
+}
 
 void emu_connection_uri(const char *url, const char *server, const char *connection, char *uri, size_t uri_len) {
     char control_url[512];

@@ -56,6 +56,16 @@ const char *emulator_url(int argc, char **argv);
 void make_client(const char *url, const char *client_identifier, const plexlink_client_config **config_out,
                  const plexlink_client **client_out);
 
+/* The device of `list` called `name`; stops the test when there is none. */
+const plexlink_device *find_device(const plexlink_device_list *list, const char *name);
+
+/*
+ * Checks the race of a connect to `device` that nothing won: no URI, no connection, the device
+ * raced, every connection either a candidate that failed (with its error) or timed out, or
+ * skipped, each described. Returns how many candidates there were.
+ */
+size_t check_lost_race(const plexlink_connect_result *lost, const plexlink_device *device);
+
 /* --- the HTTP client ---------------------------------------------------------------------- */
 
 typedef struct {
@@ -96,6 +106,9 @@ void emu_approve_pin(const char *url, uint64_t pin_id, const char *account);
 void emu_expire_pin(const char *url, uint64_t pin_id);
 void emu_add_fault(const char *url, const char *fault_json);
 void emu_clear_faults(const char *url);
+/* A fault, once: requests under `path_prefix` get `status` and a Plex error body whose message is
+ * `message` (plain text: no quotes or backslashes). */
+void emu_add_error_fault(const char *url, const char *path_prefix, int status, const char *message);
 /* The URI the emulator advertises for `connection` of `server` ("local-dead" of "Living Room"). */
 void emu_connection_uri(const char *url, const char *server, const char *connection, char *uri, size_t uri_len);
 

@@ -312,15 +312,6 @@ static void home(const plexlink_client *client) {
 
 /* --- servers -------------------------------------------------------------------------------------- */
 
-static const plexlink_device *find_device(const plexlink_device_list *list, const char *name) {
-    size_t i;
-    for (i = 0; i < plexlink_device_list_len(list); i++) {
-        const plexlink_device *d = plexlink_device_list_get(list, i);
-        if (str_eq(plexlink_device_name(d), name)) return d;
-    }
-    return NULL;
-}
-
 static void servers(const plexlink_client *client, const char *token) {
     plexlink_device_list *resources = NULL;
     plexlink_device_list *servers = NULL;
@@ -491,6 +482,108 @@ static void servers(const plexlink_client *client, const char *token) {
     plexlink_device_list_free(resources);
 }
 
+/* --- a server that no connection reaches --------------------------------------------------------- */
+
+static void no_connection(const plexlink_client *client, const char *token) {
+    plexlink_device_list *servers = NULL;
+    plexlink_connect_result *connected = NULL;
+    plexlink_connect_result *lost = NULL;
+    plexlink_connect_result *again = NULL;
+    plexlink_connect_result_list *all = NULL;
+    plexlink_account *account = NULL;
+    const plexlink_device *living;
+    plexlink_race_policy policy = plexlink_race_policy_default();
+    size_t i;
+    size_t refused = 0;
+    int saw_dead = 0;
+    int saw_silent = 0;
+
+    CHECK_OK(plexlink_client_servers(client, token, &servers));
+    living = find_device(servers, "Living Room");
+    /* Every listener answers /identity with 503; the one that never answers times out. */
+    emu_add_fault(url, "{\"path_prefix\":\"/identity\",\"kind\":{\"type\":\"status\",\"status\":503},\"times\":0}");
+    policy.probe_timeout_ms = 1000;
+
+    test_step("connect: no connection answers -> NO_CONNECTION, nothing written, the race kept");
+    CHECK_CODE(plexlink_client_connect_with(client, living, &policy, &connected), PLEXLINK_RESULT_NO_CONNECTION);
+    CHECK(connected == NULL);
+    CHECK_OK(plexlink_last_error_connect_result(&lost));
+    CHECK(check_lost_race(lost, living) == plexlink_device_connections_len(living));
+    for (i = 0; i < plexlink_connect_result_candidates_len(lost); i++) {
+        const plexlink_candidate *c = plexlink_connect_result_candidate_get(lost, i);
+        if (plexlink_candidate_error(c) == PLEXLINK_RESULT_HTTP_STATUS) refused++;
+        if (plexlink_candidate_error(c) == PLEXLINK_RESULT_CONNECT) saw_dead = 1;
+        if (plexlink_candidate_result(c) == PLEXLINK_PROBE_RESULT_TIMED_OUT) saw_silent = 1;
+    }
+    CHECK(refused >= 3 && saw_dead && saw_silent);
+    CHECK_STR(plexlink_connect_result_access_token(lost), plexlink_device_access_token(living));
+
+    test_step("connect: each read of the race is a copy of its own; the last error is left as it was");
+    CHECK_OK(plexlink_last_error_connect_result(&again));
+    CHECK(again != lost);
+    CHECK(plexlink_connect_result_candidates_len(again) == plexlink_connect_result_candidates_len(lost));
+    plexlink_connect_result_free(lost);
+    CHECK(check_lost_race(again, living) == plexlink_device_connections_len(living));
+    plexlink_connect_result_free(again);
+    CHECK(plexlink_last_error_code() == PLEXLINK_RESULT_NO_CONNECTION);
+
+    test_step("connect_all: every server unreachable, each one's race in the list");
+    CHECK_OK(plexlink_client_connect_all(client, servers, &policy, &all));
+    CHECK(plexlink_connect_result_list_len(all) == plexlink_device_list_len(servers));
+    for (i = 0; i < plexlink_connect_result_list_len(all); i++) {
+        const plexlink_device *device = plexlink_device_list_get(servers, i);
+        lost = NULL;
+        CHECK(plexlink_connect_result_list_get(all, i) == NULL);
+        CHECK(plexlink_connect_result_list_error(all, i) == PLEXLINK_RESULT_NO_CONNECTION);
+        CHECK_OK(plexlink_connect_result_list_error_result(all, i, &lost));
+        CHECK(check_lost_race(lost, device) >= 1);
+        plexlink_connect_result_free(lost);
+    }
+    lost = NULL;
+    CHECK_CODE(plexlink_connect_result_list_error_result(all, i, &lost), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(lost == NULL);
+    /* The list's races outlive the list's own reads: a copy is independent of it. */
+    CHECK_OK(plexlink_connect_result_list_error_result(all, 0, &lost));
+    plexlink_connect_result_list_free(all);
+    CHECK(check_lost_race(lost, plexlink_device_list_get(servers, 0)) >= 1);
+    plexlink_connect_result_free(lost);
+    emu_clear_faults(url);
+
+    test_step("connect_all: a server that was reached has no race to report");
+    CHECK_OK(plexlink_client_connect_all(client, servers, &policy, &all));
+    lost = NULL;
+    CHECK(plexlink_connect_result_list_error(all, 0) == PLEXLINK_RESULT_OK);
+    CHECK_CODE(plexlink_connect_result_list_error_result(all, 0, &lost), PLEXLINK_RESULT_DONE);
+    CHECK(lost == NULL);
+    plexlink_connect_result_list_free(all);
+
+    test_step("another failure keeps no race: DONE, nothing written");
+    CHECK_CODE(plexlink_client_user(client, "not-a-token", &account), PLEXLINK_RESULT_UNAUTHORIZED);
+    CHECK_CODE(plexlink_last_error_connect_result(&lost), PLEXLINK_RESULT_DONE);
+    CHECK(lost == NULL);
+    plexlink_last_error_clear();
+    CHECK_CODE(plexlink_last_error_connect_result(&lost), PLEXLINK_RESULT_DONE);
+    CHECK(lost == NULL);
+    plexlink_device_list_free(servers);
+}
+
+/* --- secrets a server echoes ------------------------------------------------------------------------ */
+
+static void echoed_secrets(const plexlink_client *client, const char *token) {
+    char message[1024];
+    plexlink_account *account = NULL;
+
+    test_step("a server that echoes the token: the error text never shows it");
+    snprintf(message, sizeof message, "token %s is not known", token);
+    emu_add_error_fault(url, "/api/v2/user", 401, message);
+    CHECK_CODE(plexlink_client_user(client, token, &account), PLEXLINK_RESULT_UNAUTHORIZED);
+    CHECK(account == NULL);
+    CHECK(strstr(last_error(), "is not known") != NULL); /* the server's message, */
+    CHECK(strstr(last_error(), "[redacted]") != NULL);   /* without the token */
+    CHECK(strstr(last_error(), token) == NULL);
+    emu_clear_faults(url);
+}
+
 /* --- transport rules ------------------------------------------------------------------------------ */
 
 static void transport(const char *token) {
@@ -567,6 +660,8 @@ int main(int argc, char **argv) {
     pin_endings(client);
     account_calls(client, token);
     servers(client, token);
+    no_connection(client, token);
+    echoed_secrets(client, token);
     sign_in(client);
     home(client);
     transport(token);

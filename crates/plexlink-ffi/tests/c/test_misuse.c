@@ -37,19 +37,13 @@ static char *token;
 
 static void setup(void) {
     plexlink_result r;
-    size_t i;
     make_client(url, "c-tests-misuse", &config, &client);
     CHECK_OK(plexlink_client_sign_in(client, "alice", "alice-password", NULL, &account));
     token = strdup(plexlink_account_auth_token(account));
     CHECK_OK(plexlink_pin_new(1, "ABCD", "c-tests-misuse", &pin));
     CHECK_OK(plexlink_client_home_users(client, token, &users));
     CHECK_OK(plexlink_client_servers(client, token, &devices));
-    for (i = 0; i < plexlink_device_list_len(devices); i++) {
-        if (str_eq(plexlink_device_name(plexlink_device_list_get(devices, i)), "Living Room")) {
-            device = plexlink_device_list_get(devices, i);
-        }
-    }
-    CHECK(device != NULL);
+    device = find_device(devices, "Living Room");
     CHECK_OK(plexlink_client_connect(client, device, &connected));
     CHECK_OK(plexlink_client_identity(client, plexlink_connect_result_uri(connected), &identity));
     CHECK_OK(plexlink_cancel_new(&cancel));
@@ -114,7 +108,16 @@ static void results_and_errors(void) {
     CHECK(plexlink_last_error_code() == PLEXLINK_RESULT_NULL_PARAMETER); /* left unchanged */
     CHECK_CODE(plexlink_last_error_message(big, 0, &n), PLEXLINK_RESULT_INSUFFICIENT_SIZE);
     CHECK(n == 0);
-    plexlink_last_error_clear();
+    {
+        plexlink_connect_result *lost = NULL;
+        CHECK_NULL_PARAM(plexlink_last_error_connect_result(NULL));
+        CHECK(plexlink_last_error_code() == PLEXLINK_RESULT_NULL_PARAMETER); /* left unchanged */
+        CHECK_CODE(plexlink_last_error_connect_result(&lost), PLEXLINK_RESULT_DONE); /* no race in it */
+        CHECK(lost == NULL);
+        plexlink_last_error_clear();
+        CHECK_CODE(plexlink_last_error_connect_result(&lost), PLEXLINK_RESULT_DONE);
+        CHECK(lost == NULL);
+    }
     CHECK(plexlink_last_error_code() == PLEXLINK_RESULT_OK);
     CHECK_OK(plexlink_last_error_message(big, sizeof big, &n));
     CHECK(n == 0 && big[0] == '\0');
@@ -384,6 +387,18 @@ static void servers(void) {
         CHECK(plexlink_connect_result_list_get(NULL, 0) == NULL);
         CHECK(plexlink_connect_result_list_error(NULL, 0) == PLEXLINK_RESULT_NULL_PARAMETER);
         CHECK(plexlink_connect_result_list_error_message(NULL, 0) == NULL);
+    }
+    {
+        plexlink_connect_result_list *all = NULL;
+        plexlink_connect_result *lost = NULL;
+        CHECK_NULL_PARAM(plexlink_connect_result_list_error_result(NULL, 0, &lost));
+        CHECK_OK(plexlink_client_connect_all(client, devices, &policy, &all));
+        CHECK_NULL_PARAM(plexlink_connect_result_list_error_result(all, 0, NULL));
+        CHECK_CODE(plexlink_connect_result_list_error_result(all, plexlink_connect_result_list_len(all), &lost),
+                   PLEXLINK_RESULT_INVALID_PARAMETER);
+        CHECK_CODE(plexlink_connect_result_list_error_result(all, 0, &lost), PLEXLINK_RESULT_DONE); /* reached */
+        CHECK(lost == NULL);
+        plexlink_connect_result_list_free(all);
     }
     policy.probe_timeout_ms = 0;
     CHECK_CODE(plexlink_client_connect_with(client, device, &policy, &r), PLEXLINK_RESULT_INVALID_PARAMETER);

@@ -247,6 +247,41 @@ static void failures(const plexlink_client_config *config) {
     plexlink_pin_login_free(login);
 }
 
+/* The host's own HTTP answers reach the machine without the client in between: a check answer
+ * that echoes the PIN's code must not bring it into the failure's text. */
+static void echoed_code(const plexlink_client_config *config) {
+    plexlink_pin_login *login = NULL;
+    plexlink_http_request *request = NULL;
+    plexlink_pin_event *event = NULL;
+    char code[64] = "";
+    char body[256];
+    const char *message;
+
+    test_step("sans-IO: an answer that echoes the PIN code: the failure's text never shows it");
+    CHECK_OK(plexlink_pin_login_new(config, false, 200, now_ms(), &login));
+    CHECK_OK(plexlink_pin_login_poll_transmit(login, now_ms(), &request));
+    send_login_request(login, request);
+    plexlink_http_request_free(request);
+    CHECK_OK(plexlink_pin_login_poll_event(login, &event));
+    CHECK(plexlink_pin_event_get_kind(event) == PLEXLINK_PIN_EVENT_KIND_CREATED);
+    snprintf(code, sizeof code, "%s", plexlink_pin_code(plexlink_pin_event_pin(event)));
+    plexlink_pin_event_free(event);
+    CHECK(strlen(code) == 4);
+    sleep_until_timer(login, 1000);
+    CHECK_OK(plexlink_pin_login_poll_transmit(login, now_ms(), &request));
+    plexlink_http_request_free(request);
+    snprintf(body, sizeof body, "{\"errors\":[{\"code\":1000,\"message\":\"no PIN with the code %s here\"}]}", code);
+    CHECK_OK(plexlink_pin_login_handle_response(login, now_ms(), 400, NULL, 0, (const uint8_t *)body, strlen(body)));
+    CHECK_OK(plexlink_pin_login_poll_event(login, &event));
+    CHECK(plexlink_pin_event_get_kind(event) == PLEXLINK_PIN_EVENT_KIND_FAILED);
+    CHECK(plexlink_pin_event_error(event) == PLEXLINK_RESULT_PLEX_ERROR);
+    message = plexlink_pin_event_error_message(event);
+    CHECK(strstr(message, "no PIN with the code [redacted] here") != NULL);
+    CHECK(strstr(message, code) == NULL);
+    plexlink_pin_event_free(event);
+    plexlink_pin_login_free(login);
+}
+
 static void resume(const plexlink_client_config *config, const plexlink_client *client) {
     plexlink_pin *pin = NULL;
     plexlink_pin_login *login = NULL;
@@ -275,16 +310,6 @@ typedef struct {
     uint64_t deadline_ms;
     plexlink_http_request *request;
 } probe_t;
-
-static const plexlink_device *find_device(const plexlink_device_list *devices, const char *name) {
-    size_t i;
-    for (i = 0; i < plexlink_device_list_len(devices); i++) {
-        const plexlink_device *device = plexlink_device_list_get(devices, i);
-        if (str_eq(plexlink_device_name(device), name)) return device;
-    }
-    CHECK(!"no such device");
-    return NULL;
-}
 
 /* Takes every probe the race has to send now (all of them: they go out at once); their count. */
 static size_t take_probes(plexlink_race *race, probe_t *probes, size_t max) {
@@ -525,6 +550,7 @@ int main(int argc, char **argv) {
     make_client(url, "c-tests-sans-io", &config, &client);
     full_login(config, client);
     failures(config);
+    echoed_code(config);
     resume(config, client);
     races(config, client);
     plexlink_client_free(client);

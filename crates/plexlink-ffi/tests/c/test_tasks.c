@@ -31,6 +31,10 @@ typedef struct {
     const plexlink_task *self_task; /* waited for from the progress callback when set */
     plexlink_result self_wait;
     char done_error[256];
+    /* After NO_CONNECTION: plexlink_last_error_connect_result inside the done callback. */
+    plexlink_result done_race;
+    size_t done_race_candidates;
+    int done_race_uri_null;
 } seen_t;
 
 static void seen_init(seen_t *seen) {
@@ -73,6 +77,14 @@ static void on_done(void *userdata, const plexlink_task *task, plexlink_result r
     if (result != PLEXLINK_RESULT_OK) {
         /* The task's error is this thread's last error inside the callback. */
         snprintf(seen->done_error, sizeof seen->done_error, "%s", last_error());
+    }
+    if (result == PLEXLINK_RESULT_NO_CONNECTION) {
+        /* A connect's race comes with its error. */
+        plexlink_connect_result *lost = NULL;
+        seen->done_race = plexlink_last_error_connect_result(&lost);
+        seen->done_race_candidates = plexlink_connect_result_candidates_len(lost);
+        seen->done_race_uri_null = lost != NULL && plexlink_connect_result_uri(lost) == NULL;
+        plexlink_connect_result_free(lost);
     }
     pthread_cond_broadcast(&seen->done_cond);
     pthread_mutex_unlock(&seen->lock);
@@ -151,7 +163,6 @@ static void servers(const plexlink_client *client, const char *token) {
     plexlink_race_policy policy = plexlink_race_policy_default();
     char *transient = NULL;
     char source[256];
-    size_t i;
 
     test_step("task: resources and servers");
     CHECK_OK(plexlink_task_resources(client, token, NULL, NULL, &task));
@@ -164,12 +175,7 @@ static void servers(const plexlink_client *client, const char *token) {
     CHECK_OK(finish(task));
     CHECK_OK(plexlink_task_take_device_list(task, &list));
     plexlink_task_free(task);
-    for (i = 0; i < plexlink_device_list_len(list); i++) {
-        if (str_eq(plexlink_device_name(plexlink_device_list_get(list, i)), "Living Room")) {
-            living = plexlink_device_list_get(list, i);
-        }
-    }
-    CHECK(living != NULL);
+    living = find_device(list, "Living Room");
 
     test_step("task: connect_all");
     {
@@ -228,6 +234,86 @@ static void servers(const plexlink_client *client, const char *token) {
     CHECK_OK(plexlink_task_check_pin(client, 999999999, NULL, NULL, &task));
     CHECK_CODE(finish(task), PLEXLINK_RESULT_PIN_EXPIRED);
     plexlink_task_free(task);
+}
+
+static void no_connection(const plexlink_client *client, const char *token) {
+    seen_t seen;
+    const plexlink_task *task = NULL;
+    plexlink_device_list *list = NULL;
+    plexlink_connect_result_list *all = NULL;
+    plexlink_connect_result *connected = NULL;
+    plexlink_connect_result *lost = NULL;
+    const plexlink_device *living = NULL;
+    plexlink_race_policy policy = plexlink_race_policy_default();
+    size_t i;
+
+    CHECK_OK(plexlink_client_servers(client, token, &list));
+    living = find_device(list, "Living Room");
+    emu_add_fault(url, "{\"path_prefix\":\"/identity\",\"kind\":{\"type\":\"status\",\"status\":503},\"times\":0}");
+    policy.probe_timeout_ms = 1000;
+
+    test_step("task: a connect that no connection answers: its race in the done callback");
+    seen_init(&seen);
+    CHECK_OK(plexlink_task_connect(client, living, &policy, on_done, &seen, &task));
+    CHECK_CODE(wait_done(&seen), PLEXLINK_RESULT_NO_CONNECTION);
+    CHECK_OK(seen.done_race);
+    CHECK(seen.done_race_uri_null);
+    CHECK(seen.done_race_candidates == plexlink_device_connections_len(living));
+
+    test_step("task: ... and on the thread that takes the value, with the error");
+    plexlink_last_error_clear();
+    CHECK_CODE(plexlink_last_error_connect_result(&lost), PLEXLINK_RESULT_DONE);
+    CHECK_CODE(plexlink_task_take_connect_result(task, &connected), PLEXLINK_RESULT_NO_CONNECTION);
+    CHECK(connected == NULL);
+    CHECK_OK(plexlink_last_error_connect_result(&lost));
+    CHECK(check_lost_race(lost, living) == plexlink_device_connections_len(living));
+    plexlink_connect_result_free(lost);
+    plexlink_task_free(task);
+    seen_destroy(&seen);
+
+    test_step("task: connect_all, each unreachable server's race in the list");
+    CHECK_OK(plexlink_task_connect_all(client, list, &policy, NULL, NULL, &task));
+    CHECK_OK(finish(task));
+    CHECK_OK(plexlink_task_take_connect_result_list(task, &all));
+    plexlink_task_free(task);
+    CHECK(plexlink_connect_result_list_len(all) == plexlink_device_list_len(list));
+    for (i = 0; i < plexlink_connect_result_list_len(all); i++) {
+        const plexlink_device *device = plexlink_device_list_get(list, i);
+        lost = NULL;
+        CHECK(plexlink_connect_result_list_error(all, i) == PLEXLINK_RESULT_NO_CONNECTION);
+        CHECK_OK(plexlink_connect_result_list_error_result(all, i, &lost));
+        CHECK(check_lost_race(lost, device) >= 1);
+        plexlink_connect_result_free(lost);
+    }
+    plexlink_connect_result_list_free(all);
+    emu_clear_faults(url);
+    plexlink_device_list_free(list);
+}
+
+/* A server that echoes the token in its error: neither the done callback's last error, nor the
+ * task's message, nor the last error after take shows it. */
+static void echoed_secrets(const plexlink_client *client, const char *token) {
+    seen_t seen;
+    const plexlink_task *task = NULL;
+    plexlink_account *account = NULL;
+    char message[1024];
+
+    test_step("task: a server that echoes the token: no error text shows it");
+    snprintf(message, sizeof message, "token %s is not known", token);
+    emu_add_error_fault(url, "/api/v2/user", 401, message);
+    seen_init(&seen);
+    CHECK_OK(plexlink_task_user(client, token, on_done, &seen, &task));
+    CHECK_CODE(wait_done(&seen), PLEXLINK_RESULT_UNAUTHORIZED);
+    CHECK(strstr(seen.done_error, "[redacted]") != NULL);
+    CHECK(strstr(seen.done_error, token) == NULL);
+    CHECK(strstr(plexlink_task_error_message(task), "is not known") != NULL);
+    CHECK(strstr(plexlink_task_error_message(task), token) == NULL);
+    CHECK_CODE(plexlink_task_take_account(task, &account), PLEXLINK_RESULT_UNAUTHORIZED);
+    CHECK(account == NULL);
+    CHECK(strstr(last_error(), "[redacted]") != NULL && strstr(last_error(), token) == NULL);
+    plexlink_task_free(task);
+    seen_destroy(&seen);
+    emu_clear_faults(url);
 }
 
 static void accounts(const plexlink_client *client) {
@@ -492,6 +578,8 @@ int main(int argc, char **argv) {
     make_client(url, "c-tests-tasks", &config, &client);
     token = login(client);
     servers(client, token);
+    no_connection(client, token);
+    echoed_secrets(client, token);
     accounts(client);
     cancel_and_free(client);
     free_inside_callback(client);
