@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::time::Duration;
 
+use plexlink::RaceOutcome;
 use plexlink::core::AddressRules;
 use plexlink::core::race::ProbeResult;
 use plexlink::{Account, Connected, Device, Error};
@@ -85,28 +86,51 @@ pub fn server_json(server: &Device, connected: Option<&Result<Connected, Error>>
             Ok(c) => json!({
                 "uri": c.uri,
                 "elapsed_ms": ms(Some(c.elapsed)),
-                "candidates": c.outcome.reports.iter().map(|r| json!({
-                    "uri": r.candidate.uri,
-                    "tier": r.candidate.tier.as_str(),
-                    "result": r.result.as_str(),
-                    "transport": match &r.result {
-                        ProbeResult::Failed(Error::Transport { kind, .. }) => Some(kind.as_str()),
-                        _ => None,
-                    },
-                    "detail": r.result.to_string(),
-                    "won": matches!(r.result, ProbeResult::Won),
-                    "latency_ms": ms(r.latency),
-                })).collect::<Vec<_>>(),
-                "skipped": c.outcome.skipped.iter().map(|(connection, reason)| json!({
-                    "uri": connection.uri,
-                    "reason": reason.as_str(),
-                    "detail": reason.to_string(),
-                })).collect::<Vec<_>>(),
             }),
             Err(e) => json!({ "error": e.to_string() }),
         };
+        if let Some(race) = race_of(result) {
+            value["connect"]["candidates"] = race
+                .reports
+                .iter()
+                .map(|r| {
+                    json!({
+                        "uri": r.candidate.uri,
+                        "tier": r.candidate.tier.as_str(),
+                        "result": r.result.as_str(),
+                        "transport": match &r.result {
+                            ProbeResult::Failed(Error::Transport { kind, .. }) => Some(kind.as_str()),
+                            _ => None,
+                        },
+                        "detail": r.result.to_string(),
+                        "won": matches!(r.result, ProbeResult::Won),
+                        "latency_ms": ms(r.latency),
+                    })
+                })
+                .collect();
+            value["connect"]["skipped"] = race
+                .skipped
+                .iter()
+                .map(|(connection, reason)| {
+                    json!({
+                        "uri": connection.uri,
+                        "reason": reason.as_str(),
+                        "detail": reason.to_string(),
+                    })
+                })
+                .collect();
+        }
     }
     value
+}
+
+/// The race behind a connect result: the chosen connection's, or the one that found none.
+fn race_of(result: &Result<Connected, Error>) -> Option<&RaceOutcome> {
+    match result {
+        Ok(c) => Some(&c.outcome),
+        Err(Error::NoConnection { race, .. }) => race.as_deref(),
+        Err(_) => None,
+    }
 }
 
 pub fn server_text(server: &Device, connected: Option<&Result<Connected, Error>>, rules: &AddressRules) -> String {
@@ -123,26 +147,26 @@ pub fn server_text(server: &Device, connected: Option<&Result<Connected, Error>>
             }
         }
         Some(Err(e)) => text.push_str(&format!("  no connection: {e}\n")),
-        Some(Ok(c)) => {
+        Some(Ok(c)) => text.push_str(&format!(
+            "  -> {}  (chosen in {:.1} ms)\n",
+            c.uri,
+            c.elapsed.as_secs_f64() * 1000.0
+        )),
+    }
+    if let Some(race) = connected.and_then(race_of) {
+        for r in &race.reports {
+            let latency = ms(r.latency).map(|l| format!("{l} ms")).unwrap_or_else(|| "-".into());
+            let tier = r.candidate.tier.as_str();
             text.push_str(&format!(
-                "  -> {}  (chosen in {:.1} ms)\n",
-                c.uri,
-                c.elapsed.as_secs_f64() * 1000.0
+                "     {tier:<6} {:<34} {latency:>9}  {}\n",
+                r.candidate.uri, r.result
             ));
-            for r in &c.outcome.reports {
-                let latency = ms(r.latency).map(|l| format!("{l} ms")).unwrap_or_else(|| "-".into());
-                let tier = r.candidate.tier.as_str();
-                text.push_str(&format!(
-                    "     {tier:<6} {:<34} {latency:>9}  {}\n",
-                    r.candidate.uri, r.result
-                ));
-            }
-            for (connection, reason) in &c.outcome.skipped {
-                text.push_str(&format!(
-                    "     {:<6} {:<34} {:>9}  skipped: {reason}\n",
-                    "", connection.uri, "-"
-                ));
-            }
+        }
+        for (connection, reason) in &race.skipped {
+            text.push_str(&format!(
+                "     {:<6} {:<34} {:>9}  skipped: {reason}\n",
+                "", connection.uri, "-"
+            ));
         }
     }
     text

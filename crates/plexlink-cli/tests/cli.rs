@@ -195,9 +195,18 @@ const STABLE_RESULTS: [&str; 8] = [
 const TIERS: [&str; 3] = ["local", "remote", "relay"];
 
 #[test]
-fn a_refused_candidate_is_failed_by_connect_in_json() {
-    // alice's box whose LAN address refuses: its relay wins after the LAN probe fails.
+fn a_refused_candidate_is_failed_by_connect_with_or_without_a_connection() {
+    // alice's box whose LAN address refuses: its relay wins after the LAN probe fails. And a
+    // box of hers that is off: no connection, and the race that says why.
     let mut scenario = Scenario::default();
+    scenario.servers.push(Server {
+        name: "Box That Is Off".into(),
+        client_identifier: "1d2e3f405162738495a6b7c8d9eaf00112233445".into(),
+        owner: "alice".into(),
+        access_token: "box-that-is-off-owner-Lk8jHg6fDs4aPo2i".into(),
+        connections: vec![Connection::new("lan", Behaviour::Dead, true)],
+        ..Server::default()
+    });
     scenario.servers.push(Server {
         name: "Refusing Box".into(),
         client_identifier: "0c1d2e3f40516273849506a7b8c9dae0f1021324".into(),
@@ -228,6 +237,23 @@ fn a_refused_candidate_is_failed_by_connect_in_json() {
     assert_eq!(relay["result"], "won", "{relay}");
     assert_eq!(relay["tier"], "relay", "{relay}");
     assert_eq!(relay["transport"], Value::Null, "{relay}");
+
+    let off = &named(&list, "Box That Is Off")["connect"];
+    assert!(off["error"].as_str().unwrap().contains("Box That Is Off"), "{off}");
+    let candidates = off["candidates"].as_array().unwrap();
+    assert_eq!(candidates.len(), 1, "{off}");
+    assert_eq!(candidates[0]["result"], "failed", "{off}");
+    assert_eq!(candidates[0]["transport"], "connect", "{off}");
+
+    let text = plexlink(&emu, &config, &["servers", "--connect"]).output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    let off_uri = emu.server_uri("Box That Is Off", "lan").unwrap();
+    let off_lines = text
+        .split_once("Box That Is Off")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    assert!(off_lines.contains("no connection"), "{text}");
+    assert!(off_lines.contains(&format!("local  {off_uri}")), "{text}");
 }
 
 #[test]
