@@ -3,7 +3,7 @@
 use http::Method;
 use serde::Deserialize;
 
-use crate::lenient;
+use crate::lenient::{self, Object};
 use crate::wire::{self, Body};
 use crate::{ClientInfo, Error, HttpRequest, HttpResponse, Password, PinCode, Token, VerificationCode};
 
@@ -177,14 +177,17 @@ pub fn parse_home_users(response: &HttpResponse) -> Result<Vec<HomeUser>, Error>
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Shape {
-        Home {
-            #[serde(default, deserialize_with = "lenient::one_or_many")]
-            users: Vec<HomeUser>,
-        },
-        List(Vec<HomeUser>),
+        Home(Object<Home>),
+        List(Vec<Object<HomeUser>>),
     }
-    Ok(match wire::expect_json::<Shape>(response, &[200], "home users")? {
-        Shape::Home { users } | Shape::List(users) => users,
+    #[derive(Deserialize)]
+    struct Home {
+        #[serde(default, deserialize_with = "lenient::one_or_many")]
+        users: Vec<HomeUser>,
+    }
+    Ok(match wire::expect_any_json::<Shape>(response, &[200], "home users")? {
+        Shape::Home(Object(home)) => home.users,
+        Shape::List(users) => users.into_iter().map(|Object(user)| user).collect(),
     })
 }
 

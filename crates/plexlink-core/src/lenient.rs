@@ -1,8 +1,37 @@
 //! Field readers that accept what Plex actually sends: `null` for missing values, numbers as
 //! strings and strings as numbers, booleans as `true`, `1` or `"1"`.
 
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{MapAccess, Visitor, value::MapAccessDeserializer};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
+
+/// A value that must come from a JSON object. serde's derived structs also accept a list read
+/// by position (`[308667304, "7RQZ", …]` fills a PIN's fields in order), so an answer of
+/// another shape would pass for a PIN or an account: wrapped in this, it is an error.
+pub(crate) struct Object<T>(pub(crate) T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct OnlyMaps<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for OnlyMaps<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+
+        d.deserialize_map(OnlyMaps(PhantomData)).map(Object)
+    }
+}
 
 /// A string, or a number written as one; `null`/missing/other shapes are `None`.
 pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

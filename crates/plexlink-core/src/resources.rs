@@ -56,7 +56,7 @@ pub fn resources_request(info: &ClientInfo, token: &Token, include: Include) -> 
 
 /// Reads the resources answer: a JSON array of devices (200).
 pub fn parse_resources(response: &HttpResponse) -> Result<Vec<Device>, Error> {
-    wire::expect_json(response, &[200], "resources")
+    wire::expect_json_list(response, &[200], "resources")
 }
 
 /// A device of the account: a server, a player, a controller...

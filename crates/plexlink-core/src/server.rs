@@ -5,7 +5,7 @@
 use http::Method;
 use serde::Deserialize;
 
-use crate::lenient;
+use crate::lenient::{self, Object};
 use crate::resources::Device;
 use crate::wire::{self, Body};
 use crate::{ClientInfo, Error, HttpRequest, HttpResponse, Token};
@@ -68,7 +68,7 @@ pub fn parse_transient_token(response: &HttpResponse) -> Result<Token, Error> {
             #[serde(default, deserialize_with = "lenient::opt_string")]
             token: Option<String>,
         }
-        let container: Container<Inner> = serde_json::from_str(body).map_err(|e| Error::Decode {
+        let Object(container) = serde_json::from_str::<Object<Container<Inner>>>(body).map_err(|e| Error::Decode {
             what: "transient token",
             detail: e.to_string(),
         })?;

@@ -7,6 +7,7 @@ use http::{HeaderValue, Method};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::lenient::Object;
 use crate::{ClientInfo, Error, HttpRequest, HttpResponse, Token};
 
 /// The default cap on an answer's size: 16 MiB (a 500-server resources answer is ~1.5 MB).
@@ -142,8 +143,28 @@ pub(crate) fn server_endpoint(server_uri: &str, path: &str) -> Result<Url, Error
     Ok(url)
 }
 
-/// The answer's JSON body, when its status is one of `ok`; else the error it stands for.
+/// The answer's JSON object, when its status is one of `ok`; else the error it stands for. A
+/// body of another shape (a list, read by position) is [`Error::Decode`].
 pub(crate) fn expect_json<T: DeserializeOwned>(
+    response: &HttpResponse,
+    ok: &[u16],
+    what: &'static str,
+) -> Result<T, Error> {
+    expect_any_json::<Object<T>>(response, ok, what).map(|Object(value)| value)
+}
+
+/// The answer's JSON list of objects (as resources are), else as [`expect_json`].
+pub(crate) fn expect_json_list<T: DeserializeOwned>(
+    response: &HttpResponse,
+    ok: &[u16],
+    what: &'static str,
+) -> Result<Vec<T>, Error> {
+    let items = expect_any_json::<Vec<Object<T>>>(response, ok, what)?;
+    Ok(items.into_iter().map(|Object(item)| item).collect())
+}
+
+/// The answer's JSON body of any shape `T` accepts.
+pub(crate) fn expect_any_json<T: DeserializeOwned>(
     response: &HttpResponse,
     ok: &[u16],
     what: &'static str,
@@ -375,6 +396,52 @@ mod tests {
             assert!(crate::server::transient_token_request(&info, uri, &Token::new("t")).is_err());
             assert!(crate::server::source_connection_info_request(&info, uri, &Token::new("t"), "abc", false).is_err());
         }
+    }
+
+    /// Found by fuzzing: serde fills a struct from a list by position, so
+    /// `[308667304,"7RQZ","my-app-id",900,null,null,"not-a-token"]` was read as an approved PIN.
+    #[test]
+    fn a_list_is_never_read_as_an_object() {
+        let answer = |body: &str| {
+            http::Response::builder()
+                .status(200)
+                .body(body.as_bytes().to_vec())
+                .unwrap()
+        };
+        let pin = answer(r#"[308667304,"7RQZ","my-app-id",900,null,null,"not-a-token"]"#);
+        assert!(matches!(crate::pins::parse_pin(&pin), Err(Error::Decode { .. })));
+        let devices = answer(r#"[["Srv","abc"]]"#);
+        assert!(matches!(
+            crate::resources::parse_resources(&devices),
+            Err(Error::Decode { .. })
+        ));
+        let users = answer(r#"[["x","a"]]"#);
+        assert!(matches!(
+            crate::account::parse_home_users(&users),
+            Err(Error::Decode { .. })
+        ));
+        let token = answer(r#"[{"token":"t"}]"#);
+        assert!(matches!(
+            crate::server::parse_transient_token(&token),
+            Err(Error::Decode { .. })
+        ));
+        // The shapes Plex sends still read.
+        assert_eq!(
+            crate::pins::parse_pin(&answer(r#"{"id":1,"code":"7RQZ"}"#)).unwrap().id,
+            1
+        );
+        assert_eq!(
+            crate::account::parse_home_users(&answer(r#"[{"uuid":"a"}]"#))
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            crate::account::parse_home_users(&answer(r#"{"users":[{"uuid":"a"}]}"#))
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]
