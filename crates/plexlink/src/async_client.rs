@@ -68,7 +68,7 @@ impl AsyncClient {
     /// A builder for an application named `product` with its lasting `client_identifier`;
     /// finish it with [`ClientBuilder::build_async`].
     pub fn builder(product: impl Into<String>, client_identifier: impl Into<String>) -> ClientBuilder {
-        crate::Client::builder(product, client_identifier)
+        ClientBuilder::new(ClientInfo::new(product, client_identifier))
     }
 
     /// The identity this client presents.

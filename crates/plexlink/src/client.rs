@@ -5,23 +5,34 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "blocking")]
+use plexlink_core::HttpRequest;
 use plexlink_core::account::{self, Account, HomeUser};
 use plexlink_core::pins::{self, Pin};
 use plexlink_core::race::RacePolicy;
 use plexlink_core::resources::{self, Device, Include};
 use plexlink_core::server::{self, Identity};
-use plexlink_core::{
-    AddressRules, ClientInfo, Error, HttpRequest, HttpResponse, Password, PinCode, Token, VerificationCode,
-};
+use plexlink_core::{AddressRules, ClientInfo, Error, HttpResponse, Password, PinCode, Token, VerificationCode};
 
+#[cfg(feature = "async")]
+use crate::AsyncClient;
+#[cfg(feature = "blocking")]
+use crate::WaitOptions;
+#[cfg(feature = "blocking")]
 use crate::executor::{self, Pool};
-use crate::http::{AsyncHttpClient, HttpClient};
-use crate::io::{Io, PoolIo, Rules, TokioIo, exchange};
+#[cfg(feature = "async")]
+use crate::http::AsyncHttpClient;
+#[cfg(feature = "blocking")]
+use crate::http::HttpClient;
+use crate::io::Rules;
+#[cfg(feature = "blocking")]
+use crate::io::{Io, PoolIo, TokioIo, exchange};
 use crate::transport::{Reqwest, TransportConfig};
-use crate::{AsyncClient, Connected, WaitOptions, driver};
+use crate::{Connected, driver};
 
 /// The most threads a blocking stack of the host's own gets for the requests of one client.
 /// A race sends its probes together; past this many at once, they wait in line.
+#[cfg(feature = "blocking")]
 const POOL_THREADS: usize = 16;
 
 /// Builds a [`Client`] or an [`AsyncClient`]. Every value is checked by the `build` methods,
@@ -47,7 +58,7 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    fn new(info: ClientInfo) -> Self {
+    pub(crate) fn new(info: ClientInfo) -> Self {
         Self {
             info,
             plex_url: None,
@@ -164,6 +175,7 @@ impl ClientBuilder {
         self
     }
 
+    #[cfg(feature = "blocking")]
     /// A blocking client over the built-in stack (reqwest, rustls). Its requests run on a
     /// private runtime thread; the calls block the caller's thread, and may be made from any
     /// thread, inside an async runtime too.
@@ -194,6 +206,7 @@ impl ClientBuilder {
         ))
     }
 
+    #[cfg(feature = "blocking")]
     /// A blocking client over an HTTP stack of your own (any
     /// `Fn(HttpRequest, Duration) -> Result<HttpResponse, Error>`), called from a bounded pool
     /// of threads. The transport settings of this builder (connect timeout, roots, plex.direct
@@ -207,6 +220,7 @@ impl ClientBuilder {
         Ok(Client::new(info, rules, Backend::Pool(io)))
     }
 
+    #[cfg(feature = "async")]
     /// An async client over the built-in stack (reqwest, rustls) on the caller's tokio
     /// runtime.
     pub fn build_async(self) -> Result<AsyncClient, Error> {
@@ -215,6 +229,7 @@ impl ClientBuilder {
         Ok(AsyncClient::new(info, rules, Arc::new(transport)))
     }
 
+    #[cfg(feature = "async")]
     /// An async client over an async HTTP stack of your own (any
     /// `Fn(HttpRequest, Duration) -> impl Future<Output = Result<HttpResponse, Error>>`).
     pub fn build_async_with(self, http: impl AsyncHttpClient) -> Result<AsyncClient, Error> {
@@ -261,6 +276,7 @@ impl ClientBuilder {
     }
 }
 
+#[cfg(feature = "blocking")]
 /// Where a blocking client's requests go.
 enum Backend {
     /// The built-in stack on a private runtime, shut down with the client.
@@ -272,6 +288,7 @@ enum Backend {
     Pool(PoolIo),
 }
 
+#[cfg(feature = "blocking")]
 impl Drop for Backend {
     fn drop(&mut self) {
         // Dropping a runtime blocks until its tasks end, which tokio forbids (with a panic)
@@ -284,6 +301,7 @@ impl Drop for Backend {
     }
 }
 
+#[cfg(feature = "blocking")]
 impl std::fmt::Debug for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
@@ -293,6 +311,7 @@ impl std::fmt::Debug for Backend {
     }
 }
 
+#[cfg(feature = "blocking")]
 /// Signs people in to Plex and finds their servers, over blocking HTTP.
 ///
 /// `Client` is cheap to clone and safe to share between threads: clones share one connection
@@ -302,6 +321,7 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
+#[cfg(feature = "blocking")]
 #[derive(Debug)]
 struct Inner {
     info: ClientInfo,
@@ -309,6 +329,7 @@ struct Inner {
     backend: Backend,
 }
 
+#[cfg(feature = "blocking")]
 impl Client {
     fn new(info: ClientInfo, rules: Rules, backend: Backend) -> Self {
         Self {
@@ -448,6 +469,7 @@ macro_rules! calls {
         fn $name:ident($($arg:ident: $ty:ty),*) -> $out:ty
             = |$info:ident| $build:expr, $parse:path, secrets [$($secret:expr),*];
     )*) => {
+        #[cfg(feature = "blocking")]
         impl Client {
             $(
                 $(#[$doc])*
@@ -460,6 +482,7 @@ macro_rules! calls {
             )*
         }
 
+        #[cfg(feature = "async")]
         impl AsyncClient {
             $(
                 $(#[$doc])*
@@ -556,7 +579,8 @@ fn parse_servers(response: &HttpResponse) -> Result<Vec<Device>, Error> {
 
 /// The calls that need no request: the same for both clients.
 macro_rules! local_calls {
-    ($($client:ty),*) => {$(
+    ($($feature:literal: $client:ty),*) => {$(
+        #[cfg(feature = $feature)]
         impl $client {
             /// The page where a short code is typed in: `https://plex.tv/link`.
             pub fn link_url(&self) -> String {
@@ -572,4 +596,4 @@ macro_rules! local_calls {
     )*};
 }
 
-local_calls!(Client, AsyncClient);
+local_calls!("blocking": Client, "async": AsyncClient);

@@ -7,6 +7,7 @@
 //! the rules of [`Rules`], so no stack can skip them.
 
 use std::future::Future;
+#[cfg(feature = "blocking")]
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -14,8 +15,11 @@ use std::time::{Duration, Instant};
 
 use plexlink_core::{AddressRules, Error, HttpRequest, HttpResponse, TransportErrorKind};
 
+#[cfg(feature = "blocking")]
 use crate::executor::{self, Pool, Slot};
-use crate::http::{AsyncHttpClient, BoxFuture, HttpClient};
+#[cfg(feature = "blocking")]
+use crate::http::HttpClient;
+use crate::http::{AsyncHttpClient, BoxFuture};
 
 /// An HTTP stack and a timer, as a driver sees them.
 pub(crate) trait Io: Send + Sync {
@@ -122,6 +126,7 @@ impl Io for TokioIo {
     }
 
     fn sleep_until(&self, at: Instant) -> BoxFuture<'static, ()> {
+        #[cfg(feature = "blocking")]
         if self.runtime.is_some() {
             // The driver runs on the caller's thread under `executor::block_on`.
             return Box::pin(executor::Sleep::until(at));
@@ -130,6 +135,7 @@ impl Io for TokioIo {
     }
 }
 
+#[cfg(feature = "blocking")]
 /// A blocking stack of the host's own, on a bounded pool of threads; timers of
 /// [`executor::block_on`], which must drive the driver.
 pub(crate) struct PoolIo {
@@ -137,6 +143,7 @@ pub(crate) struct PoolIo {
     pub(crate) pool: Pool,
 }
 
+#[cfg(feature = "blocking")]
 impl Io for PoolIo {
     fn send(&self, request: HttpRequest, timeout: Duration) -> BoxFuture<'static, Result<HttpResponse, Error>> {
         let slot = Slot::new();
@@ -156,12 +163,14 @@ impl Io for PoolIo {
     }
 }
 
+#[cfg(feature = "blocking")]
 /// The answer a pool thread will give.
 struct Answer {
     slot: Arc<Slot<Result<HttpResponse, Error>>>,
     queued: Option<Result<(), Error>>,
 }
 
+#[cfg(feature = "blocking")]
 impl Future for Answer {
     type Output = Result<HttpResponse, Error>;
 

@@ -23,16 +23,23 @@
 //! }
 //! # Ok::<(), plexlink::Error>(())
 //! ```
+//! Features: `blocking` ([`Client`]) and `async` ([`AsyncClient`]), both on by default; the
+//! drivers they share are built either way.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // Library code says why a value must be there (`expect`) or handles its absence; tests may unwrap.
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+#[cfg(not(any(feature = "blocking", feature = "async")))]
+compile_error!("plexlink needs its `blocking` feature, its `async` feature, or both");
+
+#[cfg(feature = "async")]
 mod async_client;
 mod cancel;
 mod client;
 mod connect;
 mod driver;
+#[cfg(feature = "blocking")]
 mod executor;
 pub mod http;
 mod io;
@@ -40,9 +47,12 @@ mod pin_wait;
 mod resolve;
 mod transport;
 
+#[cfg(feature = "async")]
 pub use async_client::AsyncClient;
 pub use cancel::CancelToken;
-pub use client::{Client, ClientBuilder};
+#[cfg(feature = "blocking")]
+pub use client::Client;
+pub use client::ClientBuilder;
 pub use connect::Connected;
 pub use http::{AsyncHttpClient, HttpClient};
 pub use pin_wait::{WaitOptions, WaitProgress};
