@@ -101,7 +101,7 @@ if [ "$(untracked)" != "$before" ]; then
     failed+=("tree")
 fi
 if [ ${#failed[@]} -gt 0 ]; then
-    echo "fuzz: failed: ${failed[*]}" >&2
+    echo "fuzz: failed: ${failed[*]} (${SECONDS} s)" >&2
     exit 1
 fi
-echo "fuzz: no failure"
+echo "fuzz: no failure (${SECONDS} s)"
