@@ -5,7 +5,7 @@
 //! and the calling thread wakes every `SLICE` to deliver progress, notice Ctrl-C and a
 //! `Cancel` handle.
 
-use std::sync::mpsc;
+use std::sync::{OnceLock, mpsc};
 use std::time::Duration;
 
 use plexlink::{
@@ -34,9 +34,57 @@ enum Pem {
 
 /// A Home user given as a `HomeUser` or as its uuid.
 #[derive(FromPyObject)]
-enum UserRef<'py> {
+pub(crate) enum UserRef<'py> {
     User(Bound<'py, HomeUser>),
     Uuid(String),
+}
+
+impl UserRef<'_> {
+    /// The user's uuid.
+    pub(crate) fn uuid(self) -> String {
+        match self {
+            UserRef::User(user) => user.get().uuid.clone(),
+            UserRef::Uuid(uuid) => uuid,
+        }
+    }
+}
+
+/// A wait's `timeout` and `interval`, checked.
+pub(crate) fn wait_times(
+    timeout: Option<Seconds>,
+    interval: Option<Seconds>,
+) -> PyResult<(Option<Duration>, Option<Duration>)> {
+    let timeout = seconds("timeout", timeout)?;
+    let interval = seconds("interval", interval)?;
+    if interval.is_some_and(|i| i.is_zero()) {
+        return Err(PyValueError::new_err("interval must be more than zero"));
+    }
+    Ok((timeout, interval))
+}
+
+/// The resources `connect_all` was given, read in order.
+pub(crate) fn resource_list<'py>(resources: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, Resource>>> {
+    resources
+        .try_iter()?
+        .map(|item| Ok(item?.cast_into::<Resource>()?))
+        .collect()
+}
+
+/// `connect_all`'s answer: each resource's `Connected`, or the exception `connect` would raise.
+pub(crate) fn connect_all_results(
+    py: Python<'_>,
+    resources: Vec<Py<Resource>>,
+    results: Vec<Result<plexlink::Connected, Error>>,
+    rules: &plexlink::AddressRules,
+) -> PyResult<Vec<Py<PyAny>>> {
+    resources
+        .into_iter()
+        .zip(results)
+        .map(|(resource, result)| match result {
+            Ok(connected) => Ok(Connected::create(py, resource, connected, rules)?.into_any()),
+            Err(error) => Ok(to_pyerr(error).into_value(py).into_any()),
+        })
+        .collect()
 }
 
 /// What the wait thread tells the waiting Python thread.
@@ -69,6 +117,11 @@ enum Note {
 #[pyclass(frozen, module = "plexlink")]
 pub(crate) struct Client {
     inner: plexlink::Client,
+    /// The settings it was built with, for its async twin.
+    builder: plexlink::ClientBuilder,
+    /// The async twin that `plexlink.aio` runs on, built on first use and shared by every
+    /// asyncio face of this client (so they share one connection pool).
+    aio: OnceLock<plexlink::AsyncClient>,
 }
 
 impl Client {
@@ -77,6 +130,20 @@ impl Client {
             core,
             client: self.inner.clone(),
         }
+    }
+
+    /// The blocking client.
+    pub(crate) fn blocking(&self) -> &plexlink::Client {
+        &self.inner
+    }
+
+    /// The async client with the same settings (see `aio.rs`).
+    pub(crate) fn async_twin(&self) -> PyResult<plexlink::AsyncClient> {
+        if let Some(client) = self.aio.get() {
+            return Ok(client.clone());
+        }
+        let built = self.builder.clone().build_async().map_err(to_pyerr)?;
+        Ok(self.aio.get_or_init(|| built).clone())
     }
 }
 
@@ -167,7 +234,9 @@ impl Client {
             builder = builder.max_response_bytes(limit);
         }
         Ok(Self {
-            inner: builder.build().map_err(to_pyerr)?,
+            inner: builder.clone().build().map_err(to_pyerr)?,
+            builder,
+            aio: OnceLock::new(),
         })
     }
 
@@ -244,11 +313,7 @@ impl Client {
         on_progress: Option<Bound<'_, PyAny>>,
         cancel: Option<Bound<'_, Cancel>>,
     ) -> PyResult<String> {
-        let timeout = seconds("timeout", timeout)?;
-        let interval = seconds("interval", interval)?;
-        if interval.is_some_and(|i| i.is_zero()) {
-            return Err(PyValueError::new_err("interval must be more than zero"));
-        }
+        let (timeout, interval) = wait_times(timeout, interval)?;
         let caller_cancel = cancel.map(|c| c.get().clone());
         // The wait's own token: Ctrl-C or a failing callback stops this wait without cancelling
         // the caller's handle, which may be shared.
@@ -370,10 +435,7 @@ impl Client {
     /// user's token: read resources again with it.
     #[pyo3(signature = (token, user, pin = None))]
     fn switch_home_user(&self, py: Python<'_>, token: &str, user: UserRef<'_>, pin: Option<&str>) -> PyResult<Account> {
-        let uuid = match user {
-            UserRef::User(user) => user.get().uuid.clone(),
-            UserRef::Uuid(uuid) => uuid,
-        };
+        let uuid = user.uuid();
         let token = Token::new(token);
         let pin = pin.map(PinCode::new);
         let account = py
@@ -478,22 +540,12 @@ impl Client {
         allow_http: &str,
         http_twins: bool,
     ) -> PyResult<Vec<Py<PyAny>>> {
-        let resources = resources
-            .try_iter()?
-            .map(|item| Ok(item?.cast_into::<Resource>()?))
-            .collect::<PyResult<Vec<_>>>()?;
+        let resources = resource_list(resources)?;
         let policy = race_policy(grace, probe_timeout, relay, ipv6, allow_http, http_twins)?;
         let devices: Vec<plexlink::Device> = resources.iter().map(|r| r.get().core.clone()).collect();
         let results = py.detach(|| self.inner.connect_all_with(&devices, policy));
-        let rules = self.inner.address_rules();
-        resources
-            .into_iter()
-            .zip(results)
-            .map(|(resource, result)| match result {
-                Ok(connected) => Ok(Connected::create(py, resource.unbind(), connected, &rules)?.into_any()),
-                Err(error) => Ok(to_pyerr(error).into_value(py).into_any()),
-            })
-            .collect()
+        let resources = resources.into_iter().map(Bound::unbind).collect();
+        connect_all_results(py, resources, results, &self.inner.address_rules())
     }
 
     /// What the server at ``server_uri`` says about itself (its ``/identity``; no token).

@@ -1,4 +1,5 @@
-//! The native module `plexlink._plexlink`: pyo3 wrappers around the blocking `plexlink::Client`.
+//! The native module `plexlink._plexlink`: pyo3 wrappers around the blocking `plexlink::Client`,
+//! and around `plexlink::AsyncClient` for the asyncio face (`aio.rs`).
 //!
 //! No protocol knowledge lives here (no URL, header, JSON shape or retry rule): every call goes
 //! to `plexlink`, which drives `plexlink-core`. This crate only converts arguments and results,
@@ -16,6 +17,7 @@
 //! a `Mutex`), so the module declares `gil_used = false`.
 
 mod account;
+mod aio;
 mod cancel;
 mod client;
 mod connect;
@@ -32,6 +34,8 @@ use pyo3::prelude::*;
 fn _plexlink(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<client::Client>()?;
+    aio::init_runtime();
+    m.add_class::<aio::AsyncCore>()?;
     m.add_class::<cancel::Cancel>()?;
     m.add_class::<pin::Pin>()?;
     m.add_class::<pin::WaitProgress>()?;

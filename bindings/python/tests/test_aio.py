@@ -1,9 +1,16 @@
-"""The asyncio face: calls run concurrently, the loop keeps running, cancellation stops waits."""
+"""The asyncio face: calls run concurrently on a few threads, the loop keeps running, cancellation
+stops calls and waits."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -154,3 +161,62 @@ def test_connect_all_in_asyncio(emu: Emulator, alice: str) -> None:
     servers, results, ticks = asyncio.run(main())
     assert [r.resource for r in results if isinstance(r, plexlink.Connected)] == servers
     assert ticks >= 20, "the event loop was blocked"
+
+
+def test_progress_is_reported_on_the_loops_thread_and_a_parent_cancel_stops_the_wait(emu: Emulator) -> None:
+    client = AsyncClient("plexlink-tests", "aio-progress", plex_url=emu.url)
+    parent = plexlink.Cancel()
+
+    async def main() -> list[int]:
+        pin = await client.create_pin()
+        loop_thread = threading.get_ident()
+        seen: list[int] = []
+
+        def report(progress: plexlink.WaitProgress) -> None:
+            assert threading.get_ident() == loop_thread
+            seen.append(progress.checks)
+
+        asyncio.get_running_loop().call_later(0.3, parent.cancel)
+        started = time.monotonic()
+        with pytest.raises(plexlink.Cancelled):
+            await client.wait_for_token(pin, interval=INTERVAL, on_progress=report, cancel=parent.child())
+        assert time.monotonic() - started < 0.3 + 0.5
+        await asyncio.sleep(0.1)  # reports already on their way
+        return seen
+
+    seen = asyncio.run(main())
+    assert seen and seen == sorted(seen), seen
+    assert_pins_no_longer_polled(emu)
+
+
+def test_cancelling_a_slow_call_is_prompt(emu: Emulator, alice: str) -> None:
+    client = AsyncClient("plexlink-tests", "aio-cancel-call", plex_url=emu.url)
+    emu.add_fault("/api/v2/user", delay=5.0, times=1)
+
+    async def main() -> float:
+        task = asyncio.create_task(client.user(alice))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return time.monotonic() - started
+
+    assert asyncio.run(main()) < 0.5
+
+
+BENCH = Path(__file__).resolve().parents[1] / "benches" / "aio_threads.py"
+
+
+@pytest.mark.skipif(not BENCH.exists(), reason="run from a checkout of the repository")
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc/self/task")
+def test_fifty_concurrent_calls_use_a_few_threads() -> None:
+    # A resource bound, not a timing: the calls are futures on one small runtime, not a thread
+    # each (the thread pool of old peaked at 125 threads for 50 connects on 2 cores).
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--calls", "50", "--json"], check=True, capture_output=True, text=True
+    )
+    figures = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [f["case"] for f in figures] == ["connect", "wait"]
+    for f in figures:
+        assert f["peak"] <= 40, f

@@ -1,5 +1,6 @@
 """Type stubs of plexlink's native module (checked against it by ``mypy.stubtest``)."""
 
+import asyncio
 import datetime
 from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
@@ -10,6 +11,7 @@ from typing_extensions import disjoint_base
 __all__ = [
     "__version__",
     "Client",
+    "_AsyncCore",
     "Cancel",
     "Pin",
     "WaitProgress",
@@ -151,6 +153,59 @@ class Client:
         """A transient token from a server, asked with an admin token."""
     def source_connection_info(self, server_uri: str, token: str, source: str) -> list[Resource]:
         """How to reach ``source``, as the server at ``server_uri`` knows it."""
+
+@final
+class _AsyncCore:
+    """The native half of ``plexlink.aio.AsyncClient``: a ``Client``'s network calls as futures
+    of the running event loop (private: use ``plexlink.aio``)."""
+
+    def __new__(cls, client: Client) -> _AsyncCore: ...
+    def create_pin(self, strong: bool = False) -> asyncio.Future[Pin]: ...
+    def check_pin(self, pin: Pin | int) -> asyncio.Future[Pin]: ...
+    def wait_for_token(
+        self,
+        pin: Pin,
+        *,
+        timeout: float | None = None,
+        interval: float | None = None,
+        on_progress: Callable[[WaitProgress], object] | None = None,
+        cancel: Cancel | None = None,
+    ) -> asyncio.Future[str]: ...
+    def link_pin(self, token: str, code: str) -> asyncio.Future[None]: ...
+    def sign_in(self, login: str, password: str, verification_code: str | None = None) -> asyncio.Future[Account]: ...
+    def user(self, token: str) -> asyncio.Future[Account]: ...
+    def sign_out(self, token: str) -> asyncio.Future[None]: ...
+    def ping(self, token: str) -> asyncio.Future[None]: ...
+    def home_users(self, token: str) -> asyncio.Future[list[HomeUser]]: ...
+    def switch_home_user(self, token: str, user: HomeUser | str, pin: str | None = None) -> asyncio.Future[Account]: ...
+    def claim_token(self, token: str) -> asyncio.Future[str]: ...
+    def resources(self, token: str) -> asyncio.Future[list[Resource]]: ...
+    def servers(self, token: str) -> asyncio.Future[list[Resource]]: ...
+    def connect(
+        self,
+        resource: Resource,
+        *,
+        grace: float | None = None,
+        probe_timeout: float | None = None,
+        relay: bool = True,
+        ipv6: bool = True,
+        allow_http: Literal["never", "private", "anywhere"] = "private",
+        http_twins: bool = False,
+    ) -> asyncio.Future[Connected]: ...
+    def connect_all(
+        self,
+        resources: Iterable[Resource],
+        *,
+        grace: float | None = None,
+        probe_timeout: float | None = None,
+        relay: bool = True,
+        ipv6: bool = True,
+        allow_http: Literal["never", "private", "anywhere"] = "private",
+        http_twins: bool = False,
+    ) -> asyncio.Future[list[Connected | PlexlinkError]]: ...
+    def identity(self, server_uri: str) -> asyncio.Future[Identity]: ...
+    def transient_token(self, server_uri: str, token: str) -> asyncio.Future[str]: ...
+    def source_connection_info(self, server_uri: str, token: str, source: str) -> asyncio.Future[list[Resource]]: ...
 
 @final
 class Cancel:

@@ -1,10 +1,11 @@
 """plexlink for asyncio: the calls of :class:`plexlink.Client` as coroutines.
 
-Each call runs the blocking client in a thread pool (``loop.run_in_executor``), which releases
-the GIL while it waits on the network, so the event loop keeps running and calls run
-concurrently. Cancelling a task that awaits :meth:`AsyncClient.wait_for_token` cancels the
-wait itself (through a :class:`plexlink.Cancel` handle of its own), so no thread is left
-polling; a ``Cancel`` the caller passed is never cancelled by it.
+Each call is a future of plexlink's async Rust client, run on one small tokio runtime that
+plexlink shares between every ``AsyncClient`` (two threads, and a few more to hand results to
+Python), and awaited here: no thread per call, the GIL held only to convert arguments and
+results, so the event loop keeps running and calls run concurrently. Cancelling the awaiting
+task (or an ``asyncio.wait_for`` timeout) drops the Rust future, which ends its requests and
+timers at once; a :class:`plexlink.Cancel` the caller passed is read, never cancelled.
 
 >>> import asyncio, plexlink.aio
 >>> async def main() -> None:
@@ -19,11 +20,9 @@ polling; a ``Cancel`` the caller passed is never cancelled by it.
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
-from typing import Literal, TypeVar
+from typing import Literal
 
 from ._plexlink import (
     Account,
@@ -36,22 +35,21 @@ from ._plexlink import (
     PlexlinkError,
     Resource,
     WaitProgress,
+    _AsyncCore,
 )
 
 __all__ = ["AsyncClient"]
-
-_T = TypeVar("_T")
 
 
 class AsyncClient:
     """The asyncio face of :class:`plexlink.Client`: the same methods, as coroutines.
 
     Takes the same arguments as :class:`plexlink.Client`, or wraps an existing one
-    (``AsyncClient.wrap(client)``). ``executor`` runs the blocking calls (default: the event
-    loop's default thread pool).
+    (``AsyncClient.wrap(client)``). ``executor`` is accepted for compatibility and unused: no
+    call runs in a thread pool any more.
     """
 
-    __slots__ = ("_client", "_executor")
+    __slots__ = ("_client", "_core")
 
     def __init__(
         self,
@@ -94,14 +92,15 @@ class AsyncClient:
             resolve_plex_direct=resolve_plex_direct,
             carrier_nat_is_private=carrier_nat_is_private,
         )
-        self._executor = executor
+        self._core = _AsyncCore(self._client)
 
     @classmethod
     def wrap(cls, client: Client, *, executor: Executor | None = None) -> AsyncClient:
-        """An asyncio face for an existing blocking ``client`` (they share one connection pool)."""
+        """An asyncio face for an existing blocking ``client``, with its settings (every face
+        of one client shares one async connection pool). ``executor`` is unused."""
         self = cls.__new__(cls)
         self._client = client
-        self._executor = executor
+        self._core = _AsyncCore(client)
         return self
 
     @property
@@ -117,19 +116,15 @@ class AsyncClient:
     def __repr__(self) -> str:
         return f"AsyncClient({self._client!r})"
 
-    async def _run(self, call: Callable[[], _T]) -> _T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, call)
-
     # --- PIN login ---------------------------------------------------------------------------
 
     async def create_pin(self, strong: bool = False) -> Pin:
         """Creates a PIN (see :meth:`plexlink.Client.create_pin`)."""
-        return await self._run(functools.partial(self._client.create_pin, strong))
+        return await self._core.create_pin(strong)
 
     async def check_pin(self, pin: Pin | int) -> Pin:
         """Checks a PIN once (see :meth:`plexlink.Client.check_pin`)."""
-        return await self._run(functools.partial(self._client.check_pin, pin))
+        return await self._core.check_pin(pin)
 
     def resume_pin(self, id: int, code: str) -> Pin:
         """A PIN known by its id and code; sends nothing, so it is not a coroutine."""
@@ -151,77 +146,57 @@ class AsyncClient:
         """Waits until the person approves ``pin`` and returns the token.
 
         As :meth:`plexlink.Client.wait_for_token`; ``on_progress`` is called in the event
-        loop's thread. Cancelling ``cancel`` or the awaiting task cancels the wait; the task's
-        cancellation leaves ``cancel`` itself alone (it may guard other work).
+        loop's thread (``loop.call_soon_threadsafe``). Cancelling ``cancel`` or the awaiting task
+        cancels the wait; the task's cancellation leaves ``cancel`` itself alone (it may guard
+        other work).
         """
-        loop = asyncio.get_running_loop()
-        # The wait's own handle: cancelled with the caller's, and alone when this task ends.
-        handle = cancel.child() if cancel is not None else Cancel()
-        forward: Callable[[WaitProgress], object] | None = None
-        if on_progress is not None:
-            report = on_progress
-
-            def forward(progress: WaitProgress) -> None:
-                loop.call_soon_threadsafe(report, progress)
-
-        call = functools.partial(
-            self._client.wait_for_token,
-            pin,
-            timeout=timeout,
-            interval=interval,
-            on_progress=forward,
-            cancel=handle,
+        return await self._core.wait_for_token(
+            pin, timeout=timeout, interval=interval, on_progress=on_progress, cancel=cancel
         )
-        try:
-            return await loop.run_in_executor(self._executor, call)
-        finally:
-            # When the task was cancelled the thread is still polling: this stops it within a
-            # check interval. After a result it changes nothing.
-            handle.cancel()
 
     # --- Account -----------------------------------------------------------------------------
 
     async def sign_in(self, login: str, password: str, verification_code: str | None = None) -> Account:
         """Signs in with a password (see :meth:`plexlink.Client.sign_in`)."""
-        return await self._run(functools.partial(self._client.sign_in, login, password, verification_code))
+        return await self._core.sign_in(login, password, verification_code)
 
     async def user(self, token: str) -> Account:
         """The account ``token`` belongs to."""
-        return await self._run(functools.partial(self._client.user, token))
+        return await self._core.user(token)
 
     async def sign_out(self, token: str) -> None:
         """Revokes ``token``."""
-        await self._run(functools.partial(self._client.sign_out, token))
+        await self._core.sign_out(token)
 
     async def ping(self, token: str) -> None:
         """Keeps ``token`` alive."""
-        await self._run(functools.partial(self._client.ping, token))
+        await self._core.ping(token)
 
     async def home_users(self, token: str) -> list[HomeUser]:
         """The members of the account's Plex Home."""
-        return await self._run(functools.partial(self._client.home_users, token))
+        return await self._core.home_users(token)
 
     async def switch_home_user(self, token: str, user: HomeUser | str, pin: str | None = None) -> Account:
         """Switches to a Home user (see :meth:`plexlink.Client.switch_home_user`)."""
-        return await self._run(functools.partial(self._client.switch_home_user, token, user, pin))
+        return await self._core.switch_home_user(token, user, pin)
 
     async def claim_token(self, token: str) -> str:
         """A claim token for setting up a new server."""
-        return await self._run(functools.partial(self._client.claim_token, token))
+        return await self._core.claim_token(token)
 
     async def link_pin(self, token: str, code: str) -> None:
         """Approves another device's 4-character code with this account's token."""
-        await self._run(functools.partial(self._client.link_pin, token, code))
+        await self._core.link_pin(token, code)
 
     # --- Servers -----------------------------------------------------------------------------
 
     async def resources(self, token: str) -> list[Resource]:
         """Every device of the account with all its connections."""
-        return await self._run(functools.partial(self._client.resources, token))
+        return await self._core.resources(token)
 
     async def servers(self, token: str) -> list[Resource]:
         """The account's Plex Media Servers."""
-        return await self._run(functools.partial(self._client.servers, token))
+        return await self._core.servers(token)
 
     async def connect(
         self,
@@ -235,8 +210,7 @@ class AsyncClient:
         http_twins: bool = False,
     ) -> Connected:
         """Chooses a server's best working connection (see :meth:`plexlink.Client.connect`)."""
-        call = functools.partial(
-            self._client.connect,
+        return await self._core.connect(
             resource,
             grace=grace,
             probe_timeout=probe_timeout,
@@ -245,7 +219,6 @@ class AsyncClient:
             allow_http=allow_http,
             http_twins=http_twins,
         )
-        return await self._run(call)
 
     async def connect_all(
         self,
@@ -260,9 +233,8 @@ class AsyncClient:
     ) -> list[Connected | PlexlinkError]:
         """Chooses a connection for every server at once (see :meth:`plexlink.Client.connect_all`):
         one ``Connected`` or ``PlexlinkError`` per resource, in the order given."""
-        call = functools.partial(
-            self._client.connect_all,
-            list(resources),  # read here, in the loop's thread
+        return await self._core.connect_all(
+            resources,
             grace=grace,
             probe_timeout=probe_timeout,
             relay=relay,
@@ -270,16 +242,15 @@ class AsyncClient:
             allow_http=allow_http,
             http_twins=http_twins,
         )
-        return await self._run(call)
 
     async def identity(self, server_uri: str) -> Identity:
         """What a server's ``/identity`` says."""
-        return await self._run(functools.partial(self._client.identity, server_uri))
+        return await self._core.identity(server_uri)
 
     async def transient_token(self, server_uri: str, token: str) -> str:
         """A transient token from a server, asked with an admin token."""
-        return await self._run(functools.partial(self._client.transient_token, server_uri, token))
+        return await self._core.transient_token(server_uri, token)
 
     async def source_connection_info(self, server_uri: str, token: str, source: str) -> list[Resource]:
         """How to reach ``source``, as the server at ``server_uri`` knows it."""
-        return await self._run(functools.partial(self._client.source_connection_info, server_uri, token, source))
+        return await self._core.source_connection_info(server_uri, token, source)

@@ -1,0 +1,443 @@
+//! `_AsyncCore`: what `plexlink.aio.AsyncClient` awaits. Each call is a future of
+//! `plexlink::AsyncClient` spawned on one tokio runtime of this module (pyo3-async-runtimes)
+//! and handed to asyncio as an `asyncio.Future` of the caller's event loop.
+//!
+//! - No thread per call: the runtime has `WORKERS` threads, and at most `BLOCKING` more that
+//!   take the GIL to hand a result (or a wait's progress) to the event loop, so a tokio worker
+//!   never waits for the GIL. The runtime starts on the first call, not at import.
+//! - Cancelling the asyncio future (the awaiting task was cancelled, `wait_for` timed out)
+//!   drops the Rust future, which cancels its requests and its timers.
+//! - Arguments are converted while the GIL is held, as the blocking `Client` does; results
+//!   become Python objects once the GIL is held again, on their way to the event loop.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use plexlink::{Error, Password, PinCode, Token, VerificationCode, WaitOptions, WaitProgress as CoreProgress};
+use pyo3::IntoPyObjectExt;
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use crate::account::{Account, HomeUser};
+use crate::cancel::Cancel;
+use crate::client::{Client, UserRef, connect_all_results, resource_list, wait_times};
+use crate::connect::{Connected, race_policy};
+use crate::convert::Seconds;
+use crate::errors::to_pyerr;
+use crate::pin::{Pin, PinRef, WaitProgress};
+use crate::resources::{Identity, Resource};
+
+/// The runtime's worker threads: every call's I/O and timers.
+const WORKERS: usize = 2;
+/// The most threads the runtime starts for blocking work: handing results to Python (which
+/// needs the GIL) and the system resolver. Past this many at once, they wait in line.
+const BLOCKING: usize = 8;
+/// How often a wait looks at its `Cancel` handle (which has no async wake-up of its own).
+const CANCEL_CHECK: Duration = Duration::from_millis(50);
+
+/// Configures the runtime the calls run on; it starts with the first call.
+pub(crate) fn init_runtime() {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder
+        .worker_threads(WORKERS)
+        .max_blocking_threads(BLOCKING)
+        .thread_name("plexlink-aio")
+        .enable_all();
+    pyo3_async_runtimes::tokio::init(builder);
+}
+
+/// Makes a finished call's Python value (or exception); needs the GIL.
+type Convert = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
+
+/// A finished call's value, made into a Python object once the GIL is held.
+struct Ready(Convert);
+
+impl<'py> IntoPyObject<'py> for Ready {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        (self.0)(py).map(|object| object.into_bound(py))
+    }
+}
+
+/// `call` as an `asyncio.Future` of the running loop; its value is `convert`ed, its error
+/// becomes the exception the blocking client would raise.
+fn spawn<'py, T, C>(
+    py: Python<'py>,
+    call: impl Future<Output = Result<T, Error>> + Send + 'static,
+    convert: C,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    T: Send + 'static,
+    C: FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
+{
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        let result = call.await;
+        Ok(Ready(Box::new(move |py| match result {
+            Ok(value) => convert(py, value),
+            Err(error) => Err(to_pyerr(error)),
+        })))
+    })
+}
+
+/// Ready once `cancel` (or a handle it is a child of) is cancelled.
+async fn cancelled(cancel: &Cancel) {
+    while !cancel.is_cancelled() {
+        tokio::time::sleep(CANCEL_CHECK).await;
+    }
+}
+
+/// Hands a wait's progress to `callback` on the event loop's thread, in order. Each report
+/// takes the GIL on a blocking thread, never on a worker; ends when the wait drops its sender.
+async fn deliver_progress(
+    mut reports: tokio::sync::mpsc::UnboundedReceiver<CoreProgress>,
+    event_loop: Py<PyAny>,
+    callback: Py<PyAny>,
+) {
+    let target = Arc::new((event_loop, callback));
+    while let Some(progress) = reports.recv().await {
+        let target = Arc::clone(&target);
+        let handed = tokio::task::spawn_blocking(move || {
+            Python::attach(|py| -> PyResult<()> {
+                let (event_loop, callback) = &*target;
+                let report = Py::new(py, WaitProgress::from(progress))?;
+                event_loop.call_method1(py, "call_soon_threadsafe", (callback, report))?;
+                Ok(())
+            })
+        })
+        .await;
+        // A closed loop has no one left to tell; the wait itself is dropped with its task.
+        if !matches!(handed, Ok(Ok(()))) {
+            return;
+        }
+    }
+}
+
+/// The native half of `plexlink.aio.AsyncClient`: the network calls of a `Client`, as
+/// awaitables of the running event loop.
+#[pyclass(frozen, name = "_AsyncCore", module = "plexlink._plexlink")]
+pub(crate) struct AsyncCore {
+    blocking: plexlink::Client,
+    inner: plexlink::AsyncClient,
+}
+
+impl AsyncCore {
+    /// `call` on a clone of the async client, its value converted by `convert`.
+    fn run<'py, T, F>(
+        &self,
+        py: Python<'py>,
+        call: impl FnOnce(plexlink::AsyncClient) -> F,
+        convert: impl FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
+    ) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T, Error>> + Send + 'static,
+    {
+        spawn(py, call(self.inner.clone()), convert)
+    }
+
+    /// [`run`](Self::run) for a call that takes only a token.
+    fn with_token<'py, T, F>(
+        &self,
+        py: Python<'py>,
+        token: &str,
+        call: impl FnOnce(plexlink::AsyncClient, Token) -> F,
+        convert: impl FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
+    ) -> PyResult<Bound<'py, PyAny>>
+    where
+        T: Send + 'static,
+        F: Future<Output = Result<T, Error>> + Send + 'static,
+    {
+        spawn(py, call(self.inner.clone(), Token::new(token)), convert)
+    }
+}
+
+/// The Python value of an answer that has none.
+fn none(py: Python<'_>, (): ()) -> PyResult<Py<PyAny>> {
+    Ok(py.None())
+}
+
+/// An account as Python sees it.
+fn account(py: Python<'_>, account: plexlink::Account) -> PyResult<Py<PyAny>> {
+    Account::new(py, account)?.into_py_any(py)
+}
+
+/// Devices as Python sees them.
+fn resources(py: Python<'_>, devices: Vec<plexlink::Device>) -> PyResult<Py<PyAny>> {
+    Resource::list(py, devices)?.into_py_any(py)
+}
+
+/// A token's text.
+fn secret(py: Python<'_>, token: Token) -> PyResult<Py<PyAny>> {
+    token.into_secret().into_py_any(py)
+}
+
+#[pymethods]
+impl AsyncCore {
+    /// The asyncio calls of ``client``, over an async client with its settings.
+    #[new]
+    fn new(client: &Bound<'_, Client>) -> PyResult<Self> {
+        let client = client.get();
+        Ok(Self {
+            blocking: client.blocking().clone(),
+            inner: client.async_twin()?,
+        })
+    }
+
+    #[pyo3(signature = (strong = false))]
+    fn create_pin<'py>(&self, py: Python<'py>, strong: bool) -> PyResult<Bound<'py, PyAny>> {
+        let pins = self.blocking.clone();
+        self.run(
+            py,
+            move |c| async move { c.create_pin(strong).await },
+            move |py, core| Pin { core, client: pins }.into_py_any(py),
+        )
+    }
+
+    fn check_pin<'py>(&self, py: Python<'py>, pin: PinRef<'_>) -> PyResult<Bound<'py, PyAny>> {
+        let id = pin.id();
+        let pins = self.blocking.clone();
+        self.run(
+            py,
+            move |c| async move { c.check_pin(id).await },
+            move |py, core| Pin { core, client: pins }.into_py_any(py),
+        )
+    }
+
+    #[pyo3(signature = (pin, *, timeout = None, interval = None, on_progress = None, cancel = None))]
+    fn wait_for_token<'py>(
+        &self,
+        py: Python<'py>,
+        pin: &Bound<'_, Pin>,
+        timeout: Option<Seconds>,
+        interval: Option<Seconds>,
+        on_progress: Option<Py<PyAny>>,
+        cancel: Option<Bound<'_, Cancel>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (timeout, interval) = wait_times(timeout, interval)?;
+        // Read only: the caller's handle may guard other work, and this wait ends by being
+        // dropped.
+        let cancel = cancel.map(|c| c.get().clone());
+        let reports = match on_progress {
+            Some(callback) => {
+                let event_loop = pyo3_async_runtimes::get_running_loop(py)?.unbind();
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                Some((tx, rx, event_loop, callback))
+            }
+            None => None,
+        };
+        let core_pin = pin.get().core.clone();
+        self.run(
+            py,
+            move |client| async move {
+                let progress = reports.map(|(tx, rx, event_loop, callback)| {
+                    tokio::spawn(deliver_progress(rx, event_loop, callback));
+                    tx
+                });
+                let mut report = |p: &CoreProgress| {
+                    if let Some(tx) = &progress {
+                        let _ = tx.send(p.clone());
+                    }
+                };
+                let options = WaitOptions {
+                    interval,
+                    timeout,
+                    cancel: None,
+                    on_progress: Some(&mut report),
+                };
+                let wait = client.wait_for_token(&core_pin, options);
+                match &cancel {
+                    None => wait.await,
+                    Some(cancel) => tokio::select! {
+                        result = wait => result,
+                        () = cancelled(cancel) => Err(Error::Cancelled),
+                    },
+                }
+            },
+            secret,
+        )
+    }
+
+    fn link_pin<'py>(&self, py: Python<'py>, token: &str, code: &str) -> PyResult<Bound<'py, PyAny>> {
+        let (token, code) = (Token::new(token), PinCode::new(code));
+        self.run(py, move |c| async move { c.link_pin(&token, &code).await }, none)
+    }
+
+    #[pyo3(signature = (login, password, verification_code = None))]
+    fn sign_in<'py>(
+        &self,
+        py: Python<'py>,
+        login: String,
+        password: &str,
+        verification_code: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let password = Password::new(password);
+        let code = verification_code.map(VerificationCode::new);
+        self.run(
+            py,
+            move |c| async move { c.sign_in(&login, &password, code.as_ref()).await },
+            account,
+        )
+    }
+
+    fn user<'py>(&self, py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.with_token(py, token, |c, t| async move { c.user(&t).await }, account)
+    }
+
+    fn sign_out<'py>(&self, py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.with_token(py, token, |c, t| async move { c.sign_out(&t).await }, none)
+    }
+
+    fn ping<'py>(&self, py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.with_token(py, token, |c, t| async move { c.ping(&t).await }, none)
+    }
+
+    fn home_users<'py>(&self, py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.with_token(
+            py,
+            token,
+            |c, t| async move { c.home_users(&t).await },
+            |py, users| {
+                users
+                    .into_iter()
+                    .map(HomeUser::from)
+                    .collect::<Vec<_>>()
+                    .into_py_any(py)
+            },
+        )
+    }
+
+    #[pyo3(signature = (token, user, pin = None))]
+    fn switch_home_user<'py>(
+        &self,
+        py: Python<'py>,
+        token: &str,
+        user: UserRef<'_>,
+        pin: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let uuid = user.uuid();
+        let token = Token::new(token);
+        let pin = pin.map(PinCode::new);
+        self.run(
+            py,
+            move |c| async move { c.switch_home_user(&token, &uuid, pin.as_ref()).await },
+            account,
+        )
+    }
+
+    fn claim_token<'py>(&self, py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.with_token(py, token, |c, t| async move { c.claim_token(&t).await }, secret)
+    }
+
+    fn resources<'py>(&self, py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.with_token(py, token, |c, t| async move { c.resources(&t).await }, resources)
+    }
+
+    fn servers<'py>(&self, py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyAny>> {
+        self.with_token(py, token, |c, t| async move { c.servers(&t).await }, resources)
+    }
+
+    #[pyo3(signature = (
+        resource,
+        *,
+        grace = None,
+        probe_timeout = None,
+        relay = true,
+        ipv6 = true,
+        allow_http = "private",
+        http_twins = false,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn connect<'py>(
+        &self,
+        py: Python<'py>,
+        resource: Bound<'_, Resource>,
+        grace: Option<Seconds>,
+        probe_timeout: Option<Seconds>,
+        relay: bool,
+        ipv6: bool,
+        allow_http: &str,
+        http_twins: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let policy = race_policy(grace, probe_timeout, relay, ipv6, allow_http, http_twins)?;
+        let device = resource.get().core.clone();
+        let resource = resource.unbind();
+        let rules = self.inner.address_rules();
+        self.run(
+            py,
+            move |c| async move { c.connect_with(&device, policy).await },
+            move |py, connected| Ok(Connected::create(py, resource, connected, &rules)?.into_any()),
+        )
+    }
+
+    #[pyo3(signature = (
+        resources,
+        *,
+        grace = None,
+        probe_timeout = None,
+        relay = true,
+        ipv6 = true,
+        allow_http = "private",
+        http_twins = false,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn connect_all<'py>(
+        &self,
+        py: Python<'py>,
+        resources: &Bound<'_, PyAny>,
+        grace: Option<Seconds>,
+        probe_timeout: Option<Seconds>,
+        relay: bool,
+        ipv6: bool,
+        allow_http: &str,
+        http_twins: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let resources = resource_list(resources)?;
+        let policy = race_policy(grace, probe_timeout, relay, ipv6, allow_http, http_twins)?;
+        let devices: Vec<plexlink::Device> = resources.iter().map(|r| r.get().core.clone()).collect();
+        let resources: Vec<Py<Resource>> = resources.into_iter().map(Bound::unbind).collect();
+        let rules = self.inner.address_rules();
+        self.run(
+            py,
+            move |c| async move { Ok::<_, Error>(c.connect_all_with(&devices, policy).await) },
+            move |py, results| {
+                let results = connect_all_results(py, resources, results, &rules)?;
+                Ok(PyList::new(py, results)?.into_any().unbind())
+            },
+        )
+    }
+
+    fn identity<'py>(&self, py: Python<'py>, server_uri: String) -> PyResult<Bound<'py, PyAny>> {
+        self.run(
+            py,
+            move |c| async move { c.identity(&server_uri).await },
+            |py, identity| Identity::from(identity).into_py_any(py),
+        )
+    }
+
+    fn transient_token<'py>(&self, py: Python<'py>, server_uri: String, token: &str) -> PyResult<Bound<'py, PyAny>> {
+        let token = Token::new(token);
+        self.run(
+            py,
+            move |c| async move { c.transient_token(&server_uri, &token).await },
+            secret,
+        )
+    }
+
+    fn source_connection_info<'py>(
+        &self,
+        py: Python<'py>,
+        server_uri: String,
+        token: &str,
+        source: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let token = Token::new(token);
+        self.run(
+            py,
+            move |c| async move { c.source_connection_info(&server_uri, &token, &source).await },
+            resources,
+        )
+    }
+}
