@@ -1,6 +1,6 @@
 """Peak thread count of many concurrent ``plexlink.aio`` calls (Linux: reads /proc/self/task).
 
-    python bindings/python/benches/aio_threads.py [--calls N] [--case connect|wait] [--json]
+    python bindings/python/benches/aio_threads.py [--calls N] [--case connect|wait] [--executor N] [--json]
 
 Each case runs in a fresh interpreter of this Python, against an emulator inside that
 process: one ``plexlink.aio.AsyncClient``, then N concurrent ``connect`` calls (to the
@@ -8,6 +8,11 @@ account's first server) or N concurrent ``wait_for_token`` calls (N PINs, approv
 after half a second). A sampler thread counts the process's threads every millisecond; the
 figures are the count just before the calls (baseline: the interpreter, the emulator, the
 client, the sampler) and the peak while they ran, both including the sampler itself.
+
+``--executor N`` gives the client ``executor=ThreadPoolExecutor(N)``. A face that runs calls
+in a thread pool (as this one did before it ran on plexlink::AsyncClient) runs only as many
+calls at once as its pool has threads (asyncio's default pool: min(32, CPUs + 4)), so compare
+it with N = the number of calls; today's face ignores the pool.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 CASES = ("connect", "wait")
 
@@ -52,7 +58,7 @@ class Sampler:
         self._thread.join()
 
 
-def measure(case: str, calls: int) -> dict[str, object]:
+def measure(case: str, calls: int, executor: int | None) -> dict[str, object]:
     """Runs ``calls`` concurrent calls of ``case`` here and returns the figures."""
     import plexlink
     from plexlink.aio import AsyncClient
@@ -61,7 +67,8 @@ def measure(case: str, calls: int) -> dict[str, object]:
     with Emulator(pin_lifetime=60) as emu:
         token = emu.token_for("alice")
         assert token is not None
-        client = AsyncClient("plexlink-bench", "aio-threads", plex_url=emu.url)
+        pool = ThreadPoolExecutor(executor) if executor else None
+        client = AsyncClient("plexlink-bench", "aio-threads", plex_url=emu.url, executor=pool)
 
         async def connects() -> list[object]:
             server = (await client.servers(token))[0]
@@ -77,7 +84,7 @@ def measure(case: str, calls: int) -> dict[str, object]:
             asyncio.get_running_loop().call_later(0.5, approve)
             return await run(lambda: asyncio.gather(*(client.wait_for_token(pin, interval=0.05) for pin in pins)))
 
-        figures: dict[str, object] = {"case": case, "calls": calls}
+        figures: dict[str, object] = {"case": case, "calls": calls, "executor": executor}
 
         async def run(calls_at_once: Callable[[], Awaitable[list[object]]]) -> list[object]:
             with Sampler() as sampler:
@@ -97,10 +104,11 @@ def measure(case: str, calls: int) -> dict[str, object]:
     return figures
 
 
-def in_child(case: str, calls: int) -> dict[str, object]:
+def in_child(case: str, calls: int, executor: int | None) -> dict[str, object]:
     """``measure`` in a fresh interpreter, so no case sees another's threads."""
+    pool = ["--executor", str(executor)] if executor else []
     done = subprocess.run(
-        [sys.executable, __file__, "--child", "--case", case, "--calls", str(calls)],
+        [sys.executable, __file__, "--child", "--case", case, "--calls", str(calls), *pool],
         check=True,
         capture_output=True,
         text=True,
@@ -114,6 +122,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--case", choices=CASES, action="append", help="default: every case")
+    parser.add_argument("--executor", type=int, help="the client's executor= pool size (default: none)")
     parser.add_argument("--json", action="store_true", help="one JSON object per case")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -122,10 +131,10 @@ def main() -> int:
         return 2
     cases = args.case or list(CASES)
     if args.child:
-        print(json.dumps(measure(cases[0], args.calls)))
+        print(json.dumps(measure(cases[0], args.calls, args.executor)))
         return 0
     for case in cases:
-        figures = in_child(case, args.calls)
+        figures = in_child(case, args.calls, args.executor)
         if args.json:
             print(json.dumps(figures))
         else:

@@ -212,7 +212,8 @@ BENCH = Path(__file__).resolve().parents[1] / "benches" / "aio_threads.py"
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc/self/task")
 def test_fifty_concurrent_calls_use_a_few_threads() -> None:
     # A resource bound, not a timing: the calls are futures on one small runtime, not a thread
-    # each (the thread pool of old peaked at 125 threads for 50 connects on 2 cores).
+    # each (the thread-pool face, given a pool of 50, peaked at about 50 threads for 50
+    # connects and 104 for 50 waits: a pool thread and a wait thread each).
     done = subprocess.run(
         [sys.executable, str(BENCH), "--calls", "50", "--json"], check=True, capture_output=True, text=True
     )
