@@ -170,7 +170,13 @@ pub(crate) fn expect_any_json<T: DeserializeOwned>(
     what: &'static str,
 ) -> Result<T, Error> {
     expect_status(response, ok)?;
-    serde_json::from_slice(response.body()).map_err(|e| Error::Decode {
+    // JSON is UTF-8. serde_json does not check the bytes of what it skips (an unknown key), so
+    // a body that is not JSON at all could still be read; checked first, it cannot.
+    let text = std::str::from_utf8(response.body()).map_err(|_| Error::Decode {
+        what,
+        detail: "the body is not UTF-8".into(),
+    })?;
+    serde_json::from_str(text).map_err(|e| Error::Decode {
         what,
         detail: e.to_string(),
     })
@@ -423,6 +429,14 @@ mod tests {
         let token = answer(r#"[{"token":"t"}]"#);
         assert!(matches!(
             crate::server::parse_transient_token(&token),
+            Err(Error::Decode { .. })
+        ));
+        // Found by fuzzing too: a byte that is not UTF-8 in an unknown key was skipped unread.
+        let mut not_utf8 = br#"{"id":1,"uuid":"u","a"#.to_vec();
+        not_utf8.extend_from_slice(b"\x99\":true}");
+        let not_utf8 = http::Response::builder().status(200).body(not_utf8).unwrap();
+        assert!(matches!(
+            crate::account::parse_user(&not_utf8),
             Err(Error::Decode { .. })
         ));
         // The shapes Plex sends still read.
