@@ -100,12 +100,80 @@ enum Shape {
 }
 
 impl Shape {
+    /// Judged as serde reads JSON, not as `serde_json::Value` does: a number too large for an
+    /// `f64` is still JSON (the grammar sets no limit), and the parsers skip what they do not
+    /// know without reading it. The body must be UTF-8, as the parsers require.
     fn of(body: &[u8]) -> Self {
-        match serde_json::from_slice::<serde_json::Value>(body) {
-            Ok(serde_json::Value::Object(_)) => Self::Object,
-            Ok(serde_json::Value::Array(items)) if items.iter().all(serde_json::Value::is_object) => Self::Objects,
-            Ok(serde_json::Value::Array(_)) => Self::OtherList,
+        let Ok(text) = std::str::from_utf8(body) else {
+            return Self::Other;
+        };
+        let mut reader = serde_json::Deserializer::from_str(text);
+        match serde::de::Deserializer::deserialize_any(&mut reader, TopVisitor) {
+            Ok(shape) if reader.end().is_ok() => shape,
             _ => Self::Other,
+        }
+    }
+}
+
+/// The shape of a JSON value's top.
+struct TopVisitor;
+
+impl<'de> serde::de::Visitor<'de> for TopVisitor {
+    type Value = Shape;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(Shape::Object)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Shape, A::Error> {
+        let mut all_objects = true;
+        while let Some(item) = seq.next_element::<ItemShape>()? {
+            all_objects &= item.0;
+        }
+        Ok(if all_objects { Shape::Objects } else { Shape::OtherList })
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+
+    fn visit_unit<E>(self) -> Result<Shape, E> {
+        Ok(Shape::Other)
+    }
+}
+
+/// Whether a list item is an object; its content skipped as the parsers skip it.
+struct ItemShape(bool);
+
+impl<'de> serde::Deserialize<'de> for ItemShape {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match d.deserialize_any(TopVisitor)? {
+            Shape::Object => Ok(ItemShape(true)),
+            _ => Ok(ItemShape(false)),
         }
     }
 }
