@@ -11,7 +11,6 @@
 //!   become Python objects once the GIL is held again, on their way to the event loop.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use plexlink::{Error, Password, PinCode, Token, VerificationCode, WaitOptions, WaitProgress as CoreProgress};
 use pyo3::IntoPyObjectExt;
@@ -32,8 +31,6 @@ const WORKERS: usize = 2;
 /// The most threads the runtime starts for blocking work: handing results to Python (which
 /// needs the GIL) and the system resolver. Past this many at once, they wait in line.
 const BLOCKING: usize = 8;
-/// How often a wait looks at its `Cancel` handle (which has no async wake-up of its own).
-const CANCEL_CHECK: Duration = Duration::from_millis(50);
 
 /// Configures the runtime the calls run on; it starts with the first call.
 pub(crate) fn init_runtime() {
@@ -80,13 +77,6 @@ where
             Err(error) => Err(to_pyerr(error)),
         })))
     })
-}
-
-/// Ready once `cancel` (or a handle it is a child of) is cancelled.
-async fn cancelled(cancel: &Cancel) {
-    while !cancel.is_cancelled() {
-        tokio::time::sleep(CANCEL_CHECK).await;
-    }
 }
 
 /// Hands a wait's progress to `callback` on the event loop's thread, in order. Each report
@@ -252,7 +242,7 @@ impl AsyncCore {
                     None => wait.await,
                     Some(cancel) => tokio::select! {
                         result = wait => result,
-                        () = cancelled(cancel) => Err(Error::Cancelled),
+                        () = cancel.until_cancelled() => Err(Error::Cancelled),
                     },
                 }
             },

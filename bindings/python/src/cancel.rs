@@ -1,5 +1,7 @@
 //! `Cancel`: a handle that stops a wait from another thread.
 
+use std::future::Future;
+
 use plexlink::CancelToken;
 use pyo3::prelude::*;
 
@@ -23,6 +25,23 @@ impl Cancel {
     /// Whether this handle or one it is a child of was cancelled. Clones share the answer.
     pub(crate) fn is_cancelled(&self) -> bool {
         self.own.is_cancelled() || self.parents.iter().any(CancelToken::is_cancelled)
+    }
+
+    /// Ready once this handle or one it is a child of is cancelled; woken by the cancel itself,
+    /// never polled on a timer.
+    pub(crate) async fn until_cancelled(&self) {
+        let mut waits: Vec<_> = std::iter::once(&self.own)
+            .chain(&self.parents)
+            .map(|token| Box::pin(token.cancelled()))
+            .collect();
+        std::future::poll_fn(|cx| {
+            if waits.iter_mut().any(|wait| wait.as_mut().poll(cx).is_ready()) {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await;
     }
 }
 

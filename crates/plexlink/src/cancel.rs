@@ -45,8 +45,18 @@ impl CancelToken {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).cancelled
     }
 
-    /// Ready once cancelled.
-    pub(crate) async fn cancelled(&self) {
+    /// Ready once cancelled: for an async program that races its own work against a cancel,
+    /// with no polling.
+    ///
+    /// ```
+    /// use futures_util::FutureExt;
+    ///
+    /// let cancel = plexlink::CancelToken::new();
+    /// assert!(cancel.cancelled().now_or_never().is_none());
+    /// cancel.cancel();
+    /// assert!(cancel.cancelled().now_or_never().is_some());
+    /// ```
+    pub async fn cancelled(&self) {
         std::future::poll_fn(|cx| {
             let mut state = self.inner.lock().unwrap_or_else(|p| p.into_inner());
             if state.cancelled {
