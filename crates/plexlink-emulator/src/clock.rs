@@ -10,6 +10,15 @@ pub(crate) fn unix_now() -> i64 {
     }
 }
 
+/// Unix milliseconds now, from the real clock: JWT expiry is checked against it so that a
+/// token's last second counts as valid, whatever fraction of a second it was issued in.
+pub(crate) fn unix_now_ms() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(_) => 0,
+    }
+}
+
 /// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
 pub(crate) fn rfc3339(unix: i64) -> String {
     let days = unix.div_euclid(86_400);

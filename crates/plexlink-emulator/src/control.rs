@@ -5,6 +5,7 @@
 use http::Method;
 use serde_json::json;
 
+use crate::auth::JwtSettings;
 use crate::faults::Fault;
 use crate::reply::{self, Answer, Body};
 use crate::request::Req;
@@ -72,6 +73,22 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> Answer {
                 .collect();
             reply::json(200, &serde_json::Value::Object(map))
         }
+        // JWT sign-in: the signing key, registered devices, lifetimes and the nonce limit.
+        ["jwt", "rotate"] if m == Method::POST => reply::json(200, &json!({ "kid": shared.rotate_jwt_key() })),
+        ["jwt", "devices"] if m == Method::GET => reply::json(200, &json!(shared.jwt_devices())),
+        ["jwt", "devices", client, "remove"] if m == Method::POST => {
+            match shared.remove_jwt_device(&percent_decoded(client)) {
+                Ok(()) => reply::empty(204),
+                Err(e) => emu_error(&e),
+            }
+        }
+        ["jwt", "settings"] if m == Method::GET => {
+            reply::json(200, &json!(shared.set_jwt_settings(JwtSettings::default())))
+        }
+        ["jwt", "settings"] if m == Method::POST => match serde_json::from_slice::<JwtSettings>(&req.body) {
+            Ok(changes) => reply::json(200, &json!(shared.set_jwt_settings(changes))),
+            Err(e) => error(400, &format!("bad JWT settings: {e}")),
+        },
         _ => error(404, "no such control endpoint"),
     };
     answer.into()
@@ -87,11 +104,53 @@ fn with_pin_id(id: &str, f: impl FnOnce(u64) -> Result<Response, EmuError>) -> R
 fn emu_error(e: &EmuError) -> Response {
     let status = match e {
         EmuError::UnknownAccount(_) => 400,
-        EmuError::UnknownPin(_) | EmuError::UnknownCode(_) | EmuError::PinExpired(_) => 404,
+        EmuError::UnknownPin(_) | EmuError::UnknownCode(_) | EmuError::PinExpired(_) | EmuError::UnknownDevice(_) => {
+            404
+        }
     };
     error(status, &e.to_string())
 }
 
+/// A path segment with its `%XX` escapes decoded (a client identifier may hold any character);
+/// a bad escape is kept as written.
+fn percent_decoded(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn error(status: u16, message: &str) -> Response {
     reply::json(status, &json!({ "error": message }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_percent_decoded() {
+        assert_eq!(percent_decoded("plain-id"), "plain-id");
+        assert_eq!(percent_decoded("a%20b%2Fc"), "a b/c");
+        assert_eq!(percent_decoded("100%"), "100%");
+        assert_eq!(percent_decoded("%zz%+1%"), "%zz%+1%");
+        assert_eq!(percent_decoded("%C3%A9"), "é");
+    }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Counts of one listener.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,7 +108,7 @@ impl Counters {
 }
 
 /// One request as the log keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoggedRequest {
     /// `"plex.tv"`, or `"<server name>/<connection name>"` for a PMS listener.
     pub listener: String,
@@ -116,6 +116,37 @@ pub struct LoggedRequest {
     pub request: String,
     /// Milliseconds since the emulator started (or since the last reset).
     pub at_ms: u64,
+    /// The kind of token the request carried (`X-Plex-Token` header or query), never the token
+    /// itself: `"jwt"` for a JWT (three parts, the first two JSON objects), `"legacy"` for any
+    /// other token, `None` without one.
+    pub token_kind: Option<&'static str>,
+}
+
+/// Written by hand because a derived impl would borrow `token_kind` for `'static` and so read
+/// only from static text: this one reads any JSON (`GET /_emulator/requests`), mapping the kind
+/// back onto the two static names.
+impl<'de> Deserialize<'de> for LoggedRequest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Logged {
+            listener: String,
+            request: String,
+            at_ms: u64,
+            #[serde(default)]
+            token_kind: Option<String>,
+        }
+        let l = Logged::deserialize(d)?;
+        Ok(LoggedRequest {
+            listener: l.listener,
+            request: l.request,
+            at_ms: l.at_ms,
+            token_kind: match l.token_kind.as_deref() {
+                Some("jwt") => Some("jwt"),
+                Some("legacy") => Some("legacy"),
+                _ => None,
+            },
+        })
+    }
 }
 
 /// The most recent requests, oldest first, with their times.
@@ -137,7 +168,7 @@ impl RequestLog {
         }
     }
 
-    pub(crate) fn record(&mut self, listener: &Listener, method: &str, path: &str) {
+    pub(crate) fn record(&mut self, listener: &Listener, method: &str, path: &str, token_kind: Option<&'static str>) {
         if self.entries.len() >= Self::CAPACITY {
             self.entries.drain(..Self::CAPACITY / 2);
         }
@@ -150,6 +181,7 @@ impl RequestLog {
             listener,
             request: format!("{method} {}", normalize_path(path)),
             at_ms,
+            token_kind,
         });
     }
 
@@ -192,5 +224,24 @@ mod tests {
         assert_eq!(normalize_path("/api/v2/pins"), "/api/v2/pins");
         assert_eq!(normalize_path("/api/claim/token.json"), "/api/claim/token.json");
         assert_eq!(normalize_path("/"), "/");
+    }
+
+    #[test]
+    fn a_logged_request_reads_back_from_json() {
+        fn owned<T: serde::de::DeserializeOwned>() {}
+        owned::<LoggedRequest>();
+        let entry = LoggedRequest {
+            listener: "plex.tv".to_string(),
+            request: "GET /api/v2/user".to_string(),
+            at_ms: 3,
+            token_kind: Some("jwt"),
+        };
+        let json = serde_json::to_string(&entry).expect("serializes");
+        assert!(json.contains(r#""token_kind":"jwt""#), "{json}");
+        let back: LoggedRequest = serde_json::from_str(&json).expect("deserializes");
+        assert_eq!(back, entry);
+        let old: LoggedRequest =
+            serde_json::from_str(r#"{"listener":"plex.tv","request":"GET /","at_ms":1}"#).expect("deserializes");
+        assert_eq!(old.token_kind, None);
     }
 }

@@ -93,10 +93,12 @@
 //! and ignored), IPv6 connections (every connection is on 127.x), DNS (no plex.direct name
 //! resolves), and a relay that forwards to another listener (a relay is a listener of its own).
 
+mod auth;
 mod clock;
 mod control;
 mod counters;
 mod faults;
+mod jwt;
 mod pages;
 mod plextv;
 mod pms;
@@ -108,6 +110,7 @@ mod server;
 mod state;
 mod tls;
 
+pub use auth::{JwtDevice, JwtSettings};
 pub use counters::{Counters, ListenerCounters, LoggedRequest, normalize_path};
 pub use faults::{Fault, FaultKind};
 pub use scenario::{
@@ -232,6 +235,36 @@ impl Emulator {
     /// client trusts only the emulator it was given this by.
     pub fn ca_pem(&self) -> String {
         self.running.shared.ca_pem.clone()
+    }
+
+    /// Makes the emulator's other Ed25519 key the one that signs Plex JWTs from now on (the
+    /// first key signs until the first rotation; each rotation switches). Plex JWTs signed by
+    /// either key stay valid. Returns the `kid` that signs now.
+    pub fn rotate_jwt_key(&self) -> String {
+        self.running.shared.rotate_jwt_key()
+    }
+
+    /// Removes a device from the account's Authorized Devices, as its owner can on plex.tv:
+    /// its registered key is forgotten, its exchanges answer 422/1097 ("jwk missing") and its
+    /// Plex JWTs 401/1097. Fails when no key is registered for this client identifier.
+    pub fn remove_jwt_device(&self, client_identifier: &str) -> Result<(), EmuError> {
+        self.running.shared.remove_jwt_device(client_identifier)
+    }
+
+    /// The device keys registered now, by client identifier.
+    pub fn jwt_devices(&self) -> Vec<JwtDevice> {
+        self.running.shared.jwt_devices()
+    }
+
+    /// Changes the JWT lifetimes and the nonce limit from now on (fields left `None` keep
+    /// their value); tokens and nonces already issued keep theirs. Returns the settings in force.
+    pub fn set_jwt_settings(&self, changes: JwtSettings) -> JwtSettings {
+        self.running.shared.set_jwt_settings(changes)
+    }
+
+    /// The JWT settings in force (every field set): the scenario's, unless changed since.
+    pub fn jwt_settings(&self) -> JwtSettings {
+        self.running.shared.set_jwt_settings(JwtSettings::default())
     }
 
     /// Stops the emulator and waits until every port is closed (what dropping it does).

@@ -1,8 +1,10 @@
-//! The plex.tv API (`/api/v2/...`, `/api/claim/token.json`), shaped after docs/protocol.md §0–§3.
+//! The plex.tv API (`/api/v2/...`, `/api/claim/token.json`), shaped after docs/protocol.md §0–§3;
+//! the JWT endpoints (`/api/v2/auth/...`) are in [`crate::auth`].
 
 use http::Method;
 use serde_json::{Value, json};
 
+use crate::auth::{self, Caller, Denied};
 use crate::clock::{rfc3339, unix_now};
 use crate::reply::{self, Answer, Body, plex_error};
 use crate::request::Req;
@@ -38,6 +40,10 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> Answer {
         ["home", "users"] if m == Method::GET => home_users(shared, req),
         ["home", "users", uuid, "switch"] if m == Method::POST => switch_home_user(shared, req, uuid),
         ["resources"] if m == Method::GET => resources(shared, req),
+        ["auth", "keys"] if m == Method::GET => auth::keys(shared, req),
+        ["auth", "nonce"] if m == Method::GET => auth::nonce(shared, req, &client),
+        ["auth", "jwk"] if m == Method::POST => auth::register(shared, req, &client),
+        ["auth", "token"] if m == Method::POST => auth::exchange(shared, req),
         _ => plex_error(json, 404, 1003, "Not found"),
     };
     answer.into()
@@ -47,14 +53,15 @@ fn unauthorized(req: &Req) -> Response {
     plex_error(req.wants_json(), 401, 1001, "User could not be authenticated")
 }
 
-/// The account of the request's (valid, not signed-out) token.
-fn authed<'a>(shared: &'a Shared, req: &Req) -> Option<&'a Account> {
-    shared.account_for_token(req.token().as_deref())
+/// Who the request's token speaks for (a legacy token or a Plex JWT); [`auth::denied`] answers
+/// a refusal.
+fn authed<'a>(shared: &'a Shared, req: &Req) -> Result<Caller<'a>, Denied> {
+    shared.authenticate(req.token().as_deref(), req.client_identifier().as_deref())
 }
 
 // ---- PINs (docs/protocol.md §1) ----
 
-fn pin_json(shared: &Shared, pin: &Pin, token: Option<&str>) -> Value {
+pub(crate) fn pin_json(shared: &Shared, pin: &Pin, token: Option<&str>) -> Value {
     let now = unix_now();
     json!({
         "id": pin.id,
@@ -85,9 +92,16 @@ fn pin_json(shared: &Shared, pin: &Pin, token: Option<&str>) -> Value {
 }
 
 fn create_pin(shared: &Shared, req: &Req, client: &str) -> Response {
-    // `strong` comes in the query, or in a JSON body next to a `jwk` (the JWT variant; the
-    // key itself is accepted and ignored, as JWT is not emulated yet).
+    // `strong` comes in the query, or in a JSON body next to a `jwk` (the JWT variant, whose
+    // token will be a Plex JWT for that key).
     let body: Option<Value> = serde_json::from_slice(&req.body).ok();
+    let jwk = match body.as_ref().and_then(|b| b.get("jwk")).filter(|j| !j.is_null()) {
+        None => None,
+        Some(j) => match crate::jwt::parse_jwk(j) {
+            Some(key) => Some(key),
+            None => return plex_error(req.wants_json(), 422, auth::INVALID_JWK, "Invalid JWK"),
+        },
+    };
     let strong =
         req.flag("strong") || body.as_ref().and_then(|b| b.get("strong")).and_then(Value::as_bool) == Some(true);
     let lifetime = if strong {
@@ -96,7 +110,7 @@ fn create_pin(shared: &Shared, req: &Req, client: &str) -> Response {
         shared.scenario.pin_lifetime_secs
     };
     let product = req.header("x-plex-product").unwrap_or("").to_string();
-    let pin = lock(&shared.state).create_pin(strong, client, &product, lifetime);
+    let pin = lock(&shared.state).create_pin(strong, client, &product, lifetime, jwk);
     reply::plex(req.wants_json(), 201, "pin", &pin_json(shared, &pin, None))
 }
 
@@ -113,24 +127,30 @@ fn check_pin(shared: &Shared, req: &Req, client: &str, id: &str) -> Response {
     let Some(pin) = pin.filter(|p| p.client_identifier == client && !p.is_expired(unix_now())) else {
         return not_found_pin(req);
     };
-    let token = pin
-        .account
-        .as_deref()
-        .and_then(|a| shared.scenario.account(a))
-        .map(|a| a.token.clone());
-    if let Some(t) = &token {
-        // Approving hands out the account's token, so it works again even after a sign-out.
-        lock(&shared.state).revoked.remove(t);
+    if let Some(key) = &pin.jwk {
+        return auth::check_jwt_pin(shared, req, client, &pin, key);
     }
+    let account = pin.account.as_deref().and_then(|a| shared.scenario.account(a));
+    if let Some(account) = account {
+        let mut state = lock(&shared.state);
+        // This client identifier gave up the legacy token for a Plex JWT: no way back to it.
+        if state.jwt.legacy_ended(&account.username, client) {
+            return unauthorized(req);
+        }
+        // Approving hands out the account's token, so it works again even after a sign-out.
+        state.revoked.remove(&account.token);
+    }
+    let token = account.map(|a| a.token.clone());
     reply::plex(req.wants_json(), 200, "pin", &pin_json(shared, &pin, token.as_deref()))
 }
 
 fn link_pin(shared: &Shared, req: &Req) -> Response {
-    let Some(account) = authed(shared, req) else {
-        return unauthorized(req);
+    let caller = match authed(shared, req) {
+        Ok(c) => c,
+        Err(why) => return auth::denied(req, why),
     };
     let code = req.field("code").unwrap_or_default();
-    match shared.approve_code(&code, &account.username, false) {
+    match shared.approve_code(&code, &caller.account.username, false) {
         Ok(_) => reply::empty(204),
         Err(_) => not_found_pin(req),
     }
@@ -138,8 +158,9 @@ fn link_pin(shared: &Shared, req: &Req) -> Response {
 
 // ---- Accounts (docs/protocol.md §2) ----
 
-/// A `UserPlexAccount`, its `authToken` being the account's token.
-pub(crate) fn account_json(shared: &Shared, account: &Account) -> Value {
+/// A `UserPlexAccount` whose `authToken` is `token` (the account's legacy token, or the Plex
+/// JWT the request came with).
+pub(crate) fn account_json(shared: &Shared, account: &Account, token: &str) -> Value {
     let scenario = &shared.scenario;
     let home = scenario.home_of(&account.username);
     let subscription = match &account.subscription {
@@ -166,7 +187,7 @@ pub(crate) fn account_json(shared: &Shared, account: &Account) -> Value {
         "hasPassword": account.password.is_some(),
         "protected": account.home_pin.is_some(),
         "thumb": format!("{}users/{}/avatar?c=1556281940", shared.base_url, account.uuid),
-        "authToken": account.token,
+        "authToken": token,
         "mailingListStatus": "unsubscribed",
         "mailingListActive": false,
         "scrobbleTypes": "",
@@ -200,8 +221,13 @@ pub(crate) fn account_json(shared: &Shared, account: &Account) -> Value {
 
 fn user(shared: &Shared, req: &Req) -> Response {
     match authed(shared, req) {
-        Some(account) => reply::plex(req.wants_json(), 200, "user", &account_json(shared, account)),
-        None => unauthorized(req),
+        Ok(c) => reply::plex(
+            req.wants_json(),
+            200,
+            "user",
+            &account_json(shared, c.account, &c.token),
+        ),
+        Err(why) => auth::denied(req, why),
     }
 }
 
@@ -246,31 +272,38 @@ fn sign_in(shared: &Shared, req: &Req, client: &str) -> Response {
         }
     }
     state.failed_sign_ins.remove(client);
+    // The password was right, but this client identifier traded its legacy token for a Plex
+    // JWT, and a password sign-in hands out only the legacy one.
+    if state.jwt.legacy_ended(&account.username, client) {
+        return plex_error(json, 401, 1001, "User could not be authenticated");
+    }
     state.revoked.remove(&account.token);
     drop(state);
-    reply::plex(json, 201, "user", &account_json(shared, account))
+    reply::plex(json, 201, "user", &account_json(shared, account, &account.token))
 }
 
 fn sign_out(shared: &Shared, req: &Req) -> Response {
     match authed(shared, req) {
-        Some(account) => {
-            lock(&shared.state).revoked.insert(account.token.clone());
+        // Ends the token sent: the legacy token, or that one Plex JWT.
+        Ok(c) => {
+            lock(&shared.state).revoked.insert(c.token);
             reply::empty(204)
         }
-        None => unauthorized(req),
+        Err(why) => auth::denied(req, why),
     }
 }
 
 fn ping(shared: &Shared, req: &Req) -> Response {
     match authed(shared, req) {
-        Some(_) => reply::empty(200),
-        None => unauthorized(req),
+        Ok(_) => reply::empty(200),
+        Err(why) => auth::denied(req, why),
     }
 }
 
 fn home(shared: &Shared, req: &Req) -> Response {
-    let Some(account) = authed(shared, req) else {
-        return unauthorized(req);
+    let account = match authed(shared, req) {
+        Ok(c) => c.account,
+        Err(why) => return auth::denied(req, why),
     };
     match shared.scenario.home_of(&account.username) {
         Some(h) => reply::plex(
@@ -304,8 +337,9 @@ fn home_user_json(shared: &Shared, account: &Account, admin: bool) -> Value {
 }
 
 fn home_users(shared: &Shared, req: &Req) -> Response {
-    let Some(account) = authed(shared, req) else {
-        return unauthorized(req);
+    let account = match authed(shared, req) {
+        Ok(c) => c.account,
+        Err(why) => return auth::denied(req, why),
     };
     let value = match shared.scenario.home_of(&account.username) {
         Some(h) => {
@@ -330,8 +364,9 @@ fn home_users(shared: &Shared, req: &Req) -> Response {
 
 fn switch_home_user(shared: &Shared, req: &Req, uuid: &str) -> Response {
     let json = req.wants_json();
-    let Some(caller) = authed(shared, req) else {
-        return unauthorized(req);
+    let caller = match authed(shared, req) {
+        Ok(c) => c.account,
+        Err(why) => return auth::denied(req, why),
     };
     let scenario = &shared.scenario;
     let target = scenario
@@ -350,12 +385,12 @@ fn switch_home_user(shared: &Shared, req: &Req, uuid: &str) -> Response {
         }
     }
     lock(&shared.state).revoked.remove(&target.token);
-    reply::plex(json, 201, "user", &account_json(shared, target))
+    reply::plex(json, 201, "user", &account_json(shared, target, &target.token))
 }
 
 fn claim_token(shared: &Shared, req: &Req) -> Response {
-    if authed(shared, req).is_none() {
-        return unauthorized(req);
+    if let Err(why) = authed(shared, req) {
+        return auth::denied(req, why);
     }
     let token = lock(&shared.state).new_token("claim-");
     reply::json(200, &json!({ "token": token }))
@@ -364,8 +399,9 @@ fn claim_token(shared: &Shared, req: &Req) -> Response {
 // ---- Resources (docs/protocol.md §3) ----
 
 fn resources(shared: &Shared, req: &Req) -> Response {
-    let Some(account) = authed(shared, req) else {
-        return unauthorized(req);
+    let account = match authed(shared, req) {
+        Ok(c) => c.account,
+        Err(why) => return auth::denied(req, why),
     };
     // Every emulated connection is IPv4, so includeIPv6 has nothing to leave out. Without
     // includeHttps an https connection is listed as plain http to its address.

@@ -4,6 +4,20 @@
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
+/// The token of a request's headers or query (see [`Req::token`]).
+pub(crate) fn token_in(headers: &HeaderMap, query: &str) -> Option<String> {
+    headers
+        .get("x-plex-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| {
+            url::form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "X-Plex-Token")
+                .map(|(_, v)| v.into_owned())
+        })
+        .filter(|t| !t.is_empty())
+}
+
 /// One request, its body read in full.
 #[derive(Debug)]
 pub(crate) struct Req {
@@ -47,10 +61,7 @@ impl Req {
 
     /// The token from `X-Plex-Token`, or from the query (`?X-Plex-Token=`), as Plex accepts both.
     pub(crate) fn token(&self) -> Option<String> {
-        self.header("x-plex-token")
-            .map(str::to_string)
-            .or_else(|| self.query_param("X-Plex-Token"))
-            .filter(|t| !t.is_empty())
+        token_in(&self.headers, &self.query)
     }
 
     /// The client identifier from the header or the query.

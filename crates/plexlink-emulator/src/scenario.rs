@@ -26,6 +26,13 @@ pub struct Scenario {
     /// Failed sign-ins from one client identifier after which every sign-in from it answers
     /// 401/1031 (locked out) until the emulator restarts. 0 never locks.
     pub lockout_after_failures: u32,
+    /// Lifetime of a Plex JWT (`POST /api/v2/auth/token`, a JWT PIN), in seconds (7 days).
+    pub jwt_lifetime_secs: u64,
+    /// Lifetime of a nonce (`GET /api/v2/auth/nonce`), in seconds (5 minutes).
+    pub nonce_lifetime_secs: u64,
+    /// Nonces one client identifier may get in a minute; the next answers 429/1003 with
+    /// `Retry-After: 1`. 0 never limits.
+    pub nonce_rate_limit_per_minute: u32,
 }
 
 /// One Plex account.
@@ -511,6 +518,9 @@ impl Default for Scenario {
             pin_lifetime_secs: 900,
             strong_pin_lifetime_secs: 1799,
             lockout_after_failures: 5,
+            jwt_lifetime_secs: 7 * 86_400,
+            nonce_lifetime_secs: 300,
+            nonce_rate_limit_per_minute: 30,
         }
     }
 }

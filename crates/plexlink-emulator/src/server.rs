@@ -26,11 +26,11 @@ use tokio_rustls::TlsAcceptor;
 use crate::counters::Listener;
 use crate::faults::FaultKind;
 use crate::reply::{self, Answer, RepeatBody};
-use crate::request::Req;
+use crate::request::{self, Req};
 use crate::scenario::{Behaviour, Scenario};
 use crate::state::{Shared, lock};
 use crate::tls::{HANDSHAKE, Tls};
-use crate::{control, pages, plextv, pms};
+use crate::{control, jwt, pages, plextv, pms};
 
 /// Largest request body read; the emulator's own requests are tiny.
 const MAX_REQUEST_BODY: usize = 1024 * 1024;
@@ -304,7 +304,9 @@ async fn respond(shared: &Shared, pms: Option<&PmsListener>, req: hyper::Request
     let (parts, body) = req.into_parts();
     let id = pms.map_or(Listener::PlexTv, |p| p.id.clone());
     lock(&shared.counters).count_request(&id, parts.method.as_str(), parts.uri.path());
-    lock(&shared.log).record(&id, parts.method.as_str(), parts.uri.path());
+    let token_kind = request::token_in(&parts.headers, parts.uri.query().unwrap_or(""))
+        .map(|t| if jwt::is_jwt(&t) { "jwt" } else { "legacy" });
+    lock(&shared.log).record(&id, parts.method.as_str(), parts.uri.path(), token_kind);
     let body: Bytes = match Limited::new(body, MAX_REQUEST_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => return reply::empty(413).into(),

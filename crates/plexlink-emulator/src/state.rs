@@ -7,9 +7,11 @@ use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
+use crate::auth::JwtState;
 use crate::clock::unix_now;
 use crate::counters::{Counters, RequestLog};
 use crate::faults::Faults;
+use crate::jwt::DeviceKey;
 use crate::rng::{CODE_ALPHABET, Rng, TOKEN_ALPHABET};
 use crate::scenario::{Account, Connection, Scenario, Server};
 
@@ -28,6 +30,9 @@ pub enum EmuError {
     /// No account has this username or e-mail.
     #[error("no account {0:?} in the scenario")]
     UnknownAccount(String),
+    /// No JWT device key is registered for this client identifier.
+    #[error("no JWT device registered for client identifier {0:?}")]
+    UnknownDevice(String),
 }
 
 /// A PIN as the control API shows it.
@@ -50,6 +55,9 @@ pub struct PinInfo {
     pub account: Option<String>,
     /// Expired, by the clock or by `expire_pin`.
     pub expired: bool,
+    /// Created with a `jwk` (the JWT variant): approving it hands out a Plex JWT.
+    #[serde(default)]
+    pub jwk: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +71,10 @@ pub(crate) struct Pin {
     pub(crate) expires_at: i64,
     pub(crate) expired_by_hand: bool,
     pub(crate) account: Option<String>,
+    /// The device key of a JWT PIN.
+    pub(crate) jwk: Option<DeviceKey>,
+    /// The Plex JWT a JWT PIN handed out, handed out again to later checks.
+    pub(crate) plex_jwt: Option<String>,
 }
 
 impl Pin {
@@ -80,6 +92,7 @@ impl Pin {
             approved: self.account.is_some(),
             account: self.account.clone(),
             expired: self.is_expired(now),
+            jwk: self.jwk.is_some(),
         }
     }
 }
@@ -96,11 +109,13 @@ pub(crate) struct State {
     pub(crate) failed_sign_ins: HashMap<String, u32>,
     /// Transient tokens → the server name that issued them.
     pub(crate) transient_tokens: HashMap<String, String>,
+    /// JWT sign-in: keys, nonces, registered devices, legacy tokens ended.
+    pub(crate) jwt: JwtState,
     pub(crate) rng: Rng,
 }
 
 impl State {
-    fn new() -> State {
+    fn new(scenario: &Scenario) -> State {
         let mut rng = Rng::new();
         // Realistic nine-digit ids, different on every run so that a client cannot lean on them.
         let next_pin_id = 300_000_000 + rng.next_u64() % 600_000_000;
@@ -110,11 +125,19 @@ impl State {
             revoked: HashSet::new(),
             failed_sign_ins: HashMap::new(),
             transient_tokens: HashMap::new(),
+            jwt: JwtState::new(&mut rng, scenario),
             rng,
         }
     }
 
-    pub(crate) fn create_pin(&mut self, strong: bool, client_identifier: &str, product: &str, lifetime: u64) -> Pin {
+    pub(crate) fn create_pin(
+        &mut self,
+        strong: bool,
+        client_identifier: &str,
+        product: &str,
+        lifetime: u64,
+        jwk: Option<DeviceKey>,
+    ) -> Pin {
         let now = unix_now();
         let code = loop {
             let code = if strong {
@@ -138,6 +161,8 @@ impl State {
             expires_at: now.saturating_add(i64::try_from(lifetime).unwrap_or(i64::MAX)),
             expired_by_hand: false,
             account: None,
+            jwk,
+            plex_jwt: None,
         };
         self.pins.insert(id, pin.clone());
         pin
@@ -211,10 +236,10 @@ impl Shared {
         ca_pem: String,
     ) -> Shared {
         Shared {
+            state: Mutex::new(State::new(&scenario)),
             scenario,
             base_url,
             ports,
-            state: Mutex::new(State::new()),
             faults: Mutex::new(Faults::default()),
             counters: Mutex::new(Counters::default()),
             log: Mutex::new(RequestLog::new()),
