@@ -73,6 +73,23 @@ pub enum Error {
         /// The server's message.
         message: String,
     },
+    /// Code 1097 ("jwk missing"): this device was removed from the account's Authorized Devices,
+    /// so its key is gone. Refreshing cannot help: sign in again under a new client identifier
+    /// with a new [`DeviceKey`](crate::jwt::DeviceKey).
+    #[error("device removed, sign in again with a new identity: {message}")]
+    DeviceRemoved {
+        /// The HTTP status it came with.
+        status: u16,
+        /// The server's message.
+        message: String,
+    },
+    /// A Plex JWT failed verification: a bad signature, an unknown key, the wrong issuer,
+    /// audience or thumbprint, expired, or issued in the future. The reason never holds the token.
+    #[error("Plex JWT refused: {reason}")]
+    InvalidJwt {
+        /// Why.
+        reason: String,
+    },
     /// Any other error that plex.tv described with a code.
     #[error("plex.tv error {code} (HTTP {status}): {message}", code = code.map(|c| c.to_string()).unwrap_or_else(|| "-".into()))]
     Plex {
@@ -217,7 +234,8 @@ impl Error {
             | Self::TwoFactorRequired { status, .. }
             | Self::InvalidVerificationCode { status, .. }
             | Self::IpLockedOut { status, .. }
-            | Self::HomePinRequired { status, .. } => Some(*status),
+            | Self::HomePinRequired { status, .. }
+            | Self::DeviceRemoved { status, .. } => Some(*status),
             Self::PinExpired { status } => *status,
             Self::RateLimited { .. } => Some(429),
             Self::TokenExpired { .. } => Some(498),
@@ -275,6 +293,11 @@ impl Error {
             Self::TokenExpired { message } => Self::TokenExpired {
                 message: clean(message),
             },
+            Self::DeviceRemoved { status, message } => Self::DeviceRemoved {
+                status,
+                message: clean(message),
+            },
+            Self::InvalidJwt { reason } => Self::InvalidJwt { reason: clean(reason) },
             Self::Plex { status, code, message } => Self::Plex {
                 status,
                 code,
@@ -358,6 +381,10 @@ impl Error {
                 message: message_or("home user PIN required"),
             },
             (_, Some(1020)) => Error::PinExpired { status: Some(status) },
+            (_, Some(1097)) => Error::DeviceRemoved {
+                status,
+                message: message_or("jwk missing"),
+            },
             (401, _) => Error::Unauthorized {
                 status,
                 message: message_or("unauthorized"),

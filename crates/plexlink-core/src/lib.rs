@@ -28,8 +28,10 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod account;
+mod backoff;
 mod client_info;
 mod error;
+pub mod jwt;
 mod lenient;
 pub mod pin_login;
 pub mod pins;
@@ -44,7 +46,7 @@ mod xml;
 
 pub use client_info::ClientInfo;
 pub use error::{Error, TransportErrorKind};
-pub use secret::{Password, PinCode, Token, VerificationCode};
+pub use secret::{Password, PinCode, PrivateKey, Token, VerificationCode};
 pub use wire::{AddressRules, MAX_BODY_DEFAULT, check_request, token_allowed_for};
 
 /// A request as the core builds it: the caller sends it with any HTTP stack.

@@ -5,12 +5,13 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use crate::backoff::{Backoff, LONGEST_WAIT};
+use crate::jwt::{self, DeviceKey, JwtClaims, PlexKeys, WallClock};
 use crate::pins::{self, Pin};
 use crate::{ClientInfo, Error, HttpRequest, HttpResponse, Token};
 
-/// No wait is longer than this, so that no configuration or `Retry-After` can overflow an
-/// [`Instant`].
-const LONGEST_WAIT: Duration = Duration::from_secs(86_400);
+/// How long a nonce lives at plex.tv: a device JWT made from it is made again before then.
+pub const NONCE_LIFETIME: Duration = Duration::from_secs(300);
 
 /// How a [`PinLogin`] creates and polls its PIN.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,18 +49,58 @@ pub enum PinEvent {
         /// Time left before the PIN expires, when its lifetime is known.
         remaining: Option<Duration>,
     },
-    /// The person approved the PIN. The final event.
+    /// The person approved the PIN. The final event. For a JWT login ([`PinLogin::new_jwt`])
+    /// the token is a Plex JWT, already verified: its claims are [`PinLogin::jwt_claims`].
     Authorized(Token),
     /// The sign-in ended without a token: [`Error::PinExpired`] (by the clock or by plex.tv),
     /// [`Error::Cancelled`], or the error that cannot be retried. The final event.
     Failed(Error),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Phase {
     Creating,
-    Polling { pin_id: u64 },
+    Polling {
+        pin_id: u64,
+    },
+    /// A JWT login's PIN was approved: plex.tv's keys are fetched to verify the Plex JWT.
+    Verifying {
+        token: Token,
+    },
     Finished,
+}
+
+/// What is in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sent {
+    /// The create, or a check.
+    Pin,
+    /// A nonce for the next device JWT.
+    Nonce,
+    /// plex.tv's keys.
+    Keys,
+}
+
+/// The state of a JWT login: the device key, and the device JWT the checks carry.
+#[derive(Clone, Debug)]
+struct JwtLogin {
+    key: DeviceKey,
+    clock: WallClock,
+    nonce_lifetime: Duration,
+    /// The current device JWT and when its nonce was asked for (its life counts from then).
+    device_jwt: Option<(Token, Instant)>,
+    keys: Option<PlexKeys>,
+    claims: Option<JwtClaims>,
+}
+
+impl JwtLogin {
+    /// A device JWT is made again once less than a tenth of its nonce's life is left, so that
+    /// a check never carries one that expires on the way.
+    fn current(&self, now: Instant) -> Option<&Token> {
+        let (jwt, asked) = self.device_jwt.as_ref()?;
+        let usable = self.nonce_lifetime - self.nonce_lifetime / 10;
+        (now.saturating_duration_since(*asked) < usable).then_some(jwt)
+    }
 }
 
 /// A PIN sign-in, driven by the caller's HTTP stack and clock.
@@ -122,13 +163,13 @@ pub struct PinLogin {
     config: PinLoginConfig,
     phase: Phase,
     pin: Option<Pin>,
+    jwt: Option<Box<JwtLogin>>,
     deadline: Option<Instant>,
     /// `None`: as soon as `poll_transmit` is called.
     next_send: Option<Instant>,
-    /// When the request in flight was sent.
-    in_flight: Option<Instant>,
-    /// Failures in a row: the back-off's exponent.
-    failures: u32,
+    /// When the request in flight was sent, and what it is.
+    in_flight: Option<(Instant, Sent)>,
+    backoff: Backoff,
     events: VecDeque<PinEvent>,
 }
 
@@ -139,6 +180,58 @@ impl PinLogin {
     /// [`PinEvent::Failed`] with [`Error::InvalidArgument`].
     pub fn new(info: ClientInfo, config: PinLoginConfig) -> Self {
         Self::start(info, config, Phase::Creating, None, None, None)
+    }
+
+    /// A JWT sign-in (docs/protocol.md, "JWT PIN login"): the PIN is created at clients.plex.tv
+    /// with the device key's public JWK, each check carries a device JWT (made again from a
+    /// new nonce before the last one's [`NONCE_LIFETIME`] ends, for as long as the PIN lives),
+    /// and the Plex JWT that arrives is verified against plex.tv's keys before
+    /// [`PinEvent::Authorized`] reports it. `clock` gives the device JWTs' Unix times.
+    ///
+    /// The Plex JWT ends the legacy token of this client identifier: see [`crate::jwt`].
+    pub fn new_jwt(info: ClientInfo, config: PinLoginConfig, key: DeviceKey, clock: WallClock) -> Self {
+        let mut login = Self::new(info, config);
+        login.jwt = Some(Box::new(JwtLogin {
+            key,
+            clock,
+            nonce_lifetime: NONCE_LIFETIME,
+            device_jwt: None,
+            keys: None,
+            claims: None,
+        }));
+        login
+    }
+
+    /// A nonce life other than plex.tv's [`NONCE_LIFETIME`] (an emulator set to a short one).
+    /// Ignored by a login that is not a JWT one; at least a second.
+    #[must_use]
+    pub fn with_nonce_lifetime(mut self, lifetime: Duration) -> Self {
+        if let Some(jwt) = &mut self.jwt {
+            jwt.nonce_lifetime = lifetime.max(Duration::from_secs(1));
+        }
+        self
+    }
+
+    /// plex.tv's keys, known before the login starts (kept from an earlier verification):
+    /// saves one request at the end of a JWT login.
+    #[must_use]
+    pub fn with_plex_keys(mut self, keys: PlexKeys) -> Self {
+        if let Some(jwt) = &mut self.jwt {
+            jwt.keys = Some(keys);
+        }
+        self
+    }
+
+    /// A JWT login's verified claims, once [`PinEvent::Authorized`] is queued.
+    #[must_use]
+    pub fn jwt_claims(&self) -> Option<&JwtClaims> {
+        self.jwt.as_ref()?.claims.as_ref()
+    }
+
+    /// plex.tv's keys as a JWT login knows them (to keep for the next verification).
+    #[must_use]
+    pub fn plex_keys(&self) -> Option<&PlexKeys> {
+        self.jwt.as_ref()?.keys.as_ref()
     }
 
     /// A sign-in that polls a PIN created earlier (a web app that kept its id, a restarted
@@ -168,10 +261,11 @@ impl PinLogin {
             config,
             phase,
             pin,
+            jwt: None,
             deadline,
             next_send,
             in_flight: None,
-            failures: 0,
+            backoff: Backoff::new(config.interval, config.max_backoff),
             events: VecDeque::new(),
         };
         if let Err(error) = login.check_setup() {
@@ -199,14 +293,26 @@ impl PinLogin {
         if self.in_flight.is_some() || self.next_send.is_some_and(|at| now < at) {
             return None;
         }
-        let request = match self.phase {
-            Phase::Creating => pins::create_request(&self.info, self.config.strong),
-            Phase::Polling { pin_id } => pins::check_request(&self.info, pin_id),
-            Phase::Finished => return None,
+        let (sent, request) = match (&self.phase, self.jwt.as_deref()) {
+            (Phase::Creating, None) => (Sent::Pin, pins::create_request(&self.info, self.config.strong)),
+            (Phase::Creating, Some(jwt)) => (
+                Sent::Pin,
+                pins::create_request_with_jwk(&self.info, self.config.strong, &jwt.key.public_jwk()),
+            ),
+            (Phase::Polling { pin_id }, None) => (Sent::Pin, pins::check_request(&self.info, *pin_id)),
+            (Phase::Polling { pin_id }, Some(jwt)) => match jwt.current(now) {
+                Some(device_jwt) => (
+                    Sent::Pin,
+                    pins::check_request_with_device_jwt(&self.info, *pin_id, device_jwt.secret()),
+                ),
+                None => (Sent::Nonce, jwt::nonce_request(&self.info)),
+            },
+            (Phase::Verifying { .. }, _) => (Sent::Keys, jwt::keys_request(&self.info)),
+            (Phase::Finished, _) => return None,
         };
         match request {
             Ok(request) => {
-                self.in_flight = Some(now);
+                self.in_flight = Some((now, sent));
                 Some(request)
             }
             Err(error) => {
@@ -221,10 +327,15 @@ impl PinLogin {
     /// [`handle_timeout`](Self::handle_timeout) ran first: the PIN is dead by then.
     pub fn handle_response(&mut self, now: Instant, response: HttpResponse) {
         self.expire_if_due(now);
-        let Some(sent) = self.in_flight.take() else {
+        let Some((sent, what)) = self.in_flight.take() else {
             return;
         };
-        match (self.phase, pins::parse_pin(&response)) {
+        match what {
+            Sent::Pin => {}
+            Sent::Nonce => return self.nonce_answered(sent, now, &response),
+            Sent::Keys => return self.keys_answered(now, &response),
+        }
+        match (self.phase.clone(), pins::parse_pin(&response)) {
             (Phase::Creating, Ok(pin)) => self.created(sent, pin),
             (Phase::Polling { .. }, Ok(pin)) => {
                 let known = self.pin.as_ref();
@@ -232,7 +343,7 @@ impl PinLogin {
                     pins::time_left(&response, &pin).or_else(|| known.and_then(|k| pins::time_left(&response, k)));
                 self.checked(sent, now, pin, left);
             }
-            (Phase::Finished, _) => {}
+            (Phase::Finished | Phase::Verifying { .. }, _) => {}
             (_, Err(error)) => self.failed(now, error),
         }
     }
@@ -296,12 +407,64 @@ impl PinLogin {
         self.phase == Phase::Finished
     }
 
+    fn nonce_answered(&mut self, sent: Instant, now: Instant, response: &HttpResponse) {
+        let Some(jwt) = self.jwt.as_deref_mut() else {
+            return;
+        };
+        let signed = jwt::parse_nonce(response).and_then(|nonce| {
+            let iat = jwt.clock.unix_at(now);
+            jwt.key
+                .device_jwt(&self.info.client_identifier, &nonce, jwt::DEFAULT_SCOPE, iat)
+        });
+        match signed {
+            // Its life counts from the request: plex.tv started the nonce's clock after it.
+            Ok(device_jwt) => jwt.device_jwt = Some((device_jwt, sent)),
+            Err(error) => self.failed(now, error),
+        }
+    }
+
+    fn keys_answered(&mut self, now: Instant, response: &HttpResponse) {
+        match jwt::parse_keys(response) {
+            Ok(keys) => {
+                if let Some(jwt) = self.jwt.as_deref_mut() {
+                    jwt.keys = Some(keys);
+                }
+                self.verify(now, true);
+            }
+            Err(error) => self.failed(now, error),
+        }
+    }
+
+    /// Verifies the approved Plex JWT with the keys known, or asks for plex.tv's keys (once
+    /// more when the kept ones do not verify it: they may have rotated).
+    fn verify(&mut self, now: Instant, fetched: bool) {
+        let (Phase::Verifying { token }, Some(jwt)) = (&self.phase, self.jwt.as_deref_mut()) else {
+            return;
+        };
+        let Some(keys) = &jwt.keys else {
+            return;
+        };
+        let expected = jwt::Expected {
+            client_identifier: &self.info.client_identifier,
+            thumbprint: Some(jwt.key.kid()),
+        };
+        match jwt::verify(token, keys, &expected, jwt.clock.unix_at(now)) {
+            Ok(claims) => {
+                jwt.claims = Some(claims);
+                let token = token.clone();
+                self.finish(PinEvent::Authorized(token));
+            }
+            Err(_) if !fetched => jwt.keys = None,
+            Err(error) => self.finish(PinEvent::Failed(error)),
+        }
+    }
+
     fn created(&mut self, sent: Instant, pin: Pin) {
         // Counted from the send, not the answer: plex.tv started the clock somewhere between
         // the two, and polling a dead PIN is worse than stopping a moment early.
         self.deadline = pin.lifetime().and_then(|lifetime| sent.checked_add(lifetime));
         self.phase = Phase::Polling { pin_id: pin.id };
-        self.failures = 0;
+        self.backoff.reset();
         self.next_send = Some(sent + self.config.interval.min(LONGEST_WAIT));
         self.events.push_back(PinEvent::Created(pin.clone()));
         self.pin = Some(pin);
@@ -309,7 +472,7 @@ impl PinLogin {
 
     /// `left`: the PIN's time left by plex.tv's clock at this answer, when the answer says.
     fn checked(&mut self, sent: Instant, now: Instant, checked: Pin, left: Option<Duration>) {
-        self.failures = 0;
+        self.backoff.reset();
         // Counted from the send: plex.tv stamped its `Date` after it, so this errs early.
         if let Some(deadline) = left.and_then(|left| sent.checked_add(left)) {
             self.deadline = Some(deadline);
@@ -320,7 +483,15 @@ impl PinLogin {
             pin.new_registration = checked.new_registration;
         }
         if let Some(token) = checked.auth_token {
-            self.finish(PinEvent::Authorized(token));
+            if self.jwt.is_some() {
+                // The PIN's life no longer matters: the token is here, only its check is left.
+                self.deadline = None;
+                self.next_send = None;
+                self.phase = Phase::Verifying { token };
+                self.verify(now, false);
+            } else {
+                self.finish(PinEvent::Authorized(token));
+            }
         } else if self.deadline.is_some_and(|deadline| now >= deadline) {
             self.finish(PinEvent::Failed(Error::PinExpired { status: None }));
         } else {
@@ -336,25 +507,8 @@ impl PinLogin {
             self.finish(PinEvent::Failed(error));
             return;
         }
-        self.failures = self.failures.saturating_add(1);
-        let wait = match error {
-            Error::RateLimited {
-                retry_after: Some(after),
-                ..
-            } => after,
-            _ => self.backoff(),
-        };
-        self.next_send = Some(now + wait.max(self.config.interval).min(LONGEST_WAIT));
-    }
-
-    /// `interval × 2^(failures − 1)`, capped at `max_backoff`.
-    fn backoff(&self) -> Duration {
-        let factor = 1_u32.checked_shl(self.failures.saturating_sub(1)).unwrap_or(u32::MAX);
-        self.config
-            .interval
-            .checked_mul(factor)
-            .unwrap_or(Duration::MAX)
-            .min(self.config.max_backoff)
+        let wait = self.backoff.after(&error);
+        self.next_send = Some(now + wait);
     }
 
     fn expire_if_due(&mut self, now: Instant) {

@@ -119,7 +119,7 @@ pub fn check_request(info: &ClientInfo, pin_id: u64) -> Result<HttpRequest, Erro
     wire::build(info, Method::GET, &pin_url(info, pin_id), None, Body::Empty)
 }
 
-/// `POST {plex}/api/v2/pins` with body `{"jwk":{..},"strong":true}` (`strong` left out for a
+/// `POST {clients}/api/v2/pins` with body `{"jwk":{..},"strong":true}` (`strong` left out for a
 /// short code): a PIN whose token will be a Plex JWT for this device's key.
 pub fn create_request_with_jwk(
     info: &ClientInfo,
@@ -131,13 +131,14 @@ pub fn create_request_with_jwk(
     if strong {
         body.insert("strong".into(), serde_json::Value::Bool(true));
     }
-    wire::build(info, Method::POST, &pins_url(info), None, Body::Json(body.into()))
+    let url = wire::endpoint(info.clients_url(), "api/v2/pins");
+    wire::build(info, Method::POST, &url, None, Body::Json(body.into()))
 }
 
-/// `GET {plex}/api/v2/pins/{id}?deviceJWT=..`: the check for a PIN created with a JWK. The
+/// `GET {clients}/api/v2/pins/{id}?deviceJWT=..`: the check for a PIN created with a JWK. The
 /// device JWT lives 5 minutes, so a long sign-in needs a fresh one.
 pub fn check_request_with_device_jwt(info: &ClientInfo, pin_id: u64, device_jwt: &str) -> Result<HttpRequest, Error> {
-    let mut url = pin_url(info, pin_id);
+    let mut url = wire::endpoint(info.clients_url(), &format!("api/v2/pins/{pin_id}"));
     url.query_pairs_mut().append_pair("deviceJWT", device_jwt);
     wire::build(info, Method::GET, &url, None, Body::Empty)
 }
@@ -355,7 +356,7 @@ mod tests {
         let jwk = serde_json::json!({"kty":"OKP","crv":"Ed25519","x":"abc","use":"sig","alg":"EdDSA","kid":"k1"});
         let r = create_request_with_jwk(&info(), true, &jwk).unwrap();
         assert_eq!(r.method(), "POST");
-        assert_eq!(r.uri(), "https://plex.tv/api/v2/pins");
+        assert_eq!(r.uri(), "https://clients.plex.tv/api/v2/pins");
         assert_eq!(r.headers()["content-type"], "application/json");
         assert!(r.headers().get("x-plex-token").is_none());
         let body: serde_json::Value = serde_json::from_slice(r.body()).expect("JSON body");
@@ -367,7 +368,10 @@ mod tests {
 
         let r = check_request_with_device_jwt(&info(), 7, "eyJ.a+b/c=.sig").unwrap();
         assert_eq!(r.method(), "GET");
-        assert_eq!(r.uri(), "https://plex.tv/api/v2/pins/7?deviceJWT=eyJ.a%2Bb%2Fc%3D.sig");
+        assert_eq!(
+            r.uri(),
+            "https://clients.plex.tv/api/v2/pins/7?deviceJWT=eyJ.a%2Bb%2Fc%3D.sig"
+        );
         assert!(r.headers().get("x-plex-token").is_none());
         assert!(r.body().is_empty());
     }

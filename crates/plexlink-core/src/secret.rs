@@ -65,6 +65,12 @@ secret_type!(
     PinCode
 );
 secret_type!(
+    /// A device's private key as text (base64url of its 32-byte Ed25519 seed), as an app
+    /// stores it: [`DeviceKey::private_key`](crate::jwt::DeviceKey::private_key) and
+    /// [`DeviceKey::from_private_key`](crate::jwt::DeviceKey::from_private_key).
+    PrivateKey
+);
+secret_type!(
     /// A two-factor verification code (six digits, or a longer backup code).
     VerificationCode
 );
