@@ -371,13 +371,15 @@ impl Shared {
 
 // ---- Endpoints ----
 
-/// `GET /api/v2/auth/keys`: both signing keys, the current one first.
+/// `GET /api/v2/auth/keys`: both signing keys, always in the same order (a rotation changes
+/// which one signs, not the list).
 pub(crate) fn keys(shared: &Shared, req: &Req) -> Response {
     let state = lock(&shared.state);
-    let current = state.jwt.current;
-    let keys: Vec<Value> = [current, 1 - current]
+    let keys: Vec<Value> = state
+        .jwt
+        .keys
         .iter()
-        .map(|&i| jwt::public_jwk(&state.jwt.keys[i].kid, &state.jwt.keys[i].verifying))
+        .map(|k| jwt::public_jwk(&k.kid, &k.verifying))
         .collect();
     drop(state);
     reply::plex(req.wants_json(), 200, "keys", &json!({ "keys": keys }))
