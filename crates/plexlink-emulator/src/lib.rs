@@ -73,7 +73,67 @@
 //!
 //! [`Emulator::counters`] counts, per listener, TCP connections accepted, TLS handshakes, the
 //! connections still open (so a test can check that a client left no socket behind) and
-//! requests by method and path; [`Emulator::requests`] is the timed request log.
+//! requests by method and path; [`Emulator::requests`] is the timed request log, each entry with
+//! the kind of token the request carried ([`LoggedRequest::token_kind`]: `"jwt"`, `"legacy"`, or
+//! none; never the token).
+//!
+//! # JWT sign-in
+//!
+//! Plex's 2025 sign-in with a per-device Ed25519 key, on the plex.tv listener (which also stands
+//! for clients.plex.tv), checked by the emulator's own code:
+//!
+//! | endpoint | answer |
+//! |---|---|
+//! | `GET /api/v2/auth/keys` | `{"keys":[JWK, JWK]}`: the emulator's two Ed25519 keys (`kty` OKP, `crv` Ed25519, `use` sig, `alg` EdDSA, `kid`), always in this order. The first signs Plex JWTs until [`Emulator::rotate_jwt_key`] |
+//! | `GET /api/v2/auth/nonce` | `{"nonce":"<uuid>"}`, no token needed, valid [`Scenario::nonce_lifetime_secs`]. More than [`Scenario::nonce_rate_limit_per_minute`] in a minute from one client identifier: 429/1003 with `Retry-After: 1` |
+//! | `POST /api/v2/auth/jwk` `{"jwk":{...}}` | with `X-Plex-Token` (legacy or Plex JWT): registers the key for (account, client identifier), one key per client identifier; **201, empty body** |
+//! | `POST /api/v2/auth/token` `{"jwt":"<device JWT>"}` | 200 `{"auth_token":"<Plex JWT>"}` |
+//!
+//! The device JWT (header `{"alg":"EdDSA","typ":"JWT","kid"}`, claims `nonce`, `scope`, `aud`,
+//! `iss`, `iat`, `exp`) must name a registered `kid` whose client identifier is its `iss`, be
+//! signed by that key, carry a nonce of this emulator that has not expired and was never used,
+//! have `aud` plex.tv and an `exp` to come. The Plex JWT: header
+//! `{"alg":"EdDSA","typ":"JWT","kid":"<signing key>"}`, claims `iss` "plex.tv", `aud`
+//! `["plex.tv","<client id>"]`, `iat` (the clock rounded up to the second), `exp` = `iat` +
+//! [`Scenario::jwt_lifetime_secs`] (so valid at least that long), `nonce` and `scope` of the
+//! device JWT, `thumbprint` (the device's `kid`), `user` (`id`, `uuid`, `username`, `email`,
+//! `friendlyName`, `restricted`).
+//!
+//! - Every plex.tv endpoint that takes `X-Plex-Token` takes a Plex JWT too (signed by either
+//!   key); `/user` then shows it as `authToken`, and sign-out ends that one JWT. An expired one
+//!   answers 498/1099, one of a removed device 401/1097. The PMS listeners refuse a Plex JWT
+//!   (401), as real servers may; their access tokens keep working.
+//! - Issuing a Plex JWT for a client identifier ends the account's legacy token for that client
+//!   identifier only: with it, requests answer 401/1001, and a password sign-in or a PIN without
+//!   `jwk` fails with 401/1001. Other client identifiers keep using it.
+//! - The JWT PIN: `POST /api/v2/pins` with JSON `{"jwk":{...},"strong":true}` (no `strong`: a
+//!   short code; an invalid key: 422/1090). `GET /api/v2/pins/{id}?deviceJWT=<device JWT>`
+//!   checks the device JWT (signed by the PIN's key, `iss` the client identifier, `exp` to come,
+//!   a live nonce of this emulator, which may serve every poll of the PIN) or answers 422/1096;
+//!   `authToken` is null until the PIN is approved, then a Plex JWT (the same one on every later
+//!   poll): the key is registered and the legacy token ends as above. Without `deviceJWT` the
+//!   `authToken` stays null.
+//! - Device removal ([`Emulator::remove_jwt_device`]): the key is forgotten; exchanges from that
+//!   client identifier answer 422/1097 (with the old key or a new one: recovery takes a new
+//!   client identifier, or a JWT PIN, which registers its key again), its Plex JWTs 401/1097.
+//!
+//! Error codes (JSON `{"errors":[{"code","message","status"}]}` as elsewhere; 1003 and 1097 are
+//! plex.tv's, the rest the emulator's own choice):
+//!
+//! | status | code | message | when |
+//! |---|---|---|---|
+//! | 429 | 1003 | Too many requests | nonce rate limit |
+//! | 422 | 1090 | Invalid JWK... | a key that is not a public Ed25519 JWK with a `kid`; an exchange naming an unknown key, or whose `iss` is not the key's client identifier |
+//! | 422 | 1091 | Invalid signature | the device JWT is not signed by its key |
+//! | 422 | 1092 | Invalid nonce | not issued here, expired, or used |
+//! | 422 | 1093 | Invalid JWT... | not a JWT, not EdDSA, `aud` not plex.tv, `exp` gone |
+//! | 422 | 1096 | Invalid device JWT | a JWT PIN's `deviceJWT` |
+//! | 422 / 401 | 1097 | jwk missing | an exchange / a Plex JWT of a removed device |
+//! | 422 | 1098 | Thumbprint Already Taken | the `kid` is registered for another client identifier |
+//! | 498 | 1099 | Token expired | a Plex JWT past its `exp` |
+//!
+//! Lifetimes and the nonce limit change at run time with [`Emulator::set_jwt_settings`] (for
+//! tests: a 2 s Plex JWT to see 498 and refresh, a 2 s nonce to see a sign-in outlive one).
 //!
 //! # Control over HTTP
 //!
@@ -82,16 +142,21 @@
 //! `POST codes/approve` (`code`, `account`), `GET|POST|DELETE faults` (POST takes a [`Fault`]
 //! as JSON), `GET counters`, `POST counters/reset`, `GET requests` (the timed log),
 //! `GET scenario`, `GET servers` (URIs), `GET ca` (the test authority's PEM,
-//! [`Emulator::ca_pem`]). A fault as JSON:
+//! [`Emulator::ca_pem`]), and for JWT sign-in `POST jwt/rotate` (answers `{"kid":"<now
+//! signing>"}`), `GET jwt/devices` (registered keys, [`JwtDevice`]),
+//! `POST jwt/devices/{client_identifier}/remove` (percent-encoded; 204, or 404 when none is
+//! registered), `GET|POST jwt/settings` (POST takes any subset of
+//! `{"jwt_lifetime_secs":N,"nonce_lifetime_secs":N,"nonce_rate_limit_per_minute":N}`, both
+//! answer the settings in force). A fault as JSON:
 //! `{"path_prefix":"/api/v2/pins","method":"GET","kind":{"type":"status","status":429,"retry_after":2},"times":1}`
 //! (`kind.type` is one of `status`, `malformed_json`, `oversized` with `bytes`, `delay` with
 //! `ms`, `close`).
 //!
 //! # Not emulated
 //!
-//! The JWT endpoints (`/api/v2/auth/jwk|nonce|token|keys`; a `jwk` in a PIN request is accepted
-//! and ignored), IPv6 connections (every connection is on 127.x), DNS (no plex.direct name
-//! resolves), and a relay that forwards to another listener (a relay is a listener of its own).
+//! IPv6 connections (every connection is on 127.x), DNS (no plex.direct name resolves), a relay
+//! that forwards to another listener (a relay is a listener of its own), RS256 Plex keys (both
+//! keys are EdDSA), and scopes (every Plex JWT carries every user claim).
 
 mod auth;
 mod clock;
