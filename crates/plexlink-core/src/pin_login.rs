@@ -190,8 +190,15 @@ impl PinLogin {
     ///
     /// The Plex JWT ends the legacy token of this client identifier: see [`crate::jwt`].
     pub fn new_jwt(info: ClientInfo, config: PinLoginConfig, key: DeviceKey, clock: WallClock) -> Self {
-        let mut login = Self::new(info, config);
-        login.jwt = Some(Box::new(JwtLogin {
+        Self::new(info, config).with_device_key(key, clock)
+    }
+
+    /// Makes this a JWT sign-in ([`new_jwt`](Self::new_jwt)); with [`resume`](Self::resume),
+    /// for a PIN that [`pins::create_request_with_jwk`] created earlier. Call it before the first
+    /// [`poll_transmit`](Self::poll_transmit).
+    #[must_use]
+    pub fn with_device_key(mut self, key: DeviceKey, clock: WallClock) -> Self {
+        self.jwt = Some(Box::new(JwtLogin {
             key,
             clock,
             nonce_lifetime: NONCE_LIFETIME,
@@ -199,7 +206,7 @@ impl PinLogin {
             keys: None,
             claims: None,
         }));
-        login
+        self
     }
 
     /// A nonce life other than plex.tv's [`NONCE_LIFETIME`] (an emulator set to a short one).
@@ -441,20 +448,26 @@ impl PinLogin {
         let (Phase::Verifying { token }, Some(jwt)) = (&self.phase, self.jwt.as_deref_mut()) else {
             return;
         };
-        let Some(keys) = &jwt.keys else {
-            return;
-        };
         let expected = jwt::Expected {
             client_identifier: &self.info.client_identifier,
             thumbprint: Some(jwt.key.kid()),
         };
-        match jwt::verify(token, keys, &expected, jwt.clock.unix_at(now)) {
+        let at = jwt.clock.unix_at(now);
+        let verified = if fetched {
+            jwt::verify(token, &jwt.keys.clone().unwrap_or_default(), &expected, at)
+        } else {
+            match jwt::verify_with_kept(token, jwt.keys.as_ref(), &expected, at) {
+                Some(verified) => verified,
+                // Asked for by the next `poll_transmit`.
+                None => return,
+            }
+        };
+        match verified {
             Ok(claims) => {
                 jwt.claims = Some(claims);
                 let token = token.clone();
                 self.finish(PinEvent::Authorized(token));
             }
-            Err(_) if !fetched => jwt.keys = None,
             Err(error) => self.finish(PinEvent::Failed(error)),
         }
     }

@@ -47,7 +47,7 @@ pub use key::{DEFAULT_SCOPE, DEVICE_JWT_LIFETIME_SECS, DeviceKey};
 pub use refresh::{
     JwtRefresh, PlexJwt, REFRESH_BEFORE, Recovery, RefreshConfig, RefreshEvent, needs_refresh, recovery_for,
 };
-pub use verify::{Expected, IAT_LEEWAY_SECS, JwtClaims, JwtUser, PlexKeys, verify};
+pub use verify::{Expected, IAT_LEEWAY_SECS, JwtClaims, JwtUser, PlexKeys, verify, verify_with_kept};
 
 use crate::Token;
 

@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::verify::{Expected, JwtClaims, PlexKeys, verify};
-use super::{DEFAULT_SCOPE, DeviceKey, WallClock, calls, header_kid};
+use super::verify::{Expected, JwtClaims, PlexKeys, verify, verify_with_kept};
+use super::{DEFAULT_SCOPE, DeviceKey, WallClock, calls};
 use crate::backoff::Backoff;
 use crate::{ClientInfo, Error, HttpRequest, HttpResponse, Token};
 
@@ -272,31 +272,24 @@ impl JwtRefresh {
 
     /// Verifies the exchanged `token`, or asks for plex.tv's keys first.
     fn check(&mut self, now: Instant, token: Token) -> Step {
-        let kid = header_kid(&token);
-        let known = self
-            .keys
-            .as_ref()
-            .is_some_and(|keys| kid.as_deref().is_none_or(|kid| keys.has_kid(kid)));
-        if !known && !self.fetched_keys {
-            return Step::Keys { token };
-        }
-        let keys = self.keys.clone().unwrap_or_default();
         let expected = Expected {
             client_identifier: &self.info.client_identifier,
             thumbprint: Some(self.key.kid()),
         };
-        match verify(&token, &keys, &expected, self.clock.unix_at(now)) {
-            Ok(claims) => {
-                self.finish(RefreshEvent::Refreshed(Box::new(PlexJwt { token, claims })));
-                Step::Finished
+        let at = self.clock.unix_at(now);
+        let verified = if self.fetched_keys {
+            verify(&token, &self.keys.clone().unwrap_or_default(), &expected, at)
+        } else {
+            match verify_with_kept(&token, self.keys.as_ref(), &expected, at) {
+                Some(verified) => verified,
+                None => return Step::Keys { token },
             }
-            // The keys may have rotated since they were kept: fetch them once and look again.
-            Err(_) if !self.fetched_keys => Step::Keys { token },
-            Err(error) => {
-                self.finish(RefreshEvent::Failed(error));
-                Step::Finished
-            }
+        };
+        match verified {
+            Ok(claims) => self.finish(RefreshEvent::Refreshed(Box::new(PlexJwt { token, claims }))),
+            Err(error) => self.finish(RefreshEvent::Failed(error)),
         }
+        Step::Finished
     }
 
     fn failed(&mut self, now: Instant, error: Error) {

@@ -278,6 +278,23 @@ pub fn verify(token: &Token, keys: &PlexKeys, expected: &Expected<'_>, now: i64)
     })
 }
 
+/// [`verify`] with keys kept from before, when they can decide: `None` when there are none,
+/// when the JWT names a `kid` they do not have, or when they refuse it (plex.tv may have rotated
+/// its keys since): fetch plex.tv's keys, then [`verify`] with those, once.
+#[must_use]
+pub fn verify_with_kept(
+    token: &Token,
+    kept: Option<&PlexKeys>,
+    expected: &Expected<'_>,
+    now: i64,
+) -> Option<Result<JwtClaims, Error>> {
+    let keys = kept?;
+    if super::header_kid(token).is_some_and(|kid| !keys.has_kid(&kid)) {
+        return None;
+    }
+    verify(token, keys, expected, now).ok().map(Ok)
+}
+
 /// The length of `.signature` at the end of a compact JWT.
 fn signature_part_len(text: &str) -> usize {
     text.rfind('.').map_or(0, |dot| text.len() - dot)
