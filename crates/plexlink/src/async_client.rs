@@ -10,6 +10,7 @@ use plexlink_core::{AddressRules, ClientInfo, Error, HttpRequest, HttpResponse, 
 use crate::client::{first_result, race_policy};
 use crate::http::AsyncHttpClient;
 use crate::io::{Io, Rules, TokioIo, exchange};
+use crate::jwt::JwtState;
 use crate::{ClientBuilder, Connected, WaitOptions, driver};
 
 /// Signs people in to Plex and finds their servers, on tokio (a runtime with its I/O and time
@@ -42,6 +43,7 @@ pub struct AsyncClient {
 struct Inner {
     info: ClientInfo,
     rules: Rules,
+    jwt: JwtState,
     io: TokioIo,
 }
 
@@ -55,13 +57,13 @@ impl std::fmt::Debug for AsyncClient {
 }
 
 impl AsyncClient {
-    pub(crate) fn new(info: ClientInfo, rules: Rules, http: Arc<dyn AsyncHttpClient>) -> Self {
+    pub(crate) fn new(info: ClientInfo, rules: Rules, jwt: JwtState, http: Arc<dyn AsyncHttpClient>) -> Self {
         let io = TokioIo {
             client: http,
             runtime: None,
         };
         Self {
-            inner: Arc::new(Inner { info, rules, io }),
+            inner: Arc::new(Inner { info, rules, jwt, io }),
         }
     }
 
@@ -87,6 +89,10 @@ impl AsyncClient {
 
     pub(crate) fn rules(&self) -> &Rules {
         &self.inner.rules
+    }
+
+    pub(crate) fn jwt(&self) -> &JwtState {
+        &self.inner.jwt
     }
 
     /// Sends any core request with this client's rules.

@@ -27,6 +27,7 @@ use crate::http::HttpClient;
 use crate::io::Rules;
 #[cfg(feature = "blocking")]
 use crate::io::{Io, PoolIo, TokioIo, exchange};
+use crate::jwt::JwtState;
 use crate::transport::{Reqwest, TransportConfig};
 use crate::{Connected, driver};
 
@@ -51,6 +52,7 @@ const POOL_THREADS: usize = 16;
 pub struct ClientBuilder {
     info: ClientInfo,
     plex_url: Option<String>,
+    nonce_lifetime: Option<Duration>,
     transport: TransportConfig,
     timeout: Duration,
     allow_insecure_http: bool,
@@ -62,6 +64,7 @@ impl ClientBuilder {
         Self {
             info,
             plex_url: None,
+            nonce_lifetime: None,
             transport: TransportConfig {
                 connect_timeout: Duration::from_secs(5),
                 max_body: plexlink_core::MAX_BODY_DEFAULT,
@@ -116,9 +119,17 @@ impl ClientBuilder {
         self
     }
 
-    /// Where plex.tv is: an emulator's `http://127.0.0.1:PORT` for tests.
+    /// Where plex.tv is: an emulator's `http://127.0.0.1:PORT` for tests. The clients.plex.tv
+    /// calls (JWT, Home users) go to the same base.
     pub fn plex_url(mut self, url: impl Into<String>) -> Self {
         self.plex_url = Some(url.into());
+        self
+    }
+
+    /// The life of a JWT nonce, when it is not plex.tv's five minutes (an emulator set to a
+    /// short one): a JWT PIN login makes its device JWT again before it ends. At least 1 s.
+    pub fn jwt_nonce_lifetime(mut self, lifetime: Duration) -> Self {
+        self.nonce_lifetime = Some(lifetime);
         self
     }
 
@@ -199,6 +210,7 @@ impl ClientBuilder {
         Ok(Client::new(
             info,
             rules,
+            JwtState::new(self.nonce_lifetime),
             Backend::Runtime {
                 io,
                 runtime: Some(runtime),
@@ -217,7 +229,12 @@ impl ClientBuilder {
             client: Arc::new(http),
             pool: Pool::new(POOL_THREADS),
         };
-        Ok(Client::new(info, rules, Backend::Pool(io)))
+        Ok(Client::new(
+            info,
+            rules,
+            JwtState::new(self.nonce_lifetime),
+            Backend::Pool(io),
+        ))
     }
 
     #[cfg(feature = "async")]
@@ -226,7 +243,12 @@ impl ClientBuilder {
     pub fn build_async(self) -> Result<AsyncClient, Error> {
         let (info, rules) = self.checked()?;
         let transport = Reqwest::new(&self.transport)?;
-        Ok(AsyncClient::new(info, rules, Arc::new(transport)))
+        Ok(AsyncClient::new(
+            info,
+            rules,
+            JwtState::new(self.nonce_lifetime),
+            Arc::new(transport),
+        ))
     }
 
     #[cfg(feature = "async")]
@@ -234,7 +256,12 @@ impl ClientBuilder {
     /// `Fn(HttpRequest, Duration) -> impl Future<Output = Result<HttpResponse, Error>>`).
     pub fn build_async_with(self, http: impl AsyncHttpClient) -> Result<AsyncClient, Error> {
         let (info, rules) = self.checked()?;
-        Ok(AsyncClient::new(info, rules, Arc::new(http)))
+        Ok(AsyncClient::new(
+            info,
+            rules,
+            JwtState::new(self.nonce_lifetime),
+            Arc::new(http),
+        ))
     }
 
     /// The identity and the rules, once every value is known to work.
@@ -326,14 +353,20 @@ pub struct Client {
 struct Inner {
     info: ClientInfo,
     rules: Rules,
+    jwt: JwtState,
     backend: Backend,
 }
 
 #[cfg(feature = "blocking")]
 impl Client {
-    fn new(info: ClientInfo, rules: Rules, backend: Backend) -> Self {
+    fn new(info: ClientInfo, rules: Rules, jwt: JwtState, backend: Backend) -> Self {
         Self {
-            inner: Arc::new(Inner { info, rules, backend }),
+            inner: Arc::new(Inner {
+                info,
+                rules,
+                jwt,
+                backend,
+            }),
         }
     }
 
@@ -369,7 +402,7 @@ impl Client {
     }
 
     /// Runs a driver on this thread to its end.
-    fn block_on<'a, F: std::future::Future>(&'a self, driver: impl FnOnce(&'a dyn Io) -> F) -> F::Output {
+    pub(crate) fn block_on<'a, F: std::future::Future>(&'a self, driver: impl FnOnce(&'a dyn Io) -> F) -> F::Output {
         let io: &dyn Io = match &self.inner.backend {
             Backend::Runtime { io, .. } => io,
             Backend::Pool(io) => io,
@@ -377,8 +410,12 @@ impl Client {
         executor::block_on(driver(io))
     }
 
-    fn rules(&self) -> &Rules {
+    pub(crate) fn rules(&self) -> &Rules {
         &self.inner.rules
+    }
+
+    pub(crate) fn jwt(&self) -> &JwtState {
+        &self.inner.jwt
     }
 
     /// Waits until the person approves `pin` and returns the token; stops when the PIN

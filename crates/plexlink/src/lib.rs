@@ -43,6 +43,7 @@ mod driver;
 mod executor;
 pub mod http;
 mod io;
+mod jwt;
 mod pin_wait;
 mod resolve;
 mod transport;
@@ -55,16 +56,18 @@ pub use client::Client;
 pub use client::ClientBuilder;
 pub use connect::Connected;
 pub use http::{AsyncHttpClient, HttpClient};
+pub use jwt::{JwtSession, new_device_key};
 pub use pin_wait::{WaitOptions, WaitProgress};
 
 /// The sans-IO core, for its types and for hosts that drive it themselves.
 pub use plexlink_core as core;
 pub use plexlink_core::account::{Account, HomeUser, Subscription};
+pub use plexlink_core::jwt::{DeviceKey, JwtClaims, JwtUser, PlexJwt, PlexKeys};
 pub use plexlink_core::pins::Pin;
 pub use plexlink_core::race::{RaceOutcome, RacePolicy};
 pub use plexlink_core::resources::{Connection, Device};
 pub use plexlink_core::server::Identity;
 pub use plexlink_core::{
-    AddressRules, ClientInfo, Error, HttpRequest, HttpResponse, Password, PinCode, Token, TransportErrorKind,
-    VerificationCode,
+    AddressRules, ClientInfo, Error, HttpRequest, HttpResponse, Password, PinCode, PrivateKey, Token,
+    TransportErrorKind, VerificationCode,
 };
