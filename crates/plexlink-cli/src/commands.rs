@@ -3,11 +3,14 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
-use plexlink::{CancelToken, Client, Device, Error, Password, Token, VerificationCode, WaitOptions};
+use plexlink::{
+    CancelToken, Client, Device, DeviceKey, Error, JwtClaims, JwtSession, Password, PlexJwt, Token, VerificationCode,
+    WaitOptions,
+};
 use serde_json::json;
 
 use crate::Cli;
-use crate::config::Store;
+use crate::config::{Store, TokenKind};
 use crate::show;
 
 /// The product name plexlink's own command presents to plex.tv.
@@ -50,51 +53,140 @@ fn device_name() -> String {
         .unwrap_or_else(|| "plexlink".to_owned())
 }
 
-/// `plexlink login`.
-pub fn login(cli: &Cli, strong: bool, qr: bool, timeout: Option<u64>) -> Result<(), String> {
+/// This installation's device key: the saved one, or a new one saved now.
+fn device_key(store: &mut Store) -> Result<DeviceKey, String> {
+    let private = match store.device_key() {
+        Some(key) => key.clone(),
+        None => {
+            let key = plexlink::new_device_key().map_err(|e| e.to_string())?;
+            store.set_device_key(&key.private_key())?
+        }
+    };
+    DeviceKey::from_private_key(&private).map_err(|e| format!("{}: {e}", store.path().display()))
+}
+
+/// `plexlink login [--jwt]`.
+pub fn login(cli: &Cli, strong: bool, qr: bool, timeout: Option<u64>, jwt: bool) -> Result<(), String> {
     let (client, mut store) = open(cli)?;
+    let key = if jwt { Some(device_key(&mut store)?) } else { None };
     let cancel = CancelToken::new();
     let on_interrupt = cancel.clone();
     // Ctrl-C cancels the wait; the wait returns Cancelled and the command exits cleanly.
     let _ = ctrlc::set_handler(move || on_interrupt.cancel());
-    let token = pin_login(
-        &client,
+    let how = PinLogin {
         strong,
         qr,
-        timeout.map(Duration::from_secs),
-        Some(cancel),
-        cli.json,
-        None,
-    )?;
-    store.set_token(&plex_key(&client), Some(&token))?;
-    let account = client.user(&token).map_err(|e| e.to_string())?;
+        timeout: timeout.map(Duration::from_secs),
+        cancel: Some(cancel),
+        json: cli.json,
+        on_created: None,
+        jwt_key: key.as_ref(),
+    };
+    let signed = pin_login(&client, how)?;
+    store.set_token(&plex_key(&client), Some((&signed.token, signed.kind())))?;
+    let account = client.user(&signed.token).map_err(|e| e.to_string())?;
     if cli.json {
         println!(
             "{}",
-            json!({ "signed_in": true, "account": show::account_json(&account), "config": store.path() })
+            json!({
+                "signed_in": true,
+                "account": show::account_json(&account),
+                "token": token_json(signed.kind(), signed.claims.as_ref()),
+                "config": store.path(),
+            })
         );
     } else {
         println!(
-            "Signed in as {}. Token saved in {}.",
+            "Signed in as {}{}. Token saved in {}.",
             show::account_name(&account),
+            if jwt { " with a Plex JWT" } else { "" },
             store.path().display()
         );
     }
     Ok(())
 }
 
+/// What a PIN sign-in gave: a legacy token, or a verified Plex JWT.
+pub struct Signed {
+    pub token: Token,
+    pub claims: Option<JwtClaims>,
+}
+
+impl Signed {
+    fn kind(&self) -> TokenKind {
+        if self.claims.is_some() {
+            TokenKind::Jwt
+        } else {
+            TokenKind::Legacy
+        }
+    }
+}
+
+/// The saved token's kind and, for a Plex JWT, its expiry, for programs.
+fn token_json(kind: TokenKind, claims: Option<&JwtClaims>) -> serde_json::Value {
+    json!({ "kind": kind.as_str(), "expires_at": claims.map(|c| c.expires_at) })
+}
+
+/// The saved token, ready to use. A Plex JWT is verified, and refreshed with the device key
+/// when it has less than a day left or no longer verifies (expired); the new one is saved.
+fn account_token(client: &Client, store: &mut Store) -> Result<(Token, Option<JwtClaims>), String> {
+    let url = plex_key(client);
+    let token = saved_token(client, store)?;
+    if store.token_kind(&url) == TokenKind::Legacy {
+        return Ok((token, None));
+    }
+    let key = match store.device_key() {
+        Some(private) => DeviceKey::from_private_key(private).map_err(|e| e.to_string())?,
+        None => return Err("the saved Plex JWT has no device key beside it; run `plexlink login --jwt`".into()),
+    };
+    let jwt = match client.verify_jwt(&token, &key) {
+        Ok(claims) => {
+            let session = JwtSession::new(key, PlexJwt { token, claims });
+            client.jwt_token(&session).map(|_| session.current())
+        }
+        // Expired (or otherwise unusable): the device key gets a new one.
+        Err(Error::InvalidJwt { .. }) => client.refresh_jwt(&key),
+        Err(e) => Err(e),
+    };
+    let jwt = jwt.map_err(|e| plex_error(store, e))?;
+    if store.token(&url).as_ref() != Some(&jwt.token) {
+        store.set_token(&url, Some((&jwt.token, TokenKind::Jwt)))?;
+    }
+    Ok((jwt.token, Some(jwt.claims)))
+}
+
+/// How [`pin_login`] runs.
+#[derive(Default)]
+pub struct PinLogin<'a> {
+    /// A strong code and the app.plex.tv page.
+    pub strong: bool,
+    /// Draw a QR code of the URL.
+    pub qr: bool,
+    pub timeout: Option<Duration>,
+    pub cancel: Option<CancelToken>,
+    pub json: bool,
+    /// Runs once the PIN exists (the demo approves it from there).
+    pub on_created: Option<&'a dyn Fn(&plexlink::Pin)>,
+    /// Sign in for a Plex JWT of this device key.
+    pub jwt_key: Option<&'a DeviceKey>,
+}
+
 /// The PIN flow as a person sees it: the code or URL, a QR code, a spinner with the time left.
-/// `on_created` runs once the PIN exists (the demo approves it from there).
-pub fn pin_login(
-    client: &Client,
-    strong: bool,
-    qr: bool,
-    timeout: Option<Duration>,
-    cancel: Option<CancelToken>,
-    json: bool,
-    on_created: Option<&dyn Fn(&plexlink::Pin)>,
-) -> Result<Token, String> {
-    let pin = client.create_pin(strong).map_err(|e| e.to_string())?;
+pub fn pin_login(client: &Client, how: PinLogin<'_>) -> Result<Signed, String> {
+    let PinLogin {
+        strong,
+        qr,
+        timeout,
+        cancel,
+        json,
+        on_created,
+        jwt_key,
+    } = how;
+    let pin = match jwt_key {
+        Some(key) => client.create_jwt_pin(key, strong),
+        None => client.create_pin(strong),
+    }
+    .map_err(|e| e.to_string())?;
     let url = if strong {
         client.auth_url(&pin, None)
     } else {
@@ -127,13 +219,37 @@ pub fn pin_login(
         on_progress: Some(&mut progress),
         ..WaitOptions::default()
     };
-    let result = client.wait_for_token(&pin, options);
+    let result = match jwt_key {
+        Some(key) => client.wait_for_jwt(&pin, key, options).map(|jwt| Signed {
+            token: jwt.token,
+            claims: Some(jwt.claims),
+        }),
+        None => client
+            .wait_for_token(&pin, options)
+            .map(|token| Signed { token, claims: None }),
+    };
     show::Spinner::clear(interactive);
     result.map_err(|e| match e {
         Error::Cancelled => "cancelled".to_owned(),
         Error::PinExpired { .. } => "the PIN expired before it was approved; run the command again".to_owned(),
         other => other.to_string(),
     })
+}
+
+/// The message for a failed plex.tv call. A device removed from the account (its key gone at
+/// plex.tv) also forgets the key and its JWTs here: they can never work again.
+fn plex_error(store: &mut Store, error: Error) -> String {
+    if !matches!(error, Error::DeviceRemoved { .. }) {
+        return error.to_string();
+    }
+    if let Err(e) = store.forget_device() {
+        return e;
+    }
+    format!(
+        "this device was removed from the Plex account; its key and token are forgotten. To sign in \
+         again under a new identity, remove {} and run `plexlink login --jwt`",
+        store.path().display()
+    )
 }
 
 /// `plexlink signin`.
@@ -153,7 +269,7 @@ pub fn sign_in(cli: &Cli, login: Option<String>) -> Result<(), String> {
     }
     .map_err(|e| e.to_string())?;
     let token = account.auth_token.clone().ok_or("the sign-in answer had no token")?;
-    store.set_token(&plex_key(&client), Some(&token))?;
+    store.set_token(&plex_key(&client), Some((&token, TokenKind::Legacy)))?;
     if cli.json {
         println!(
             "{}",
@@ -168,13 +284,23 @@ pub fn sign_in(cli: &Cli, login: Option<String>) -> Result<(), String> {
 /// `plexlink whoami`.
 pub fn whoami(cli: &Cli) -> Result<(), String> {
     let (client, mut store) = open(cli)?;
-    let token = saved_token(&client, &store)?;
+    let (token, claims) = account_token(&client, &mut store)?;
+    let kind = store.token_kind(&plex_key(&client));
     match client.user(&token) {
         Ok(account) => {
             if cli.json {
-                println!("{}", show::account_json(&account));
+                let mut shown = show::account_json(&account);
+                shown["token"] = token_json(kind, claims.as_ref());
+                println!("{shown}");
             } else {
                 println!("{}", show::account_text(&account));
+                match &claims {
+                    Some(claims) => println!(
+                        "Token: Plex JWT, expires in {}",
+                        show::duration_text(claims.seconds_left(plexlink_now()))
+                    ),
+                    None => println!("Token: legacy (no expiry)"),
+                }
             }
             Ok(())
         }
@@ -185,15 +311,15 @@ pub fn whoami(cli: &Cli) -> Result<(), String> {
                 "the saved token is no longer valid ({e}); run `plexlink login`"
             ))
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(plex_error(&mut store, e)),
     }
 }
 
 /// `plexlink servers [--connect]`.
 pub fn servers(cli: &Cli, connect: bool) -> Result<(), String> {
-    let (client, store) = open(cli)?;
-    let token = saved_token(&client, &store)?;
-    let servers = client.servers(&token).map_err(|e| e.to_string())?;
+    let (client, mut store) = open(cli)?;
+    let (token, _) = account_token(&client, &mut store)?;
+    let servers = client.servers(&token).map_err(|e| plex_error(&mut store, e))?;
     print_servers(&client, &servers, connect, cli.json);
     Ok(())
 }
@@ -224,9 +350,9 @@ pub fn print_servers(client: &Client, servers: &[Device], connect: bool, json: b
 
 /// `plexlink token transient`.
 pub fn transient(cli: &Cli, server: Option<&str>) -> Result<(), String> {
-    let (client, store) = open(cli)?;
-    let token = saved_token(&client, &store)?;
-    let servers = client.servers(&token).map_err(|e| e.to_string())?;
+    let (client, mut store) = open(cli)?;
+    let (token, claims) = account_token(&client, &mut store)?;
+    let servers = client.servers(&token).map_err(|e| plex_error(&mut store, e))?;
     // By name, an owned server before a shared one of the same name.
     let device = servers
         .iter()
@@ -237,7 +363,16 @@ pub fn transient(cli: &Cli, server: Option<&str>) -> Result<(), String> {
             None => "no server owned by this account".to_owned(),
         })?;
     // Decided before any request: a server that will not get a token is not contacted at all.
-    let server_token = server_token(device, &token)?;
+    // A Plex JWT is never sent to a server (servers may not take one): only its own token.
+    let server_token = match claims {
+        None => server_token(device, &token)?,
+        Some(_) => device.access_token.clone().ok_or_else(|| {
+            format!(
+                "plex.tv gave no access token for {:?}, and a Plex JWT is not sent to servers",
+                device.name
+            )
+        })?,
+    };
     let connected = client.connect(device).map_err(|e| e.to_string())?;
     let transient = client
         .transient_token(&connected.uri, &server_token)
@@ -267,6 +402,13 @@ pub fn server_token(device: &Device, account_token: &Token) -> Result<Token, Str
             device.name
         )),
     }
+}
+
+/// Unix seconds now (for the time a JWT has left).
+fn plexlink_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// `plexlink signout`.

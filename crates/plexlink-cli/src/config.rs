@@ -1,5 +1,7 @@
-//! What the command keeps between runs: the client identifier (made once, kept forever) and a
-//! token per plex.tv address, in one JSON file readable only by the user.
+//! What the command keeps between runs: the client identifier (made once, kept forever), a
+//! token per plex.tv address (and which of them are Plex JWTs), and the device key of the JWT
+//! sign-in (made with the first `login --jwt`, kept with the identifier it belongs to), in one
+//! JSON file readable only by the user.
 //!
 //! How the file is kept safe (Unix):
 //! - The directory is made with mode 0700. An existing one must be owned by the user and not
@@ -21,19 +23,41 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use plexlink::Token;
+use plexlink::{PrivateKey, Token};
 use serde_json::{Map, Value};
 
 const FILE: &str = "config.json";
 const LOCK: &str = ".config.json.lock";
 const IDENTIFIER: &str = "client_identifier";
 const TOKENS: &str = "tokens";
+/// plex.tv addresses whose token is a Plex JWT (the others hold legacy tokens).
+const JWT: &str = "jwt";
+const DEVICE_KEY: &str = "device_key";
 
+/// What kind of token is saved for a plex.tv address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A legacy token (password or PIN sign-in).
+    Legacy,
+    /// A Plex JWT of this installation's device key.
+    Jwt,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Legacy => "legacy",
+            Self::Jwt => "jwt",
+        }
+    }
+}
 /// The stored state.
 pub struct Store {
     path: PathBuf,
     client_identifier: String,
     tokens: Map<String, Value>,
+    jwt: Map<String, Value>,
+    device_key: Option<PrivateKey>,
 }
 
 impl Store {
@@ -71,7 +95,9 @@ impl Store {
         Store {
             path,
             client_identifier: contents.client_identifier().unwrap_or_default().to_owned(),
-            tokens: contents.tokens(),
+            tokens: contents.object(TOKENS),
+            jwt: contents.object(JWT),
+            device_key: contents.device_key(),
         }
     }
 
@@ -89,16 +115,58 @@ impl Store {
             .map(Token::new)
     }
 
+    /// The kind of the token saved for `plex_url`.
+    pub fn token_kind(&self, plex_url: &str) -> TokenKind {
+        if self.jwt.get(plex_url).and_then(Value::as_bool) == Some(true) {
+            TokenKind::Jwt
+        } else {
+            TokenKind::Legacy
+        }
+    }
+
     /// Saves (or with `None` forgets) the token for `plex_url`, over what the file holds now
     /// (another run may have changed it since this one read it).
-    pub fn set_token(&mut self, plex_url: &str, token: Option<&Token>) -> Result<(), String> {
+    pub fn set_token(&mut self, plex_url: &str, token: Option<(&Token, TokenKind)>) -> Result<(), String> {
+        self.change(|c| c.set_token(plex_url, token))
+    }
+
+    /// The device key of the JWT sign-in, once made.
+    pub fn device_key(&self) -> Option<&PrivateKey> {
+        self.device_key.as_ref()
+    }
+
+    /// Keeps the device key. A key already in the file wins (another run made it first) and is
+    /// returned: one installation, one key.
+    pub fn set_device_key(&mut self, key: &PrivateKey) -> Result<PrivateKey, String> {
+        self.change(|c| {
+            if c.device_key().is_none() {
+                c.0.insert(DEVICE_KEY.to_owned(), Value::from(key.secret()));
+            }
+        })?;
+        self.device_key
+            .clone()
+            .ok_or_else(|| "the device key was not saved".to_owned())
+    }
+
+    /// Forgets the device key and every Plex JWT (the device was removed from the account).
+    pub fn forget_device(&mut self) -> Result<(), String> {
+        self.change(|c| {
+            c.0.remove(DEVICE_KEY);
+            let jwt_urls: Vec<String> = c.object(JWT).keys().cloned().collect();
+            for url in jwt_urls {
+                c.set_token(&url, None);
+            }
+        })
+    }
+
+    fn change(&mut self, change: impl FnOnce(&mut Contents)) -> Result<(), String> {
         let ours = self.client_identifier.clone();
         let contents = update(&self.path, |c| {
             // Only if the file lost it: an identifier in the file is never replaced.
             if c.client_identifier().is_none() {
                 c.set_client_identifier(&ours);
             }
-            c.set_token(plex_url, token);
+            change(c);
         })?;
         *self = Store::from_contents(self.path.clone(), &contents);
         Ok(())
@@ -150,19 +218,33 @@ impl Contents {
                 )));
             }
         }
-        match map.get(TOKENS) {
-            None => {}
-            Some(Value::Object(tokens)) => {
-                // The value is never shown: it may be a token.
-                if let Some((url, other)) = tokens.iter().find(|(_, v)| !v.is_string()) {
-                    return Err(refuse(format!(
-                        "\"{TOKENS}\".{url:?} must be a string, found {}",
-                        kind(other)
-                    )));
+        for (field, is_right, right) in [
+            (TOKENS, Value::is_string as fn(&Value) -> bool, "a string"),
+            (JWT, Value::is_boolean, "a boolean"),
+        ] {
+            match map.get(field) {
+                None => {}
+                Some(Value::Object(entries)) => {
+                    // The value is never shown: it may be a token.
+                    if let Some((url, other)) = entries.iter().find(|(_, v)| !is_right(v)) {
+                        return Err(refuse(format!(
+                            "\"{field}\".{url:?} must be {right}, found {}",
+                            kind(other)
+                        )));
+                    }
+                }
+                Some(other) => {
+                    return Err(refuse(format!("\"{field}\" must be an object, found {}", kind(other))));
                 }
             }
+        }
+        match map.get(DEVICE_KEY) {
+            None | Some(Value::String(_)) => {}
             Some(other) => {
-                return Err(refuse(format!("\"{TOKENS}\" must be an object, found {}", kind(other))));
+                return Err(refuse(format!(
+                    "\"{DEVICE_KEY}\" must be a string, found {}",
+                    kind(other)
+                )));
             }
         }
         Ok(Some(Contents(map)))
@@ -176,22 +258,39 @@ impl Contents {
         self.0.insert(IDENTIFIER.to_owned(), Value::from(id));
     }
 
-    fn tokens(&self) -> Map<String, Value> {
+    fn object(&self, field: &str) -> Map<String, Value> {
         self.0
-            .get(TOKENS)
+            .get(field)
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default()
     }
 
-    fn set_token(&mut self, plex_url: &str, token: Option<&Token>) {
-        let tokens = self.0.entry(TOKENS).or_insert_with(|| Value::Object(Map::new()));
-        if let Value::Object(tokens) = tokens {
-            match token {
-                Some(token) => tokens.insert(plex_url.to_owned(), Value::from(token.secret())),
-                None => tokens.remove(plex_url),
-            };
-        }
+    fn device_key(&self) -> Option<PrivateKey> {
+        self.0
+            .get(DEVICE_KEY)?
+            .as_str()
+            .filter(|k| !k.is_empty())
+            .map(PrivateKey::new)
+    }
+
+    fn set_token(&mut self, plex_url: &str, token: Option<(&Token, TokenKind)>) {
+        let mut entry = |field: &str, value: Option<Value>| {
+            let map = self.0.entry(field).or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(map) = map {
+                match value {
+                    Some(value) => map.insert(plex_url.to_owned(), value),
+                    None => map.remove(plex_url),
+                };
+            }
+        };
+        entry(TOKENS, token.map(|(token, _)| Value::from(token.secret())));
+        entry(
+            JWT,
+            token
+                .filter(|(_, kind)| *kind == TokenKind::Jwt)
+                .map(|_| Value::Bool(true)),
+        );
     }
 }
 

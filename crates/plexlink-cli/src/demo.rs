@@ -44,15 +44,14 @@ pub fn run(cli: &Cli, approve_after: u64) -> Result<(), String> {
             let _ = emulator.approve_code(&code, DEMO_ACCOUNT);
         });
     };
-    let token = commands::pin_login(
-        &client,
-        false,
-        !json,
-        Some(Duration::from_secs(120)),
-        None,
+    let how = commands::PinLogin {
+        qr: !json,
+        timeout: Some(Duration::from_secs(120)),
         json,
-        Some(&approve),
-    )?;
+        on_created: Some(&approve),
+        ..commands::PinLogin::default()
+    };
+    let token = commands::pin_login(&client, how)?.token;
     if !json {
         println!("    Got a token ({} characters, not shown).", token.secret().len());
     }

@@ -40,6 +40,10 @@ enum Command {
         /// Give up after this many seconds (default: when the PIN expires).
         #[arg(long)]
         timeout: Option<u64>,
+        /// Sign in with Plex's JWT authentication: a device key (kept in the config file, 0600)
+        /// and a Plex JWT, refreshed by later commands. Ends this installation's legacy token.
+        #[arg(long)]
+        jwt: bool,
     },
     /// Sign in with a login and password (asks for the two-factor code when needed).
     Signin {
@@ -83,7 +87,12 @@ enum TokenCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Login { strong, no_qr, timeout } => commands::login(&cli, *strong, !*no_qr, *timeout),
+        Command::Login {
+            strong,
+            no_qr,
+            timeout,
+            jwt,
+        } => commands::login(&cli, *strong, !*no_qr, *timeout, *jwt),
         Command::Signin { login } => commands::sign_in(&cli, login.clone()),
         Command::Whoami => commands::whoami(&cli),
         Command::Servers { connect } => commands::servers(&cli, *connect),

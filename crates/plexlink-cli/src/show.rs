@@ -60,6 +60,17 @@ pub fn account_text(account: &Account) -> String {
     text
 }
 
+/// A time span for people: `6 d 23 h`, `5 h 12 min`, `42 s`.
+pub fn duration_text(seconds: u64) -> String {
+    let (d, h, m) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{seconds} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
 fn ms(d: Option<Duration>) -> Option<f64> {
     d.map(|d| (d.as_secs_f64() * 1000.0 * 10.0).round() / 10.0)
 }

@@ -47,7 +47,13 @@ fn named<'a>(list: &'a Value, name: &str) -> &'a Value {
 
 /// Waits for the command's PIN to exist, approves it as alice, and returns the output.
 fn login(emu: &Emulator, config: &Path) -> Output {
-    let child = plexlink(emu, config, &["login", "--json", "--no-qr"])
+    login_with(emu, config, &[])
+}
+
+fn login_with(emu: &Emulator, config: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["login", "--json", "--no-qr"];
+    args.extend_from_slice(extra);
+    let child = plexlink(emu, config, &args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -457,6 +463,72 @@ fn saved_json(config: &Path) -> Value {
     let bytes = std::fs::read(config.join("config.json")).unwrap();
     serde_json::from_slice(&bytes)
         .unwrap_or_else(|e| panic!("config.json is not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
+}
+
+#[test]
+fn login_jwt_then_whoami_shows_a_plex_jwt_refreshed_when_it_runs_out() {
+    use plexlink_emulator::JwtSettings;
+
+    let emu = Emulator::start_default().unwrap();
+    let lifetime = |secs| {
+        emu.set_jwt_settings(JwtSettings {
+            jwt_lifetime_secs: Some(secs),
+            ..JwtSettings::default()
+        })
+    };
+    let nonces = || emu.counters().plextv.requests_to("GET /api/v2/auth/nonce");
+    let config = tempdir("login-jwt");
+    // The first Plex JWT lives an hour: less than a day, so the next command refreshes it.
+    lifetime(3600);
+    let output = login_with(&emu, &config, &["--jwt"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let done = json_of(&output);
+    assert_eq!(done["account"]["username"], "alice");
+    assert_eq!(done["token"]["kind"], "jwt");
+    // The key and the JWT are kept in the private file, never printed.
+    let saved = saved_json(&config);
+    let key = saved["device_key"].as_str().expect("the device key is kept").to_owned();
+    let jwt = saved["tokens"][emu.url()].as_str().unwrap().to_owned();
+    assert_eq!(jwt.split('.').count(), 3);
+    assert_eq!(saved["jwt"][emu.url()], true);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stdout.contains(&key) && !stdout.contains(&jwt));
+    assert!(emu.pins().iter().all(|p| p.jwk), "the PIN carried the key");
+
+    lifetime(604_800);
+    let before = nonces();
+    let servers = plexlink(&emu, &config, &["servers", "--json"]).output().unwrap();
+    assert!(servers.status.success(), "{}", String::from_utf8_lossy(&servers.stderr));
+    let refreshed = saved_json(&config)["tokens"][emu.url()].as_str().unwrap().to_owned();
+    assert_ne!(refreshed, jwt, "an hour left is less than a day: refreshed and kept");
+    assert_eq!(nonces(), before + 1);
+
+    // Seven days left: whoami uses it as it is.
+    let text = plexlink(&emu, &config, &["whoami"]).output().unwrap();
+    assert!(text.status.success(), "{}", String::from_utf8_lossy(&text.stderr));
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(stdout.contains("username alice"), "{stdout}");
+    assert!(
+        stdout.contains("Token: Plex JWT, expires in 6 d 23 h")
+            || stdout.contains("Token: Plex JWT, expires in 7 d 0 h"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(&refreshed));
+    let shown = json_of(&plexlink(&emu, &config, &["whoami", "--json"]).output().unwrap());
+    assert_eq!(shown["token"]["kind"], "jwt");
+    assert!(shown["token"]["expires_at"].as_i64().unwrap() > 0);
+    assert_eq!(nonces(), before + 1, "no refresh with days left");
+
+    // A removed device: a clear message, and the key and JWT are forgotten.
+    let id = saved_json(&config)["client_identifier"].as_str().unwrap().to_owned();
+    emu.remove_jwt_device(&id).unwrap();
+    let removed = plexlink(&emu, &config, &["whoami"]).output().unwrap();
+    assert!(!removed.status.success());
+    let stderr = String::from_utf8_lossy(&removed.stderr);
+    assert!(stderr.contains("removed from the Plex account"), "{stderr}");
+    let saved = saved_json(&config);
+    assert!(saved.get("device_key").is_none());
+    assert!(saved["tokens"].get(emu.url()).is_none());
 }
 
 #[test]
