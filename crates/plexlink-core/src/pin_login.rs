@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::backoff::{Backoff, LONGEST_WAIT};
-use crate::jwt::{self, DeviceKey, JwtClaims, PlexKeys, WallClock};
+use crate::jwt::{self, DeviceKey, JwtClaims, PlexJwt, PlexKeys, WallClock};
 use crate::pins::{self, Pin};
 use crate::{ClientInfo, Error, HttpRequest, HttpResponse, Token};
 
@@ -90,7 +90,9 @@ struct JwtLogin {
     /// The current device JWT and when its nonce was asked for (its life counts from then).
     device_jwt: Option<(Token, Instant)>,
     keys: Option<PlexKeys>,
-    claims: Option<JwtClaims>,
+    /// The Plex JWT once verified (its token also goes out in [`PinEvent::Authorized`]; kept
+    /// here so that a host may read it with its claims whenever it likes).
+    verified: Option<PlexJwt>,
 }
 
 impl JwtLogin {
@@ -204,7 +206,7 @@ impl PinLogin {
             nonce_lifetime: NONCE_LIFETIME,
             device_jwt: None,
             keys: None,
-            claims: None,
+            verified: None,
         }));
         self
     }
@@ -232,7 +234,14 @@ impl PinLogin {
     /// A JWT login's verified claims, once [`PinEvent::Authorized`] is queued.
     #[must_use]
     pub fn jwt_claims(&self) -> Option<&JwtClaims> {
-        self.jwt.as_ref()?.claims.as_ref()
+        self.plex_jwt().map(|jwt| &jwt.claims)
+    }
+
+    /// A JWT login's verified Plex JWT, token and claims, once [`PinEvent::Authorized`] is
+    /// queued (whether or not the event was taken yet).
+    #[must_use]
+    pub fn plex_jwt(&self) -> Option<&PlexJwt> {
+        self.jwt.as_ref()?.verified.as_ref()
     }
 
     /// plex.tv's keys as a JWT login knows them (to keep for the next verification).
@@ -464,8 +473,11 @@ impl PinLogin {
         };
         match verified {
             Ok(claims) => {
-                jwt.claims = Some(claims);
                 let token = token.clone();
+                jwt.verified = Some(PlexJwt {
+                    token: token.clone(),
+                    claims,
+                });
                 self.finish(PinEvent::Authorized(token));
             }
             Err(error) => self.finish(PinEvent::Failed(error)),

@@ -544,10 +544,15 @@ mod pin_login {
         assert_eq!(plex.nonces.len(), 1);
         assert_eq!(plex.polls, 1);
         match events.last() {
-            Some(PinEvent::Authorized(token)) => assert_eq!(token.secret().split('.').count(), 3),
+            Some(PinEvent::Authorized(token)) => {
+                assert_eq!(token.secret().split('.').count(), 3);
+                // The token reported and the one kept with its claims are the same.
+                let kept = login.plex_jwt().expect("the verified Plex JWT");
+                assert_eq!(&kept.token, token);
+                assert_eq!(Some(&kept.claims), login.jwt_claims());
+            }
             other => panic!("{other:?}"),
         }
-        assert!(login.jwt_claims().is_some());
     }
 
     #[test]
@@ -593,6 +598,7 @@ mod pin_login {
             matches!(last, Some(PinEvent::Failed(Error::InvalidJwt { .. }))),
             "{last:?}"
         );
+        assert!(login.plex_jwt().is_none(), "nothing unverified is kept");
         assert!(login.poll_transmit(now + Duration::from_secs(10)).is_none());
     }
 }
