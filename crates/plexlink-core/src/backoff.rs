@@ -2,7 +2,20 @@
 
 use std::time::Duration;
 
-use crate::Error;
+use crate::{ClientInfo, Error};
+
+/// What every machine checks before it sends anything: an identity plex.tv accepts, and an
+/// interval that is not zero (a zero one would poll in a busy loop).
+pub(crate) fn check_setup(info: &ClientInfo, interval: Duration) -> Result<(), Error> {
+    info.validate()?;
+    if interval.is_zero() {
+        return Err(Error::InvalidArgument {
+            what: "interval",
+            detail: "must be more than zero (Plex advises 1 s)".into(),
+        });
+    }
+    Ok(())
+}
 
 /// No wait is longer than this, so that no configuration or `Retry-After` can overflow an
 /// `Instant`.

@@ -284,21 +284,10 @@ impl PinLogin {
             backoff: Backoff::new(config.interval, config.max_backoff),
             events: VecDeque::new(),
         };
-        if let Err(error) = login.check_setup() {
+        if let Err(error) = crate::backoff::check_setup(&login.info, login.config.interval) {
             login.finish(PinEvent::Failed(error));
         }
         login
-    }
-
-    fn check_setup(&self) -> Result<(), Error> {
-        self.info.validate()?;
-        if self.config.interval.is_zero() {
-            return Err(Error::InvalidArgument {
-                what: "interval",
-                detail: "must be more than zero (Plex advises 1 s)".into(),
-            });
-        }
-        Ok(())
     }
 
     /// The next request when one is due: the PIN creation, or a check. `None` while a request

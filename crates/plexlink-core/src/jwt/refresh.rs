@@ -144,21 +144,10 @@ impl JwtRefresh {
             next_send: None,
             events: VecDeque::new(),
         };
-        if let Err(error) = refresh.check_setup() {
+        if let Err(error) = crate::backoff::check_setup(&refresh.info, refresh.config.interval) {
             refresh.finish(RefreshEvent::Failed(error));
         }
         refresh
-    }
-
-    fn check_setup(&self) -> Result<(), Error> {
-        self.info.validate()?;
-        if self.config.interval.is_zero() {
-            return Err(Error::InvalidArgument {
-                what: "interval",
-                detail: "must be more than zero".into(),
-            });
-        }
-        Ok(())
     }
 
     /// The next request when one is due.
