@@ -206,6 +206,16 @@ fn rs256_keys_verify() {
 }
 
 #[test]
+fn a_long_key_list_is_cut_so_one_check_stays_cheap() {
+    let signers: Vec<DeviceKey> = (0..40u8).map(|i| DeviceKey::from_seed([i; 32])).collect();
+    let keys = published(&signers.iter().collect::<Vec<_>>());
+    assert_eq!(keys.len(), 16);
+    // The first keys are kept: a JWT of the 40th key is refused, one of the first verifies.
+    assert!(refused(&plex_jwt(&signers[39], &claims(NOW, NOW + 60)), &keys).contains("signature"));
+    verify(&plex_jwt(&signers[0], &claims(NOW, NOW + 60)), &keys, &expected(), NOW).unwrap();
+}
+
+#[test]
 fn keys_answers_with_nothing_usable_are_errors() {
     for body in [
         r#"{"keys":[]}"#,

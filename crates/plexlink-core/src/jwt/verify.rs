@@ -13,6 +13,10 @@ use crate::{Error, Token};
 /// any decoding.
 const MAX_JWT_LEN: usize = 16 * 1024;
 
+/// The most keys kept from one answer: plex.tv publishes two or three. A JWT without a known
+/// `kid` is tried against each, so a hostile list of thousands would make one check slow.
+const MAX_KEYS: usize = 16;
+
 /// How far in the future a JWT's `iat` may be: clocks differ a little, not more.
 pub const IAT_LEEWAY_SECS: i64 = 60;
 
@@ -56,9 +60,10 @@ impl PlexKeys {
     }
 
     /// Reads a JWK set `{"keys":[...]}`; keys of a kind plexlink cannot use (not Ed25519 or
-    /// RSA, or malformed) are skipped, so one odd key does not hide the others.
+    /// RSA, or malformed) are skipped, so one odd key does not hide the others; past
+    /// [`MAX_KEYS`] usable ones, the rest are ignored.
     pub(crate) fn from_jwks(set: &JwkSet) -> Self {
-        let keys = set.keys.iter().filter_map(PlexKey::from_jwk).collect();
+        let keys = set.keys.iter().filter_map(PlexKey::from_jwk).take(MAX_KEYS).collect();
         Self { keys }
     }
 }
