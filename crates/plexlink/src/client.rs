@@ -221,8 +221,10 @@ impl ClientBuilder {
     #[cfg(feature = "blocking")]
     /// A blocking client over an HTTP stack of your own (any
     /// `Fn(HttpRequest, Duration) -> Result<HttpResponse, Error>`), called from a bounded pool
-    /// of threads. The transport settings of this builder (connect timeout, roots, plex.direct
-    /// resolution) are the stack's business; every other rule is kept here.
+    /// of 16 threads per client: a race over more candidates than that probes 16 at a time, the
+    /// others waiting in line (an async stack, [`build_async_with`](Self::build_async_with), has
+    /// no such bound). The transport settings of this builder (connect timeout, roots,
+    /// plex.direct resolution) are the stack's business; every other rule is kept here.
     pub fn build_with(self, http: impl HttpClient) -> Result<Client, Error> {
         let (info, rules) = self.checked()?;
         let io = PoolIo {
