@@ -485,7 +485,7 @@ pub struct CandidateReport {
 }
 
 /// How a race ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RaceOutcome {
     /// The index of the chosen candidate; `None` when no candidate answered as the server.
     pub winner: Option<usize>,

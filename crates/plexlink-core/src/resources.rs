@@ -139,6 +139,37 @@ pub struct Device {
 }
 
 impl Device {
+    /// A Plex Media Server known by its name, machine identifier and connections, for a host
+    /// that knows its server without plex.tv (and for tests); every other field is empty.
+    pub fn server(name: &str, machine_identifier: &str, connections: Vec<Connection>) -> Self {
+        Self {
+            name: name.into(),
+            product: "Plex Media Server".into(),
+            product_version: String::new(),
+            platform: String::new(),
+            platform_version: String::new(),
+            device: String::new(),
+            client_identifier: machine_identifier.into(),
+            created_at: None,
+            last_seen_at: None,
+            provides: vec!["server".into()],
+            owner_id: None,
+            source_title: None,
+            public_address: None,
+            access_token: None,
+            owned: true,
+            home: false,
+            synced: false,
+            relay: false,
+            presence: true,
+            https_required: false,
+            public_address_matches: false,
+            dns_rebinding_protection: false,
+            nat_loopback_supported: false,
+            connections,
+        }
+    }
+
     /// True when it provides `server` (a Plex Media Server).
     pub fn is_server(&self) -> bool {
         self.provides.iter().any(|p| p == "server")

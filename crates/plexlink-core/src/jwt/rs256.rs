@@ -14,6 +14,10 @@ const SHA256_DIGEST_INFO: [u8; 19] = [
 /// hostile key would only make verifying slow.
 const MIN_BITS: u64 = 1024;
 const MAX_BITS: u64 = 8192;
+/// Keys use 65537 (or 3); an exponent as long as the modulus would make each check a modular
+/// power of 8192 steps (a third of a second at 8192 bits). 2^33 - 1 at most, as RustCrypto's
+/// `rsa` crate allows.
+const MAX_EXPONENT_BITS: u64 = 33;
 
 /// An RSA public key, checked to be of a usable size.
 #[derive(Clone, Debug)]
@@ -31,7 +35,13 @@ impl RsaKey {
         let e = BigUint::from_bytes_be(e);
         let bits = n.bits();
         // An even modulus or an exponent of 1 (or even) is no RSA key.
-        if !(MIN_BITS..=MAX_BITS).contains(&bits) || !n.bit(0) || e <= BigUint::from(1u8) || !e.bit(0) || e >= n {
+        if !(MIN_BITS..=MAX_BITS).contains(&bits)
+            || !n.bit(0)
+            || e <= BigUint::from(1u8)
+            || !e.bit(0)
+            || e >= n
+            || e.bits() > MAX_EXPONENT_BITS
+        {
             return None;
         }
         let len = usize::try_from(bits.div_ceil(8)).ok()?;
@@ -86,5 +96,20 @@ mod tests {
         assert!(!key.verifies(b"m", &[0; 255]), "short signature");
         assert!(!key.verifies(b"m", &[0xff; 256]), "signature not below the modulus");
         assert!(!key.verifies(b"m", &[0; 256]));
+    }
+
+    #[test]
+    fn an_exponent_past_33_bits_is_refused() {
+        let mut n = vec![0xff; 1024];
+        n[1023] = 0xfd;
+        // e = n - 2: odd and below n, and as long. The jwt fuzz target's regression
+        // (fuzz/regressions/jwt/rsa-exponent-as-long-as-the-modulus): three such 8192-bit keys
+        // made one verification cost about a second of CPU; 65537 costs a millisecond.
+        let mut huge = n.clone();
+        huge[1023] = 0xfb;
+        assert!(RsaKey::new(&n, &huge).is_none());
+        assert!(RsaKey::new(&n, &((1u64 << 33) - 1).to_be_bytes()).is_some());
+        assert!(RsaKey::new(&n, &((1u64 << 33) + 1).to_be_bytes()).is_none());
+        assert!(RsaKey::new(&n, &[3]).is_some());
     }
 }
