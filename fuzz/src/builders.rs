@@ -3,7 +3,8 @@
 //! a Home user's uuid, a Home PIN, a device JWT, a PIN code to link, a token, a source, a
 //! forward URL, a login, a password, a verification code, a product, a device name, a client
 //! identifier and a PIN id. Every builder runs against the real plex.tv addresses and, when
-//! `set_plex_url` takes the base, against it too.
+//! `set_plex_url` takes the base, against it too. The JWT calls (nonce, keys, key registration,
+//! exchange) and the JWT PIN go to the clients base.
 //!
 //! Asserts, beyond not panicking (the `http` crate refuses URIs that `url` accepts) and linear
 //! time:
@@ -15,6 +16,9 @@
 //! - `set_plex_url` keeps only an http(s) base with a path ending in `/`, no query or fragment,
 //!   and moves every plex.tv address to it.
 
+use std::sync::OnceLock;
+
+use plexlink_core::jwt::{self, DeviceKey};
 use plexlink_core::pins::{self, Pin};
 use plexlink_core::resources::{self, Include};
 use plexlink_core::{ClientInfo, Error, HttpRequest, Password, PinCode, Token, VerificationCode, account, server};
@@ -139,6 +143,12 @@ fn form(request: &HttpRequest) -> Vec<(String, String)> {
     url::form_urlencoded::parse(request.body()).into_owned().collect()
 }
 
+/// The device key whose JWK a key registration sends, made once (it costs a scalar product).
+fn device_key() -> &'static DeviceKey {
+    static KEY: OnceLock<DeviceKey> = OnceLock::new();
+    KEY.get_or_init(|| DeviceKey::from_seed([1; 32]))
+}
+
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
     items.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
 }
@@ -173,6 +183,14 @@ fn plex_builders(info: &ClientInfo, v: &Values<'_>, real_plex: bool) {
             "api/v2/resources",
             token,
         ),
+        (jwt::nonce_request(info), clients, "api/v2/auth/nonce", None),
+        (jwt::keys_request(info), clients, "api/v2/auth/keys", None),
+        (
+            jwt::register_request(info, &v.token, device_key()),
+            clients,
+            "api/v2/auth/jwk",
+            token,
+        ),
     ];
     for (built, base, endpoint, token) in &fixed {
         let request = judged(built, base, endpoint, *token);
@@ -183,19 +201,26 @@ fn plex_builders(info: &ClientInfo, v: &Values<'_>, real_plex: bool) {
     if let Some(r) = judged(&pins::check_request(info, v.pin_id), plex, &pin_path, None) {
         assert_eq!(r.uri().query(), None);
     }
+    // The JWT PIN lives at clients.plex.tv, as every JWT call does.
     let jwt_check = pins::check_request_with_device_jwt(info, v.pin_id, v.device_jwt);
-    if let Some(r) = judged(&jwt_check, plex, &pin_path, None) {
+    if let Some(r) = judged(&jwt_check, clients, &pin_path, None) {
         assert_eq!(query(r), pairs(&[("deviceJWT", v.device_jwt)]));
     }
     let jwk = serde_json::json!({ "kty": "OKP", "kid": v.device_jwt, "x": v.forward });
     if let Some(r) = judged(
         &pins::create_request_with_jwk(info, true, &jwk),
-        plex,
+        clients,
         "api/v2/pins",
         None,
     ) {
         let body: serde_json::Value = serde_json::from_slice(r.body()).expect("a JSON body");
         assert_eq!(body, serde_json::json!({ "jwk": jwk, "strong": true }));
+    }
+    // The exchange's credential is the device JWT in its body, never a token.
+    let exchange = jwt::exchange_request(info, &Token::new(v.device_jwt));
+    if let Some(r) = judged(&exchange, clients, "api/v2/auth/token", None) {
+        let body: serde_json::Value = serde_json::from_slice(r.body()).expect("a JSON body");
+        assert_eq!(body, serde_json::json!({ "jwt": v.device_jwt }));
     }
     if let Some(r) = judged(
         &pins::link_request(info, &v.token, &v.code),
