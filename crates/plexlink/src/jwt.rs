@@ -218,7 +218,7 @@ impl Client {
     pub fn jwt_token(&self, session: &JwtSession) -> Result<Token, Error> {
         match session.fresh(unix_now()) {
             Some(token) => Ok(token),
-            None => self.refreshed(session),
+            None => self.refresh_session(session),
         }
     }
 
@@ -233,13 +233,17 @@ impl Client {
         let token = self.jwt_token(session)?;
         match call(&token) {
             Err(error) if core::recovery_for(&error) == core::Recovery::RefreshThenRetry => {
-                call(&self.refreshed(session)?)
+                call(&self.refresh_session(session)?)
             }
             other => other,
         }
     }
 
-    fn refreshed(&self, session: &JwtSession) -> Result<Token, Error> {
+    /// Refreshes the session's Plex JWT now, however long it has left, and returns the new
+    /// token: for a host that makes the call itself and so cannot hand it to
+    /// [`with_jwt`](Self::with_jwt) (a binding awaiting its own language's coroutine), after
+    /// plex.tv answered it 498.
+    pub fn refresh_session(&self, session: &JwtSession) -> Result<Token, Error> {
         let jwt = self.refresh_jwt(session.key())?;
         let token = jwt.token.clone();
         session.replace(jwt);
@@ -253,7 +257,7 @@ impl AsyncClient {
     pub async fn jwt_token(&self, session: &JwtSession) -> Result<Token, Error> {
         match session.fresh(unix_now()) {
             Some(token) => Ok(token),
-            None => self.refreshed(session).await,
+            None => self.refresh_session(session).await,
         }
     }
 
@@ -267,13 +271,15 @@ impl AsyncClient {
         let token = self.jwt_token(session).await?;
         match call(token).await {
             Err(error) if core::recovery_for(&error) == core::Recovery::RefreshThenRetry => {
-                call(self.refreshed(session).await?).await
+                call(self.refresh_session(session).await?).await
             }
             other => other,
         }
     }
 
-    async fn refreshed(&self, session: &JwtSession) -> Result<Token, Error> {
+    /// Refreshes the session's Plex JWT now and returns the new token (see
+    /// [`Client::refresh_session`](crate::Client::refresh_session)).
+    pub async fn refresh_session(&self, session: &JwtSession) -> Result<Token, Error> {
         let jwt = self.refresh_jwt(session.key()).await?;
         let token = jwt.token.clone();
         session.replace(jwt);

@@ -144,6 +144,11 @@ fn a_session_refreshes_after_a_498_and_retries_once() {
     let token = client.jwt_token(&session).unwrap();
     assert_eq!(count(&emu, "GET /api/v2/auth/nonce"), nonces + 2);
     assert_eq!(client.user(&token).unwrap().username, "alice");
+    // A refresh on demand (a host that makes its calls itself), however long is left.
+    let again = client.refresh_session(&session).unwrap();
+    assert_ne!(again, token);
+    assert_eq!(session.current().token, again);
+    assert_eq!(count(&emu, "GET /api/v2/auth/nonce"), nonces + 3);
 }
 
 /// The `kid` of a JWT's header (read here without the core, as a test should).
