@@ -2,6 +2,8 @@
 //! Python wrapper, C examples) that cannot call the Rust handle. Answers are JSON; failures are
 //! `{"error": "..."}` with 400 or 404.
 
+use std::sync::Arc;
+
 use http::Method;
 use serde_json::json;
 
@@ -9,13 +11,15 @@ use crate::auth::JwtSettings;
 use crate::faults::Fault;
 use crate::reply::{self, Answer, Body};
 use crate::request::Req;
-use crate::state::{EmuError, Shared, lock};
+use crate::scenario::Behaviour;
+use crate::server;
+use crate::state::{DownMode, EmuError, Shared, lock};
 
 type Response = http::Response<Body>;
 
 pub(crate) const PREFIX: &str = "/_emulator/";
 
-pub(crate) fn handle(shared: &Shared, req: &Req) -> Answer {
+pub(crate) fn handle(shared: &Arc<Shared>, req: &Req) -> Answer {
     let rest = req.path.strip_prefix(PREFIX).unwrap_or("");
     let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     let m = &req.method;
@@ -61,17 +65,55 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> Answer {
         // Server name → connection name → advertised URI.
         ["servers"] if m == Method::GET => {
             let map: serde_json::Map<String, serde_json::Value> = shared
-                .ports
+                .scenario
+                .servers
                 .iter()
-                .map(|(server, conns)| {
-                    let uris: serde_json::Map<String, serde_json::Value> = conns
-                        .keys()
-                        .filter_map(|c| Some((c.clone(), json!(shared.uri(server, c)?))))
+                .map(|server| {
+                    let uris: serde_json::Map<String, serde_json::Value> = server
+                        .connections
+                        .iter()
+                        .filter_map(|c| Some((c.name.clone(), json!(shared.uri(&server.name, &c.name)?))))
                         .collect();
-                    (server.clone(), serde_json::Value::Object(uris))
+                    (server.name.clone(), serde_json::Value::Object(uris))
                 })
                 .collect();
             reply::json(200, &serde_json::Value::Object(map))
+        }
+        // A connection's behaviour in force, and changing it (names percent-encoded).
+        ["servers", server, "connections", connection, "behaviour"] if m == Method::GET => {
+            let (server, connection) = (percent_decoded(server), percent_decoded(connection));
+            match shared.slot(&server, &connection) {
+                Some(slot) => reply::json(200, &json!(slot.live().behaviour)),
+                None => emu_error(&EmuError::UnknownConnection(server, connection)),
+            }
+        }
+        ["servers", server, "connections", connection, "behaviour"] if m == Method::POST => {
+            match behaviour_from(&req.body) {
+                Ok(behaviour) => {
+                    let (server, connection) = (percent_decoded(server), percent_decoded(connection));
+                    match server::set_behaviour(shared, &server, &connection, behaviour) {
+                        Ok(()) => reply::json(200, &json!(behaviour)),
+                        Err(e) => emu_error(&e),
+                    }
+                }
+                Err(e) => error(400, &format!("bad behaviour: {e}")),
+            }
+        }
+        // plex.tv down and up; these control requests keep working while it is down.
+        ["plextv"] if m == Method::GET => reply::json(200, &json!(*lock(&shared.plextv))),
+        ["plextv", "down"] if m == Method::POST => match down_mode_from(&req.body) {
+            Ok(mode) => {
+                let mut status = lock(&shared.plextv);
+                status.mode = mode.unwrap_or(status.mode);
+                status.down = true;
+                reply::json(200, &json!(*status))
+            }
+            Err(e) => error(400, &format!("bad mode: {e}")),
+        },
+        ["plextv", "up"] if m == Method::POST => {
+            let mut status = lock(&shared.plextv);
+            status.down = false;
+            reply::json(200, &json!(*status))
         }
         // JWT sign-in: the signing key, registered devices, lifetimes and the nonce limit.
         ["jwt", "rotate"] if m == Method::POST => reply::json(200, &json!({ "kid": shared.rotate_jwt_key() })),
@@ -94,6 +136,33 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> Answer {
     answer.into()
 }
 
+/// A behaviour as the scenario writes it, `{"kind":"slow","ms":300}`; `"behaviour"` may
+/// stand for `"kind"` (`{"behaviour":"dead"}`), which reads better in a request of its own.
+fn behaviour_from(body: &[u8]) -> Result<Behaviour, serde_json::Error> {
+    let mut value: serde_json::Value = serde_json::from_slice(body)?;
+    if let Some(object) = value.as_object_mut()
+        && !object.contains_key("kind")
+        && let Some(kind) = object.remove("behaviour")
+    {
+        object.insert("kind".to_string(), kind);
+    }
+    serde_json::from_value(value)
+}
+
+/// The optional body of `POST plextv/down`: nothing (the mode in force stays), or
+/// `{"mode":"refuse"|"503"}`.
+fn down_mode_from(body: &[u8]) -> Result<Option<DownMode>, serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Down {
+        mode: Option<DownMode>,
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    Ok(serde_json::from_slice::<Down>(body)?.mode)
+}
+
 fn with_pin_id(id: &str, f: impl FnOnce(u64) -> Result<Response, EmuError>) -> Response {
     match id.parse::<u64>() {
         Ok(id) => f(id).unwrap_or_else(|e| emu_error(&e)),
@@ -104,9 +173,12 @@ fn with_pin_id(id: &str, f: impl FnOnce(u64) -> Result<Response, EmuError>) -> R
 fn emu_error(e: &EmuError) -> Response {
     let status = match e {
         EmuError::UnknownAccount(_) => 400,
-        EmuError::UnknownPin(_) | EmuError::UnknownCode(_) | EmuError::PinExpired(_) | EmuError::UnknownDevice(_) => {
-            404
-        }
+        EmuError::UnknownPin(_)
+        | EmuError::UnknownCode(_)
+        | EmuError::PinExpired(_)
+        | EmuError::UnknownDevice(_)
+        | EmuError::UnknownConnection(..) => 404,
+        EmuError::Listen(_) => 500,
     };
     error(status, &e.to_string())
 }

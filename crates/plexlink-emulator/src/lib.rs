@@ -164,6 +164,7 @@ mod control;
 mod counters;
 mod faults;
 mod jwt;
+mod live;
 mod pages;
 mod plextv;
 mod pms;
@@ -179,9 +180,10 @@ pub use auth::{JwtDevice, JwtSettings};
 pub use counters::{Counters, ListenerCounters, LoggedRequest, normalize_path};
 pub use faults::{Fault, FaultKind};
 pub use scenario::{
-    Account, Behaviour, ClientDevice, Connection, Home, Scenario, Server, Share, Subscription, TwoFactor,
+    Account, Behaviour, ClientDevice, Connection, DUAL_STACK, DUAL_STACK_TOKEN, Home, Scenario, Server, Share,
+    Subscription, TwoFactor,
 };
-pub use state::{EmuError, PinInfo};
+pub use state::{DownMode, EmuError, PinInfo, PlexTvStatus};
 
 use state::lock;
 
@@ -330,6 +332,70 @@ impl Emulator {
     /// The JWT settings in force (every field set): the scenario's, unless changed since.
     pub fn jwt_settings(&self) -> JwtSettings {
         self.running.shared.set_jwt_settings(JwtSettings::default())
+    }
+
+    /// Changes how a connection behaves, from now on; its port and advertised URI stay.
+    ///
+    /// When this returns the change is in force:
+    /// - to [`Behaviour::Dead`]: the listener is closed, so a connect is refused (the kernel
+    ///   answers with a reset: `ECONNREFUSED`), and every open connection to it is closed
+    ///   (a FIN; a request on it after this call is never answered), so a client's pooled
+    ///   socket fails as when a real server goes down;
+    /// - from dead to anything else: the same port listens again (a connect completes at once;
+    ///   its requests are answered as soon as the emulator's thread gets to them);
+    /// - [`Behaviour::Slow`]: requests arriving from now on wait the new delay;
+    /// - [`Behaviour::Blackhole`]: new connections are accepted and never answered; a request
+    ///   on a connection opened before waits, unanswered, until the behaviour changes again
+    ///   (a connection accepted while blackholed is never answered, whatever comes later);
+    /// - the others apply to the next request.
+    ///
+    /// Fails with [`EmuError::UnknownConnection`], or [`EmuError::Listen`] when the port cannot
+    /// listen again (only on systems without `SO_REUSEPORT`, such as Windows, where the port is
+    /// not held while a connection is dead). [`Emulator::scenario`] keeps the behaviours the
+    /// emulator started with; [`Emulator::behaviour`] tells the one in force.
+    pub fn set_behaviour(&self, server: &str, connection: &str, behaviour: Behaviour) -> Result<(), EmuError> {
+        server::set_behaviour(&self.running.shared, server, connection, behaviour)
+    }
+
+    /// The behaviour in force of a connection (`None` when there is no such connection).
+    pub fn behaviour(&self, server: &str, connection: &str) -> Option<Behaviour> {
+        self.running
+            .shared
+            .slot(server, connection)
+            .map(|slot| slot.live().behaviour)
+    }
+
+    /// Takes plex.tv down (`true`) or brings it back (`false`), in the mode set by
+    /// [`Emulator::set_plex_tv_down_mode`] ([`DownMode::Refuse`] unless changed).
+    ///
+    /// While it is down every request to the plex.tv listener (API, pages, preflights) is
+    /// refused, except control requests under `/_emulator/`, which keep working so that a test
+    /// in another language can bring it back, and which share its port. So "refused" cannot be
+    /// a refused connect: the connection is accepted, the request is read (and counted), and
+    /// the connection is closed without an answer (a FIN), which a client sees as a transport
+    /// error ("connection closed before the message completed"), as with a network that drops
+    /// it. Kept-alive connections are treated alike at their next request. With
+    /// [`DownMode::Unavailable`] such requests are answered 503 instead. PMS listeners are not
+    /// affected, and faults are not consumed while it is down.
+    pub fn set_plex_tv_down(&self, down: bool) {
+        lock(&self.running.shared.plextv).down = down;
+    }
+
+    /// Chooses what a plex.tv that is down does; takes effect at once if it is down now.
+    pub fn set_plex_tv_down_mode(&self, mode: DownMode) {
+        lock(&self.running.shared.plextv).mode = mode;
+    }
+
+    /// Whether plex.tv is down, and its down mode.
+    pub fn plex_tv_status(&self) -> PlexTvStatus {
+        *lock(&self.running.shared.plextv)
+    }
+
+    /// Whether this machine has an IPv6 loopback (`[::1]` can be bound). A scenario with an
+    /// IPv6 connection ([`Connection::ipv6`], [`Scenario::dual_stack`]) fails to start without
+    /// one (`AddrNotAvailable`, naming the connection), so tests check this first and skip.
+    pub fn ipv6_available() -> bool {
+        server::ipv6_available()
     }
 
     /// Stops the emulator and waits until every port is closed (what dropping it does).

@@ -403,14 +403,15 @@ fn resources(shared: &Shared, req: &Req) -> Response {
         Ok(c) => c.account,
         Err(why) => return auth::denied(req, why),
     };
-    // Every emulated connection is IPv4, so includeIPv6 has nothing to leave out. Without
-    // includeHttps an https connection is listed as plain http to its address.
+    // Without includeHttps an https connection is listed as plain http to its address;
+    // without includeRelay and includeIPv6 those connections are left out, as plex.tv does.
     let relay = req.flag("includeRelay");
     let https = req.flag("includeHttps");
+    let ipv6 = req.flag("includeIPv6");
     let scenario = &shared.scenario;
     let now = rfc3339(unix_now());
     let mut devices = Vec::new();
-    for server in &scenario.servers {
+    for (si, server) in scenario.servers.iter().enumerate() {
         let owned = server.owner == account.username;
         let share = server.shares.iter().find(|s| s.account == account.username);
         if !owned && share.is_none() {
@@ -420,7 +421,7 @@ fn resources(shared: &Shared, req: &Req) -> Response {
         let connections: Vec<Value> = server
             .connections
             .iter()
-            .filter(|c| relay || !c.relay)
+            .filter(|c| (relay || !c.relay) && (ipv6 || !c.ipv6))
             .map(|c| {
                 let advertised = shared.advertised(server, c, https);
                 json!({
@@ -430,7 +431,7 @@ fn resources(shared: &Shared, req: &Req) -> Response {
                     "uri": advertised.uri,
                     "local": c.local,
                     "relay": c.relay,
-                    "IPv6": false,
+                    "IPv6": c.ipv6,
                 })
             })
             .collect();
@@ -454,7 +455,8 @@ fn resources(shared: &Shared, req: &Req) -> Response {
             "home": is_home_share,
             "synced": false,
             "relay": server.connections.iter().any(|c| c.relay),
-            "presence": !server.connections.iter().all(|c| matches!(c.behaviour, Behaviour::Dead)),
+            // Whether the server is up as plex.tv last heard: the behaviours in force now.
+            "presence": !(0..server.connections.len()).all(|ci| shared.behaviour_at(si, ci) == Behaviour::Dead),
             "httpsRequired": false,
             // Owners (and the Home) are on the server's network; friends are not.
             "publicAddressMatches": owned || is_home_share,

@@ -12,9 +12,10 @@ use crate::state::{Advertised, PmsAccess, Shared, lock};
 
 type Response = http::Response<Body>;
 
-/// Answers a request made to `connection` of `server`, after its behaviour (slow, unauthorized).
-pub(crate) async fn handle(shared: &Shared, server: &Server, connection: &Connection, req: &Req) -> Answer {
-    match connection.behaviour {
+/// Answers a request made to a connection of `server`, after `behaviour`, the connection's
+/// in force when the request arrived (slow, unauthorized).
+pub(crate) async fn handle(shared: &Shared, server: &Server, behaviour: Behaviour, req: &Req) -> Answer {
+    match behaviour {
         Behaviour::Slow { ms } => tokio::time::sleep(Duration::from_millis(ms)).await,
         Behaviour::Unauthorized => return pms_error(401).into(),
         Behaviour::Good | Behaviour::WrongId | Behaviour::Dead | Behaviour::Blackhole => {}
@@ -22,7 +23,7 @@ pub(crate) async fn handle(shared: &Shared, server: &Server, connection: &Connec
     let token = req.token();
     let access = shared.pms_access(server, token.as_deref());
     let answer = match req.path.as_str() {
-        "/identity" if req.method == Method::GET => identity(server, connection, req),
+        "/identity" if req.method == Method::GET => identity(server, behaviour, req),
         "/security/token" => transient_token(shared, server, req, access),
         "/security/resources" if req.method == Method::GET => source_resources(shared, server, req, access),
         "/" if req.method == Method::GET => match access {
@@ -43,8 +44,8 @@ fn other_identifier(id: &str) -> String {
         + "ff"
 }
 
-fn identity(server: &Server, connection: &Connection, req: &Req) -> Response {
-    let id = match connection.behaviour {
+fn identity(server: &Server, behaviour: Behaviour, req: &Req) -> Response {
+    let id = match behaviour {
         Behaviour::WrongId => other_identifier(&server.client_identifier),
         _ => server.client_identifier.clone(),
     };

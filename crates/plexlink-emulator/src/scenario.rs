@@ -162,27 +162,44 @@ pub struct Connection {
     /// it, as it must behind a router with DNS-rebinding protection.
     #[serde(default)]
     pub https: bool,
+    /// On the IPv6 loopback: the listener binds `[::1]:PORT` and the connection is advertised
+    /// as plex.tv advertises IPv6 ones (`"address":"::1"`, `"IPv6":true`, `uri`
+    /// `http://[::1]:PORT`, or with [`Connection::https`] the plex.direct name of eight
+    /// dash-joined groups, `0-0-0-0-0-0-0-1.<hash>.plex.direct`), and listed in resources only
+    /// with `includeIPv6=1`. [`Connection::address`] is not used then. A machine without an IPv6
+    /// loopback cannot start such a scenario (see [`crate::Emulator::ipv6_available`]).
+    #[serde(default)]
+    pub ipv6: bool,
 }
 
 fn loopback() -> String {
     "127.0.0.1".to_string()
 }
 
-/// How a PMS connection's listener behaves.
+/// How a PMS connection's listener behaves. It can change while the emulator runs
+/// ([`crate::Emulator::set_behaviour`]); the port, and so the advertised URI, never does.
+///
+/// As JSON (the scenario, and `POST /_emulator/servers/{server}/connections/{connection}/behaviour`):
+/// `{"kind":"good"}`, `{"kind":"slow","ms":300}`, `{"kind":"dead"}`, `{"kind":"blackhole"}`,
+/// `{"kind":"wrong_id"}`, `{"kind":"unauthorized"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Behaviour {
     /// Answers at once.
     Good,
-    /// Answers every request after `ms` milliseconds.
+    /// Answers every request after `ms` milliseconds (the delay in force when the request
+    /// arrives).
     Slow {
         /// The delay before each answer.
         ms: u64,
     },
-    /// Nothing listens: the port is bound but never listened on, so connects are refused
-    /// (and the port cannot be taken by anyone else while the emulator runs).
+    /// Nothing listens: connects are refused (the kernel answers the SYN with a reset). The
+    /// port stays bound by a socket that never listens, so no one else can take it while the
+    /// emulator runs and the listener comes back on it. Turning a connection dead also closes
+    /// its open connections, as a server going down does.
     Dead,
-    /// Accepts TCP and never answers, holding the socket open.
+    /// Accepts TCP and never answers, holding the socket open. A request on a connection
+    /// opened before the change waits unanswered until the behaviour changes again.
     Blackhole,
     /// Answers `/identity` with another machine identifier (another box on the same address).
     WrongId,
@@ -306,6 +323,8 @@ impl Scenario {
                     return Err(format!("server {:?} has two connections named {:?}", s.name, c.name));
                 }
                 match c.address.parse::<std::net::Ipv4Addr>() {
+                    // An IPv6 connection is always on ::1, whatever `address` says.
+                    _ if c.ipv6 => {}
                     Ok(ip) if ip.is_loopback() => {}
                     _ => {
                         return Err(format!(
@@ -363,9 +382,63 @@ impl Connection {
             relay: false,
             address: loopback(),
             https: false,
+            ipv6: false,
+        }
+    }
+
+    /// The address the listener binds and the connection advertises: `::1` for an IPv6
+    /// connection, else [`Connection::address`] (`None` when that is not an IPv4 address, which
+    /// [`Scenario::validate`] refuses).
+    pub fn ip(&self) -> Option<std::net::IpAddr> {
+        if self.ipv6 {
+            Some(std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST))
+        } else {
+            self.address
+                .parse::<std::net::Ipv4Addr>()
+                .ok()
+                .map(std::net::IpAddr::V4)
         }
     }
 }
+
+impl Scenario {
+    /// The built-in world ([`Scenario::default`], unchanged) plus a server on both loopbacks,
+    /// "Dual Stack", owned by alice (owner token [`DUAL_STACK_TOKEN`]): `local` on 127.0.0.1 and
+    /// `local-v6` on `[::1]`, both good, local and https (so plex.tv lists them as
+    /// `https://127-0-0-1.<hash>.plex.direct:PORT` and
+    /// `https://0-0-0-0-0-0-0-1.<hash>.plex.direct:PORT`, and as plain http without
+    /// `includeHttps=1`; their listeners answer both). The IPv6 one is listed only with
+    /// `includeIPv6=1`. It needs an IPv6 loopback: check [`crate::Emulator::ipv6_available`]
+    /// first, since starting it without one fails.
+    pub fn dual_stack() -> Scenario {
+        let mut scenario = Scenario::default();
+        scenario.servers.push(Server {
+            name: DUAL_STACK.to_string(),
+            client_identifier: "6d2e8f4a1b9c3e7f5a0d2c4b6e8f1a3c5e7d9b0f".to_string(),
+            owner: "alice".to_string(),
+            access_token: DUAL_STACK_TOKEN.to_string(),
+            connections: vec![
+                Connection {
+                    https: true,
+                    ..Connection::new("local", Behaviour::Good, true)
+                },
+                Connection {
+                    https: true,
+                    ipv6: true,
+                    ..Connection::new("local-v6", Behaviour::Good, true)
+                },
+            ],
+            ..Server::default()
+        });
+        scenario
+    }
+}
+
+/// The name of the server [`Scenario::dual_stack`] adds.
+pub const DUAL_STACK: &str = "Dual Stack";
+
+/// The owner token of [`Scenario::dual_stack`]'s server.
+pub const DUAL_STACK_TOKEN: &str = "dual-stack-owner-Rf5tGy8hUj2kIo4l";
 
 impl Default for Scenario {
     /// The built-in world; see the crate documentation for a table of it.
@@ -550,6 +623,19 @@ mod tests {
         assert_eq!(s.pin_lifetime_secs, 2);
         assert_eq!(s.strong_pin_lifetime_secs, 1799);
         assert_eq!(s.accounts, Scenario::default().accounts);
+    }
+
+    #[test]
+    fn the_dual_stack_scenario_adds_one_server_and_keeps_the_default() {
+        let s = Scenario::dual_stack();
+        assert_eq!(s.validate(), Ok(()));
+        let default = Scenario::default();
+        assert_eq!(s.servers[..default.servers.len()], default.servers[..]);
+        let extra = s.server(DUAL_STACK).expect("added");
+        let v6: Vec<bool> = extra.connections.iter().map(|c| c.ipv6).collect();
+        assert_eq!(v6, [false, true]);
+        assert_eq!(extra.connections[1].ip(), Some("::1".parse().expect("address")));
+        assert_eq!(extra.connections[0].ip(), Some("127.0.0.1".parse().expect("address")));
     }
 
     #[test]

@@ -5,10 +5,9 @@
 //! Pipeline of one request: count it, read its body, apply a matching fault (not to control
 //! requests), then route it to the control API, the pages, the plex.tv API or the PMS.
 
-use std::collections::BTreeMap;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener as StdListener};
-use std::sync::Arc;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, TcpListener as StdListener};
+use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -19,16 +18,17 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
 use crate::counters::Listener;
 use crate::faults::FaultKind;
+use crate::live::{self, Slot};
 use crate::reply::{self, Answer, RepeatBody};
 use crate::request::{self, Req};
 use crate::scenario::{Behaviour, Scenario};
-use crate::state::{Shared, lock};
+use crate::state::{DownMode, EmuError, Shared, lock};
 use crate::tls::{HANDSHAKE, Tls};
 use crate::{control, jwt, pages, plextv, pms};
 
@@ -43,83 +43,88 @@ pub(crate) struct Running {
     thread: Option<JoinHandle<()>>,
 }
 
-/// What a PMS listener answers as.
-#[derive(Clone)]
+/// What an open PMS connection answers as: its connection, and the listening period it was
+/// accepted in (it is closed when that ends, see [`crate::live::Live::life`]).
+#[derive(Debug, Clone)]
 struct PmsListener {
-    server: usize,
-    connection: usize,
-    id: Listener,
-    /// For an https connection: its server's certificate.
-    tls: Option<TlsAcceptor>,
-}
-
-impl std::fmt::Debug for PmsListener {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PmsListener")
-            .field("id", &self.id)
-            .field("https", &self.tls.is_some())
-            .finish_non_exhaustive()
-    }
+    slot: Arc<Slot>,
+    life: u64,
 }
 
 pub(crate) fn start(scenario: Scenario, port: u16) -> io::Result<Running> {
     scenario
         .validate()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    if let Some((server, connection)) = scenario
+        .servers
+        .iter()
+        .flat_map(|s| s.connections.iter().map(move |c| (s, c)))
+        .find(|(_, c)| c.ipv6)
+        && !ipv6_available()
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!(
+                "connection {:?} of {:?} is on IPv6, and this machine has no IPv6 loopback \
+                 ([::1] cannot be bound); check Emulator::ipv6_available() before starting it",
+                connection.name, server.name
+            ),
+        ));
+    }
     let plextv = StdListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))?;
     plextv.set_nonblocking(true)?;
     let base_url = format!("http://{}/", plextv.local_addr()?);
     let tls = Tls::new(&scenario)?;
 
-    let mut pms_listeners = Vec::new();
-    // Dead connections: a socket bound but never listening refuses connects, and keeps the
-    // port from being handed to anyone else while the emulator runs.
-    let mut dead_sockets = Vec::new();
-    let mut ports: BTreeMap<String, BTreeMap<String, u16>> = BTreeMap::new();
-    for (si, server) in scenario.servers.iter().enumerate() {
-        for (ci, connection) in server.connections.iter().enumerate() {
-            let ip: Ipv4Addr = connection
-                .address
-                .parse()
-                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "connection address is not IPv4"))?;
-            let port = if connection.behaviour == Behaviour::Dead {
-                let socket = TcpSocket::new_v4()?;
-                socket.bind(SocketAddr::V4(SocketAddrV4::new(ip, 0)))?;
-                let port = socket.local_addr()?.port();
-                dead_sockets.push(socket);
-                port
-            } else {
-                let listener = StdListener::bind(SocketAddrV4::new(ip, 0))?;
-                listener.set_nonblocking(true)?;
-                let port = listener.local_addr()?.port();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    // Listeners register with the runtime, which needs its context; doing it here lets a
+    // failure come back from `start`.
+    let (plextv, slots, listening) = {
+        let _context = runtime.enter();
+        let plextv = TcpListener::from_std(plextv)?;
+        let mut slots = Vec::new();
+        let mut listening = Vec::new();
+        for (si, server) in scenario.servers.iter().enumerate() {
+            let mut of_server = Vec::new();
+            for (ci, connection) in server.connections.iter().enumerate() {
+                let ip = connection
+                    .ip()
+                    .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "connection address is not IPv4"))?;
                 let id = Listener::Pms {
                     server: server.name.clone(),
                     connection: connection.name.clone(),
                 };
-                pms_listeners.push((
-                    listener,
-                    PmsListener {
-                        server: si,
-                        connection: ci,
-                        id,
-                        tls: if connection.https { tls.acceptor(si) } else { None },
-                    },
-                ));
-                port
-            };
-            ports
-                .entry(server.name.clone())
-                .or_default()
-                .insert(connection.name.clone(), port);
+                let tls = if connection.https { tls.acceptor(si) } else { None };
+                let (slot, listener) = Slot::bind(si, ci, id, ip, connection.behaviour, tls).map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("connection {:?} of {:?} on {ip}: {e}", connection.name, server.name),
+                    )
+                })?;
+                let slot = Arc::new(slot);
+                if let Some(listener) = listener {
+                    listening.push((slot.clone(), listener));
+                }
+                of_server.push(slot);
+            }
+            slots.push(of_server);
         }
-    }
+        (plextv, slots, listening)
+    };
 
-    let shared = Arc::new(Shared::new(scenario, base_url, ports, tls.ca_pem.clone()));
+    let shared = Arc::new(Shared::new(
+        scenario,
+        base_url,
+        slots,
+        runtime.handle().clone(),
+        tls.ca_pem.clone(),
+    ));
     {
-        // Every listening connection appears in the counters from the start, with zeros.
+        // Every connection appears in the counters from the start, with zeros, dead ones too
+        // (they may come back).
         let mut counters = lock(&shared.counters);
-        for (_, l) in &pms_listeners {
-            if let Listener::Pms { server, connection } = &l.id {
+        for slot in shared.slots.iter().flatten() {
+            if let Listener::Pms { server, connection } = &slot.id {
                 counters
                     .pms
                     .entry(server.clone())
@@ -130,41 +135,62 @@ pub(crate) fn start(scenario: Scenario, port: u16) -> io::Result<Running> {
         }
     }
 
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    // Registering the listeners with the runtime needs its context; doing it here lets a
-    // failure come back from `start`.
-    let (plextv, pms_listeners) = {
-        let _context = runtime.enter();
-        let plextv = TcpListener::from_std(plextv)?;
-        let mut converted = Vec::new();
-        for (listener, pms) in pms_listeners {
-            converted.push((TcpListener::from_std(listener)?, pms));
-        }
-        (plextv, converted)
-    };
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let thread_shared = shared.clone();
     let thread = std::thread::Builder::new()
         .name("plexlink-emulator".to_string())
         .spawn(move || {
             runtime.block_on(async move {
-                tokio::spawn(accept_loop(plextv, thread_shared.clone(), None));
-                for (listener, pms) in pms_listeners {
-                    tokio::spawn(accept_loop(listener, thread_shared.clone(), Some(pms)));
+                tokio::spawn(plextv_accept_loop(plextv, thread_shared.clone()));
+                for (slot, listener) in listening {
+                    tokio::spawn(pms_accept_loop(thread_shared.clone(), slot, listener, 0));
                 }
                 // Returns on a message, or when the handle is dropped without sending one.
                 let _ = shutdown_rx.await;
+                // The listeners and reserved ports live in `Shared`, which the handle keeps:
+                // close them here, so every port is free once `stop` returns.
+                for slot in thread_shared.slots.iter().flatten() {
+                    slot.shut();
+                }
             });
-            // Dropping the runtime drops every task: listeners, open connections and blackholed
-            // sockets close here, so the ports are free once `stop` returns.
+            // Dropping the runtime drops every task: open connections and blackholed sockets
+            // close here.
             drop(runtime);
-            drop(dead_sockets);
         })?;
     Ok(Running {
         shared,
         shutdown: Some(shutdown_tx),
         thread: Some(thread),
     })
+}
+
+/// Whether this machine has an IPv6 loopback: `[::1]` can be bound.
+pub(crate) fn ipv6_available() -> bool {
+    StdListener::bind(SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 0)).is_ok()
+}
+
+/// Changes a connection's behaviour now (see [`crate::Emulator::set_behaviour`]); from any
+/// thread, the emulator's own included.
+pub(crate) fn set_behaviour(
+    shared: &Arc<Shared>,
+    server: &str,
+    connection: &str,
+    behaviour: Behaviour,
+) -> Result<(), EmuError> {
+    let slot = shared
+        .slot(server, connection)
+        .ok_or_else(|| EmuError::UnknownConnection(server.to_string(), connection.to_string()))?;
+    let reopened = slot
+        .set(behaviour, &shared.runtime)
+        .map_err(|e| EmuError::Listen(e.to_string()))?;
+    if let Some((listener, life)) = reopened {
+        // The port listens already (connects complete in the kernel's backlog); the loop
+        // starts answering them as soon as the emulator's thread gets to it.
+        shared
+            .runtime
+            .spawn(pms_accept_loop(shared.clone(), slot.clone(), listener, life));
+    }
+    Ok(())
 }
 
 impl Running {
@@ -185,41 +211,88 @@ impl Drop for Running {
     }
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, pms: Option<PmsListener>) {
-    let id = pms.as_ref().map_or(Listener::PlexTv, |p| p.id.clone());
-    let blackhole = pms
-        .as_ref()
-        .is_some_and(|p| shared.scenario.servers[p.server].connections[p.connection].behaviour == Behaviour::Blackhole);
+/// Waits a little after a failed accept (out of file descriptors and the like) rather than
+/// spin.
+async fn accept_failed() {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+}
+
+async fn plextv_accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
-            // Out of file descriptors and the like: wait a little rather than spin.
             Err(_) => {
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                accept_failed().await;
                 continue;
             }
         };
         let _ = stream.set_nodelay(true);
-        lock(&shared.counters).count_connection(&id);
+        lock(&shared.counters).count_connection(&Listener::PlexTv);
         let open = OpenConnection {
             shared: shared.clone(),
-            id: id.clone(),
+            id: Listener::PlexTv,
         };
-        if blackhole {
-            tokio::spawn(async move {
-                hold(stream).await;
-                drop(open);
-            });
-        } else {
-            let (shared, pms) = (shared.clone(), pms.clone());
-            tokio::spawn(async move {
-                match pms.as_ref().and_then(|p| p.tls.clone()) {
-                    Some(acceptor) => serve_https_port(stream, acceptor, shared, pms).await,
-                    None => serve(stream, shared, pms).await,
-                }
-                drop(open);
-            });
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            serve(stream, shared, None).await;
+            drop(open);
+        });
+    }
+}
+
+/// The accept loop of one listening period of a PMS connection: it ends when the connection
+/// turns dead (the listener is closed by then) or the emulator stops.
+async fn pms_accept_loop(shared: Arc<Shared>, slot: Arc<Slot>, listener: Weak<TcpListener>, life: u64) {
+    let mut changes = slot.watch();
+    loop {
+        let accepted = tokio::select! {
+            accepted = live::accept(&listener) => accepted,
+            () = live::ended(&mut changes, life) => return,
+        };
+        let stream = match accepted {
+            Some(Ok(stream)) => stream,
+            Some(Err(_)) => {
+                accept_failed().await;
+                continue;
+            }
+            None => return,
+        };
+        let now = slot.live();
+        if now.life != life {
+            // Accepted just as the connection turned dead: a server going down drops it.
+            continue;
         }
+        let _ = stream.set_nodelay(true);
+        lock(&shared.counters).count_connection(&slot.id);
+        let open = OpenConnection {
+            shared: shared.clone(),
+            id: slot.id.clone(),
+        };
+        let pms = PmsListener {
+            slot: slot.clone(),
+            life,
+        };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let mut changes = pms.slot.watch();
+            let work = async {
+                if now.behaviour == Behaviour::Blackhole {
+                    hold(stream).await;
+                } else {
+                    match pms.slot.tls.clone() {
+                        Some(acceptor) => serve_https_port(stream, acceptor, shared, pms.clone()).await,
+                        None => serve(stream, shared, Some(pms.clone())).await,
+                    }
+                }
+            };
+            // Dropping the connection's future closes its socket: what a client's kept-alive
+            // socket sees when the server goes down.
+            tokio::select! {
+                () = work => {}
+                () = live::ended(&mut changes, life) => {}
+            }
+            drop(open);
+        });
     }
 }
 
@@ -239,20 +312,19 @@ impl Drop for OpenConnection {
 /// An https connection's port: TLS when the client starts a handshake, plain http otherwise
 /// (a Plex Media Server answers both on one port, which is what makes a client's http fallback
 /// to the same address work).
-async fn serve_https_port(stream: TcpStream, acceptor: TlsAcceptor, shared: Arc<Shared>, pms: Option<PmsListener>) {
+async fn serve_https_port(stream: TcpStream, acceptor: TlsAcceptor, shared: Arc<Shared>, pms: PmsListener) {
     let mut first = [0u8; 1];
     match stream.peek(&mut first).await {
         Ok(1) if first[0] == HANDSHAKE => {}
-        Ok(1) => return serve(stream, shared, pms).await,
+        Ok(1) => return serve(stream, shared, Some(pms)).await,
         _ => return,
     }
     // A client that refuses the certificate ends the handshake with an alert: nothing to serve.
     let Ok(tls) = acceptor.accept(stream).await else {
         return;
     };
-    let id = pms.as_ref().map_or(Listener::PlexTv, |p| p.id.clone());
-    lock(&shared.counters).count_tls(&id);
-    serve(tls, shared, pms).await;
+    lock(&shared.counters).count_tls(&pms.slot.id);
+    serve(tls, shared, Some(pms)).await;
 }
 
 /// A blackhole reads and forgets whatever comes, never answers, and keeps the socket open
@@ -300,9 +372,28 @@ where
         .await;
 }
 
-async fn respond(shared: &Shared, pms: Option<&PmsListener>, req: hyper::Request<Incoming>) -> Answer {
+async fn respond(shared: &Arc<Shared>, pms: Option<&PmsListener>, req: hyper::Request<Incoming>) -> Answer {
+    // A PMS connection's state when the request arrives.
+    let mut behaviour = None;
+    if let Some(p) = pms {
+        let mut changes = p.slot.watch();
+        // A blackholed connection reads and forgets: the request waits, unseen and
+        // uncounted, until the behaviour changes.
+        let Ok(now) = changes
+            .wait_for(|l| l.life != p.life || l.behaviour != Behaviour::Blackhole)
+            .await
+            .map(|l| *l)
+        else {
+            return Answer::Close;
+        };
+        if now.life != p.life {
+            // The connection turned dead since it was accepted: its server is gone.
+            return Answer::Close;
+        }
+        behaviour = Some(now.behaviour);
+    }
     let (parts, body) = req.into_parts();
-    let id = pms.map_or(Listener::PlexTv, |p| p.id.clone());
+    let id = pms.map_or(Listener::PlexTv, |p| p.slot.id.clone());
     lock(&shared.counters).count_request(&id, parts.method.as_str(), parts.uri.path());
     let token_kind = request::token_in(&parts.headers, parts.uri.query().unwrap_or(""))
         .map(|t| if jwt::is_jwt(&t) { "jwt" } else { "legacy" });
@@ -320,6 +411,15 @@ async fn respond(shared: &Shared, pms: Option<&PmsListener>, req: hyper::Request
     };
 
     let is_control = pms.is_none() && req.path.starts_with(control::PREFIX);
+    if pms.is_none() && !is_control {
+        let status = *lock(&shared.plextv);
+        if status.down {
+            return match status.mode {
+                DownMode::Refuse => Answer::Close,
+                DownMode::Unavailable => plextv_unavailable(),
+            };
+        }
+    }
     if !is_control {
         let fault = lock(&shared.faults).take(req.method.as_str(), &req.path);
         match fault {
@@ -329,15 +429,15 @@ async fn respond(shared: &Shared, pms: Option<&PmsListener>, req: hyper::Request
         }
     }
 
-    let answer = match pms {
-        Some(p) => {
-            let server = &shared.scenario.servers[p.server];
-            return pms::handle(shared, server, &server.connections[p.connection], &req).await;
+    let answer = match (pms, behaviour) {
+        (Some(p), Some(behaviour)) => {
+            return pms::handle(shared, &shared.scenario.servers[p.slot.server], behaviour, &req).await;
         }
-        None if req.method == http::Method::OPTIONS => reply::empty(204).into(),
-        None if is_control => control::handle(shared, &req),
-        None if pages::is_page(&req.path) => pages::handle(shared, &req),
-        None => plextv::handle(shared, &req),
+        (Some(_), None) => Answer::Close,
+        (None, _) if req.method == http::Method::OPTIONS => reply::empty(204).into(),
+        (None, _) if is_control => control::handle(shared, &req),
+        (None, _) if pages::is_page(&req.path) => pages::handle(shared, &req),
+        (None, _) => plextv::handle(shared, &req),
     };
     with_cors(answer, &req)
 }
@@ -367,6 +467,18 @@ fn with_cors(answer: Answer, req: &Req) -> Answer {
         h.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     }
     Answer::Reply(r)
+}
+
+/// What a plex.tv that is down in the 503 mode answers: the page a load balancer shows for a
+/// service behind it that is down, so a client must go by the status.
+fn plextv_unavailable() -> Answer {
+    let mut r = reply::html(
+        503,
+        "<html><head><title>503 Service Temporarily Unavailable</title></head><body><h1>503 Service Temporarily Unavailable</h1></body></html>".to_string(),
+    );
+    r.headers_mut()
+        .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("30"));
+    r.into()
 }
 
 fn fault_answer(kind: FaultKind) -> Answer {

@@ -3,7 +3,9 @@
 //! handle. Every lock is short and never held across an `.await`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::runtime::Handle;
 
 use serde::{Deserialize, Serialize};
 
@@ -12,11 +14,13 @@ use crate::clock::unix_now;
 use crate::counters::{Counters, RequestLog};
 use crate::faults::Faults;
 use crate::jwt::DeviceKey;
+use crate::live::Slot;
 use crate::rng::{CODE_ALPHABET, Rng, TOKEN_ALPHABET};
-use crate::scenario::{Account, Connection, Scenario, Server};
+use crate::scenario::{Account, Behaviour, Connection, Scenario, Server};
 
 /// Why a control call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EmuError {
     /// No PIN has this id.
     #[error("no PIN with id {0}")]
@@ -33,6 +37,39 @@ pub enum EmuError {
     /// No JWT device key is registered for this client identifier.
     #[error("no JWT device registered for client identifier {0:?}")]
     UnknownDevice(String),
+    /// The scenario has no such server, or the server no connection of this name.
+    #[error("no connection {1:?} of server {0:?}")]
+    UnknownConnection(String, String),
+    /// A connection coming back from dead could not listen on its port again (only where
+    /// ports cannot be shared, see [`crate::Emulator::set_behaviour`]).
+    #[error("cannot listen on the connection's port again: {0}")]
+    Listen(String),
+}
+
+/// What a plex.tv listener that is down does with a plex.tv request (never with a control
+/// request under `/_emulator/`). As JSON: `"refuse"` or `"503"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DownMode {
+    /// Closes the connection without an answer, as when plex.tv cannot be reached (see
+    /// [`crate::Emulator::set_plex_tv_down`] for why not a refused connect).
+    #[default]
+    #[serde(rename = "refuse")]
+    Refuse,
+    /// Answers `503 Service Unavailable` (an HTML page, as a load balancer in front of a
+    /// service that is down does) with `Retry-After: 30`.
+    #[serde(rename = "503")]
+    Unavailable,
+}
+
+/// Whether plex.tv is down, and how; `GET /_emulator/plextv` answers it as JSON,
+/// `{"down":false,"mode":"refuse"}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PlexTvStatus {
+    /// Down now.
+    pub down: bool,
+    /// What a down plex.tv does; kept while it is up, for the next time it goes down.
+    pub mode: DownMode,
 }
 
 /// A PIN as the control API shows it.
@@ -189,8 +226,12 @@ pub(crate) struct Shared {
     pub(crate) scenario: Scenario,
     /// The plex.tv base URL, with a trailing slash.
     pub(crate) base_url: String,
-    /// Server name → connection name → advertised port.
-    pub(crate) ports: BTreeMap<String, BTreeMap<String, u16>>,
+    /// Every PMS connection's port and behaviour, by server and connection index.
+    pub(crate) slots: Vec<Vec<Arc<Slot>>>,
+    /// The emulator's runtime, for listeners opened from another thread.
+    pub(crate) runtime: Handle,
+    /// plex.tv down or up.
+    pub(crate) plextv: Mutex<PlexTvStatus>,
     pub(crate) state: Mutex<State>,
     pub(crate) faults: Mutex<Faults>,
     pub(crate) counters: Mutex<Counters>,
@@ -232,14 +273,17 @@ impl Shared {
     pub(crate) fn new(
         scenario: Scenario,
         base_url: String,
-        ports: BTreeMap<String, BTreeMap<String, u16>>,
+        slots: Vec<Vec<Arc<Slot>>>,
+        runtime: Handle,
         ca_pem: String,
     ) -> Shared {
         Shared {
             state: Mutex::new(State::new(&scenario)),
             scenario,
             base_url,
-            ports,
+            slots,
+            runtime,
+            plextv: Mutex::new(PlexTvStatus::default()),
             faults: Mutex::new(Faults::default()),
             counters: Mutex::new(Counters::default()),
             log: Mutex::new(RequestLog::new()),
@@ -250,40 +294,65 @@ impl Shared {
     /// The advertised URI of a connection, e.g. `http://127.0.0.1:40123`, or
     /// `https://127-0-0-1.<hash>.plex.direct:40123` for an https one.
     pub(crate) fn uri(&self, server: &str, connection: &str) -> Option<String> {
-        let server = self.scenario.server(server)?;
-        let connection = server.connections.iter().find(|c| c.name == connection)?;
-        self.ports.get(&server.name)?.get(&connection.name)?;
-        Some(self.advertised(server, connection, true).uri)
+        let slot = self.slot(server, connection)?;
+        let server = &self.scenario.servers[slot.server];
+        Some(self.advertised(server, &server.connections[slot.connection], true).uri)
+    }
+
+    /// The slot of a connection, by server and connection name.
+    pub(crate) fn slot(&self, server: &str, connection: &str) -> Option<&Arc<Slot>> {
+        let si = self.scenario.servers.iter().position(|s| s.name == server)?;
+        let ci = self.scenario.servers[si]
+            .connections
+            .iter()
+            .position(|c| c.name == connection)?;
+        self.slots.get(si)?.get(ci)
+    }
+
+    /// The behaviour in force of a connection, by index (the scenario's when out of range).
+    pub(crate) fn behaviour_at(&self, server: usize, connection: usize) -> Behaviour {
+        self.slots
+            .get(server)
+            .and_then(|s| s.get(connection))
+            .map(|slot| slot.live().behaviour)
+            .unwrap_or_else(|| self.scenario.servers[server].connections[connection].behaviour)
     }
 
     /// A connection as resources and `/security/resources` advertise it. Without
     /// `include_https` (resources without `includeHttps=1`) an https connection is advertised
     /// as plain http to its address, which its listener also answers.
     pub(crate) fn advertised(&self, server: &Server, connection: &Connection, include_https: bool) -> Advertised {
-        let port = self.port(&server.name, &connection.name);
-        let address = connection.address.clone();
-        match connection.address.parse() {
-            Ok(ip) if connection.https && include_https => Advertised {
+        let port = self.port(server, connection);
+        let Some(ip) = connection.ip() else {
+            // `Scenario::validate` refuses such a connection: never reached.
+            return Advertised {
+                protocol: "http",
+                address: connection.address.clone(),
+                port,
+                uri: format!("http://{}:{port}", connection.address),
+            };
+        };
+        let address = ip.to_string();
+        if connection.https && include_https {
+            Advertised {
                 protocol: "https",
                 uri: format!("https://{}:{port}", crate::tls::plex_direct_host(ip, server)),
                 address,
                 port,
-            },
-            _ => Advertised {
+            }
+        } else {
+            Advertised {
                 protocol: "http",
-                uri: format!("http://{address}:{port}"),
+                // `SocketAddr` brackets an IPv6 address, as a URI needs.
+                uri: format!("http://{}", std::net::SocketAddr::new(ip, port)),
                 address,
                 port,
-            },
+            }
         }
     }
 
-    pub(crate) fn port(&self, server: &str, connection: &str) -> u16 {
-        self.ports
-            .get(server)
-            .and_then(|c| c.get(connection))
-            .copied()
-            .unwrap_or(0)
+    fn port(&self, server: &Server, connection: &Connection) -> u16 {
+        self.slot(&server.name, &connection.name).map_or(0, |s| s.port())
     }
 
     /// The account whose (not signed-out) account token this is.

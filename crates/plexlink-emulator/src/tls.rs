@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use rcgen::{
@@ -100,10 +100,24 @@ impl Tls {
     }
 }
 
-/// `127-0-0-1.<hash>.plex.direct`: the name Plex gives an IPv4 address of a server.
-pub(crate) fn plex_direct_host(address: Ipv4Addr, server: &Server) -> String {
-    let [a, b, c, d] = address.octets();
-    format!("{a}-{b}-{c}-{d}.{}.plex.direct", server.plex_direct_hash())
+/// The name Plex gives an address of a server: `127-0-0-1.<hash>.plex.direct` for IPv4, and
+/// for IPv6 the eight groups in lowercase hex without leading zeros, joined by `-` and never
+/// shortened (`::1` is `0-0-0-0-0-0-0-1.<hash>.plex.direct`): a DNS label cannot hold `:`, and
+/// a `::` would leave an empty group.
+pub(crate) fn plex_direct_host(address: IpAddr, server: &Server) -> String {
+    let label = match address {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            format!("{a}-{b}-{c}-{d}")
+        }
+        IpAddr::V6(v6) => v6
+            .segments()
+            .iter()
+            .map(|g| format!("{g:x}"))
+            .collect::<Vec<_>>()
+            .join("-"),
+    };
+    format!("{label}.{}.plex.direct", server.plex_direct_hash())
 }
 
 /// 32 lowercase hex characters from a server's identifier, the shape of the hash in a Plex
@@ -130,5 +144,22 @@ mod tests {
         assert!(a.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_ne!(a, b);
         assert_eq!(a, hash_of("8276c3fa6bc24e44b347e19c71fbb98b9287c1e9"), "stable");
+    }
+
+    #[test]
+    fn names_encode_ipv4_and_all_eight_ipv6_groups() {
+        let server = Server {
+            client_identifier: "x".to_string(),
+            ..Server::default()
+        };
+        let hash = hash_of("x");
+        let name = |ip: &str| plex_direct_host(ip.parse().expect("address"), &server);
+        assert_eq!(name("127.0.0.1"), format!("127-0-0-1.{hash}.plex.direct"));
+        assert_eq!(name("::1"), format!("0-0-0-0-0-0-0-1.{hash}.plex.direct"));
+        assert_eq!(name("2001:db8::5"), format!("2001-db8-0-0-0-0-0-5.{hash}.plex.direct"));
+        assert_eq!(
+            name("fe80::abcd:1:ffff"),
+            format!("fe80-0-0-0-0-abcd-1-ffff.{hash}.plex.direct")
+        );
     }
 }
