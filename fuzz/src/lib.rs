@@ -9,6 +9,7 @@ pub mod builders;
 pub mod connection_race;
 pub mod error_mapping;
 pub mod hosts;
+pub mod jwt;
 pub mod parsers;
 pub mod pin_login;
 pub mod timefmt;
@@ -39,4 +40,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("timefmt", timefmt::run),
     ("pin_login", pin_login::run),
     ("connection_race", connection_race::run),
+    ("jwt", jwt::run),
 ];

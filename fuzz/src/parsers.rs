@@ -184,7 +184,7 @@ fn check_token(token: &Token) {
 }
 
 /// The parsed value, after checking how the outcome fits the status.
-fn judged<T>(response: &HttpResponse, ok: &[u16], parsed: Result<T, Error>) -> Option<T> {
+pub(crate) fn judged<T>(response: &HttpResponse, ok: &[u16], parsed: Result<T, Error>) -> Option<T> {
     let status = response.status().as_u16();
     match parsed {
         Ok(value) => {

@@ -20,6 +20,11 @@
 //!   nothing after it, `Authorized` with the token of the answer just handed in; an unusable
 //!   configuration sends nothing and fails with `InvalidArgument`; once finished it sends nothing
 //!   and sets no timer.
+//!
+//! The same input is then read again as the script of a JWT sign-in, whose rules
+//! `pin_login/jwt_login.rs` gives: every input drives both, so that what the fuzzer finds for
+//! one still means something to the other (and the legacy half reads its inputs as it always
+//! did).
 
 use std::time::{Duration, Instant};
 
@@ -29,6 +34,8 @@ use plexlink_core::pins::Pin;
 use plexlink_core::{ClientInfo, Error, HttpRequest, HttpResponse, PinCode, TransportErrorKind};
 
 use crate::clock::{self, Jump};
+
+mod jwt_login;
 
 /// No wait of the machine is longer than a day.
 const DAY: Duration = Duration::from_secs(86_400);
@@ -40,11 +47,18 @@ pub fn run(data: &[u8]) {
     if let Ok(script) = Script::arbitrary_take_rest(Unstructured::new(data)) {
         script.play();
     }
+    if let Ok(script) = jwt_login::Script::arbitrary_take_rest(Unstructured::new(data)) {
+        script.play();
+    }
 }
 
-/// The script an input stands for, as text.
+/// The scripts an input stands for, as text.
 pub fn describe(data: &[u8]) -> String {
-    format!("{:#?}", Script::arbitrary_take_rest(Unstructured::new(data)))
+    format!(
+        "{:#?}\n\nas a JWT sign-in:\n{:#?}",
+        Script::arbitrary_take_rest(Unstructured::new(data)),
+        jwt_login::Script::arbitrary_take_rest(Unstructured::new(data))
+    )
 }
 
 #[derive(Arbitrary, Debug)]
