@@ -10,6 +10,7 @@
 //! - Arguments are converted while the GIL is held, as the blocking `Client` does; results
 //!   become Python objects once the GIL is held again, on their way to the event loop.
 
+use std::pin::Pin as Pinned;
 use std::sync::Arc;
 
 use plexlink::{Error, Password, PinCode, Token, VerificationCode, WaitOptions, WaitProgress as CoreProgress};
@@ -23,7 +24,8 @@ use crate::client::{Client, UserRef, connect_all_results, resource_list, wait_ti
 use crate::connect::{Connected, race_policy};
 use crate::convert::Seconds;
 use crate::errors::to_pyerr;
-use crate::pin::{Pin, PinRef, WaitProgress};
+use crate::jwt::{DeviceKey, JwtClaims, JwtSession, PlexJwt};
+use crate::pin::{Pin, PinRef, WaitProgress, wait_key};
 use crate::resources::{Identity, Resource};
 
 /// The runtime's worker threads: every call's I/O and timers.
@@ -128,6 +130,59 @@ impl AsyncCore {
         spawn(py, call(self.inner.clone()), convert)
     }
 
+    /// A PIN wait (`wait`, given the async client and the wait's options) as an awaitable:
+    /// `on_progress` runs on the event loop's thread, and `cancel` (read, never cancelled)
+    /// ends the wait as dropping it does.
+    fn wait<'py, T: Send + 'static>(
+        &self,
+        py: Python<'py>,
+        (timeout, interval, on_progress, cancel): WaitArgs<'_>,
+        wait: impl for<'a> FnOnce(&'a plexlink::AsyncClient, WaitOptions<'a>) -> PinWait<'a, T> + Send + 'static,
+        convert: impl FnOnce(Python<'_>, T) -> PyResult<Py<PyAny>> + Send + 'static,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (timeout, interval) = wait_times(timeout, interval)?;
+        // Read only: the caller's handle may guard other work, and this wait ends by being
+        // dropped.
+        let cancel = cancel.map(|c| c.get().clone());
+        let reports = match on_progress {
+            Some(callback) => {
+                let event_loop = pyo3_async_runtimes::get_running_loop(py)?.unbind();
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                Some((tx, rx, event_loop, callback))
+            }
+            None => None,
+        };
+        self.run(
+            py,
+            move |client| async move {
+                let progress = reports.map(|(tx, rx, event_loop, callback)| {
+                    tokio::spawn(deliver_progress(rx, event_loop, callback));
+                    tx
+                });
+                let mut report = |p: &CoreProgress| {
+                    if let Some(tx) = &progress {
+                        let _ = tx.send(p.clone());
+                    }
+                };
+                let options = WaitOptions {
+                    interval,
+                    timeout,
+                    cancel: None,
+                    on_progress: Some(&mut report),
+                };
+                let wait = wait(&client, options);
+                match &cancel {
+                    None => wait.await,
+                    Some(cancel) => tokio::select! {
+                        result = wait => result,
+                        () = cancel.until_cancelled() => Err(Error::Cancelled),
+                    },
+                }
+            },
+            convert,
+        )
+    }
+
     /// [`run`](Self::run) for a call that takes only a token.
     fn with_token<'py, T, F>(
         &self,
@@ -143,6 +198,17 @@ impl AsyncCore {
         spawn(py, call(self.inner.clone(), Token::new(token)), convert)
     }
 }
+
+/// A PIN wait of the async client, given its options: a boxed future, since it borrows them.
+type PinWait<'a, T> = Pinned<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
+/// A wait's `timeout`, `interval`, `on_progress` and `cancel`, as Python gave them.
+type WaitArgs<'py> = (
+    Option<Seconds>,
+    Option<Seconds>,
+    Option<Py<PyAny>>,
+    Option<Bound<'py, Cancel>>,
+);
 
 /// The Python value of an answer that has none.
 fn none(py: Python<'_>, (): ()) -> PyResult<Py<PyAny>> {
@@ -164,6 +230,11 @@ fn secret(py: Python<'_>, token: Token) -> PyResult<Py<PyAny>> {
     token.into_secret().into_py_any(py)
 }
 
+/// A Plex JWT as Python sees it.
+fn plex_jwt(py: Python<'_>, jwt: plexlink::PlexJwt) -> PyResult<Py<PyAny>> {
+    PlexJwt::create(py, jwt)?.into_py_any(py)
+}
+
 #[pymethods]
 impl AsyncCore {
     /// The asyncio calls of ``client``, over an async client with its settings.
@@ -176,23 +247,50 @@ impl AsyncCore {
         })
     }
 
-    #[pyo3(signature = (strong = false))]
-    fn create_pin<'py>(&self, py: Python<'py>, strong: bool) -> PyResult<Bound<'py, PyAny>> {
+    #[pyo3(signature = (strong = false, *, jwt_key = None))]
+    fn create_pin<'py>(
+        &self,
+        py: Python<'py>,
+        strong: bool,
+        jwt_key: Option<Bound<'_, DeviceKey>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let pins = self.blocking.clone();
+        let key = jwt_key.map(|k| k.get().core.clone());
+        let made_with = key.clone();
         self.run(
             py,
-            move |c| async move { c.create_pin(strong).await },
-            move |py, core| Pin { core, client: pins }.into_py_any(py),
+            move |c| async move {
+                match &key {
+                    Some(key) => c.create_jwt_pin(key, strong).await,
+                    None => c.create_pin(strong).await,
+                }
+            },
+            move |py, core| {
+                Pin {
+                    core,
+                    client: pins,
+                    jwt_key: made_with,
+                }
+                .into_py_any(py)
+            },
         )
     }
 
     fn check_pin<'py>(&self, py: Python<'py>, pin: PinRef<'_>) -> PyResult<Bound<'py, PyAny>> {
         let id = pin.id();
+        let jwt_key = pin.jwt_key();
         let pins = self.blocking.clone();
         self.run(
             py,
             move |c| async move { c.check_pin(id).await },
-            move |py, core| Pin { core, client: pins }.into_py_any(py),
+            move |py, core| {
+                Pin {
+                    core,
+                    client: pins,
+                    jwt_key,
+                }
+                .into_py_any(py)
+            },
         )
     }
 
@@ -206,48 +304,84 @@ impl AsyncCore {
         on_progress: Option<Py<PyAny>>,
         cancel: Option<Bound<'_, Cancel>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (timeout, interval) = wait_times(timeout, interval)?;
-        // Read only: the caller's handle may guard other work, and this wait ends by being
-        // dropped.
-        let cancel = cancel.map(|c| c.get().clone());
-        let reports = match on_progress {
-            Some(callback) => {
-                let event_loop = pyo3_async_runtimes::get_running_loop(py)?.unbind();
-                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-                Some((tx, rx, event_loop, callback))
-            }
-            None => None,
-        };
         let core_pin = pin.get().core.clone();
-        self.run(
+        match pin.get().jwt_key.clone() {
+            // A JWT PIN's token is its Plex JWT, as the blocking client's wait says.
+            Some(key) => self.wait(
+                py,
+                (timeout, interval, on_progress, cancel),
+                move |c, o| Box::pin(async move { c.wait_for_jwt(&core_pin, &key, o).await }),
+                |py, jwt| secret(py, jwt.token),
+            ),
+            None => self.wait(
+                py,
+                (timeout, interval, on_progress, cancel),
+                move |c, o| Box::pin(async move { c.wait_for_token(&core_pin, o).await }),
+                secret,
+            ),
+        }
+    }
+
+    #[pyo3(signature = (pin, key = None, *, timeout = None, interval = None, on_progress = None, cancel = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn wait_for_jwt<'py>(
+        &self,
+        py: Python<'py>,
+        pin: &Bound<'_, Pin>,
+        key: Option<Bound<'_, DeviceKey>>,
+        timeout: Option<Seconds>,
+        interval: Option<Seconds>,
+        on_progress: Option<Py<PyAny>>,
+        cancel: Option<Bound<'_, Cancel>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let key = wait_key(pin.get(), key.as_ref())?;
+        let core_pin = pin.get().core.clone();
+        self.wait(
             py,
-            move |client| async move {
-                let progress = reports.map(|(tx, rx, event_loop, callback)| {
-                    tokio::spawn(deliver_progress(rx, event_loop, callback));
-                    tx
-                });
-                let mut report = |p: &CoreProgress| {
-                    if let Some(tx) = &progress {
-                        let _ = tx.send(p.clone());
-                    }
-                };
-                let options = WaitOptions {
-                    interval,
-                    timeout,
-                    cancel: None,
-                    on_progress: Some(&mut report),
-                };
-                let wait = client.wait_for_token(&core_pin, options);
-                match &cancel {
-                    None => wait.await,
-                    Some(cancel) => tokio::select! {
-                        result = wait => result,
-                        () = cancel.until_cancelled() => Err(Error::Cancelled),
-                    },
-                }
-            },
-            secret,
+            (timeout, interval, on_progress, cancel),
+            move |c, o| Box::pin(async move { c.wait_for_jwt(&core_pin, &key, o).await }),
+            plex_jwt,
         )
+    }
+
+    fn upgrade_to_jwt<'py>(
+        &self,
+        py: Python<'py>,
+        token: &str,
+        key: &Bound<'_, DeviceKey>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let key = key.get().core.clone();
+        self.with_token(
+            py,
+            token,
+            |c, t| async move { c.upgrade_to_jwt(&t, &key).await },
+            plex_jwt,
+        )
+    }
+
+    fn refresh_jwt<'py>(&self, py: Python<'py>, key: &Bound<'_, DeviceKey>) -> PyResult<Bound<'py, PyAny>> {
+        let key = key.get().core.clone();
+        self.run(py, move |c| async move { c.refresh_jwt(&key).await }, plex_jwt)
+    }
+
+    fn verify_jwt<'py>(&self, py: Python<'py>, token: &str, key: &Bound<'_, DeviceKey>) -> PyResult<Bound<'py, PyAny>> {
+        let key = key.get().core.clone();
+        self.with_token(
+            py,
+            token,
+            |c, t| async move { c.verify_jwt(&t, &key).await },
+            |py, claims| JwtClaims { core: claims }.into_py_any(py),
+        )
+    }
+
+    fn jwt_token<'py>(&self, py: Python<'py>, session: &Bound<'_, JwtSession>) -> PyResult<Bound<'py, PyAny>> {
+        let session = Arc::clone(&session.get().inner);
+        self.run(py, move |c| async move { c.jwt_token(&session).await }, secret)
+    }
+
+    fn refresh_session<'py>(&self, py: Python<'py>, session: &Bound<'_, JwtSession>) -> PyResult<Bound<'py, PyAny>> {
+        let session = Arc::clone(&session.get().inner);
+        self.run(py, move |c| async move { c.refresh_session(&session).await }, secret)
     }
 
     fn link_pin<'py>(&self, py: Python<'py>, token: &str, code: &str) -> PyResult<Bound<'py, PyAny>> {

@@ -1,9 +1,9 @@
 //! `Client`: the blocking `plexlink::Client`, one method per Plex call.
 //!
 //! Arguments are converted while the GIL is held; the network call itself runs detached
-//! (`py.detach`), so other Python threads keep running. The PIN wait runs on a helper thread
-//! and the calling thread wakes every `SLICE` to deliver progress, notice Ctrl-C and a
-//! `Cancel` handle.
+//! (`py.detach`), so other Python threads keep running. A PIN wait (for a token or a Plex JWT)
+//! runs on a helper thread and the calling thread wakes every `SLICE` to deliver progress,
+//! notice Ctrl-C and a `Cancel` handle.
 
 use std::sync::{OnceLock, mpsc};
 use std::time::Duration;
@@ -18,8 +18,9 @@ use crate::account::{Account, HomeUser};
 use crate::cancel::Cancel;
 use crate::connect::{Connected, race_policy};
 use crate::convert::{Bytes, Seconds, bytes, quoted, seconds};
-use crate::errors::to_pyerr;
-use crate::pin::{Pin, PinRef, WaitProgress};
+use crate::errors::{refresh_then_retry, to_pyerr};
+use crate::jwt::{DeviceKey, JwtClaims, JwtSession, PlexJwt};
+use crate::pin::{Pin, PinRef, WaitProgress, wait_key};
 use crate::resources::{Identity, Resource};
 
 /// How often a waiting thread looks up from the wait: the bound on Ctrl-C latency.
@@ -88,9 +89,9 @@ pub(crate) fn connect_all_results(
 }
 
 /// What the wait thread tells the waiting Python thread.
-enum Note {
+enum Note<T> {
     Progress(CoreProgress),
-    Done(Result<Token, Error>),
+    Done(Result<T, Error>),
 }
 
 /// Signs people in to Plex and finds their servers.
@@ -106,7 +107,9 @@ enum Note {
 /// address from the name. ``carrier_nat_is_private=True`` counts carrier-grade NAT addresses
 /// (100.64.0.0/10) as private, for a VPN that uses them (Tailscale does): plain http may then
 /// carry a token to them and they rank as local. Off by default, because behind a carrier's
-/// NAT that range is the carrier's network.
+/// NAT that range is the carrier's network. ``jwt_nonce_lifetime`` (seconds) is how long the
+/// JWT calls take a plex.tv nonce to live (Plex's five minutes by default; shorter for an
+/// emulator that issues short ones).
 ///
 /// Every duration plexlink takes, here and in the calls, is a number of seconds (int or float):
 /// ``float('inf')`` (or any value past the longest duration) means no limit, and a negative or
@@ -125,16 +128,89 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    fn pin(&self, core: plexlink::Pin) -> Pin {
+    fn pin(&self, core: plexlink::Pin, jwt_key: Option<plexlink::DeviceKey>) -> Pin {
         Pin {
             core,
             client: self.inner.clone(),
+            jwt_key,
         }
     }
 
     /// The blocking client.
     pub(crate) fn blocking(&self) -> &plexlink::Client {
         &self.inner
+    }
+
+    /// Runs a PIN wait (`wait`, given this client and the wait's options) on a helper thread,
+    /// and waits for it here: delivers its progress to `on_progress` on this thread, and stops
+    /// it on Ctrl-C, on an exception from `on_progress`, or when `cancel` is cancelled.
+    fn wait<T: Send + 'static>(
+        &self,
+        py: Python<'_>,
+        timeout: Option<Seconds>,
+        interval: Option<Seconds>,
+        on_progress: Option<Bound<'_, PyAny>>,
+        cancel: Option<Bound<'_, Cancel>>,
+        wait: impl FnOnce(&plexlink::Client, WaitOptions<'_>) -> Result<T, Error> + Send + 'static,
+    ) -> PyResult<T> {
+        let (timeout, interval) = wait_times(timeout, interval)?;
+        let caller_cancel = cancel.map(|c| c.get().clone());
+        // The wait's own token: Ctrl-C or a failing callback stops this wait without cancelling
+        // the caller's handle, which may be shared.
+        let stop = CancelToken::new();
+        let (tx, mut inbox) = mpsc::channel();
+        let client = self.inner.clone();
+        let thread_stop = stop.clone();
+        let wants_progress = on_progress.is_some();
+        std::thread::Builder::new()
+            .name("plexlink-wait".into())
+            .spawn(move || {
+                let progress = tx.clone();
+                let mut report = |p: &CoreProgress| {
+                    let _ = progress.send(Note::Progress(p.clone()));
+                };
+                let options = WaitOptions {
+                    interval,
+                    timeout,
+                    cancel: Some(thread_stop),
+                    on_progress: if wants_progress { Some(&mut report) } else { None },
+                };
+                let result = wait(&client, options);
+                let _ = tx.send(Note::Done(result));
+            })
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot start the wait thread: {e}")))?;
+        // If this thread stops waiting early (Ctrl-C, a callback's exception), the helper sees
+        // `stop` and ends on its own; nobody joins it.
+        loop {
+            let (back, note) = py.detach(move || {
+                let note = inbox.recv_timeout(SLICE);
+                (inbox, note)
+            });
+            inbox = back;
+            match note {
+                Ok(Note::Done(result)) => return result.map_err(to_pyerr),
+                Ok(Note::Progress(progress)) => {
+                    if let Some(callback) = &on_progress {
+                        let report = Py::new(py, WaitProgress::from(progress))?;
+                        if let Err(error) = callback.call1((report,)) {
+                            stop.cancel();
+                            return Err(error);
+                        }
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(PyRuntimeError::new_err("the wait thread ended without a result"));
+                }
+            }
+            if let Err(interrupt) = py.check_signals() {
+                stop.cancel();
+                return Err(interrupt);
+            }
+            if caller_cancel.as_ref().is_some_and(Cancel::is_cancelled) {
+                stop.cancel();
+            }
+        }
     }
 
     /// The async client with the same settings (see `aio.rs`).
@@ -169,6 +245,7 @@ impl Client {
         root_certificates = None,
         resolve_plex_direct = true,
         carrier_nat_is_private = false,
+        jwt_nonce_lifetime = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -189,6 +266,7 @@ impl Client {
         root_certificates: Option<Vec<Pem>>,
         resolve_plex_direct: bool,
         carrier_nat_is_private: bool,
+        jwt_nonce_lifetime: Option<Seconds>,
     ) -> PyResult<Self> {
         let mut builder = plexlink::Client::builder(product, client_identifier)
             .allow_insecure_http(allow_insecure_http)
@@ -233,6 +311,9 @@ impl Client {
         if let Some(limit) = bytes("max_response_bytes", max_response_bytes)? {
             builder = builder.max_response_bytes(limit);
         }
+        if let Some(lifetime) = seconds("jwt_nonce_lifetime", jwt_nonce_lifetime)? {
+            builder = builder.jwt_nonce_lifetime(lifetime);
+        }
         Ok(Self {
             inner: builder.clone().build().map_err(to_pyerr)?,
             builder,
@@ -268,25 +349,38 @@ impl Client {
 
     /// Creates a PIN: a 4-character code for :attr:`link_url`, or (``strong=True``) a long code
     /// approved through ``Pin.auth_url()``.
-    #[pyo3(signature = (strong = false))]
-    fn create_pin(&self, py: Python<'_>, strong: bool) -> PyResult<Pin> {
-        let core = py.detach(|| self.inner.create_pin(strong)).map_err(to_pyerr)?;
-        Ok(self.pin(core))
+    ///
+    /// With ``jwt_key`` (a :class:`DeviceKey`) it is a JWT PIN: the person approves it the same
+    /// way, and the wait ends with a Plex JWT for that key (:meth:`wait_for_jwt`). Signing in
+    /// this way ends the legacy token of this client identifier, if it had one.
+    #[pyo3(signature = (strong = false, *, jwt_key = None))]
+    fn create_pin(&self, py: Python<'_>, strong: bool, jwt_key: Option<Bound<'_, DeviceKey>>) -> PyResult<Pin> {
+        let key = jwt_key.map(|k| k.get().core.clone());
+        let core = py
+            .detach(|| match &key {
+                Some(key) => self.inner.create_jwt_pin(key, strong),
+                None => self.inner.create_pin(strong),
+            })
+            .map_err(to_pyerr)?;
+        Ok(self.pin(core, key))
     }
 
     /// Checks a PIN (a ``Pin`` or its id) once; the answer's ``token`` is set once the person
-    /// approved it. Raises :class:`PinExpired` when it is gone.
+    /// approved it. Raises :class:`PinExpired` when it is gone. A JWT PIN's answer keeps its
+    /// key, and its ``token`` stays None: wait for it instead.
     fn check_pin(&self, py: Python<'_>, pin: PinRef<'_>) -> PyResult<Pin> {
         let id = pin.id();
         let core = py.detach(|| self.inner.check_pin(id)).map_err(to_pyerr)?;
-        Ok(self.pin(core))
+        Ok(self.pin(core, pin.jwt_key()))
     }
 
     /// A PIN known by its id and code (stored across restarts, or by a web app between
-    /// requests), to check or wait for with this client. Sends nothing.
-    fn resume_pin(&self, id: u64, code: &str) -> Pin {
+    /// requests), to check or wait for with this client; ``jwt_key`` for a JWT PIN. Sends
+    /// nothing.
+    #[pyo3(signature = (id, code, *, jwt_key = None))]
+    fn resume_pin(&self, id: u64, code: &str, jwt_key: Option<Bound<'_, DeviceKey>>) -> Pin {
         let core = plexlink::Pin::new(id, PinCode::new(code), self.inner.info().client_identifier.clone());
-        self.pin(core)
+        self.pin(core, jwt_key.map(|k| k.get().core.clone()))
     }
 
     /// The app.plex.tv page that approves ``pin``, then sends the browser to ``forward_url``.
@@ -303,6 +397,9 @@ impl Client {
     /// cancelled. ``on_progress(WaitProgress)`` is called on this thread after each check that
     /// found the PIN still waiting; an exception from it stops the wait and propagates.
     /// Ctrl-C interrupts the wait within a fraction of a second.
+    ///
+    /// For a JWT PIN the token is its Plex JWT, verified (:meth:`wait_for_jwt` returns it with
+    /// its claims).
     #[pyo3(signature = (pin, *, timeout = None, interval = None, on_progress = None, cancel = None))]
     fn wait_for_token(
         &self,
@@ -313,65 +410,47 @@ impl Client {
         on_progress: Option<Bound<'_, PyAny>>,
         cancel: Option<Bound<'_, Cancel>>,
     ) -> PyResult<String> {
-        let (timeout, interval) = wait_times(timeout, interval)?;
-        let caller_cancel = cancel.map(|c| c.get().clone());
-        // The wait's own token: Ctrl-C or a failing callback stops this wait without cancelling
-        // the caller's handle, which may be shared.
-        let stop = CancelToken::new();
-        let (tx, mut inbox) = mpsc::channel();
-        let client = self.inner.clone();
         let core_pin = pin.get().core.clone();
-        let thread_stop = stop.clone();
-        let wants_progress = on_progress.is_some();
-        std::thread::Builder::new()
-            .name("plexlink-wait".into())
-            .spawn(move || {
-                let progress = tx.clone();
-                let mut report = |p: &CoreProgress| {
-                    let _ = progress.send(Note::Progress(p.clone()));
-                };
-                let options = WaitOptions {
-                    interval,
-                    timeout,
-                    cancel: Some(thread_stop),
-                    on_progress: if wants_progress { Some(&mut report) } else { None },
-                };
-                let result = client.wait_for_token(&core_pin, options);
-                let _ = tx.send(Note::Done(result));
-            })
-            .map_err(|e| PyRuntimeError::new_err(format!("cannot start the wait thread: {e}")))?;
-        // If this thread stops waiting early (Ctrl-C, a callback's exception), the helper sees
-        // `stop` and ends on its own; nobody joins it.
-        loop {
-            let (back, note) = py.detach(move || {
-                let note = inbox.recv_timeout(SLICE);
-                (inbox, note)
-            });
-            inbox = back;
-            match note {
-                Ok(Note::Done(result)) => return result.map(Token::into_secret).map_err(to_pyerr),
-                Ok(Note::Progress(progress)) => {
-                    if let Some(callback) = &on_progress {
-                        let report = Py::new(py, WaitProgress::from(progress))?;
-                        if let Err(error) = callback.call1((report,)) {
-                            stop.cancel();
-                            return Err(error);
-                        }
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(PyRuntimeError::new_err("the wait thread ended without a result"));
-                }
+        match pin.get().jwt_key.clone() {
+            Some(key) => {
+                let jwt = self.wait(py, timeout, interval, on_progress, cancel, move |c, o| {
+                    c.wait_for_jwt(&core_pin, &key, o)
+                })?;
+                Ok(jwt.token.into_secret())
             }
-            if let Err(interrupt) = py.check_signals() {
-                stop.cancel();
-                return Err(interrupt);
-            }
-            if caller_cancel.as_ref().is_some_and(Cancel::is_cancelled) {
-                stop.cancel();
+            None => {
+                let token = self.wait(py, timeout, interval, on_progress, cancel, move |c, o| {
+                    c.wait_for_token(&core_pin, o)
+                })?;
+                Ok(token.into_secret())
             }
         }
+    }
+
+    /// Waits until the person approves the JWT PIN ``pin``, as :meth:`wait_for_token` does, and
+    /// returns the Plex JWT, verified, with its claims.
+    ///
+    /// ``key`` is the :class:`DeviceKey` the PIN was made with: by default the PIN's own
+    /// (``create_pin(jwt_key=key)``); give it for a PIN resumed by its id and code. Each check
+    /// proves the key to plex.tv. The JWT ends the legacy token of this client identifier.
+    #[pyo3(signature = (pin, key = None, *, timeout = None, interval = None, on_progress = None, cancel = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn wait_for_jwt(
+        &self,
+        py: Python<'_>,
+        pin: &Bound<'_, Pin>,
+        key: Option<Bound<'_, DeviceKey>>,
+        timeout: Option<Seconds>,
+        interval: Option<Seconds>,
+        on_progress: Option<Bound<'_, PyAny>>,
+        cancel: Option<Bound<'_, Cancel>>,
+    ) -> PyResult<PlexJwt> {
+        let key = wait_key(pin.get(), key.as_ref())?;
+        let core_pin = pin.get().core.clone();
+        let jwt = self.wait(py, timeout, interval, on_progress, cancel, move |c, o| {
+            c.wait_for_jwt(&core_pin, &key, o)
+        })?;
+        PlexJwt::create(py, jwt)
     }
 
     /// Approves another device's 4-character ``code`` with this account's ``token`` (what the
@@ -379,6 +458,81 @@ impl Client {
     fn link_pin(&self, py: Python<'_>, token: &str, code: &str) -> PyResult<()> {
         let (token, code) = (Token::new(token), PinCode::new(code));
         py.detach(|| self.inner.link_pin(&token, &code)).map_err(to_pyerr)
+    }
+
+    // --- Plex JWT ----------------------------------------------------------------------------
+
+    /// Upgrades the legacy ``token`` to a Plex JWT for ``key``: registers the key with the
+    /// token, then gets a JWT for it.
+    ///
+    /// **This ends ``token`` for this client identifier** (and later password or PIN sign-ins
+    /// under it); other client identifiers keep it. To keep a legacy token, sign in with a JWT
+    /// PIN under a second client identifier and approve that PIN with :meth:`link_pin` and the
+    /// legacy token instead.
+    fn upgrade_to_jwt(&self, py: Python<'_>, token: &str, key: &Bound<'_, DeviceKey>) -> PyResult<PlexJwt> {
+        let (token, key) = (Token::new(token), &key.get().core);
+        let jwt = py.detach(|| self.inner.upgrade_to_jwt(&token, key)).map_err(to_pyerr)?;
+        PlexJwt::create(py, jwt)
+    }
+
+    /// A new Plex JWT for the registered ``key``, verified. Raises :class:`DeviceRemoved` when
+    /// the device was removed from the account (a new identity is needed).
+    fn refresh_jwt(&self, py: Python<'_>, key: &Bound<'_, DeviceKey>) -> PyResult<PlexJwt> {
+        let key = &key.get().core;
+        let jwt = py.detach(|| self.inner.refresh_jwt(key)).map_err(to_pyerr)?;
+        PlexJwt::create(py, jwt)
+    }
+
+    /// Verifies a Plex JWT issued to ``key`` (plex.tv's signature, issuer, audience, expiry,
+    /// the key's thumbprint) and returns its claims; raises :class:`InvalidJwt` with the reason
+    /// otherwise. plex.tv's keys are fetched once per client and again when they rotate.
+    fn verify_jwt(&self, py: Python<'_>, token: &str, key: &Bound<'_, DeviceKey>) -> PyResult<JwtClaims> {
+        let (token, key) = (Token::new(token), &key.get().core);
+        let claims = py.detach(|| self.inner.verify_jwt(&token, key)).map_err(to_pyerr)?;
+        Ok(JwtClaims { core: claims })
+    }
+
+    /// The session's Plex JWT (its token), refreshed first when less than a day is left.
+    fn jwt_token(&self, py: Python<'_>, session: &Bound<'_, JwtSession>) -> PyResult<String> {
+        let session = &session.get().inner;
+        let token = py.detach(|| self.inner.jwt_token(session)).map_err(to_pyerr)?;
+        Ok(token.into_secret())
+    }
+
+    /// Refreshes the session's Plex JWT now, however long it has left, and returns the new
+    /// token: after plex.tv said it expired (:class:`TokenExpired`) on a call made outside
+    /// :meth:`with_jwt`.
+    fn refresh_session(&self, py: Python<'_>, session: &Bound<'_, JwtSession>) -> PyResult<String> {
+        let session = &session.get().inner;
+        let token = py.detach(|| self.inner.refresh_session(session)).map_err(to_pyerr)?;
+        Ok(token.into_secret())
+    }
+
+    /// Runs ``call(token)`` with the session's Plex JWT and returns what it returns. When it
+    /// raises :class:`TokenExpired` (plex.tv said the JWT expired), refreshes the JWT and runs
+    /// it once more; anything else it raises propagates as it is. For plex.tv calls only:
+    /// servers take their own ``access_token``, never the account's JWT.
+    ///
+    /// >>> account = client.with_jwt(session, client.user)  # doctest: +SKIP
+    fn with_jwt(
+        &self,
+        py: Python<'_>,
+        session: &Bound<'_, JwtSession>,
+        call: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        let session = &session.get().inner;
+        let token = py.detach(|| self.inner.jwt_token(session)).map_err(to_pyerr)?;
+        let first = match call.call1((token.into_secret(),)) {
+            Err(error) if refresh_then_retry(py, &error) => error,
+            other => return other.map(Bound::unbind),
+        };
+        let token = py.detach(|| self.inner.refresh_session(session)).map_err(|failed| {
+            // As Python chains an exception raised while handling another.
+            let failed = to_pyerr(failed);
+            let _ = failed.value(py).setattr("__context__", first.value(py));
+            failed
+        })?;
+        call.call1((token.into_secret(),)).map(Bound::unbind)
     }
 
     // --- Account -----------------------------------------------------------------------------

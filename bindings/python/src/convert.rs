@@ -53,6 +53,19 @@ pub(crate) fn utc_datetime(py: Python<'_>, unix: Option<i64>) -> PyResult<Option
     Ok(Some(value))
 }
 
+/// The first and last second a `datetime` holds (0001-01-01 and 9999-12-31T23:59:59, UTC).
+const DATETIME_RANGE: (i64, i64) = (-62_135_596_800, 253_402_300_799);
+
+/// An aware `datetime` (UTC) for Unix seconds that may lie outside what a `datetime` holds (a
+/// JWT's times are any integer): those become `datetime.min` or `datetime.max`, so reading a
+/// time never raises.
+pub(crate) fn utc_datetime_clamped(py: Python<'_>, unix: i64) -> PyResult<Bound<'_, PyAny>> {
+    let (first, last) = DATETIME_RANGE;
+    let datetime = utc_datetime(py, Some(unix.clamp(first, last)))?;
+    // `Some` in, `Some` out.
+    Ok(datetime.expect("a datetime for a time"))
+}
+
 /// An aware `datetime` for an RFC 3339 text from plex.tv, `None` when absent or unreadable.
 pub(crate) fn rfc3339_datetime<'py>(py: Python<'py>, text: Option<&str>) -> PyResult<Option<Bound<'py, PyAny>>> {
     utc_datetime(py, text.and_then(parse_rfc3339))

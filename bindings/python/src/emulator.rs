@@ -7,10 +7,10 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use plexlink_emulator::{Emulator as Inner, Fault, FaultKind, Scenario};
+use plexlink_emulator::{Emulator as Inner, Fault, FaultKind, JwtSettings, Scenario};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyType};
+use pyo3::types::{PyDict, PyString, PyType};
 
 use crate::convert::{Bytes, Seconds, bytes, quoted, seconds};
 use crate::pin::PinRef;
@@ -21,6 +21,9 @@ use crate::pin::PinRef;
 /// accounts ``alice`` (password ``alice-password``; owns "Living Room", sees "Friend's
 /// Server"), ``bob`` (2FA: ``bob-password``, code ``123456``), ``carol`` (Home admin,
 /// ``carol-password``) with Home users ``dave`` (no PIN) and ``erin`` (Home PIN ``1234``).
+///
+/// Plex JWT sign-in is emulated too (signing keys, nonces, device keys, JWT PINs): see
+/// :meth:`set_jwt_settings`, :meth:`rotate_jwt_key` and :meth:`remove_jwt_device`.
 ///
 /// ``scenario`` replaces it (a dict or a JSON text in the emulator's scenario format);
 /// ``pin_lifetime``, ``strong_pin_lifetime`` (seconds) and ``lockout_after_failures`` adjust
@@ -49,6 +52,16 @@ impl Emulator {
 
 fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     py.import("json")?.call_method1("loads", (text,))
+}
+
+/// The JWT settings under the names the Python methods take (seconds without a `_secs`, as
+/// every duration of this module).
+fn jwt_settings_dict(py: Python<'_>, settings: JwtSettings) -> PyResult<Bound<'_, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("jwt_lifetime", settings.jwt_lifetime_secs)?;
+    dict.set_item("nonce_lifetime", settings.nonce_lifetime_secs)?;
+    dict.set_item("nonce_rate_limit_per_minute", settings.nonce_rate_limit_per_minute)?;
+    Ok(dict)
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
@@ -140,7 +153,8 @@ impl Emulator {
     }
 
     /// Every PIN created so far, oldest first, as dicts (``id``, ``code``, ``strong``,
-    /// ``client_identifier``, ``product``, ``approved``, ``account``, ``expired``).
+    /// ``client_identifier``, ``product``, ``approved``, ``account``, ``expired``, and ``jwk``:
+    /// whether it is a JWT PIN).
     fn pins<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let text = self.with(|e| to_json(&e.pins()))??;
         json_loads(py, &text)
@@ -252,6 +266,66 @@ impl Emulator {
     /// None when there is no such connection.
     fn server_uri(&self, server: &str, connection: &str) -> PyResult<Option<String>> {
         self.with(|e| e.server_uri(server, connection))
+    }
+
+    /// Every request seen so far (up to the last 10,000), oldest first, as dicts:
+    /// ``listener`` (``"plex.tv"`` or ``"<server>/<connection>"``), ``request`` (``"GET
+    /// /api/v2/user"``), ``at_ms``, and ``token_kind``: ``"jwt"``, ``"legacy"`` or None, never
+    /// the token itself.
+    fn requests<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = self.with(|e| to_json(&e.requests()))??;
+        json_loads(py, &text)
+    }
+
+    // --- Plex JWT sign-in ----------------------------------------------------------------
+
+    /// Makes the emulator's other signing key the one that signs Plex JWTs from now on (JWTs
+    /// of either key stay valid), as plex.tv rotates its keys. Returns the ``kid`` that signs
+    /// now.
+    fn rotate_jwt_key(&self) -> PyResult<String> {
+        self.with(Inner::rotate_jwt_key)
+    }
+
+    /// Removes the device of ``client_identifier`` from its account, as the account's owner
+    /// can on plex.tv: its key is forgotten, its Plex JWTs and refreshes fail with
+    /// ``DeviceRemoved``. ``ValueError`` when no key is registered for it.
+    fn remove_jwt_device(&self, client_identifier: &str) -> PyResult<()> {
+        self.with(|e| e.remove_jwt_device(client_identifier))?
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// The device keys registered now, as dicts (``client_identifier``, ``account``, ``kid``).
+    fn jwt_devices<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = self.with(|e| to_json(&e.jwt_devices()))??;
+        json_loads(py, &text)
+    }
+
+    /// Changes, from now on, how long the Plex JWTs it issues live (``jwt_lifetime``, whole
+    /// seconds), how long its nonces live (``nonce_lifetime``) and how many nonces one client
+    /// identifier may get in a minute (``nonce_rate_limit_per_minute``, 0 for no limit). What
+    /// is left out keeps its value; tokens and nonces already issued keep theirs. Returns the
+    /// settings in force, as :meth:`jwt_settings`.
+    #[pyo3(signature = (*, jwt_lifetime = None, nonce_lifetime = None, nonce_rate_limit_per_minute = None))]
+    fn set_jwt_settings<'py>(
+        &self,
+        py: Python<'py>,
+        jwt_lifetime: Option<u64>,
+        nonce_lifetime: Option<u64>,
+        nonce_rate_limit_per_minute: Option<u32>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let changes = JwtSettings {
+            jwt_lifetime_secs: jwt_lifetime,
+            nonce_lifetime_secs: nonce_lifetime,
+            nonce_rate_limit_per_minute,
+        };
+        let settings = self.with(|e| e.set_jwt_settings(changes))?;
+        jwt_settings_dict(py, settings)
+    }
+
+    /// The JWT settings in force, as a dict with the keys :meth:`set_jwt_settings` takes.
+    fn jwt_settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let settings = self.with(Inner::jwt_settings)?;
+        jwt_settings_dict(py, settings)
     }
 
     /// The PEM certificate of the authority that signs the https (plex.direct) listeners,

@@ -5,7 +5,11 @@
 //! `message` (the server's own text where it sent one), `status` and `code` (HTTP status and
 //! Plex error code, when known); `RateLimited` adds `retry_after`, `NetworkError` adds `kind`,
 //! `NoConnection` adds the race's `candidates` and `skipped`.
+//!
+//! One way back, too: a JWT session asks the core what to do after an exception that the
+//! caller's own code raised (`refresh_then_retry`), so that the rule stays the core's.
 
+use plexlink::core::jwt::{Recovery, recovery_for};
 use plexlink::{Error, TransportErrorKind};
 use pyo3::PyTypeInfo;
 use pyo3::create_exception;
@@ -71,6 +75,18 @@ create_exception!(
 );
 create_exception!(
     plexlink,
+    DeviceRemoved,
+    Unauthorized,
+    "This device was removed from the account's authorized devices (Plex code 1097): its key and its Plex JWTs are refused for good, and refreshing cannot help. Forget the JWT and the key, make a new client identifier and key, and sign in again. An ``Unauthorized``, so code that forgets a refused token already does the right thing."
+);
+create_exception!(
+    plexlink,
+    InvalidJwt,
+    PlexlinkError,
+    "A Plex JWT failed verification: a bad signature, an unknown key, the wrong issuer, audience or thumbprint (issued to another device), expired, or issued in the future. ``message`` says which; it never holds the token."
+);
+create_exception!(
+    plexlink,
     HttpError,
     PlexlinkError,
     "An error status the other errors do not name; ``status`` is set, ``code`` when Plex gave one."
@@ -132,7 +148,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let no_connection = py.get_type::<NoConnection>();
     no_connection.setattr("candidates", PyTuple::empty(py))?;
     no_connection.setattr("skipped", PyTuple::empty(py))?;
-    let classes: [Bound<'_, PyType>; 17] = [
+    let classes: [Bound<'_, PyType>; 19] = [
         base,
         py.get_type::<Unauthorized>(),
         py.get_type::<TwoFactorRequired>(),
@@ -142,6 +158,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         py.get_type::<HomePinRequired>(),
         py.get_type::<RateLimited>(),
         py.get_type::<TokenExpired>(),
+        py.get_type::<DeviceRemoved>(),
+        py.get_type::<InvalidJwt>(),
         py.get_type::<HttpError>(),
         py.get_type::<ProtocolError>(),
         py.get_type::<InvalidArgument>(),
@@ -188,6 +206,8 @@ fn build(py: Python<'_>, error: Error) -> PyErr {
             (PyErr::new::<RateLimited, _>(text.clone()), message.clone())
         }
         Error::TokenExpired { message } => (PyErr::new::<TokenExpired, _>(text.clone()), message.clone()),
+        Error::DeviceRemoved { message, .. } => (PyErr::new::<DeviceRemoved, _>(text.clone()), message.clone()),
+        Error::InvalidJwt { reason } => (PyErr::new::<InvalidJwt, _>(text.clone()), reason.clone()),
         Error::Plex { code: c, message, .. } => {
             code = *c;
             (PyErr::new::<HttpError, _>(text.clone()), message.clone())
@@ -240,4 +260,38 @@ fn build(py: Python<'_>, error: Error) -> PyErr {
 fn list<'a, T: PyTypeInfo>(py: Python<'_>, name: &'a str, items: Vec<Py<T>>) -> Option<(&'a str, Py<PyAny>)> {
     let list = PyList::new(py, items).ok()?;
     Some((name, list.into_any().unbind()))
+}
+
+/// The core's error that a plexlink exception stands for, where the core's rules decide on it:
+/// the JWT failures a session recovers from (or cannot). Anything else, raised by plexlink or by
+/// the caller's code, is `None`: no rule of the core applies to it.
+fn core_error(py: Python<'_>, error: &PyErr) -> Option<Error> {
+    let value = error.value(py);
+    let message = value
+        .getattr("message")
+        .and_then(|m| m.extract::<String>())
+        .unwrap_or_default();
+    if error.is_instance_of::<TokenExpired>(py) {
+        Some(Error::TokenExpired { message })
+    } else if error.is_instance_of::<DeviceRemoved>(py) {
+        let status = value.getattr("status").and_then(|s| s.extract::<u16>()).unwrap_or(401);
+        Some(Error::DeviceRemoved { status, message })
+    } else {
+        None
+    }
+}
+
+/// Whether a call made with a session's Plex JWT that raised `error` should refresh the JWT
+/// and run once more: the core's rule (`recovery_for`), asked of the exception a Python
+/// callable raised (`plexlink.TokenExpired`, from plexlink or from the caller's own request).
+pub(crate) fn refresh_then_retry(py: Python<'_>, error: &PyErr) -> bool {
+    core_error(py, error).is_some_and(|core| recovery_for(&core) == Recovery::RefreshThenRetry)
+}
+
+/// ``_refresh_then_retry(error)``: :func:`refresh_then_retry` for ``plexlink.aio``, whose
+/// ``with_jwt`` awaits the caller's coroutine itself.
+#[pyfunction]
+#[pyo3(name = "_refresh_then_retry")]
+pub(crate) fn refresh_then_retry_py(error: &Bound<'_, PyAny>) -> bool {
+    refresh_then_retry(error.py(), &PyErr::from_value(error.clone()))
 }

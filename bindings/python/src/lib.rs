@@ -6,15 +6,16 @@
 //! releases the GIL around every network call, and maps the core's `Error` to the Python
 //! exception tree (`errors.rs`, the one place that does).
 //!
-//! The values plexlink returns live by domain, as in the C crate: `pin.rs`, `account.rs`,
-//! `resources.rs`, `connect.rs` (plain conversions in `convert.rs`). Each is built once from the
+//! The values plexlink returns live by domain, as in the C crate: `pin.rs`, `jwt.rs`,
+//! `account.rs`, `resources.rs`, `connect.rs` (plain conversions in `convert.rs`). Each is built once from the
 //! core's value while the GIL is held and never changes after. Tokens are readable attributes
-//! where the API hands them out (`token`, `access_token`), but no `__repr__` ever shows one, nor
-//! a PIN code.
+//! where the API hands them out (`token`, `access_token`, a device key's `private_key`), but no
+//! `__repr__` ever shows one, nor a PIN code.
 //!
 //! Free-threading: every class is `frozen` (no `&mut self` anywhere) and whatever changes
 //! inside one is behind a lock of its own (`Cancel` wraps the core's `CancelToken`, `Emulator`
-//! a `Mutex`), so the module declares `gil_used = false`.
+//! a `Mutex`, `JwtSession` plexlink's session, whose JWT is behind one), so the module declares
+//! `gil_used = false`.
 
 mod account;
 mod aio;
@@ -24,6 +25,7 @@ mod connect;
 mod convert;
 mod emulator;
 mod errors;
+mod jwt;
 mod pin;
 mod resources;
 
@@ -39,6 +41,10 @@ fn _plexlink(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cancel::Cancel>()?;
     m.add_class::<pin::Pin>()?;
     m.add_class::<pin::WaitProgress>()?;
+    m.add_class::<jwt::DeviceKey>()?;
+    m.add_class::<jwt::PlexJwt>()?;
+    m.add_class::<jwt::JwtClaims>()?;
+    m.add_class::<jwt::JwtSession>()?;
     m.add_class::<account::Account>()?;
     m.add_class::<account::Subscription>()?;
     m.add_class::<account::HomeUser>()?;
@@ -50,5 +56,6 @@ fn _plexlink(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<resources::Identity>()?;
     m.add_class::<emulator::Emulator>()?;
     errors::register(m)?;
+    m.add_function(wrap_pyfunction!(errors::refresh_then_retry_py, m)?)?;
     Ok(())
 }

@@ -1,9 +1,11 @@
 //! The PIN login's values: `Pin` (and a PIN given by its id), and the progress of a wait.
 
 use plexlink::WaitProgress as CoreProgress;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::convert::{py_bool, quoted, rfc3339_datetime, utc_datetime};
+use crate::jwt::DeviceKey;
 
 /// A PIN given as a `Pin` or as its id.
 #[derive(FromPyObject)]
@@ -19,17 +21,32 @@ impl PinRef<'_> {
             PinRef::Id(id) => *id,
         }
     }
+
+    /// The device key of a JWT PIN given as a `Pin`, which a check's answer keeps.
+    pub(crate) fn jwt_key(&self) -> Option<plexlink::DeviceKey> {
+        match self {
+            PinRef::Pin(pin) => pin.get().jwt_key.clone(),
+            PinRef::Id(_) => None,
+        }
+    }
 }
 
 /// A PIN: the code a person enters at :attr:`link_url` (or approves at :meth:`auth_url`).
 ///
 /// Made by ``Client.create_pin``, ``Client.check_pin`` and ``Client.resume_pin``. ``token`` is
 /// set once the person approved it (after ``check_pin``).
+///
+/// A JWT PIN (``create_pin(jwt_key=key)``) remembers its :attr:`jwt_key`: waiting for it ends
+/// with a Plex JWT for that key (``Client.wait_for_jwt``, or its token from
+/// ``Client.wait_for_token``). Its ``token`` stays None after ``check_pin``, since only a wait
+/// proves the key to plex.tv.
 #[pyclass(frozen, module = "plexlink")]
 pub(crate) struct Pin {
     pub(crate) core: plexlink::Pin,
     // Kept for the URLs, which depend on the client's identity and plex.tv address.
     pub(crate) client: plexlink::Client,
+    /// The device key of a JWT PIN.
+    pub(crate) jwt_key: Option<plexlink::DeviceKey>,
 }
 
 #[pymethods]
@@ -94,6 +111,12 @@ impl Pin {
         self.core.new_registration
     }
 
+    /// The device key a JWT PIN was made with; None for a PIN whose token is a legacy token.
+    #[getter]
+    fn jwt_key(&self) -> Option<DeviceKey> {
+        self.jwt_key.clone().map(DeviceKey::from)
+    }
+
     /// The page where the person types a short code (``https://plex.tv/link``).
     #[getter]
     fn link_url(&self) -> String {
@@ -113,8 +136,12 @@ impl Pin {
             .expires_at
             .as_deref()
             .map_or_else(|| "None".to_owned(), quoted);
+        // The key's id only for a JWT PIN: a legacy PIN's repr stays as it was.
+        let jwt = self.jwt_key.as_ref().map_or_else(String::new, |key| {
+            format!(", jwt_key=DeviceKey(kid={})", quoted(key.kid()))
+        });
         format!(
-            "Pin(id={}, strong={}, expires_at={expires}, authorized={})",
+            "Pin(id={}, strong={}, expires_at={expires}, authorized={}{jwt})",
             self.core.id,
             py_bool(self.core.strong),
             py_bool(self.core.auth_token.is_some())
@@ -145,5 +172,21 @@ impl WaitProgress {
     fn __repr__(&self) -> String {
         let remaining = self.remaining.map_or_else(|| "None".to_owned(), |r| format!("{r:.1}"));
         format!("WaitProgress(remaining={remaining}, checks={})", self.checks)
+    }
+}
+
+/// The device key a wait for a Plex JWT uses: `key` when given, else the one the PIN was made
+/// with. A `ValueError` when there is none, or when the two differ (the wait could only end
+/// with a JWT refused as another device's).
+pub(crate) fn wait_key(pin: &Pin, key: Option<&Bound<'_, DeviceKey>>) -> PyResult<plexlink::DeviceKey> {
+    match (key.map(|k| &k.get().core), &pin.jwt_key) {
+        (Some(given), Some(made)) if given.kid() != made.kid() => Err(PyValueError::new_err(
+            "this PIN was made with another device key (leave key= out to use the PIN's own)",
+        )),
+        (Some(key), _) | (None, Some(key)) => Ok(key.clone()),
+        (None, None) => Err(PyValueError::new_err(
+            "this PIN has no device key: create it with create_pin(jwt_key=key), or give key= \
+             for a JWT PIN resumed by its id and code",
+        )),
     }
 }

@@ -60,6 +60,18 @@ def token_expired(emu: Emulator, client: plexlink.Client, alice: str) -> object:
     return client.user(alice)
 
 
+def device_removed(emu: Emulator, client: plexlink.Client, alice: str) -> object:
+    key = plexlink.DeviceKey.generate()
+    client.upgrade_to_jwt(alice, key)
+    emu.remove_jwt_device(client.client_identifier)
+    return client.refresh_jwt(key)
+
+
+def invalid_jwt(emu: Emulator, client: plexlink.Client, alice: str) -> object:
+    jwt = client.upgrade_to_jwt(alice, plexlink.DeviceKey.generate())
+    return client.verify_jwt(jwt.token, plexlink.DeviceKey.generate())
+
+
 def http_error(emu: Emulator, client: plexlink.Client, alice: str) -> object:
     emu.add_fault("/api/v2/user", status=503, times=1)
     return client.user(alice)
@@ -112,6 +124,8 @@ SCENARIOS: dict[type[plexlink.PlexlinkError], Scenario] = {
     plexlink.HomePinRequired: home_pin_required,
     plexlink.RateLimited: rate_limited,
     plexlink.TokenExpired: token_expired,
+    plexlink.DeviceRemoved: device_removed,
+    plexlink.InvalidJwt: invalid_jwt,
     plexlink.HttpError: http_error,
     plexlink.ProtocolError: protocol_error,
     plexlink.InvalidArgument: invalid_argument,

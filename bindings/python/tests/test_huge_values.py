@@ -79,6 +79,7 @@ def test_negative_or_nan_seconds_are_a_value_error_naming_the_argument(
     calls = {
         "timeout": lambda: new_client(emu, timeout=value),
         "connect_timeout": lambda: new_client(emu, connect_timeout=value),
+        "jwt_nonce_lifetime": lambda: new_client(emu, jwt_nonce_lifetime=value),
         "interval": lambda: client.wait_for_token(pin, interval=value),
         "grace": lambda: client.connect(living, grace=value),
         "probe_timeout": lambda: client.connect(living, probe_timeout=value),
@@ -130,3 +131,12 @@ def test_byte_counts_keep_their_other_errors(emu: Emulator) -> None:
         new_client(emu, max_response_bytes=1.5)
     with pytest.raises(TypeError):
         new_client(emu, timeout="5")
+
+
+def test_a_nonce_lifetime_without_limit_still_signs_in(emu: Emulator, later) -> None:
+    # The login signs a new device JWT before its nonce's life ends; a life past the longest
+    # duration never ends, and must not overflow on the way.
+    client = new_client(emu, jwt_nonce_lifetime=math.inf)
+    pin = client.create_pin(jwt_key=plexlink.DeviceKey.generate())
+    later(0.3, lambda: emu.approve(pin, "alice"))
+    assert client.wait_for_jwt(pin, interval=INTERVAL, timeout=HUGE_SECONDS).claims.username == "alice"

@@ -13,6 +13,16 @@ GIL while it waits on the network, and every error is a :class:`PlexlinkError`.
 >>> for server in client.servers(token):                 # doctest: +SKIP
 ...     print(server.name, client.connect(server).uri)
 
+Plex JWT sign-in: a :class:`DeviceKey` per client identifier (keep its ``private_key`` as a
+secret), a JWT PIN, and a :class:`JwtSession` that the client refreshes. Signing in this way
+ends the legacy token of that client identifier.
+
+>>> key = plexlink.DeviceKey.generate()                   # doctest: +SKIP
+>>> pin = client.create_pin(jwt_key=key)                  # doctest: +SKIP
+>>> jwt = client.wait_for_jwt(pin)                        # doctest: +SKIP
+>>> session = plexlink.JwtSession(key, jwt)               # doctest: +SKIP
+>>> account = client.with_jwt(session, client.user)       # doctest: +SKIP
+
 For asyncio programs, :mod:`plexlink.aio` has the same calls as coroutines; for tests,
 :mod:`plexlink.testing` has a local stand-in for plex.tv.
 """
@@ -25,18 +35,24 @@ from ._plexlink import (
     Client,
     Connected,
     Connection,
+    DeviceKey,
+    DeviceRemoved,
     HomePinRequired,
     HomeUser,
     HttpError,
     Identity,
     InsecureTransport,
     InvalidArgument,
+    InvalidJwt,
     InvalidVerificationCode,
     IpLockedOut,
+    JwtClaims,
+    JwtSession,
     NetworkError,
     NoConnection,
     Pin,
     PinExpired,
+    PlexJwt,
     PlexlinkError,
     ProtocolError,
     RateLimited,
@@ -66,6 +82,11 @@ __all__ = [
     "CandidateReport",
     "SkippedConnection",
     "Identity",
+    # Plex JWT sign-in
+    "DeviceKey",
+    "PlexJwt",
+    "JwtClaims",
+    "JwtSession",
     # Errors
     "PlexlinkError",
     "Unauthorized",
@@ -76,6 +97,8 @@ __all__ = [
     "HomePinRequired",
     "RateLimited",
     "TokenExpired",
+    "DeviceRemoved",
+    "InvalidJwt",
     "HttpError",
     "ProtocolError",
     "InvalidArgument",

@@ -4,9 +4,11 @@ import asyncio
 import datetime
 from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any, Literal, final
+from typing import Any, Literal, NoReturn, TypeVar, final
 
 from typing_extensions import disjoint_base
+
+_T = TypeVar("_T")
 
 __all__ = [
     "__version__",
@@ -24,6 +26,11 @@ __all__ = [
     "CandidateReport",
     "SkippedConnection",
     "Identity",
+    "DeviceKey",
+    "PlexJwt",
+    "JwtClaims",
+    "JwtSession",
+    "_refresh_then_retry",
     "Emulator",
     "PlexlinkError",
     "Unauthorized",
@@ -34,6 +41,8 @@ __all__ = [
     "HomePinRequired",
     "RateLimited",
     "TokenExpired",
+    "DeviceRemoved",
+    "InvalidJwt",
     "HttpError",
     "ProtocolError",
     "InvalidArgument",
@@ -72,6 +81,7 @@ class Client:
         root_certificates: Sequence[str | bytes] | None = None,
         resolve_plex_direct: bool = True,
         carrier_nat_is_private: bool = False,
+        jwt_nonce_lifetime: float | None = None,
     ) -> Client: ...
     @property
     def product(self) -> str:
@@ -85,12 +95,12 @@ class Client:
     @property
     def link_url(self) -> str:
         """The page where a person types a short PIN code."""
-    def create_pin(self, strong: bool = False) -> Pin:
-        """Creates a PIN: a 4-character code, or a long one with ``strong=True``."""
+    def create_pin(self, strong: bool = False, *, jwt_key: DeviceKey | None = None) -> Pin:
+        """Creates a PIN: a 4-character code, or a long one with ``strong=True``; a JWT PIN with ``jwt_key``."""
     def check_pin(self, pin: Pin | int) -> Pin:
         """Checks a PIN once; ``token`` is set once the person approved it."""
-    def resume_pin(self, id: int, code: str) -> Pin:
-        """A PIN known by its id and code. Sends nothing."""
+    def resume_pin(self, id: int, code: str, *, jwt_key: DeviceKey | None = None) -> Pin:
+        """A PIN known by its id and code (``jwt_key`` for a JWT PIN). Sends nothing."""
     def auth_url(self, pin: Pin, forward_url: str | None = None) -> str:
         """The app.plex.tv page that approves ``pin``."""
     def wait_for_token(
@@ -102,7 +112,30 @@ class Client:
         on_progress: Callable[[WaitProgress], object] | None = None,
         cancel: Cancel | None = None,
     ) -> str:
-        """Waits until the person approves ``pin`` and returns the token."""
+        """Waits until the person approves ``pin`` and returns the token (a JWT PIN's: its Plex JWT)."""
+    def wait_for_jwt(
+        self,
+        pin: Pin,
+        key: DeviceKey | None = None,
+        *,
+        timeout: float | None = None,
+        interval: float | None = None,
+        on_progress: Callable[[WaitProgress], object] | None = None,
+        cancel: Cancel | None = None,
+    ) -> PlexJwt:
+        """Waits until the person approves the JWT PIN ``pin`` and returns the Plex JWT, verified."""
+    def upgrade_to_jwt(self, token: str, key: DeviceKey) -> PlexJwt:
+        """Upgrades a legacy token to a Plex JWT for ``key``; ends that token for this client identifier."""
+    def refresh_jwt(self, key: DeviceKey) -> PlexJwt:
+        """A new Plex JWT for the registered ``key``."""
+    def verify_jwt(self, token: str, key: DeviceKey) -> JwtClaims:
+        """Verifies a Plex JWT issued to ``key`` and returns its claims."""
+    def jwt_token(self, session: JwtSession) -> str:
+        """The session's Plex JWT, refreshed first when less than a day is left."""
+    def refresh_session(self, session: JwtSession) -> str:
+        """Refreshes the session's Plex JWT now and returns the new token."""
+    def with_jwt(self, session: JwtSession, call: Callable[[str], _T]) -> _T:
+        """Runs ``call(token)`` with the session's Plex JWT; after ``TokenExpired``, refreshes and runs it once more."""
     def link_pin(self, token: str, code: str) -> None:
         """Approves another device's 4-character code with this account's token."""
     def sign_in(self, login: str, password: str, verification_code: str | None = None) -> Account:
@@ -160,7 +193,7 @@ class _AsyncCore:
     of the running event loop (private: use ``plexlink.aio``)."""
 
     def __new__(cls, client: Client) -> _AsyncCore: ...
-    def create_pin(self, strong: bool = False) -> asyncio.Future[Pin]: ...
+    def create_pin(self, strong: bool = False, *, jwt_key: DeviceKey | None = None) -> asyncio.Future[Pin]: ...
     def check_pin(self, pin: Pin | int) -> asyncio.Future[Pin]: ...
     def wait_for_token(
         self,
@@ -171,6 +204,21 @@ class _AsyncCore:
         on_progress: Callable[[WaitProgress], object] | None = None,
         cancel: Cancel | None = None,
     ) -> asyncio.Future[str]: ...
+    def wait_for_jwt(
+        self,
+        pin: Pin,
+        key: DeviceKey | None = None,
+        *,
+        timeout: float | None = None,
+        interval: float | None = None,
+        on_progress: Callable[[WaitProgress], object] | None = None,
+        cancel: Cancel | None = None,
+    ) -> asyncio.Future[PlexJwt]: ...
+    def upgrade_to_jwt(self, token: str, key: DeviceKey) -> asyncio.Future[PlexJwt]: ...
+    def refresh_jwt(self, key: DeviceKey) -> asyncio.Future[PlexJwt]: ...
+    def verify_jwt(self, token: str, key: DeviceKey) -> asyncio.Future[JwtClaims]: ...
+    def jwt_token(self, session: JwtSession) -> asyncio.Future[str]: ...
+    def refresh_session(self, session: JwtSession) -> asyncio.Future[str]: ...
     def link_pin(self, token: str, code: str) -> asyncio.Future[None]: ...
     def sign_in(self, login: str, password: str, verification_code: str | None = None) -> asyncio.Future[Account]: ...
     def user(self, token: str) -> asyncio.Future[Account]: ...
@@ -257,6 +305,9 @@ class Pin:
     def new_registration(self) -> bool | None:
         """Whether approving it created a new Plex account."""
     @property
+    def jwt_key(self) -> DeviceKey | None:
+        """The device key a JWT PIN was made with."""
+    @property
     def link_url(self) -> str:
         """The page where the person types a short code."""
     def auth_url(self, forward_url: str | None = None) -> str:
@@ -272,6 +323,122 @@ class WaitProgress:
     @property
     def checks(self) -> int:
         """Checks answered so far."""
+
+# --- Plex JWT sign-in -----------------------------------------------------------------------
+
+@final
+class DeviceKey:
+    """A device's Ed25519 key: its identity at plex.tv for Plex JWT sign-in. Not picklable."""
+
+    @staticmethod
+    def generate() -> DeviceKey:
+        """A new key from the operating system's random generator."""
+    @staticmethod
+    def from_seed(seed: bytes | bytearray) -> DeviceKey:
+        """The key whose private part is ``seed`` (exactly 32 bytes)."""
+    @staticmethod
+    def from_private_key(private_key: str) -> DeviceKey:
+        """The key kept earlier as ``private_key`` text."""
+    @property
+    def private_key(self) -> str:
+        """The private key as text: a secret, to store as a password is."""
+    @property
+    def seed(self) -> bytes:
+        """The 32-byte seed: a secret."""
+    @property
+    def kid(self) -> str:
+        """The key's id (RFC 7638 thumbprint); not a secret."""
+    @property
+    def public_key(self) -> bytes:
+        """The 32-byte public key."""
+    @property
+    def public_jwk(self) -> dict[str, str]:
+        """The public key as the JWK plex.tv registers."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> DeviceKey: ...
+    def __deepcopy__(self, _memo: Any) -> DeviceKey: ...
+
+@final
+class JwtClaims:
+    """The claims of a verified Plex JWT."""
+
+    @property
+    def issuer(self) -> str:
+        """``iss``: who issued it."""
+    @property
+    def audience(self) -> list[str]:
+        """``aud``: whom it is for."""
+    @property
+    def exp(self) -> int:
+        """When it expires, in Unix seconds."""
+    @property
+    def iat(self) -> int:
+        """When it was issued, in Unix seconds."""
+    @property
+    def expires_at(self) -> datetime.datetime:
+        """When it expires (aware, UTC)."""
+    @property
+    def issued_at(self) -> datetime.datetime:
+        """When it was issued (aware, UTC)."""
+    @property
+    def thumbprint(self) -> str | None:
+        """The key id of the device it was issued to."""
+    @property
+    def scope(self) -> str | None:
+        """The scopes it was asked with."""
+    @property
+    def user_id(self) -> int | None:
+        """The account's numeric id."""
+    @property
+    def uuid(self) -> str:
+        """The account's uuid."""
+    @property
+    def username(self) -> str:
+        """The account's user name."""
+    @property
+    def email(self) -> str:
+        """The account's e-mail address."""
+    @property
+    def friendly_name(self) -> str:
+        """The name shown for the account."""
+    @property
+    def restricted(self) -> bool:
+        """Whether the account is a managed (restricted) Home user."""
+    def seconds_left(self, now: float | None = None) -> int:
+        """Seconds left before it expires, at ``now`` (Unix seconds; default: now)."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class PlexJwt:
+    """A Plex JWT, verified, and its claims. Not picklable."""
+
+    def __new__(cls, token: str, claims: JwtClaims) -> PlexJwt: ...
+    @property
+    def token(self) -> str:
+        """The JWT itself: a secret, for plex.tv only."""
+    @property
+    def claims(self) -> JwtClaims:
+        """What it says, as verified."""
+    def __reduce__(self) -> NoReturn: ...
+
+@final
+class JwtSession:
+    """A device key and its current Plex JWT, which the client refreshes."""
+
+    def __new__(cls, key: DeviceKey, jwt: PlexJwt) -> JwtSession: ...
+    @property
+    def key(self) -> DeviceKey:
+        """The device key."""
+    @property
+    def jwt(self) -> PlexJwt:
+        """The Plex JWT as it is now."""
+    def __reduce__(self) -> NoReturn: ...
+
+def _refresh_then_retry(error: BaseException) -> bool:
+    """Whether plexlink's rule is to refresh a session's JWT and call once more after ``error``."""
 
 # --- Accounts -------------------------------------------------------------------------------
 
@@ -616,6 +783,24 @@ class Emulator:
         """The account token of ``account``."""
     def server_uri(self, server: str, connection: str) -> str | None:
         """The URI of one connection of a server."""
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request seen so far, with the kind of token it carried."""
+    def rotate_jwt_key(self) -> str:
+        """Makes the other signing key sign Plex JWTs; returns its kid."""
+    def remove_jwt_device(self, client_identifier: str) -> None:
+        """Removes a device from its account."""
+    def jwt_devices(self) -> list[dict[str, Any]]:
+        """The device keys registered now."""
+    def set_jwt_settings(
+        self,
+        *,
+        jwt_lifetime: int | None = None,
+        nonce_lifetime: int | None = None,
+        nonce_rate_limit_per_minute: int | None = None,
+    ) -> dict[str, int]:
+        """Changes the JWT and nonce lifetimes and the nonce limit from now on."""
+    def jwt_settings(self) -> dict[str, int]:
+        """The JWT settings in force."""
     @property
     def ca_pem(self) -> str:
         """The PEM certificate of the authority that signs the https listeners."""
@@ -663,6 +848,12 @@ class RateLimited(PlexlinkError):
 
 class TokenExpired(PlexlinkError):
     """The Plex JWT has expired."""
+
+class DeviceRemoved(Unauthorized):
+    """This device was removed from the account: sign in again under a new identity."""
+
+class InvalidJwt(PlexlinkError):
+    """A Plex JWT failed verification."""
 
 class HttpError(PlexlinkError):
     """An error status the other errors do not name."""

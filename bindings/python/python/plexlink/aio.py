@@ -16,29 +16,40 @@ timers at once; a :class:`plexlink.Cancel` the caller passed is read, never canc
 ...     servers = await client.servers(token)
 ...     for server, result in zip(servers, await client.connect_all(servers)):
 ...         print(server.name, result.uri if isinstance(result, plexlink.Connected) else result)
+
+Plex JWT sign-in is here too: ``await client.create_pin(jwt_key=key)``, ``await
+client.wait_for_jwt(pin)``, and ``await client.with_jwt(session, client.user)``, whose call
+is awaited in the calling task.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import Executor
-from typing import Literal
+from typing import Literal, TypeVar
 
 from ._plexlink import (
     Account,
     Cancel,
     Client,
     Connected,
+    DeviceKey,
     HomeUser,
     Identity,
+    JwtClaims,
+    JwtSession,
     Pin,
+    PlexJwt,
     PlexlinkError,
     Resource,
     WaitProgress,
     _AsyncCore,
+    _refresh_then_retry,
 )
 
 __all__ = ["AsyncClient"]
+
+_T = TypeVar("_T")
 
 
 class AsyncClient:
@@ -71,6 +82,7 @@ class AsyncClient:
         root_certificates: Sequence[str | bytes] | None = None,
         resolve_plex_direct: bool = True,
         carrier_nat_is_private: bool = False,
+        jwt_nonce_lifetime: float | None = None,
         executor: Executor | None = None,
     ) -> None:
         self._client = Client(
@@ -91,6 +103,7 @@ class AsyncClient:
             root_certificates=root_certificates,
             resolve_plex_direct=resolve_plex_direct,
             carrier_nat_is_private=carrier_nat_is_private,
+            jwt_nonce_lifetime=jwt_nonce_lifetime,
         )
         self._core = _AsyncCore(self._client)
 
@@ -118,17 +131,18 @@ class AsyncClient:
 
     # --- PIN login ---------------------------------------------------------------------------
 
-    async def create_pin(self, strong: bool = False) -> Pin:
-        """Creates a PIN (see :meth:`plexlink.Client.create_pin`)."""
-        return await self._core.create_pin(strong)
+    async def create_pin(self, strong: bool = False, *, jwt_key: DeviceKey | None = None) -> Pin:
+        """Creates a PIN, a JWT PIN with ``jwt_key`` (see :meth:`plexlink.Client.create_pin`)."""
+        return await self._core.create_pin(strong, jwt_key=jwt_key)
 
     async def check_pin(self, pin: Pin | int) -> Pin:
         """Checks a PIN once (see :meth:`plexlink.Client.check_pin`)."""
         return await self._core.check_pin(pin)
 
-    def resume_pin(self, id: int, code: str) -> Pin:
-        """A PIN known by its id and code; sends nothing, so it is not a coroutine."""
-        return self._client.resume_pin(id, code)
+    def resume_pin(self, id: int, code: str, *, jwt_key: DeviceKey | None = None) -> Pin:
+        """A PIN known by its id and code (``jwt_key`` for a JWT PIN); sends nothing, so it is
+        not a coroutine."""
+        return self._client.resume_pin(id, code, jwt_key=jwt_key)
 
     def auth_url(self, pin: Pin, forward_url: str | None = None) -> str:
         """The app.plex.tv page that approves ``pin``; sends nothing, so it is not a coroutine."""
@@ -153,6 +167,65 @@ class AsyncClient:
         return await self._core.wait_for_token(
             pin, timeout=timeout, interval=interval, on_progress=on_progress, cancel=cancel
         )
+
+    async def wait_for_jwt(
+        self,
+        pin: Pin,
+        key: DeviceKey | None = None,
+        *,
+        timeout: float | None = None,
+        interval: float | None = None,
+        on_progress: Callable[[WaitProgress], object] | None = None,
+        cancel: Cancel | None = None,
+    ) -> PlexJwt:
+        """Waits until the person approves the JWT PIN ``pin`` and returns the Plex JWT
+        (see :meth:`plexlink.Client.wait_for_jwt`; waits as :meth:`wait_for_token` does)."""
+        return await self._core.wait_for_jwt(
+            pin, key, timeout=timeout, interval=interval, on_progress=on_progress, cancel=cancel
+        )
+
+    # --- Plex JWT ----------------------------------------------------------------------------
+
+    async def upgrade_to_jwt(self, token: str, key: DeviceKey) -> PlexJwt:
+        """Upgrades a legacy token to a Plex JWT for ``key``. **Ends that token for this client
+        identifier** (see :meth:`plexlink.Client.upgrade_to_jwt`)."""
+        return await self._core.upgrade_to_jwt(token, key)
+
+    async def refresh_jwt(self, key: DeviceKey) -> PlexJwt:
+        """A new Plex JWT for the registered ``key`` (see :meth:`plexlink.Client.refresh_jwt`)."""
+        return await self._core.refresh_jwt(key)
+
+    async def verify_jwt(self, token: str, key: DeviceKey) -> JwtClaims:
+        """Verifies a Plex JWT issued to ``key`` and returns its claims."""
+        return await self._core.verify_jwt(token, key)
+
+    async def jwt_token(self, session: JwtSession) -> str:
+        """The session's Plex JWT, refreshed first when less than a day is left."""
+        return await self._core.jwt_token(session)
+
+    async def refresh_session(self, session: JwtSession) -> str:
+        """Refreshes the session's Plex JWT now and returns the new token."""
+        return await self._core.refresh_session(session)
+
+    async def with_jwt(self, session: JwtSession, call: Callable[[str], Awaitable[_T]]) -> _T:
+        """Awaits ``call(token)`` with the session's Plex JWT and returns its result; when it
+        raises :class:`plexlink.TokenExpired`, refreshes the JWT and awaits it once more (see
+        :meth:`plexlink.Client.with_jwt`).
+
+        >>> account = await client.with_jwt(session, client.user)  # doctest: +SKIP
+        """
+        # plexlink::AsyncClient::with_jwt would await `call` on the Rust runtime, apart from the
+        # caller's task (its context, its cancellation); so the steps are taken here, and the
+        # decision to refresh is still the core's (_refresh_then_retry).
+        token = await self._core.jwt_token(session)
+        try:
+            return await call(token)
+        except PlexlinkError as error:
+            if not _refresh_then_retry(error):
+                raise
+            # Inside the handler, so that a failed refresh is chained to the expiry.
+            token = await self._core.refresh_session(session)
+        return await call(token)
 
     # --- Account -----------------------------------------------------------------------------
 
