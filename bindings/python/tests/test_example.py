@@ -10,16 +10,17 @@ from pathlib import Path
 
 import pytest
 
+import plexlink
 from plexlink.testing import Emulator
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "python" / "login.py"
 
 
-@pytest.mark.skipif(not EXAMPLE.exists(), reason="run from a checkout of the repository")
-def test_login_example(emu: Emulator, tmp_path: Path) -> None:
+def run_login(emu: Emulator, tmp_path: Path, *options: str) -> tuple[str, str]:
+    """Runs login.py, approves its code as alice, and returns what it printed."""
     env = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path))
     child = subprocess.Popen(
-        [sys.executable, str(EXAMPLE), "--plex-url", emu.url, "--timeout", "20"],
+        [sys.executable, str(EXAMPLE), "--plex-url", emu.url, "--timeout", "20", *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -38,6 +39,12 @@ def test_login_example(emu: Emulator, tmp_path: Path) -> None:
             child.kill()
             child.communicate()
     assert child.returncode == 0, (out, err)
+    return out, err
+
+
+@pytest.mark.skipif(not EXAMPLE.exists(), reason="run from a checkout of the repository")
+def test_login_example(emu: Emulator, tmp_path: Path) -> None:
+    out, err = run_login(emu, tmp_path)
     assert "Signed in as alice" in out
     living = emu.server_uri("Living Room", "local")
     assert f"Living Room (yours): {living} [local," in out
@@ -47,3 +54,23 @@ def test_login_example(emu: Emulator, tmp_path: Path) -> None:
     # The identifier was kept for the next run.
     stored = (tmp_path / "plexlink-example" / "client-identifier").read_text().strip()
     assert [p["client_identifier"] for p in emu.pins()] == [stored]
+
+
+@pytest.mark.skipif(not EXAMPLE.exists(), reason="run from a checkout of the repository")
+def test_login_example_with_a_plex_jwt(emu: Emulator, tmp_path: Path) -> None:
+    out, err = run_login(emu, tmp_path, "--jwt")
+    assert "Signed in as alice" in out and "Plex JWT for device " in out
+    living = emu.server_uri("Living Room", "local")
+    assert f"Living Room (yours): {living} [local," in out
+    # The key was kept, readable by its owner only, under an identifier of its own; plex.tv
+    # registered that key for it, and nothing secret was printed.
+    kept = tmp_path / "plexlink-example"
+    key = plexlink.DeviceKey.from_private_key((kept / "device-key").read_text().strip())
+    assert (kept / "device-key").stat().st_mode & 0o077 == 0
+    stored = (kept / "client-identifier-jwt").read_text().strip()
+    assert not (kept / "client-identifier").exists()
+    assert emu.jwt_devices() == [{"client_identifier": stored, "account": "alice", "kid": key.kid}]
+    assert [(p["client_identifier"], p["jwk"]) for p in emu.pins()] == [(stored, True)]
+    assert key.kid in out and key.private_key not in out + err
+    jwt_requests = [r for r in emu.requests() if r["token_kind"] == "jwt"]
+    assert jwt_requests and all(r["listener"] == "plex.tv" for r in jwt_requests)
