@@ -35,6 +35,9 @@
 //! identifier), `relay` (good, relay). "Friend's Server": `local`, `remote`. "Home Server":
 //! `local`, `relay`. All on 127.0.0.1, each its own port: [`Emulator::server_uri`].
 //!
+//! [`Scenario::dual_stack`] is the same world plus "Dual Stack" (owned by alice): `local` on
+//! 127.0.0.1 and `local-v6` on `[::1]`, both https (see [IPv6](#ipv6)).
+//!
 //! # https and plex.direct names
 //!
 //! A connection with [`Connection::https`] set is advertised the way plex.tv advertises a real
@@ -60,6 +63,41 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # IPv6
+//!
+//! A connection with [`Connection::ipv6`] set listens on `[::1]:PORT` and is advertised as
+//! plex.tv advertises IPv6 connections: `"address":"::1"`, `"IPv6":true`, `"uri"`
+//! `http://[::1]:PORT`, or for an https one `https://0-0-0-0-0-0-0-1.<hash>.plex.direct:PORT`
+//! (the label is the eight groups of the address in hex, joined by `-`, never shortened). Like
+//! plex.tv, resources list such a connection only with `includeIPv6=1`. On a machine without
+//! an IPv6 loopback ([`Emulator::ipv6_available`] is false) a scenario with one fails to start
+//! with `AddrNotAvailable` naming the connection, rather than start without it: a test that
+//! needs it checks first and skips.
+//!
+//! # Changes while running
+//!
+//! What issue-style tests need to see a client keep (or lose) its connection:
+//!
+//! - [`Emulator::set_behaviour`] changes a connection's [`Behaviour`] at once, its port and
+//!   URI staying. Turned dead, its listener is closed (connects are refused: `ECONNREFUSED`)
+//!   and its open connections are closed (a kept-alive socket sees end of stream; a request
+//!   sent on it after the change is never answered). Back from dead, the same port listens
+//!   again: it is held meanwhile by a socket that never listens (with `SO_REUSEPORT`), so
+//!   nothing else can take it. Slow takes the new delay from the next request. Blackhole
+//!   accepts and never answers; a request on a connection opened before waits until the
+//!   behaviour changes again, then is answered (or closed, if dead). Resources' `presence` is
+//!   false while every connection of a server is dead.
+//! - [`Emulator::set_plex_tv_down`] takes plex.tv down: every request to the plex.tv
+//!   listener except control requests (`/_emulator/...`, which share its port and keep
+//!   working) has its connection closed without an answer, a transport error for the client.
+//!   Connects still succeed (the port must stay open for control requests), so "refused" is
+//!   "closed unanswered" here, not `ECONNREFUSED`. [`Emulator::set_plex_tv_down_mode`] with
+//!   [`DownMode::Unavailable`] answers 503 (an HTML page, `Retry-After: 30`) instead. The
+//!   PMS listeners keep working.
+//! - The counters go on counting: TCP connections accepted (none for a refused connect),
+//!   requests (those refused while plex.tv is down too; not those held by a blackhole), so a
+//!   test can count a client's rechecks.
+//!
 //! # XML
 //!
 //! Like plex.tv, the plex.tv listener answers XML when a request's `Accept` does not ask for
@@ -73,7 +111,7 @@
 //!
 //! [`Emulator::counters`] counts, per listener, TCP connections accepted, TLS handshakes, the
 //! connections still open (so a test can check that a client left no socket behind) and
-//! requests by method and path; [`Emulator::requests`] is the timed request log, each entry with
+//! requests by method and path (every connection is listed, dead ones with zeros); [`Emulator::requests`] is the timed request log, each entry with
 //! the kind of token the request carried ([`LoggedRequest::token_kind`]: `"jwt"`, `"legacy"`, or
 //! none; never the token).
 //!
@@ -147,16 +185,29 @@
 //! `POST jwt/devices/{client_identifier}/remove` (percent-encoded; 204, or 404 when none is
 //! registered), `GET|POST jwt/settings` (POST takes any subset of
 //! `{"jwt_lifetime_secs":N,"nonce_lifetime_secs":N,"nonce_rate_limit_per_minute":N}`, both
-//! answer the settings in force). A fault as JSON:
+//! answer the settings in force).
+//!
+//! Changes while running (server and connection names percent-encoded, e.g. `Living%20Room`):
+//!
+//! | request | body | answer |
+//! |---|---|---|
+//! | `GET servers/{server}/connections/{connection}/behaviour` | | 200, the behaviour in force, e.g. `{"kind":"good"}` |
+//! | `POST servers/{server}/connections/{connection}/behaviour` | a [`Behaviour`] as the scenario writes it, `{"kind":"slow","ms":300}`, or with `behaviour` for `kind`: `{"behaviour":"dead"}` (`good`, `slow` with `ms`, `dead`, `blackhole`, `wrong_id`, `unauthorized`) | 200, the behaviour now in force; 400 for a bad body, 404 for an unknown connection, 500 when the port cannot listen again |
+//! | `GET plextv` | | 200 `{"down":false,"mode":"refuse"}` ([`PlexTvStatus`]) |
+//! | `POST plextv/down` | none (the mode in force), or `{"mode":"refuse"}` / `{"mode":"503"}` | 200, the status now; 400 for a bad body |
+//! | `POST plextv/up` | | 200, the status now (the mode is kept for next time) |
+//!
+//! A fault as JSON:
 //! `{"path_prefix":"/api/v2/pins","method":"GET","kind":{"type":"status","status":429,"retry_after":2},"times":1}`
 //! (`kind.type` is one of `status`, `malformed_json`, `oversized` with `bytes`, `delay` with
 //! `ms`, `close`).
 //!
 //! # Not emulated
 //!
-//! IPv6 connections (every connection is on 127.x), DNS (no plex.direct name resolves), a relay
-//! that forwards to another listener (a relay is a listener of its own), RS256 Plex keys (both
-//! keys are EdDSA), and scopes (every Plex JWT carries every user claim).
+//! Addresses other than loopback (IPv4 connections are on 127.x, IPv6 ones on ::1), DNS (no
+//! plex.direct name resolves), plex.tv refusing connects (down, it still accepts them, see
+//! above), a relay that forwards to another listener (a relay is a listener of its own), RS256
+//! Plex keys (both keys are EdDSA), and scopes (every Plex JWT carries every user claim).
 
 mod auth;
 mod clock;

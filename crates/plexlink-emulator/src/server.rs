@@ -1,9 +1,13 @@
 //! Listeners and the request pipeline: bind every port up front (so `start` reports failures
 //! and knows every URL before it returns), then run one accept loop per listener on a
-//! single-threaded tokio runtime in a background thread.
+//! single-threaded tokio runtime in a background thread. A PMS connection's listener comes
+//! and goes with its behaviour (see `live`): each listening period has its own accept loop,
+//! and its connections close when the period ends.
 //!
-//! Pipeline of one request: count it, read its body, apply a matching fault (not to control
-//! requests), then route it to the control API, the pages, the plex.tv API or the PMS.
+//! Pipeline of one request: on a PMS connection, wait out a blackhole and drop the request if
+//! the connection turned dead; count it, read its body; on plex.tv, refuse it while plex.tv is
+//! down (not control requests); apply a matching fault (not to control requests); then route
+//! it to the control API, the pages, the plex.tv API or the PMS.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, TcpListener as StdListener};

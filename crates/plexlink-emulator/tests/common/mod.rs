@@ -60,6 +60,21 @@ impl Conn {
         })
     }
 
+    /// Waits up to `within` for the server to close this connection without sending anything:
+    /// true on end of stream or a reset, false when it is still open (or sent bytes).
+    pub fn closed_by_peer(&mut self, within: Duration) -> bool {
+        self.set_read_timeout(within);
+        let mut byte = [0u8; 1];
+        match self.reader.read(&mut byte) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => matches!(
+                e.kind(),
+                io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted | io::ErrorKind::BrokenPipe
+            ),
+        }
+    }
+
     pub fn set_read_timeout(&self, timeout: Duration) {
         self.reader.get_ref().set_read_timeout(Some(timeout)).unwrap();
     }
