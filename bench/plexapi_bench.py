@@ -3,10 +3,11 @@
 
 Each subcommand runs one case against an emulator that plexlink-bench started, with
 python-plexapi as its users get it: default timeouts (30 s), ``MyPlexResource.connect()``,
-``MyPlexPinLogin``. Only what must change does:
+``MyPlexPinLogin``, ``MyPlexJWTLogin`` (with PyJWT). Only what must change does:
 
 - plex.tv's URLs are class constants, pointed at the emulator (``MyPlexAccount.key``,
-  ``MyPlexResource.key``, ``MyPlexPinLogin.PINS``);
+  ``MyPlexResource.key``, ``MyPlexPinLogin.PINS``, ``MyPlexJWTLogin.AUTH``);
+- PyJWT gets a 1 s leeway in the JWT case (see ``jwt_case``);
 - the emulator has no DNS, so a stand-in for ``socket.getaddrinfo`` answers ``*.plex.direct``
   names as Plex's DNS does (the address in the name), and refuses the addresses given with
   ``--block`` as a router with DNS-rebinding protection refuses private ones;
@@ -163,6 +164,96 @@ def pin_case(args):
     print("done", flush=True)
 
 
+def jwt_case(args):
+    """``MyPlexJWTLogin`` as its docstring's second example uses it: a new key pair, the device
+    registered with the account token, then ``refreshJWT()`` rounds. Also times signing one
+    device JWT and ``decodePlexJWT()``, the two halves that plexlink-bench times on its own."""
+    import jwt
+    from plexapi.myplex import MyPlexJWTLogin
+
+    MyPlexJWTLogin.AUTH = args.url + "api/v2/auth"
+    # The emulator writes a Plex JWT's iat rounded up to the second (so that exp is at least the
+    # lifetime away), a fraction of a second ahead of this clock, and PyJWT refuses an iat in the
+    # future unless given a leeway, which plexapi does not give: refreshJWT() would fail nearly
+    # every round. One second of leeway, as a clock a little behind plex.tv's needs anyway; it
+    # changes no work PyJWT does.
+    real_decode = jwt.decode
+
+    def decode(*a, **kw):
+        kw.setdefault("leeway", 1)
+        return real_decode(*a, **kw)
+
+    jwt.decode = decode
+
+    login = MyPlexJWTLogin(token=args.token)
+    login.generateKeypair()
+    login.registerDevice()
+
+    times = []
+    for _ in range(args.rounds):
+        started = time.perf_counter()
+        login.refreshJWT()  # nonce, device JWT, exchange, then verifyJWT(): keys fetched, decode
+        times.append(time.perf_counter() - started)
+
+    # Signing alone: _encodeClientJWT()'s payload with plexlink-bench's fixed nonce (the nonce
+    # fetch is timed in the refresh rounds), and only its jwt.encode() call timed, key argument
+    # included: plexapi evaluates _privateJWK, a PyJWK built from the raw keys, on every call.
+    now = int(time.time())
+    payload = {
+        "nonce": args.nonce,
+        "scope": ",".join(login._scopes),
+        "aud": "plex.tv",
+        "iss": login._clientIdentifier,
+        "iat": now,
+        "exp": now + 300,
+    }
+    headers = {"kid": login._keyID}
+    sign, sign_key_kept = [], []
+    for _ in range(args.sign_rounds):
+        started = time.perf_counter()
+        jwt.encode(payload, key=login._privateJWK, algorithm="EdDSA", headers=headers)
+        sign.append(time.perf_counter() - started)
+    # The same with the PyJWK built once, for the notes: what PyJWT itself costs.
+    private_jwk = login._privateJWK
+    for _ in range(args.sign_rounds):
+        started = time.perf_counter()
+        jwt.encode(payload, key=private_jwk, algorithm="EdDSA", headers=headers)
+        sign_key_kept.append(time.perf_counter() - started)
+
+    # Verifying: decodePlexJWT() as it is, which fetches plex.tv's keys on every call and tries
+    # them last first; then, for the notes, jwt.decode() alone with the signing key given.
+    verify = []
+    for _ in range(args.sign_rounds):
+        started = time.perf_counter()
+        login.decodePlexJWT()
+        verify.append(time.perf_counter() - started)
+    kid = jwt.get_unverified_header(login.jwtToken)["kid"]
+    signing = jwt.PyJWK.from_dict(next(k for k in login._getPlexPublicJWK() if k["kid"] == kid))
+    verify_key_kept = []
+    for _ in range(args.sign_rounds):
+        started = time.perf_counter()
+        jwt.decode(
+            login.jwtToken,
+            key=signing,
+            algorithms=["EdDSA"],
+            audience=["plex.tv", login._clientIdentifier],
+            issuer="plex.tv",
+            options={"require": ["aud", "iss", "exp", "iat", "thumbprint"]},
+        )
+        verify_key_kept.append(time.perf_counter() - started)
+
+    emit(
+        {
+            "times": times,
+            "sign": sign,
+            "sign_key_kept": sign_key_kept,
+            "verify": verify,
+            "verify_key_kept": verify_key_kept,
+            "pyjwt": jwt.__version__,
+        }
+    )
+
+
 def versions(_args):
     import importlib
     import os
@@ -186,15 +277,25 @@ def versions(_args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("case", choices=["connect", "fleet", "parse", "pin", "versions"])
+    parser.add_argument("case", choices=["connect", "fleet", "jwt", "parse", "pin", "versions"])
     parser.add_argument("--url", help="the emulator's plex.tv URL, with a trailing slash")
     parser.add_argument("--token", help="the account token")
     parser.add_argument("--server", help="the server to connect to (connect)")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--sign-rounds", type=int, default=1000, help="rounds of signing and of verifying (jwt)")
+    parser.add_argument("--nonce", default="bench-nonce", help="the nonce the signing rounds sign (jwt)")
     parser.add_argument("--block", action="append", default=[], help="an address whose plex.direct names do not resolve")
     args = parser.parse_args()
     install_plex_direct_dns(set(args.block))
-    {"connect": connect_case, "fleet": fleet_case, "parse": parse_case, "pin": pin_case, "versions": versions}[args.case](args)
+    cases = {
+        "connect": connect_case,
+        "fleet": fleet_case,
+        "jwt": jwt_case,
+        "parse": parse_case,
+        "pin": pin_case,
+        "versions": versions,
+    }
+    cases[args.case](args)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,10 @@
 #
 #   scripts/bench.sh [plexlink-bench options]     (--rounds N, --crowd-rounds N, --plexlink-only, --help, ...)
 #
-# Needs python3 (3.9 or later, with venv), cargo, and PyPI: python-plexapi goes into its own
-# virtual environment, .venv-bench. The C library (libplexlink.so) and the Python module
-# (plexlink) are built in release mode when they build; the table says "n/a (not built)" for
-# what did not. PYTHON picks another interpreter.
+# Needs python3 (3.9 or later, with venv), cargo, and PyPI: python-plexapi (and PyJWT, for its
+# JWT login) goes into its own virtual environment, .venv-bench. The C library (libplexlink.so)
+# and the Python module (plexlink) are built in release mode when they build; the table says
+# "n/a (not built)" for what did not. PYTHON picks another interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +19,8 @@ note() { printf 'bench.sh: %s\n' "$*" >&2; }
 
 [ -x "$venv/bin/python" ] || "${PYTHON:-python3}" -m venv "$venv"
 pip_install() { "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@"; }
-pip_install 'plexapi==4.18.3'
+# PyJWT with cryptography: what plexapi's MyPlexJWTLogin needs (its "jwt" extra), pinned too.
+pip_install 'plexapi==4.18.3' 'pyjwt[crypto]==2.15.1'
 
 note "building plexlink-bench (release)"
 cargo build --release --locked -p plexlink-bench

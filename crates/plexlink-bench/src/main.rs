@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! plexlink-bench [--python PATH] [--rounds N] [--blackhole-rounds N] [--pin-rounds N]
-//!                [--parse-rounds N] [--crowd-rounds N] [--plexlink-only] [--quick]
+//!                [--parse-rounds N] [--crowd-rounds N] [--jwt-rounds N] [--plexlink-only] [--quick]
 //! ```
 //!
 //! Each case starts an emulator, times plexlink in this process, then times python-plexapi
@@ -14,6 +14,7 @@
 //! `scripts/bench.sh` makes the Python environment and runs this in release mode.
 
 mod crowd;
+mod jwt;
 mod pin;
 mod plexapi;
 mod scenarios;
@@ -25,14 +26,14 @@ use std::time::{Duration, Instant};
 
 use plexlink::core::resources::{self, Include};
 use plexlink::{Client, ClientBuilder, Connected, Device, Token};
-use plexlink_emulator::{Emulator, Scenario};
+use plexlink_emulator::{Emulator, JwtSettings, Scenario};
 
 use crate::pin::PinSummary;
 use crate::plexapi::{Outcome, Plexapi};
 use crate::scenarios::OWNER;
 
 const USAGE: &str = "usage: plexlink-bench [--python PATH] [--rounds N] [--blackhole-rounds N] [--pin-rounds N]
-                      [--parse-rounds N] [--crowd-rounds N] [--plexlink-only] [--quick]
+                      [--parse-rounds N] [--crowd-rounds N] [--jwt-rounds N] [--plexlink-only] [--quick]
 
   --python PATH         a Python with python-plexapi installed (scripts/bench.sh makes one)
   --rounds N            rounds of each connect case (default 7)
@@ -42,6 +43,8 @@ const USAGE: &str = "usage: plexlink-bench [--python PATH] [--rounds N] [--black
   --parse-rounds N      parses of the 500-server answer (default 15)
   --crowd-rounds N      python-plexapi's rounds of the 200-server case (default 3: its
                         connect() loop takes about 15 s a round)
+  --jwt-rounds N        refreshes of a Plex JWT over HTTP per library (default 20; signing and
+                        verifying run 1000 rounds, 50 with --quick)
   --plexlink-only       leave python-plexapi out
   --quick               small worlds and short waits (the smoke test)";
 
@@ -53,6 +56,7 @@ struct Args {
     pin_rounds: usize,
     parse_rounds: usize,
     crowd_rounds: usize,
+    jwt_rounds: usize,
     plexlink_only: bool,
     quick: bool,
 }
@@ -65,6 +69,7 @@ fn parse_args() -> Result<Args, String> {
         pin_rounds: 5,
         parse_rounds: 15,
         crowd_rounds: 3,
+        jwt_rounds: 20,
         plexlink_only: false,
         quick: false,
     };
@@ -84,6 +89,7 @@ fn parse_args() -> Result<Args, String> {
             "--pin-rounds" => args.pin_rounds = number("--pin-rounds", it.next())?,
             "--parse-rounds" => args.parse_rounds = number("--parse-rounds", it.next())?,
             "--crowd-rounds" => args.crowd_rounds = number("--crowd-rounds", it.next())?,
+            "--jwt-rounds" => args.jwt_rounds = number("--jwt-rounds", it.next())?,
             "--plexlink-only" => args.plexlink_only = true,
             "--quick" => args.quick = true,
             "-h" | "--help" => return Err(String::new()),
@@ -179,6 +185,7 @@ fn run(args: &Args) -> Result<(), String> {
     bench.crowd()?;
     bench.pin()?;
     bench.parse()?;
+    bench.jwt()?;
     bench.import_time();
     bench.library_size();
     print!("{}", bench.report(started.elapsed()));
@@ -644,6 +651,127 @@ impl Bench<'_> {
                 figures: fmt_ratio(x),
             });
         }
+        Ok(())
+    }
+
+    /// Signing a device JWT, verifying a Plex JWT, refreshing one over HTTP: three rows, one
+    /// emulator for both libraries, each with its own client identifier and device key.
+    fn jwt(&mut self) -> Result<(), String> {
+        let emu = start(Scenario::default())?;
+        // The refresh rounds ask a nonce each, more in a minute than the emulator allows one
+        // client identifier (30, as plex.tv rate-limits nonces): the rounds time the calls, not
+        // the limit's 429 and Retry-After.
+        emu.set_jwt_settings(JwtSettings {
+            nonce_rate_limit_per_minute: Some(0),
+            ..JwtSettings::default()
+        });
+        let client = client_for(&emu)?;
+        let fast_rounds = if self.args.quick { 50 } else { 1000 };
+        let refresh_rounds = self.args.jwt_rounds;
+        let ours = jwt::plexlink_rounds(&emu, &client, fast_rounds, refresh_rounds)?;
+        let theirs = self.plexapi.as_ref().map(|p| {
+            let (refreshes, fast) = (refresh_rounds.to_string(), fast_rounds.to_string());
+            let args = [
+                "jwt",
+                "--rounds",
+                &refreshes,
+                "--sign-rounds",
+                &fast,
+                "--nonce",
+                jwt::FIXED_NONCE,
+            ];
+            p.run(Some(&emu), &args)
+        });
+        // plexapi's median of one of the script's lists, or why there is none.
+        let their_median = |field: &str| -> Result<Duration, String> {
+            match &theirs {
+                None => Err("not run".into()),
+                Some(Err(e)) => Err(format!("failed: {e}")),
+                Some(Ok(outcome)) => Ok(median(&outcome.durations(field))),
+            }
+        };
+        // An extra plexapi figure for the notes, with its ratio to plexlink's.
+        let aside = |what: &str, field: &str, ours: Duration| match their_median(field) {
+            Ok(t) => format!("; {what}: {} ({})", fmt_time(t), fmt_ratio(ratio(t, ours))),
+            Err(_) => String::new(),
+        };
+        let mut row = |case: &str, ours: Duration, field: &str, notes: String| {
+            let (plexapi, ratio_text) = match their_median(field) {
+                Ok(t) => (fmt_time(t), fmt_ratio(ratio(t, ours))),
+                Err(e) => (e, "—".into()),
+            };
+            self.rows.push(Row {
+                case: case.into(),
+                plexlink: fmt_time(ours),
+                plexapi,
+                ratio: ratio_text,
+                notes,
+            });
+        };
+        let sign = median(&ours.sign);
+        row(
+            "sign a device JWT",
+            sign,
+            "sign",
+            format!(
+                "median of {fast_rounds}, one fixed nonce on both sides; plexlink: DeviceKey::device_jwt (header and \
+                 claims as JSON, base64url, Ed25519); plexapi: the jwt.encode() call of _encodeClientJWT() alone, its \
+                 key argument _privateJWK included (a PyJWK made from the raw keys on every call){}",
+                aside("with the PyJWK made once", "sign_key_kept", sign)
+            ),
+        );
+        let verify = median(&ours.verify);
+        row(
+            "verify a Plex JWT (keys kept)",
+            verify,
+            "verify",
+            format!(
+                "median of {fast_rounds}; plexlink: jwt::verify with plex.tv's keys fetched and parsed once \
+                 (signature, issuer, audience, expiry, iat, thumbprint); plexapi: decodePlexJWT() as it is, which \
+                 fetches plex.tv's keys over HTTP on every call (it has no way to keep them) and tries them last \
+                 first{}",
+                aside(
+                    "PyJWT's jwt.decode() alone, the signing key given",
+                    "verify_key_kept",
+                    verify
+                )
+            ),
+        );
+        let refresh = median(&ours.refresh);
+        row(
+            "refresh a Plex JWT over HTTP (nonce + exchange + verify)",
+            refresh,
+            "times",
+            format!(
+                "median of {refresh_rounds}, after registering the device key with the account token (plexlink: \
+                 upgrade_to_jwt; plexapi: registerDevice()), over the connection that kept alive, the emulator's \
+                 nonce limit lifted; plexlink: Client::refresh_jwt (nonce, device JWT, exchange, verification with \
+                 the keys the client kept: {} key fetches in the rounds); plexapi: refreshJWT() (nonce, device JWT, \
+                 exchange, then verifyJWT(), which fetches the keys again), PyJWT given a 1 s leeway: without one \
+                 it refuses the emulator's iat, rounded up to the second, and refreshJWT() fails",
+                ours.keys_fetched_in_refreshes
+            ),
+        );
+        if let Ok(t) = their_median("times") {
+            self.targets.push(Target {
+                what: "JWT refresh at least as fast as python-plexapi's refreshJWT()".into(),
+                met: refresh <= t,
+                figures: format!(
+                    "{} against {}: {}",
+                    fmt_time(refresh),
+                    fmt_time(t),
+                    fmt_ratio(ratio(t, refresh))
+                ),
+            });
+        }
+        self.targets.push(Target {
+            what: "JWT refresh: plex.tv's keys kept by the client, not fetched again".into(),
+            met: ours.keys_fetched_in_refreshes == 0,
+            figures: format!(
+                "{} key fetches over {refresh_rounds} refreshes",
+                ours.keys_fetched_in_refreshes
+            ),
+        });
         Ok(())
     }
 

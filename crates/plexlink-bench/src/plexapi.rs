@@ -38,26 +38,37 @@ impl Outcome {
         let text = String::from_utf8_lossy(stdout);
         let line = text.lines().last().unwrap_or_default();
         let raw: Value = serde_json::from_str(line).map_err(|e| format!("not JSON ({e}): {line}"))?;
-        let times = raw["times"]
-            .as_array()
-            .map(|t| {
-                t.iter()
-                    .filter_map(Value::as_f64)
-                    .map(Duration::from_secs_f64)
-                    .collect()
-            })
-            .unwrap_or_default();
         Ok(Outcome {
-            times,
+            times: durations(&raw["times"]),
             chosen: strings(&raw["chosen"]),
             raw,
         })
+    }
+
+    /// Another list of seconds the case printed beside `times` (the JWT case's `sign`, ...).
+    pub fn durations(&self, field: &str) -> Vec<Duration> {
+        if field == "times" {
+            return self.times.clone();
+        }
+        durations(&self.raw[field])
     }
 
     /// The servers of `chosen`, in its order, when the case named them.
     pub fn names(&self) -> Vec<String> {
         strings(&self.raw["names"])
     }
+}
+
+fn durations(value: &Value) -> Vec<Duration> {
+    value
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .filter_map(Value::as_f64)
+                .map(Duration::from_secs_f64)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn strings(value: &Value) -> Vec<String> {

@@ -15,6 +15,8 @@ fn one_quick_round_of_plexlinks_side_prints_the_table() {
             "1",
             "--parse-rounds",
             "1",
+            "--jwt-rounds",
+            "1",
         ])
         .output()
         .expect("the benchmark runs");
@@ -31,6 +33,9 @@ fn one_quick_round_of_plexlinks_side_prints_the_table() {
         "peak RSS, AsyncClient",
         "PIN login",
         "resources answer",
+        "sign a device JWT",
+        "verify a Plex JWT",
+        "refresh a Plex JWT",
     ] {
         assert!(stdout.contains(case), "no {case:?} row: {stdout}");
     }
