@@ -2,7 +2,8 @@
 //!
 //! A [`Scenario`] is plain data, (de)serializable from JSON (`plexlink-emulator --scenario FILE`),
 //! and [`Scenario::default`] is the built-in world that tests and demos rely on. Ports are not part
-//! of it: every PMS connection gets a fresh listener on 127.0.0.1 when the emulator starts.
+//! of it: every PMS connection gets a fresh port on 127.0.0.1 (or ::1) when the emulator starts,
+//! kept until it stops.
 
 use serde::{Deserialize, Serialize};
 

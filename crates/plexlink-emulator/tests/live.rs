@@ -565,6 +565,64 @@ fn an_ipv6_connection_answers_on_the_ipv6_loopback_and_is_advertised_as_ipv6() {
 }
 
 #[test]
+fn changes_racing_clients_and_each_other_never_wedge_the_emulator() {
+    let emu = Arc::new(Emulator::start_default().unwrap());
+    let local = uri(&emu, LIVING, "local");
+    let flipper = {
+        let emu = emu.clone();
+        std::thread::spawn(move || {
+            for i in 0..100 {
+                let b = if i % 2 == 0 { Behaviour::Dead } else { Behaviour::Good };
+                emu.set_behaviour(LIVING, "local", b).unwrap();
+            }
+        })
+    };
+    let over_http = {
+        let url = emu.url();
+        std::thread::spawn(move || {
+            let path = "/_emulator/servers/Living%20Room/connections/local/behaviour";
+            for body in [
+                r#"{"behaviour":"good"}"#,
+                r#"{"behaviour":"dead"}"#,
+                r#"{"behaviour":"blackhole"}"#,
+            ]
+            .iter()
+            .cycle()
+            .take(60)
+            {
+                let r = request(&url, "POST", path, &[], body.as_bytes());
+                assert_eq!(r.status, 200, "{}", r.text());
+            }
+        })
+    };
+    let client = {
+        let local = local.clone();
+        std::thread::spawn(move || {
+            for _ in 0..100 {
+                // Refused, closed, unanswered or answered: any, but never a hang past the timeout.
+                if let Ok(mut c) = Conn::open(&local) {
+                    c.set_read_timeout(Duration::from_millis(100));
+                    if let Ok(r) = c.send("GET", "/identity", &[JSON], b"") {
+                        assert_eq!(r.status, 200);
+                    }
+                }
+            }
+        })
+    };
+    flipper.join().unwrap();
+    over_http.join().unwrap();
+    client.join().unwrap();
+    emu.set_behaviour(LIVING, "local", Behaviour::Good).unwrap();
+    assert_eq!(identity(&local), LIVING_ROOM_ID);
+    assert!(wait_until(|| emu
+        .counters()
+        .connection(LIVING, "local")
+        .open_connections
+        == 0));
+    drop(emu);
+}
+
+#[test]
 fn stop_frees_every_port_after_changes() {
     let emu = Emulator::start_default().unwrap();
     let ports: Vec<String> = ["local", "local-dead", "local-blackhole", "remote-slow"]
