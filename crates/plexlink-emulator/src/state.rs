@@ -309,13 +309,13 @@ impl Shared {
         self.slots.get(si)?.get(ci)
     }
 
-    /// The behaviour in force of a connection, by index (the scenario's when out of range).
+    /// The behaviour in force of a connection, by index (every connection has a slot; dead
+    /// for an index that names none, which nothing passes).
     pub(crate) fn behaviour_at(&self, server: usize, connection: usize) -> Behaviour {
         self.slots
             .get(server)
             .and_then(|s| s.get(connection))
-            .map(|slot| slot.live().behaviour)
-            .unwrap_or_else(|| self.scenario.servers[server].connections[connection].behaviour)
+            .map_or(Behaviour::Dead, |slot| slot.live().behaviour)
     }
 
     /// A connection as resources and `/security/resources` advertise it. Without
