@@ -27,7 +27,7 @@ pub(crate) async fn call<T>(
     io: &dyn Io,
     rules: &Rules,
     request: Result<HttpRequest, Error>,
-    parse: fn(&HttpResponse) -> Result<T, Error>,
+    parse: impl FnOnce(&HttpResponse) -> Result<T, Error>,
     secrets: &[&str],
 ) -> Result<T, Error> {
     let result = match request {

@@ -130,39 +130,7 @@ impl JwtSession {
     }
 }
 
-/// The JWT calls, declared once for [`Client`] and [`AsyncClient`]: each body is a driver
-/// future over `io`, blocked on by the one and awaited by the other.
-macro_rules! jwt_calls {
-    ($(
-        $(#[$doc:meta])*
-        fn $name:ident($($arg:ident: $ty:ty),*) -> $out:ty = |$client:ident, $io:ident| $body:expr;
-    )*) => {
-        #[cfg(feature = "blocking")]
-        impl Client {
-            $(
-                $(#[$doc])*
-                pub fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
-                    let $client = self;
-                    self.block_on(|$io| $body)
-                }
-            )*
-        }
-
-        #[cfg(feature = "async")]
-        impl AsyncClient {
-            $(
-                $(#[$doc])*
-                pub async fn $name(&self, $($arg: $ty),*) -> Result<$out, Error> {
-                    let $client = self;
-                    let $io = self.io();
-                    $body.await
-                }
-            )*
-        }
-    };
-}
-
-jwt_calls! {
+driven! {
     /// Creates a PIN whose token will be a Plex JWT for `key` (at clients.plex.tv, with the
     /// key's public JWK). Show it as [`create_pin`](Self::create_pin)'s, then
     /// [`wait_for_jwt`](Self::wait_for_jwt).

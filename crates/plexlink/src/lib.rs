@@ -33,6 +33,9 @@
 #[cfg(not(any(feature = "blocking", feature = "async")))]
 compile_error!("plexlink needs its `blocking` feature, its `async` feature, or both");
 
+#[macro_use]
+mod macros;
+
 #[cfg(feature = "async")]
 mod async_client;
 mod cancel;
@@ -44,6 +47,8 @@ mod executor;
 pub mod http;
 mod io;
 mod jwt;
+mod kept;
+mod offline;
 mod pin_wait;
 mod resolve;
 mod transport;
@@ -57,7 +62,11 @@ pub use client::ClientBuilder;
 pub use connect::Connected;
 pub use http::{AsyncHttpClient, HttpClient};
 pub use jwt::{JwtSession, new_device_key};
+pub use kept::{KeepOptions, KeptServer, OnKeptEvent};
+pub use offline::ServerList;
 pub use pin_wait::{WaitOptions, WaitProgress};
+pub use plexlink_core::kept::{KeepPolicy, KeptEvent, Reason};
+pub use plexlink_core::snapshot::ResourcesSnapshot;
 
 /// The sans-IO core, for its types and for hosts that drive it themselves.
 pub use plexlink_core as core;
