@@ -10,6 +10,10 @@ use crate::jwt::{self, DeviceKey, JwtClaims, PlexJwt, PlexKeys, WallClock};
 use crate::pins::{self, Pin};
 use crate::{ClientInfo, Error, HttpRequest, HttpResponse, Token};
 
+/// Tries of the keys request after a JWT login's approval before it gives up with the last
+/// failure (the PIN's deadline no longer applies then).
+const VERIFY_ATTEMPTS: u32 = 5;
+
 /// How long a nonce lives at plex.tv: a device JWT made from it is made again before then.
 pub const NONCE_LIFETIME: Duration = Duration::from_secs(300);
 
@@ -499,8 +503,10 @@ impl PinLogin {
         if let Some(token) = checked.auth_token {
             if self.jwt.is_some() {
                 // The PIN's life no longer matters: the token is here, only its check is left.
+                // The keys request (if one is needed) is due at once; the timer says so.
                 self.deadline = None;
-                self.next_send = None;
+                self.next_send = Some(now);
+                self.backoff.reset();
                 self.phase = Phase::Verifying { token };
                 self.verify(now, false);
             } else {
@@ -517,7 +523,10 @@ impl PinLogin {
     }
 
     fn failed(&mut self, now: Instant, error: Error) {
-        if !error.is_transient() {
+        // Once approved there is no PIN deadline left to end the retries of the keys request:
+        // they are counted instead, as a refresh counts its own.
+        let verifying = matches!(self.phase, Phase::Verifying { .. });
+        if !error.is_transient() || verifying && self.backoff.failures().saturating_add(1) >= VERIFY_ATTEMPTS {
             self.finish(PinEvent::Failed(error));
             return;
         }

@@ -566,6 +566,46 @@ mod pin_login {
     }
 
     #[test]
+    fn after_approval_the_keys_request_is_due_at_once_and_its_retries_end() {
+        let start = Instant::now();
+        let info = ClientInfo::new("My Player", CLIENT);
+        let mut login = PinLogin::new_jwt(info, PinLoginConfig::default(), device(), WallClock::new(start, NOW));
+        let mut now = start;
+        let approved = json!({"id": PIN_ID, "code": "ABCD", "authToken": plex_jwt(&plex_key(), &claims(NOW, NOW + 600)).into_secret()});
+        for response in [
+            answer(
+                201,
+                &json!({"id": PIN_ID, "code": "ABCD", "expiresIn": 600}).to_string(),
+            ),
+            answer(200, r#"{"nonce":"n"}"#),
+            answer(200, &approved.to_string()),
+        ] {
+            if let Some(at) = login.poll_timeout() {
+                now = now.max(at);
+            }
+            let _ = login.poll_transmit(now).expect("a request");
+            login.handle_response(now, response);
+        }
+        // Approved; the keys are unknown: a timer says the keys request is due now.
+        assert_eq!(login.poll_timeout(), Some(now));
+        let mut keys_requests = 0;
+        while !login.is_finished() {
+            now = now.max(login.poll_timeout().expect("a timer while not finished"));
+            let request = login.poll_transmit(now).expect("the keys request");
+            assert_eq!(request.uri().path(), "/api/v2/auth/keys");
+            keys_requests += 1;
+            login.handle_response(now, answer(503, ""));
+            assert!(keys_requests < 100, "retried for ever");
+        }
+        assert_eq!(keys_requests, 5);
+        let last = std::iter::from_fn(|| login.poll_event()).last();
+        assert!(
+            matches!(last, Some(PinEvent::Failed(Error::Http { status: 503 }))),
+            "{last:?}"
+        );
+    }
+
+    #[test]
     fn a_plex_jwt_that_does_not_verify_fails_the_login() {
         let start = Instant::now();
         let info = ClientInfo::new("My Player", CLIENT);
