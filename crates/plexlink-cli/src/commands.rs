@@ -4,13 +4,13 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 use plexlink::{
-    CancelToken, Client, Device, DeviceKey, Error, JwtClaims, JwtSession, Password, PlexJwt, Token, VerificationCode,
-    WaitOptions,
+    CancelToken, Client, Device, DeviceKey, Error, JwtClaims, JwtSession, Password, PlexJwt, ResourcesSnapshot, Token,
+    VerificationCode, WaitOptions,
 };
 use serde_json::json;
 
 use crate::Cli;
-use crate::config::{Store, TokenKind};
+use crate::config::{self, Store, TokenKind};
 use crate::show;
 
 /// The product name plexlink's own command presents to plex.tv.
@@ -148,7 +148,15 @@ fn account_token(client: &Client, store: &mut Store) -> Result<(Token, Option<Jw
         Err(Error::InvalidJwt { .. }) => client.refresh_jwt(&key),
         Err(e) => Err(e),
     };
-    let jwt = jwt.map_err(|e| plex_error(store, e))?;
+    let jwt = match jwt {
+        Ok(jwt) => jwt,
+        // plex.tv cannot be reached to check or renew it: the saved JWT is used as it is, so
+        // that commands that can work offline (servers from the snapshot) still do.
+        Err(e) if plexlink::core::snapshot::use_snapshot_after(&e) => {
+            return Ok((saved_token(client, store)?, None));
+        }
+        Err(e) => return Err(plex_error(store, e)),
+    };
     if store.token(&url).as_ref() != Some(&jwt.token) {
         store.set_token(&url, Some((&jwt.token, TokenKind::Jwt)))?;
     }
@@ -319,8 +327,22 @@ pub fn whoami(cli: &Cli) -> Result<(), String> {
 pub fn servers(cli: &Cli, connect: bool) -> Result<(), String> {
     let (client, mut store) = open(cli)?;
     let (token, _) = account_token(&client, &mut store)?;
-    let servers = client.servers(&token).map_err(|e| plex_error(&mut store, e))?;
-    print_servers(&client, &servers, connect, cli.json);
+    let url = plex_key(&client);
+    let dir = store.path().parent().unwrap_or(std::path::Path::new(".")).to_path_buf();
+    // The last answer, kept for when plex.tv cannot be reached; one that no longer reads (an
+    // older format) is as good as none.
+    let kept = config::snapshot(&dir, &url).and_then(|text| ResourcesSnapshot::from_json(&text).ok());
+    let list = client
+        .servers_or_snapshot(&token, kept.as_ref())
+        .map_err(|e| plex_error(&mut store, e))?;
+    match &list.offline {
+        None => config::set_snapshot(&dir, &url, &list.snapshot.to_json())?,
+        Some(why) => eprintln!(
+            "plexlink: plex.tv could not be reached ({why}); servers from its answer of {} ago, each checked as it is raced",
+            show::duration_text(list.snapshot.age(plexlink_now()).as_secs())
+        ),
+    }
+    print_servers(&client, &list.servers, connect, cli.json);
     Ok(())
 }
 

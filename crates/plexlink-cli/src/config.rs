@@ -28,6 +28,7 @@ use serde_json::{Map, Value};
 
 const FILE: &str = "config.json";
 const LOCK: &str = ".config.json.lock";
+const SNAPSHOTS: &str = "snapshot.json";
 const IDENTIFIER: &str = "client_identifier";
 const TOKENS: &str = "tokens";
 /// plex.tv addresses whose token is a Plex JWT (the others hold legacy tokens).
@@ -314,19 +315,44 @@ fn update(path: &Path, change: impl FnOnce(&mut Contents)) -> Result<Contents, S
     let _lock = lock(dir)?;
     let mut contents = Contents::read(path)?.unwrap_or_default();
     change(&mut contents);
-    write(path, &contents)?;
+    let text = serde_json::to_vec_pretty(&contents.0).map_err(|e| e.to_string())?;
+    write(path, &text)?;
     Ok(contents)
+}
+
+/// The resources snapshot kept for `plex_url` (in `snapshot.json` beside the config, 0600: it
+/// holds every server's access token), as the text `ResourcesSnapshot::from_json` reads.
+pub fn snapshot(dir: &Path, plex_url: &str) -> Option<String> {
+    let bytes = fs::read(dir.join(SNAPSHOTS)).ok()?;
+    let all: Value = serde_json::from_slice(&bytes).ok()?;
+    all.get(plex_url).map(Value::to_string)
+}
+
+/// Keeps `snapshot` (the text of `ResourcesSnapshot::to_json`) for `plex_url`, written as the
+/// config is: under the lock, through a new private temporary file renamed over the old one.
+pub fn set_snapshot(dir: &Path, plex_url: &str, snapshot: &str) -> Result<(), String> {
+    let value: Value = serde_json::from_str(snapshot).map_err(|e| e.to_string())?;
+    create_private_dir(dir)?;
+    let _lock = lock(dir)?;
+    let path = dir.join(SNAPSHOTS);
+    // An unreadable old file is replaced: it holds nothing that cannot be fetched again.
+    let mut all = fs::read(&path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Map<String, Value>>(&bytes).ok())
+        .unwrap_or_default();
+    all.insert(plex_url.to_owned(), value);
+    let text = serde_json::to_vec(&all).map_err(|e| e.to_string())?;
+    write(&path, &text)
 }
 
 /// Writes a new temporary file (see the module's documentation), syncs it and renames it over
 /// `path`, then syncs the directory.
-fn write(path: &Path, contents: &Contents) -> Result<(), String> {
+fn write(path: &Path, text: &[u8]) -> Result<(), String> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let text = serde_json::to_vec_pretty(&contents.0).map_err(|e| e.to_string())?;
     let failed = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
     let (temp, mut file) = create_temp(dir).map_err(failed)?;
     let result = (|| {
-        file.write_all(&text)?;
+        file.write_all(text)?;
         file.sync_all()?;
         drop(file);
         fs::rename(&temp, path)?;

@@ -400,7 +400,7 @@ fn leftovers(config: &Path) -> Vec<String> {
     std::fs::read_dir(config)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "config.json" && n != ".config.json.lock")
+        .filter(|n| n != "config.json" && n != ".config.json.lock" && n != "snapshot.json")
         .collect()
 }
 
@@ -529,6 +529,43 @@ fn login_jwt_then_whoami_shows_a_plex_jwt_refreshed_when_it_runs_out() {
     let saved = saved_json(&config);
     assert!(saved.get("device_key").is_none());
     assert!(saved["tokens"].get(emu.url()).is_none());
+}
+
+#[test]
+fn servers_connect_works_from_the_snapshot_while_plex_tv_is_down() {
+    use plexlink_emulator::DownMode;
+
+    let emu = Emulator::start_default().unwrap();
+    let config = tempdir("snapshot");
+    assert!(login_with(&emu, &config, &["--jwt"]).status.success());
+    let live = servers_connected(&emu, &config);
+    let file = config.join("snapshot.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    assert_eq!(leftovers(&config), Vec::<String>::new());
+
+    for mode in [DownMode::Refuse, DownMode::Unavailable] {
+        emu.set_plex_tv_down_mode(mode);
+        emu.set_plex_tv_down(true);
+        let output = plexlink(&emu, &config, &["servers", "--connect", "--json"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("plex.tv could not be reached"), "{stderr}");
+        let offline = json_of(&output);
+        let chosen = |list: &Value| named(list, "Living Room")["connected"]["uri"].clone();
+        assert_eq!(chosen(&offline), chosen(&live), "{mode:?}");
+        emu.set_plex_tv_down(false);
+    }
+    // Without a snapshot, plex.tv down is an error, not an empty list.
+    std::fs::remove_file(&file).unwrap();
+    emu.set_plex_tv_down(true);
+    let output = plexlink(&emu, &config, &["servers", "--json"]).output().unwrap();
+    assert!(!output.status.success());
 }
 
 #[test]
