@@ -80,3 +80,9 @@ pub use plexlink_core::{
     AddressRules, ClientInfo, Error, HttpRequest, HttpResponse, Password, PinCode, PrivateKey, Token,
     TransportErrorKind, VerificationCode,
 };
+
+/// The README's Rust examples, compiled by `cargo test --doc`: a README that drifts from the API
+/// fails the tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExamples;
