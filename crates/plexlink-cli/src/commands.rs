@@ -4,8 +4,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
 use plexlink::{
-    CancelToken, Client, Device, DeviceKey, Error, JwtClaims, JwtSession, Password, PlexJwt, ResourcesSnapshot, Token,
-    VerificationCode, WaitOptions,
+    CancelToken, Client, Device, DeviceKey, Error, JwtClaims, JwtSession, Password, PinCode, PlexJwt,
+    ResourcesSnapshot, Token, VerificationCode, WaitOptions,
 };
 use serde_json::json;
 
@@ -431,6 +431,61 @@ fn plexlink_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// `plexlink home users`.
+pub fn home_users(cli: &Cli) -> Result<(), String> {
+    let (client, mut store) = open(cli)?;
+    let (token, _) = account_token(&client, &mut store)?;
+    let users = client.home_users(&token).map_err(|e| plex_error(&mut store, e))?;
+    if cli.json {
+        let list: Vec<_> = users.iter().map(show::home_user_json).collect();
+        println!("{}", serde_json::Value::Array(list));
+    } else if users.is_empty() {
+        println!("This account has no Plex Home.");
+    } else {
+        for user in &users {
+            println!("{}", show::home_user_text(user));
+        }
+    }
+    Ok(())
+}
+
+/// `plexlink home switch <user>`: the user's token is saved under `home_tokens`, never over
+/// the account's own.
+pub fn home_switch(cli: &Cli, wanted: &str, ask_pin: bool) -> Result<(), String> {
+    let (client, mut store) = open(cli)?;
+    let (token, _) = account_token(&client, &mut store)?;
+    let users = client.home_users(&token).map_err(|e| plex_error(&mut store, e))?;
+    let user = users
+        .iter()
+        .find(|u| u.uuid == wanted || u.username == wanted || u.title == wanted)
+        .ok_or_else(|| format!("no Home user {wanted:?}; `plexlink home users` lists them"))?;
+    let ask = || read_secret(&format!("Home PIN of {}: ", user.title)).map(PinCode::new);
+    let pin = if ask_pin || user.protected { Some(ask()?) } else { None };
+    let account = match client.switch_home_user(&token, &user.uuid, pin.as_ref()) {
+        // plex.tv may ask for a PIN the list did not announce.
+        Err(Error::HomePinRequired { .. }) if pin.is_none() => {
+            client.switch_home_user(&token, &user.uuid, Some(&ask()?))
+        }
+        other => other,
+    }
+    .map_err(|e| plex_error(&mut store, e))?;
+    let user_token = account.auth_token.clone().ok_or("the switch answer had no token")?;
+    store.set_home_token(&plex_key(&client), &user.uuid, &user_token)?;
+    if cli.json {
+        println!(
+            "{}",
+            json!({ "switched": true, "account": show::account_json(&account), "config": store.path() })
+        );
+    } else {
+        println!(
+            "Switched to {}. Their token is kept apart from yours in {}.",
+            show::account_name(&account),
+            store.path().display()
+        );
+    }
+    Ok(())
 }
 
 /// `plexlink signout`.

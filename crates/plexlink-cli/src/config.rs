@@ -34,6 +34,9 @@ const TOKENS: &str = "tokens";
 /// plex.tv addresses whose token is a Plex JWT (the others hold legacy tokens).
 const JWT: &str = "jwt";
 const DEVICE_KEY: &str = "device_key";
+/// Tokens of Home users switched to, per plex.tv address and user uuid: kept apart, so that a
+/// switch never replaces the account's own token.
+const HOME_TOKENS: &str = "home_tokens";
 
 /// What kind of token is saved for a plex.tv address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +132,19 @@ impl Store {
     /// (another run may have changed it since this one read it).
     pub fn set_token(&mut self, plex_url: &str, token: Option<(&Token, TokenKind)>) -> Result<(), String> {
         self.change(|c| c.set_token(plex_url, token))
+    }
+
+    /// Keeps the token of the Home user `uuid` for `plex_url`, apart from the account's.
+    pub fn set_home_token(&mut self, plex_url: &str, uuid: &str, token: &Token) -> Result<(), String> {
+        self.change(|c| {
+            let all = c.0.entry(HOME_TOKENS).or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(all) = all {
+                let users = all.entry(plex_url).or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(users) = users {
+                    users.insert(uuid.to_owned(), Value::from(token.secret()));
+                }
+            }
+        })
     }
 
     /// The device key of the JWT sign-in, once made.
@@ -237,6 +253,18 @@ impl Contents {
                 Some(other) => {
                     return Err(refuse(format!("\"{field}\" must be an object, found {}", kind(other))));
                 }
+            }
+        }
+        if let Some(home) = map.get(HOME_TOKENS) {
+            let well_formed = home.as_object().is_some_and(|urls| {
+                urls.values()
+                    .all(|users| users.as_object().is_some_and(|u| u.values().all(Value::is_string)))
+            });
+            if !well_formed {
+                return Err(refuse(format!(
+                    "\"{HOME_TOKENS}\" must map addresses to objects of strings, found {}",
+                    kind(home)
+                )));
             }
         }
         match map.get(DEVICE_KEY) {

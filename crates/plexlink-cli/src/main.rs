@@ -66,11 +66,35 @@ enum Command {
     },
     /// Revoke the saved token and forget it.
     Signout,
+    /// Plex Home: list its users, switch to one.
+    Home {
+        #[command(subcommand)]
+        action: HomeCommand,
+    },
+    /// Print a shell completion script: `plexlink completions bash > ~/.local/share/bash-completion/completions/plexlink`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Run the whole story against a built-in emulator of plex.tv and two servers.
     Demo {
         /// Seconds before the emulated person approves the PIN.
         #[arg(long, default_value_t = 3)]
         approve_after: u64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum HomeCommand {
+    /// List the users of the account's Plex Home.
+    Users,
+    /// Switch to a Home user (by name, username or uuid); their token is kept apart from yours.
+    Switch {
+        /// The user.
+        user: String,
+        /// Ask for the user's Home PIN even if the user is not marked protected.
+        #[arg(long)]
+        pin: bool,
     },
 }
 
@@ -100,6 +124,17 @@ fn main() -> ExitCode {
             kind: TokenCommand::Transient { server },
         } => commands::transient(&cli, server.as_deref()),
         Command::Signout => commands::sign_out(&cli),
+        Command::Home {
+            action: HomeCommand::Users,
+        } => commands::home_users(&cli),
+        Command::Home {
+            action: HomeCommand::Switch { user, pin },
+        } => commands::home_switch(&cli, user, *pin),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "plexlink", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Demo { approve_after } => demo::run(&cli, *approve_after),
     };
     match result {

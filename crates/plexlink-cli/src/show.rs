@@ -7,7 +7,7 @@ use std::time::Duration;
 use plexlink::RaceOutcome;
 use plexlink::core::AddressRules;
 use plexlink::core::race::ProbeResult;
-use plexlink::{Account, Connected, Device, Error};
+use plexlink::{Account, Connected, Device, Error, HomeUser};
 use serde_json::{Value, json};
 
 pub fn account_name(account: &Account) -> String {
@@ -57,6 +57,41 @@ pub fn account_text(account: &Account) -> String {
     if let Some(sub) = account.subscription.as_ref().filter(|s| s.active) {
         text.push_str(&format!(", Plex Pass ({})", sub.plan));
     }
+    text
+}
+
+/// A Home user for programs (never a token).
+pub fn home_user_json(user: &HomeUser) -> Value {
+    json!({
+        "uuid": user.uuid,
+        "title": user.title,
+        "username": user.username,
+        "admin": user.admin,
+        "restricted": user.restricted,
+        "protected": user.protected,
+        "guest": user.guest,
+    })
+}
+
+/// One line per Home user: the name, the username when it differs, what the user is.
+pub fn home_user_text(user: &HomeUser) -> String {
+    let mut text = user.title.clone();
+    if !user.username.is_empty() && user.username != user.title {
+        text.push_str(&format!(" (username {})", user.username));
+    }
+    let marks: Vec<&str> = [
+        (user.admin, "admin"),
+        (user.restricted, "managed"),
+        (user.protected, "PIN-protected"),
+        (user.guest, "guest"),
+    ]
+    .into_iter()
+    .filter_map(|(on, mark)| on.then_some(mark))
+    .collect();
+    if !marks.is_empty() {
+        text.push_str(&format!(": {}", marks.join(", ")));
+    }
+    text.push_str(&format!(" [{}]", user.uuid));
     text
 }
 

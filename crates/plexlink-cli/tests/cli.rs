@@ -568,6 +568,84 @@ fn servers_connect_works_from_the_snapshot_while_plex_tv_is_down() {
     assert!(!output.status.success());
 }
 
+/// Runs `command` with `input` on stdin.
+fn with_input(mut command: Command, input: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn home_lists_users_and_switches_keeping_the_users_token_apart() {
+    let emu = Emulator::start_default().unwrap();
+    let config = tempdir("home");
+    let signed = with_input(
+        plexlink(&emu, &config, &["signin", "--login", "carol", "--json"]),
+        "carol-password\n",
+    );
+    assert!(signed.status.success(), "{}", String::from_utf8_lossy(&signed.stderr));
+
+    let users = plexlink(&emu, &config, &["home", "users", "--json"]).output().unwrap();
+    assert!(users.status.success(), "{}", String::from_utf8_lossy(&users.stderr));
+    let list = json_of(&users);
+    let titles: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["title"].as_str().unwrap())
+        .collect();
+    assert!(titles.len() >= 3, "{list}");
+    let erin = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "erin" || u["title"].as_str().unwrap().to_lowercase().contains("erin"))
+        .unwrap();
+    assert_eq!(erin["protected"], true);
+    let text = plexlink(&emu, &config, &["home", "users"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("PIN-protected"));
+
+    // An unprotected user, then a protected one whose PIN is asked for.
+    let dave = plexlink(&emu, &config, &["home", "switch", "dave", "--json"])
+        .output()
+        .unwrap();
+    assert!(dave.status.success(), "{}", String::from_utf8_lossy(&dave.stderr));
+    let wrong = with_input(plexlink(&emu, &config, &["home", "switch", "erin"]), "9999\n");
+    assert!(!wrong.status.success());
+    let right = with_input(plexlink(&emu, &config, &["home", "switch", "erin", "--json"]), "1234\n");
+    assert!(right.status.success(), "{}", String::from_utf8_lossy(&right.stderr));
+    assert!(!String::from_utf8_lossy(&right.stdout).contains("1234"));
+
+    // The account's own token is untouched; the users' tokens are kept apart.
+    let saved = saved_json(&config);
+    assert_eq!(saved["tokens"][emu.url()], emu.token_for("carol").unwrap());
+    let home = saved["home_tokens"][emu.url()].as_object().unwrap();
+    assert_eq!(home.len(), 2);
+    assert!(home.values().all(|t| t.as_str().is_some_and(|t| !t.is_empty())));
+    let whoami = json_of(&plexlink(&emu, &config, &["whoami", "--json"]).output().unwrap());
+    assert_eq!(whoami["username"], "carol");
+}
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    let emu = Emulator::start_default().unwrap();
+    let config = tempdir("completions");
+    for shell in ["bash", "zsh", "fish"] {
+        let output = plexlink(&emu, &config, &["completions", shell]).output().unwrap();
+        assert!(output.status.success(), "{shell}");
+        let script = String::from_utf8_lossy(&output.stdout);
+        for word in ["plexlink", "login", "servers", "home", "switch", "jwt"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+}
+
 #[test]
 fn whoami_shows_the_username() {
     let emu = Emulator::start_default().unwrap();
