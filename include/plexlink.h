@@ -19,7 +19,8 @@
  *      callback of it runs any more. Take the value with `plexlink_task_take_*`.
  *
  *   3. The sans-IO machines, for hosts that bring their own HTTP stack and clock: the PIN login
- *      (`plexlink_pin_login_*`) and the connection race (`plexlink_race_*`). The library says
+ *      (`plexlink_pin_login_*`), the connection race (`plexlink_race_*`) and the Plex JWT
+ *      refresh (`plexlink_jwt_refresh_*`). The library says
  *      which request to send (method, URL, headers, body), the host sends it and hands the
  *      answer back (status, headers, body), and asks when to wake up next. Time is the host's
  *      monotonic clock in milliseconds (`now_ms`); "no timer" is `UINT64_MAX`; "nothing to do"
@@ -38,6 +39,22 @@
  *
  *   Only `PLEXLINK_RESULT_UNAUTHORIZED` says that a token is bad. A network error, a 5xx or a
  *   rate limit says nothing about it: never sign a person out because of one.
+ *
+ * PLEX JWT
+ *
+ *   Plex's sign-in with a device key. A `plexlink_device_key` (made once per client identifier
+ *   with `plexlink_device_key_new`, and kept with it: a secret) signs in through a JWT PIN
+ *   (`plexlink_client_create_jwt_pin` then `plexlink_client_wait_for_jwt`, or the sans-IO
+ *   `plexlink_pin_login_new_jwt`) or upgrades a legacy token (`plexlink_client_upgrade_to_jwt`),
+ *   and gets a `plexlink_jwt`: a Plex JWT, verified, valid for days. Refresh it when
+ *   `plexlink_jwt_needs_refresh` says so, and after `PLEXLINK_RESULT_TOKEN_EXPIRED` before one
+ *   more try (`plexlink_client_refresh_jwt`); `PLEXLINK_RESULT_DEVICE_REMOVED` needs a new
+ *   client identifier and a new key. Two rules:
+ *     - A Plex JWT ENDS THE LEGACY TOKEN of its client identifier (and password or PIN
+ *       sign-ins under it); other identifiers keep it. To keep a legacy token, get the JWT
+ *       under a second client identifier.
+ *     - The JWT is for plex.tv only. Server calls use each server's own access token
+ *       (`plexlink_device_access_token`), never the account's JWT.
  *
  * ARGUMENTS
  *
@@ -67,7 +84,8 @@
  *   - Configurations, clients, cancel handles and tasks are thread-safe; the library keeps its
  *     own reference to what a running task needs, so they may be freed while it runs. Other
  *     handles are immutable (safe to read from many threads) except builders,
- *     `plexlink_pin_login` and `plexlink_race`, which must be used from one thread at a time.
+ *     `plexlink_pin_login`, `plexlink_race` and `plexlink_jwt_refresh`, which must be used from
+ *     one thread at a time.
  *
  * CALLBACKS
  *
@@ -90,6 +108,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/**
+ * The length of a device key's seed (its private part), in bytes.
+ */
+#define PLEXLINK_DEVICE_KEY_SEED_LEN 32
 
 /**
  * The major version of the plexlink library this header belongs to.
@@ -224,6 +247,12 @@ enum plexlink_result
    */
   PLEXLINK_RESULT_REDIRECT = 310,
   /**
+   * This device was removed from the account (plex.tv's code 1097): its device key is gone
+   * and refreshing cannot help. Sign in again under a new client identifier with a new
+   * device key.
+   */
+  PLEXLINK_RESULT_DEVICE_REMOVED = 311,
+  /**
    * The request got no answer (connection reset, malformed HTTP, ...).
    */
   PLEXLINK_RESULT_NETWORK = 400,
@@ -255,6 +284,12 @@ enum plexlink_result
    * The answer could not be read as what it should be.
    */
   PLEXLINK_RESULT_DECODE = 500,
+  /**
+   * A Plex JWT failed verification: a bad signature, a key plex.tv does not publish, the wrong
+   * issuer, audience or device (thumbprint), expired, or issued in the future. Never trust
+   * its claims.
+   */
+  PLEXLINK_RESULT_INVALID_JWT = 501,
   /**
    * The overall wait ended without a result (`timeout_ms` of a PIN wait).
    */
@@ -425,7 +460,9 @@ enum plexlink_pin_event_kind
    */
   PLEXLINK_PIN_EVENT_KIND_PENDING = 1,
   /**
-   * The person approved the PIN: `plexlink_pin_event_token` is the token. The final event.
+   * The person approved the PIN: `plexlink_pin_event_token` is the token (for a JWT sign-in,
+   * the Plex JWT, already verified: `plexlink_pin_login_jwt` gives it with its claims). The
+   * final event.
    */
   PLEXLINK_PIN_EVENT_KIND_AUTHORIZED = 2,
   /**
@@ -497,8 +534,8 @@ typedef struct plexlink_client plexlink_client;
 
 /**
  * An immutable client configuration, shareable between threads. Used by `plexlink_client_new`
- * and by the sans-IO `plexlink_pin_login_new` and `plexlink_race_new`. Free with
- * `plexlink_client_config_free`.
+ * and by the sans-IO machines (`plexlink_pin_login_new`, `plexlink_race_new`,
+ * `plexlink_jwt_refresh_new`, ...). Free with `plexlink_client_config_free`.
  */
 typedef struct plexlink_client_config plexlink_client_config;
 
@@ -534,6 +571,13 @@ typedef struct plexlink_connection plexlink_connection;
 typedef struct plexlink_device plexlink_device;
 
 /**
+ * A device's Ed25519 key: its identity at plex.tv for a Plex JWT, one per client identifier,
+ * kept by the application for as long as the identifier (plexlink stores it nowhere). Its
+ * private part is a secret. Immutable; free with `plexlink_device_key_free`.
+ */
+typedef struct plexlink_device_key plexlink_device_key;
+
+/**
  * A list of devices (servers, players, ...). Immutable; free with `plexlink_device_list_free`,
  * which also ends every device and connection it lent.
  */
@@ -560,6 +604,30 @@ typedef struct plexlink_http_request plexlink_http_request;
  * What a server's `/identity` says. Immutable; free with `plexlink_identity_free`.
  */
 typedef struct plexlink_identity plexlink_identity;
+
+/**
+ * A Plex JWT that plexlink verified (signature by plex.tv's published keys, issuer, audience,
+ * device, expiry), with its claims. Immutable; its strings are lent for as long as it lives.
+ * Free with `plexlink_jwt_free`.
+ */
+typedef struct plexlink_jwt plexlink_jwt;
+
+/**
+ * A refresh of a device's Plex JWT driven by the host: nonce, device JWT signed by the key,
+ * exchange, verification against plex.tv's keys (fetched by the refresh). Not thread-safe:
+ * call it from one thread at a time. Free with `plexlink_jwt_refresh_free`.
+ *
+ * The loop, the PIN login's, repeated until `plexlink_jwt_refresh_is_finished`:
+ * 1. `plexlink_jwt_refresh_poll_transmit(now)`: when it gives a request, send it (at most one
+ *    is in flight) and later hand its answer to `plexlink_jwt_refresh_handle_response`, or its
+ *    failure to `plexlink_jwt_refresh_handle_transport_error`.
+ * 2. Sleep until the answer arrives or until `plexlink_jwt_refresh_poll_timeout()`
+ *    (`UINT64_MAX`: no timer, wait for the answer), call `plexlink_jwt_refresh_handle_timeout(now)`,
+ *    go to 1.
+ *
+ * Then `plexlink_jwt_refresh_outcome` gives the new Plex JWT, or why there is none.
+ */
+typedef struct plexlink_jwt_refresh plexlink_jwt_refresh;
 
 /**
  * A PIN as plex.tv described it (from `plexlink_client_create_pin`, `plexlink_client_check_pin`
@@ -1058,6 +1126,13 @@ plexlink_result plexlink_client_config_builder_set_resolve_plex_direct(struct pl
 plexlink_result plexlink_client_config_builder_set_carrier_nat_is_private(struct plexlink_client_config_builder *builder, bool private_);
 
 /**
+ * The life of a JWT nonce in milliseconds, when it is not plex.tv's five minutes (an emulator
+ * set to a short one): a JWT PIN login (`plexlink_client_wait_for_jwt`,
+ * `plexlink_pin_login_new_jwt`) signs a new device JWT before it ends. At least 1000.
+ */
+plexlink_result plexlink_client_config_builder_set_jwt_nonce_lifetime_ms(struct plexlink_client_config_builder *builder, uint64_t lifetime_ms);
+
+/**
  * Trusts one more certificate authority, beside the system's: `pem` points at `pem_len` bytes
  * of PEM text (copied). A bad certificate is reported by `plexlink_client_new`
  * (`PLEXLINK_RESULT_INVALID_PARAMETER`).
@@ -1353,6 +1428,252 @@ plexlink_result plexlink_last_error_connect_result(struct plexlink_connect_resul
 void plexlink_last_error_clear(void);
 
 /**
+ * A new device key from the operating system's random generator, for a new client identifier.
+ * Keep it with the identifier (`plexlink_device_key_private` or `plexlink_device_key_seed`)
+ * and load it on the next run: a new key is a new device at plex.tv. On success `*key_out` is
+ * the caller's, to free with `plexlink_device_key_free`. `PLEXLINK_RESULT_INVALID_PARAMETER`
+ * when the system gives no random bytes.
+ */
+plexlink_result plexlink_device_key_new(struct plexlink_device_key **key_out);
+
+/**
+ * The device key whose private part is `seed`: `seed_len` bytes (copied), which must be
+ * `PLEXLINK_DEVICE_KEY_SEED_LEN` (32), as `plexlink_device_key_seed` gave them or as drawn
+ * from a random generator the host trusts. On success `*key_out` is the caller's.
+ * `PLEXLINK_RESULT_INVALID_PARAMETER` for another length.
+ */
+plexlink_result plexlink_device_key_from_seed(const uint8_t *seed, size_t seed_len, struct plexlink_device_key **key_out);
+
+/**
+ * The device key kept as text (`plexlink_device_key_private`): the base64url of its 32-byte
+ * seed, copied. On success `*key_out` is the caller's. `PLEXLINK_RESULT_INVALID_PARAMETER`
+ * when it is not such a text (the last error never shows it).
+ */
+plexlink_result plexlink_device_key_from_private(const char *private_key, struct plexlink_device_key **key_out);
+
+/**
+ * The key's private part as text (base64url of its 32-byte seed), for the application to keep
+ * with its client identifier and give to `plexlink_device_key_from_private` on the next run.
+ * A SECRET: whoever has it signs in as this device. Store it as safely as a password (a
+ * keychain, a file only the user can read); never log it. On success `*private_key_out` is
+ * owned: free it with `plexlink_string_free`.
+ */
+plexlink_result plexlink_device_key_private(const struct plexlink_device_key *key, char **private_key_out);
+
+/**
+ * Copies the key's 32-byte seed (its private part, as raw bytes) to `seed_out`, which holds
+ * `seed_len` bytes; the first `PLEXLINK_DEVICE_KEY_SEED_LEN` are written. A SECRET, as
+ * `plexlink_device_key_private`. `PLEXLINK_RESULT_INSUFFICIENT_SIZE` when `seed_len` is less
+ * than `PLEXLINK_DEVICE_KEY_SEED_LEN` (nothing is written: part of a key is no key).
+ */
+plexlink_result plexlink_device_key_seed(const struct plexlink_device_key *key, uint8_t *seed_out, size_t seed_len);
+
+/**
+ * The key's id (`kid`, the RFC 7638 thumbprint of its public key; not a secret): the
+ * `thumbprint` of every Plex JWT issued to this device. Lent: valid while `key` lives. NULL for
+ * NULL.
+ */
+const char *plexlink_device_key_kid(const struct plexlink_device_key *key);
+
+/**
+ * Frees a device key. NULL is fine; must not be called twice.
+ */
+void plexlink_device_key_free(struct plexlink_device_key *key);
+
+/**
+ * The Plex JWT itself: send it as `X-Plex-Token` to plex.tv (the account calls:
+ * `plexlink_client_user`, `plexlink_client_servers`, ...). Never send it to a Plex Media
+ * Server: servers take their own access token (`plexlink_device_access_token`). A SECRET:
+ * store it safely, never log it. Lent: valid while `jwt` lives (copy it to keep it). NULL for
+ * NULL.
+ */
+const char *plexlink_jwt_token(const struct plexlink_jwt *jwt);
+
+/**
+ * The account's user name ("" when the JWT does not say). Lent: valid while `jwt` lives. NULL
+ * for NULL.
+ */
+const char *plexlink_jwt_username(const struct plexlink_jwt *jwt);
+
+/**
+ * The account's UUID ("" when the JWT does not say). Lent: valid while `jwt` lives. NULL for
+ * NULL.
+ */
+const char *plexlink_jwt_user_uuid(const struct plexlink_jwt *jwt);
+
+/**
+ * The account's numeric id; 0 when the JWT does not say (and for NULL).
+ */
+uint64_t plexlink_jwt_user_id(const struct plexlink_jwt *jwt);
+
+/**
+ * The account's e-mail address ("" when the JWT does not say). Lent: valid while `jwt` lives.
+ * NULL for NULL.
+ */
+const char *plexlink_jwt_email(const struct plexlink_jwt *jwt);
+
+/**
+ * The name to show for the account ("" when the JWT does not say). Lent: valid while `jwt`
+ * lives. NULL for NULL.
+ */
+const char *plexlink_jwt_friendly_name(const struct plexlink_jwt *jwt);
+
+/**
+ * Whether the account is a managed (restricted) Home user. False for NULL.
+ */
+bool plexlink_jwt_restricted(const struct plexlink_jwt *jwt);
+
+/**
+ * When plex.tv issued the JWT (`iat`), in Unix seconds. 0 for NULL.
+ */
+int64_t plexlink_jwt_issued_at(const struct plexlink_jwt *jwt);
+
+/**
+ * When the JWT expires (`exp`), in Unix seconds. 0 for NULL.
+ */
+int64_t plexlink_jwt_expires_at(const struct plexlink_jwt *jwt);
+
+/**
+ * The id of the device key the JWT was issued to (`thumbprint`: `plexlink_device_key_kid` of
+ * its key), or NULL when it names none. Lent: valid while `jwt` lives.
+ */
+const char *plexlink_jwt_thumbprint(const struct plexlink_jwt *jwt);
+
+/**
+ * Whether it is time to refresh the JWT (`plexlink_client_refresh_jwt`) at `unix_now_s` (Unix
+ * seconds): less than a day of its life is left, as Plex advises. False for NULL.
+ */
+bool plexlink_jwt_needs_refresh(const struct plexlink_jwt *jwt, int64_t unix_now_s);
+
+/**
+ * Frees a JWT. NULL is fine; must not be called twice.
+ */
+void plexlink_jwt_free(struct plexlink_jwt *jwt);
+
+/**
+ * Creates a PIN whose token will be a Plex JWT for `key` (a short code when `strong` is false,
+ * a long one for the auth page when true). Show it as a `plexlink_client_create_pin` PIN, then
+ * wait with `plexlink_client_wait_for_jwt` and the same key. Blocks for one request. On
+ * success `*pin_out` is the caller's.
+ */
+plexlink_result plexlink_client_create_jwt_pin(const struct plexlink_client *client, const struct plexlink_device_key *key, bool strong, struct plexlink_pin **pin_out);
+
+/**
+ * Waits until the person approves `pin` (from `plexlink_client_create_jwt_pin` with the same
+ * `key`), as `plexlink_client_wait_for_token` does (same options, progress, cancel, endings),
+ * then gives the Plex JWT, verified. Each check carries a device JWT signed by `key`, signed
+ * again from a new nonce before the last one's life ends, for as long as the PIN lives.
+ *
+ * The Plex JWT ENDS THE LEGACY TOKEN of this client identifier (and password or PIN sign-ins
+ * under it). On success `*jwt_out` is the caller's, to free with `plexlink_jwt_free`.
+ */
+plexlink_result plexlink_client_wait_for_jwt(const struct plexlink_client *client, const struct plexlink_pin *pin, const struct plexlink_device_key *key, const struct plexlink_wait_options *options, struct plexlink_jwt **jwt_out);
+
+/**
+ * Upgrades the legacy account `token` to a Plex JWT: registers `key` with it, then exchanges a
+ * device JWT signed by `key`. THIS ENDS `token` for this client identifier (and password or
+ * PIN sign-ins under it); other client identifiers keep it. To keep a legacy token, sign in
+ * with `plexlink_client_create_jwt_pin` under a second client identifier instead, and approve
+ * that PIN with `plexlink_client_link_pin` and the legacy token. On success `*jwt_out` is the
+ * caller's.
+ */
+plexlink_result plexlink_client_upgrade_to_jwt(const struct plexlink_client *client, const char *token, const struct plexlink_device_key *key, struct plexlink_jwt **jwt_out);
+
+/**
+ * A new Plex JWT for the registered `key` (nonce, device JWT, exchange, verification): call it
+ * when `plexlink_jwt_needs_refresh` says so, or when plex.tv answered
+ * `PLEXLINK_RESULT_TOKEN_EXPIRED`, then make the call once more. `PLEXLINK_RESULT_DEVICE_REMOVED`:
+ * the device was removed from the account; only a new client identifier and a new key (and a
+ * new sign-in) help. On success `*jwt_out` is the caller's.
+ */
+plexlink_result plexlink_client_refresh_jwt(const struct plexlink_client *client, const struct plexlink_device_key *key, struct plexlink_jwt **jwt_out);
+
+/**
+ * Verifies a Plex JWT issued to `key` (a stored one, on the next run): signed by one of
+ * plex.tv's published keys, issued by plex.tv for this client identifier and this device, not
+ * expired. plex.tv's keys are fetched once per client and kept (fetched again when a JWT names
+ * one the client does not have). `PLEXLINK_RESULT_INVALID_JWT` when it fails (never trust its
+ * claims then); `PLEXLINK_RESULT_INVALID_UTF8` for bytes that are not UTF-8. On success
+ * `*jwt_out` is the caller's: the token (copied) with its claims.
+ */
+plexlink_result plexlink_client_verify_jwt(const struct plexlink_client *client, const char *token, const struct plexlink_device_key *key, struct plexlink_jwt **jwt_out);
+
+/**
+ * A refresh of the Plex JWT of `key` (copied), which must be registered for the
+ * configuration's client identifier (by a JWT sign-in or an upgrade). `now_ms` is the host's
+ * clock now and `unix_now_s` the Unix time (seconds) then, from the host's wall clock. No I/O:
+ * the first `plexlink_jwt_refresh_poll_transmit` gives the nonce request. On success
+ * `*refresh_out` is the caller's. An unusable configuration gives a refresh that is finished
+ * at once, its outcome the error.
+ */
+plexlink_result plexlink_jwt_refresh_new(const struct plexlink_client_config *config, const struct plexlink_device_key *key, uint64_t now_ms, int64_t unix_now_s, struct plexlink_jwt_refresh **refresh_out);
+
+/**
+ * The next request to send, when one is due: `PLEXLINK_RESULT_OK` with `*request_out` (the
+ * caller's, to free with `plexlink_http_request_free`), or `PLEXLINK_RESULT_DONE` when nothing
+ * is to be sent now (a request is in flight, the next is not due, or the refresh has
+ * finished). The exchange's body carries a device JWT: do not log it.
+ */
+plexlink_result plexlink_jwt_refresh_poll_transmit(struct plexlink_jwt_refresh *refresh, uint64_t now_ms, struct plexlink_http_request **request_out);
+
+/**
+ * Hands in the answer to the request in flight, as `plexlink_pin_login_handle_response` does
+ * (everything borrowed for the call; an answer when none is expected is ignored;
+ * `PLEXLINK_RESULT_INVALID_PARAMETER` for a status outside 100–999 or a header that HTTP does
+ * not allow, and nothing is handed in then).
+ */
+plexlink_result plexlink_jwt_refresh_handle_response(struct plexlink_jwt_refresh *refresh, uint64_t now_ms, uint16_t status, const struct plexlink_http_header *headers, size_t headers_len, const uint8_t *body, size_t body_len);
+
+/**
+ * The request in flight got no answer, as `plexlink_pin_login_handle_transport_error` takes it
+ * (`kind` one of `PLEXLINK_RESULT_NETWORK`, `_DNS`, `_CONNECT`, `_TLS`, `_REQUEST_TIMEOUT`,
+ * retried with back-off a few times; `message` copied). Any other `kind`:
+ * `PLEXLINK_RESULT_INVALID_PARAMETER`.
+ */
+plexlink_result plexlink_jwt_refresh_handle_transport_error(struct plexlink_jwt_refresh *refresh, uint64_t now_ms, uint32_t kind, const char *message);
+
+/**
+ * When to call `plexlink_jwt_refresh_handle_timeout` and `plexlink_jwt_refresh_poll_transmit`
+ * next, on the host's clock: the next try after a failure. `UINT64_MAX` when there is no
+ * timer: once finished, and while only the answer in flight (or the first `poll_transmit`)
+ * can move the refresh on. `UINT64_MAX` for NULL.
+ */
+uint64_t plexlink_jwt_refresh_poll_timeout(const struct plexlink_jwt_refresh *refresh);
+
+/**
+ * Applies the timers due by `now_ms`. A refresh has none of its own (its next try is sent by
+ * `plexlink_jwt_refresh_poll_transmit`): this keeps the PIN login's loop.
+ */
+plexlink_result plexlink_jwt_refresh_handle_timeout(struct plexlink_jwt_refresh *refresh, uint64_t now_ms);
+
+/**
+ * How the refresh ended, once finished: `PLEXLINK_RESULT_OK` with `*jwt_out` (the new Plex
+ * JWT, verified; the caller's, to free with `plexlink_jwt_free`), or the failure's code, which
+ * is also made the calling thread's last error (nothing written):
+ * `PLEXLINK_RESULT_DEVICE_REMOVED` (only a new client identifier and key help),
+ * `PLEXLINK_RESULT_INVALID_JWT`, `PLEXLINK_RESULT_CANCELLED`, or the last of the failures it
+ * retried. `PLEXLINK_RESULT_PENDING` while it runs (nothing written). May be asked again.
+ */
+plexlink_result plexlink_jwt_refresh_outcome(struct plexlink_jwt_refresh *refresh, struct plexlink_jwt **jwt_out);
+
+/**
+ * Gives up: the outcome is `PLEXLINK_RESULT_CANCELLED`, and nothing more is sent. Does nothing
+ * once finished.
+ */
+plexlink_result plexlink_jwt_refresh_cancel(struct plexlink_jwt_refresh *refresh);
+
+/**
+ * True once the refresh has ended (`plexlink_jwt_refresh_outcome` says how). True for NULL.
+ */
+bool plexlink_jwt_refresh_is_finished(const struct plexlink_jwt_refresh *refresh);
+
+/**
+ * Frees a refresh (a request in flight needs no answer). NULL is fine; must not be called
+ * twice.
+ */
+void plexlink_jwt_refresh_free(struct plexlink_jwt_refresh *refresh);
+
+/**
  * The defaults: 1 s interval, no timeout, no cancel handle, no progress callback.
  */
 struct plexlink_wait_options plexlink_wait_options_default(void);
@@ -1485,6 +1806,39 @@ plexlink_result plexlink_pin_login_new(const struct plexlink_client_config *conf
  * the host's, or else at plex.tv's "not found". On success `*login_out` is the caller's.
  */
 plexlink_result plexlink_pin_login_resume(const struct plexlink_client_config *config, const struct plexlink_pin *pin, uint64_t interval_ms, uint64_t now_ms, struct plexlink_pin_login **login_out);
+
+/**
+ * A JWT sign-in (Plex's sign-in with a device key): as `plexlink_pin_login_new`, but the PIN
+ * is created with the public part of `key` (copied), every check carries a device JWT signed
+ * by it (signed again from a new nonce before the last one's life ends, for as long as the PIN
+ * lives), and the token of the `AUTHORIZED` event is a Plex JWT, verified against plex.tv's
+ * keys first (one more request to fetch them); `plexlink_pin_login_jwt` then gives it with its
+ * claims. `unix_now_s` is the Unix time (seconds) at `now_ms`, from the host's wall clock: the
+ * device JWTs carry Unix times, and the library reads no clock of its own. No I/O. On success
+ * `*login_out` is the caller's.
+ *
+ * The Plex JWT ENDS THE LEGACY TOKEN of the configuration's client identifier (and password
+ * or PIN sign-ins under it). Send the JWT to plex.tv only, never to a server: servers take
+ * their own access tokens.
+ */
+plexlink_result plexlink_pin_login_new_jwt(const struct plexlink_client_config *config, const struct plexlink_device_key *key, bool strong, uint64_t interval_ms, uint64_t now_ms, int64_t unix_now_s, struct plexlink_pin_login **login_out);
+
+/**
+ * A JWT sign-in that checks a PIN created earlier with `key`'s public part
+ * (`plexlink_client_create_jwt_pin`, or a `plexlink_pin_login_new_jwt` that stopped), as
+ * `plexlink_pin_login_resume` does for a PIN and as `plexlink_pin_login_new_jwt` for the key
+ * and `unix_now_s`. `pin` and `key` are copied. On success `*login_out` is the caller's.
+ */
+plexlink_result plexlink_pin_login_resume_jwt(const struct plexlink_client_config *config, const struct plexlink_pin *pin, const struct plexlink_device_key *key, uint64_t interval_ms, uint64_t now_ms, int64_t unix_now_s, struct plexlink_pin_login **login_out);
+
+/**
+ * The verified Plex JWT of a JWT sign-in that ended `AUTHORIZED` (whether or not that event
+ * was taken yet), with its claims: `PLEXLINK_RESULT_OK` with `*jwt_out` (the caller's, to free
+ * with `plexlink_jwt_free`; may be asked again), `PLEXLINK_RESULT_PENDING` while the login
+ * runs (nothing written), `PLEXLINK_RESULT_WRONG_STATE` when it ended `FAILED` or is not a JWT
+ * sign-in.
+ */
+plexlink_result plexlink_pin_login_jwt(const struct plexlink_pin_login *login, struct plexlink_jwt **jwt_out);
 
 /**
  * The next request to send, when one is due: `PLEXLINK_RESULT_OK` with `*request_out` (the
@@ -2049,6 +2403,13 @@ plexlink_result plexlink_task_take_connect_result_list(const struct plexlink_tas
 plexlink_result plexlink_task_take_identity(const struct plexlink_task *task, struct plexlink_identity **identity_out);
 
 /**
+ * Takes the Plex JWT of a finished `plexlink_task_wait_for_jwt`, `plexlink_task_upgrade_to_jwt`,
+ * `plexlink_task_refresh_jwt` or `plexlink_task_verify_jwt`. On success `*jwt_out` is the
+ * caller's, to free with `plexlink_jwt_free`. Other codes as `plexlink_task_take_pin`.
+ */
+plexlink_result plexlink_task_take_jwt(const struct plexlink_task *task, struct plexlink_jwt **jwt_out);
+
+/**
  * `plexlink_client_create_pin` as a task; take its value with `plexlink_task_take_pin`.
  */
 plexlink_result plexlink_task_create_pin(const struct plexlink_client *client, bool strong, plexlink_task_done_cb on_done, void *userdata, const struct plexlink_task **task_out);
@@ -2148,6 +2509,37 @@ plexlink_result plexlink_task_connect(const struct plexlink_client *client, cons
  * with `plexlink_task_take_connect_result_list`.
  */
 plexlink_result plexlink_task_connect_all(const struct plexlink_client *client, const struct plexlink_device_list *devices, const struct plexlink_race_policy *policy, plexlink_task_done_cb on_done, void *userdata, const struct plexlink_task **task_out);
+
+/**
+ * `plexlink_client_create_jwt_pin` as a task (`key` is copied); take its value with
+ * `plexlink_task_take_pin`.
+ */
+plexlink_result plexlink_task_create_jwt_pin(const struct plexlink_client *client, const struct plexlink_device_key *key, bool strong, plexlink_task_done_cb on_done, void *userdata, const struct plexlink_task **task_out);
+
+/**
+ * `plexlink_client_wait_for_jwt` as a task (`pin` and `key` are copied), with its options as
+ * `plexlink_task_wait_for_token` takes them (progress on the task's thread, the options'
+ * cancel handle as the task's own); take the Plex JWT with `plexlink_task_take_jwt`. The Plex
+ * JWT ends the legacy token of this client identifier.
+ */
+plexlink_result plexlink_task_wait_for_jwt(const struct plexlink_client *client, const struct plexlink_pin *pin, const struct plexlink_device_key *key, const struct plexlink_wait_options *options, plexlink_task_done_cb on_done, void *userdata, const struct plexlink_task **task_out);
+
+/**
+ * `plexlink_client_upgrade_to_jwt` as a task (it ends `token` for this client identifier);
+ * take the Plex JWT with `plexlink_task_take_jwt`.
+ */
+plexlink_result plexlink_task_upgrade_to_jwt(const struct plexlink_client *client, const char *token, const struct plexlink_device_key *key, plexlink_task_done_cb on_done, void *userdata, const struct plexlink_task **task_out);
+
+/**
+ * `plexlink_client_refresh_jwt` as a task; take the Plex JWT with `plexlink_task_take_jwt`.
+ */
+plexlink_result plexlink_task_refresh_jwt(const struct plexlink_client *client, const struct plexlink_device_key *key, plexlink_task_done_cb on_done, void *userdata, const struct plexlink_task **task_out);
+
+/**
+ * `plexlink_client_verify_jwt` as a task; take the JWT and its claims with
+ * `plexlink_task_take_jwt`.
+ */
+plexlink_result plexlink_task_verify_jwt(const struct plexlink_client *client, const char *token, const struct plexlink_device_key *key, plexlink_task_done_cb on_done, void *userdata, const struct plexlink_task **task_out);
 
 /**
  * The version of the loaded library, `"MAJOR.MINOR.PATCH"` (e.g. `"0.1.0"`); compare it with

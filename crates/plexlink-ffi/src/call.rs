@@ -25,6 +25,7 @@ use crate::account::{AccountHandle, HomeUserHandle, plexlink_account, plexlink_h
 use crate::connect::{ConnectResultHandle, plexlink_connect_result, plexlink_connect_result_list};
 use crate::error::{ErrorInfo, plexlink_result};
 use crate::ffi::{self, OutParam, try_str};
+use crate::jwt::{JwtHandle, plexlink_jwt};
 use crate::pin::{PinHandle, ProgressCallback, plexlink_pin, plexlink_wait_progress};
 use crate::resources::{DeviceHandle, IdentityHandle, plexlink_device_list, plexlink_identity};
 
@@ -155,6 +156,7 @@ values! {
     Vec<DeviceHandle> => *mut plexlink_device_list: ffi::to_box;
     Box<IdentityHandle> => *mut plexlink_identity: ffi::boxed_to_c;
     Box<ConnectResultHandle> => *mut plexlink_connect_result: ffi::boxed_to_c;
+    Box<JwtHandle> => *mut plexlink_jwt: ffi::boxed_to_c;
     Vec<Result<ConnectResultHandle, ErrorInfo>> => *mut plexlink_connect_result_list: ffi::to_box;
 }
 

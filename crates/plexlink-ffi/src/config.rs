@@ -20,8 +20,8 @@ pub struct plexlink_client_config_builder {
 }
 
 /// An immutable client configuration, shareable between threads. Used by `plexlink_client_new`
-/// and by the sans-IO `plexlink_pin_login_new` and `plexlink_race_new`. Free with
-/// `plexlink_client_config_free`.
+/// and by the sans-IO machines (`plexlink_pin_login_new`, `plexlink_race_new`,
+/// `plexlink_jwt_refresh_new`, ...). Free with `plexlink_client_config_free`.
 #[derive(Debug)]
 pub struct plexlink_client_config {
     _private: [u8; 0],
@@ -41,6 +41,8 @@ pub(crate) struct Config {
     roots: Vec<Vec<u8>>,
     resolve_plex_direct: bool,
     carrier_nat_is_private: bool,
+    /// The JWT nonce life the JWT PIN login assumes, when not plex.tv's.
+    pub(crate) jwt_nonce_lifetime: Option<Duration>,
 }
 
 impl Config {
@@ -67,6 +69,9 @@ impl Config {
         }
         if let Some(limit) = self.max_response_bytes {
             builder = builder.max_response_bytes(limit);
+        }
+        if let Some(lifetime) = self.jwt_nonce_lifetime {
+            builder = builder.jwt_nonce_lifetime(lifetime);
         }
         for pem in &self.roots {
             builder = builder.add_root_certificate_pem(pem.clone());
@@ -104,6 +109,7 @@ pub unsafe extern "C" fn plexlink_client_config_builder_new(
             roots: Vec::new(),
             resolve_plex_direct: true,
             carrier_nat_is_private: false,
+            jwt_nonce_lifetime: None,
         };
         out.write(ffi::to_box(config));
         plexlink_result::Ok
@@ -316,6 +322,25 @@ pub unsafe extern "C" fn plexlink_client_config_builder_set_carrier_nat_is_priva
     ffi_panic_boundary! {
         let config = try_mut_from_ptr!(builder);
         config.carrier_nat_is_private = private;
+        plexlink_result::Ok
+    }
+}
+
+/// The life of a JWT nonce in milliseconds, when it is not plex.tv's five minutes (an emulator
+/// set to a short one): a JWT PIN login (`plexlink_client_wait_for_jwt`,
+/// `plexlink_pin_login_new_jwt`) signs a new device JWT before it ends. At least 1000.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_client_config_builder_set_jwt_nonce_lifetime_ms(
+    builder: *mut plexlink_client_config_builder,
+    lifetime_ms: u64,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let config = try_mut_from_ptr!(builder);
+        // Below a second the core would round it up anyway; saying so is kinder.
+        if lifetime_ms < 1000 {
+            return error::invalid_parameter("invalid JWT nonce lifetime: must be at least 1000 ms");
+        }
+        config.jwt_nonce_lifetime = Some(Duration::from_millis(lifetime_ms));
         plexlink_result::Ok
     }
 }

@@ -78,6 +78,10 @@ pub enum plexlink_result {
     HttpStatus = 309,
     /// The server answered with a redirect, which plexlink does not follow with a token.
     Redirect = 310,
+    /// This device was removed from the account (plex.tv's code 1097): its device key is gone
+    /// and refreshing cannot help. Sign in again under a new client identifier with a new
+    /// device key.
+    DeviceRemoved = 311,
 
     /// The request got no answer (connection reset, malformed HTTP, ...).
     Network = 400,
@@ -96,6 +100,10 @@ pub enum plexlink_result {
 
     /// The answer could not be read as what it should be.
     Decode = 500,
+    /// A Plex JWT failed verification: a bad signature, a key plex.tv does not publish, the wrong
+    /// issuer, audience or device (thumbprint), expired, or issued in the future. Never trust
+    /// its claims.
+    InvalidJwt = 501,
 
     /// The overall wait ended without a result (`timeout_ms` of a PIN wait).
     Timeout = 600,
@@ -131,6 +139,7 @@ impl plexlink_result {
             Self::PlexError,
             Self::HttpStatus,
             Self::Redirect,
+            Self::DeviceRemoved,
             Self::Network,
             Self::Dns,
             Self::Connect,
@@ -139,6 +148,7 @@ impl plexlink_result {
             Self::InsecureTransport,
             Self::ResponseTooLarge,
             Self::Decode,
+            Self::InvalidJwt,
             Self::Timeout,
             Self::Cancelled,
             Self::NoConnection,
@@ -175,6 +185,7 @@ impl plexlink_result {
             Self::PlexError => c"plex.tv error",
             Self::HttpStatus => c"HTTP error status",
             Self::Redirect => c"unexpected redirect",
+            Self::DeviceRemoved => c"device removed: sign in again with a new client identifier and device key",
             Self::Network => c"network error",
             Self::Dns => c"name resolution failed",
             Self::Connect => c"connection failed",
@@ -183,6 +194,7 @@ impl plexlink_result {
             Self::InsecureTransport => c"refused to send a token over an insecure connection",
             Self::ResponseTooLarge => c"response too large",
             Self::Decode => c"malformed answer",
+            Self::InvalidJwt => c"the Plex JWT failed verification",
             Self::Timeout => c"timed out",
             Self::Cancelled => c"cancelled",
             Self::NoConnection => c"no working connection",
@@ -205,6 +217,8 @@ pub(crate) fn code_for(error: &Error) -> plexlink_result {
         Error::Plex { .. } => R::PlexError,
         Error::Http { .. } => R::HttpStatus,
         Error::Redirect { .. } => R::Redirect,
+        Error::DeviceRemoved { .. } => R::DeviceRemoved,
+        Error::InvalidJwt { .. } => R::InvalidJwt,
         Error::Decode { .. } => R::Decode,
         Error::InvalidArgument { .. } => R::InvalidParameter,
         Error::InsecureTransport { .. } => R::InsecureTransport,
@@ -536,6 +550,15 @@ mod tests {
                 R::RateLimited,
             ),
             (Error::Http { status: 503 }, R::HttpStatus),
+            (Error::TokenExpired { message: msg() }, R::TokenExpired),
+            (
+                Error::DeviceRemoved {
+                    status: 401,
+                    message: msg(),
+                },
+                R::DeviceRemoved,
+            ),
+            (Error::InvalidJwt { reason: msg() }, R::InvalidJwt),
             (
                 Error::Transport {
                     kind: TransportErrorKind::Tls,
@@ -673,6 +696,20 @@ mod tests {
                 403,
             ),
             (Error::PinExpired { status: Some(404) }, 404),
+            (
+                Error::DeviceRemoved {
+                    status: 401,
+                    message: m(),
+                },
+                401,
+            ),
+            (
+                Error::DeviceRemoved {
+                    status: 422,
+                    message: m(),
+                },
+                422,
+            ),
         ];
         for (error, status) in with_status {
             assert_eq!(fail(&error), code_for(&error));
@@ -684,6 +721,7 @@ mod tests {
         let others = [
             Error::PinExpired { status: None },
             Error::Decode { what: "x", detail: m() },
+            Error::InvalidJwt { reason: m() },
             Error::InvalidArgument { what: "x", detail: m() },
             Error::InsecureTransport { url: m(), reason: m() },
             Error::Transport {

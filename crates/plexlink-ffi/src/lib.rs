@@ -5,8 +5,9 @@
 //! the C shape: opaque handles ([`ffi`]), result codes and the per-thread last error
 //! ([`error`]), a panic boundary around every exported body ([`panic`]), one declaration per
 //! call for its blocking and its task form ([`call`]), tasks that run a call on a library thread
-//! ([`task`]), and the host-driven PIN login ([`pin_login`]) and connection race ([`race`]),
-//! which share the host's clock and its answers ([`host`]).
+//! ([`task`]), and the host-driven PIN login ([`pin_login`]), connection race ([`race`]) and
+//! Plex JWT refresh ([`jwt_refresh`]), which share the host's clock and its answers ([`host`]).
+//! Plex JWT sign-in (device keys, verified JWTs and their calls) is [`jwt`].
 //!
 //! The conventions C callers rely on are written once, at the top of the generated header
 //! (`cbindgen.toml`'s `header`).
@@ -28,6 +29,8 @@ mod connect;
 mod error;
 mod ffi;
 mod host;
+mod jwt;
+mod jwt_refresh;
 mod panic;
 mod pin;
 mod pin_login;
@@ -43,6 +46,8 @@ pub use client::*;
 pub use config::*;
 pub use connect::*;
 pub use error::*;
+pub use jwt::*;
+pub use jwt_refresh::*;
 pub use pin::*;
 pub use pin_login::*;
 pub use race::*;

@@ -133,21 +133,25 @@ impl WaitSettings {
         }
     }
 
-    /// Waits for the token of `pin`, reporting each pending check to `progress`.
-    pub(crate) fn wait(&self, client: &blocking::Client, pin: &Pin, progress: Report<'_>) -> Result<Token, Error> {
+    /// Runs a PIN wait (`wait` calls the client with the options it is given), reporting each
+    /// pending check to `progress`: the token wait and the JWT wait alike.
+    pub(crate) fn wait<T>(
+        &self,
+        progress: Report<'_>,
+        wait: impl FnOnce(WaitOptions<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let mut report = |p: &WaitProgress| {
             progress(&plexlink_wait_progress {
                 checks: p.checks,
                 remaining_ms: p.remaining.map_or(u64::MAX, millis),
             })
         };
-        let options = WaitOptions {
+        wait(WaitOptions {
             interval: self.interval,
             timeout: self.timeout,
             cancel: Some(self.cancel.clone()),
             on_progress: Some(&mut report),
-        };
-        client.wait_for_token(pin, options)
+        })
     }
 }
 
@@ -390,7 +394,7 @@ pub(crate) unsafe fn wait_for_token(
     let settings = unsafe { WaitSettings::from_c(options) };
     let cancel = settings.cancel.clone();
     let call = Call::new(client, move |c, progress| {
-        let token = settings.wait(c, &pin, progress)?;
+        let token = settings.wait(progress, |options| c.wait_for_token(&pin, options))?;
         Ok(c_string(token.secret()))
     });
     Ok(call.with_progress(ProgressCallback::from_c(options), cancel))

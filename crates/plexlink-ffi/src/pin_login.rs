@@ -7,13 +7,15 @@ use std::ffi::{CString, c_char};
 use std::time::{Duration, Instant};
 
 use plexlink_core::HttpRequest;
+use plexlink_core::jwt::{DeviceKey, WallClock};
 use plexlink_core::pin_login::{PinEvent, PinLogin, PinLoginConfig};
 use plexlink_core::pins::Pin;
 
-use crate::config::plexlink_client_config;
-use crate::error::{ErrorInfo, plexlink_result};
+use crate::config::{Config, plexlink_client_config};
+use crate::error::{self, ErrorInfo, plexlink_result};
 use crate::ffi::{self, c_string, castable, millis, try_checked, try_mut_from_ptr, try_out, try_ref_from_ptr};
 use crate::host::{self, HostClock, machine};
+use crate::jwt::{JwtHandle, plexlink_device_key, plexlink_jwt};
 use crate::panic::ffi_panic_boundary;
 use crate::pin::{PinHandle, plexlink_pin};
 
@@ -68,7 +70,9 @@ pub enum plexlink_pin_event_kind {
     Created = 0,
     /// A check found the PIN not yet approved (`plexlink_pin_event_remaining_ms`).
     Pending = 1,
-    /// The person approved the PIN: `plexlink_pin_event_token` is the token. The final event.
+    /// The person approved the PIN: `plexlink_pin_event_token` is the token (for a JWT sign-in,
+    /// the Plex JWT, already verified: `plexlink_pin_login_jwt` gives it with its claims). The
+    /// final event.
     Authorized = 2,
     /// The sign-in ended without a token (`plexlink_pin_event_error`): the PIN expired, it was
     /// cancelled, or an error that cannot be retried. The final event.
@@ -84,6 +88,8 @@ castable!(Box plexlink_pin_event => EventHandle);
 pub(crate) struct LoginHandle {
     login: PinLogin,
     clock: HostClock,
+    /// A JWT login (`plexlink_pin_login_new_jwt`, `_resume_jwt`): it ends with a Plex JWT.
+    jwt: bool,
 }
 
 machine!(LoginHandle, login);
@@ -94,7 +100,29 @@ impl LoginHandle {
         Self {
             login: make(clock.origin()),
             clock,
+            jwt: false,
         }
+    }
+
+    /// A JWT login: `make`'s login signing with `key`, the host's Unix time `unix_now_s` tied
+    /// to its `now_ms` (the core reads no clock), and the configuration's nonce life.
+    fn new_jwt(
+        now_ms: u64,
+        unix_now_s: i64,
+        key: DeviceKey,
+        config: &Config,
+        make: impl FnOnce(Instant) -> PinLogin,
+    ) -> Self {
+        let nonce_lifetime = config.jwt_nonce_lifetime;
+        let mut handle = Self::new(now_ms, |origin| {
+            let login = make(origin).with_device_key(key, WallClock::new(origin, unix_now_s));
+            match nonce_lifetime {
+                Some(lifetime) => login.with_nonce_lifetime(lifetime),
+                None => login,
+            }
+        });
+        handle.jwt = true;
+        handle
     }
 }
 
@@ -233,6 +261,98 @@ pub unsafe extern "C" fn plexlink_pin_login_resume(
         });
         out.write(ffi::to_box(handle));
         plexlink_result::Ok
+    }
+}
+
+/// A JWT sign-in (Plex's sign-in with a device key): as `plexlink_pin_login_new`, but the PIN
+/// is created with the public part of `key` (copied), every check carries a device JWT signed
+/// by it (signed again from a new nonce before the last one's life ends, for as long as the PIN
+/// lives), and the token of the `AUTHORIZED` event is a Plex JWT, verified against plex.tv's
+/// keys first (one more request to fetch them); `plexlink_pin_login_jwt` then gives it with its
+/// claims. `unix_now_s` is the Unix time (seconds) at `now_ms`, from the host's wall clock: the
+/// device JWTs carry Unix times, and the library reads no clock of its own. No I/O. On success
+/// `*login_out` is the caller's.
+///
+/// The Plex JWT ENDS THE LEGACY TOKEN of the configuration's client identifier (and password
+/// or PIN sign-ins under it). Send the JWT to plex.tv only, never to a server: servers take
+/// their own access tokens.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_new_jwt(
+    config: *const plexlink_client_config,
+    key: *const plexlink_device_key,
+    strong: bool,
+    interval_ms: u64,
+    now_ms: u64,
+    unix_now_s: i64,
+    login_out: *mut *mut plexlink_pin_login,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let config = try_ref_from_ptr!(config);
+        let key = try_ref_from_ptr!(key).key.clone();
+        let out = try_out!(login_out);
+        let info = config.info.clone();
+        let handle = LoginHandle::new_jwt(now_ms, unix_now_s, key, config, |_| {
+            PinLogin::new(info, login_config(strong, interval_ms))
+        });
+        out.write(ffi::to_box(handle));
+        plexlink_result::Ok
+    }
+}
+
+/// A JWT sign-in that checks a PIN created earlier with `key`'s public part
+/// (`plexlink_client_create_jwt_pin`, or a `plexlink_pin_login_new_jwt` that stopped), as
+/// `plexlink_pin_login_resume` does for a PIN and as `plexlink_pin_login_new_jwt` for the key
+/// and `unix_now_s`. `pin` and `key` are copied. On success `*login_out` is the caller's.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_resume_jwt(
+    config: *const plexlink_client_config,
+    pin: *const plexlink_pin,
+    key: *const plexlink_device_key,
+    interval_ms: u64,
+    now_ms: u64,
+    unix_now_s: i64,
+    login_out: *mut *mut plexlink_pin_login,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let config = try_ref_from_ptr!(config);
+        let pin = try_ref_from_ptr!(pin).pin.clone();
+        let key = try_ref_from_ptr!(key).key.clone();
+        let out = try_out!(login_out);
+        let info = config.info.clone();
+        let handle = LoginHandle::new_jwt(now_ms, unix_now_s, key, config, |origin| {
+            PinLogin::resume(info, login_config(pin.strong, interval_ms), pin, origin)
+        });
+        out.write(ffi::to_box(handle));
+        plexlink_result::Ok
+    }
+}
+
+/// The verified Plex JWT of a JWT sign-in that ended `AUTHORIZED` (whether or not that event
+/// was taken yet), with its claims: `PLEXLINK_RESULT_OK` with `*jwt_out` (the caller's, to free
+/// with `plexlink_jwt_free`; may be asked again), `PLEXLINK_RESULT_PENDING` while the login
+/// runs (nothing written), `PLEXLINK_RESULT_WRONG_STATE` when it ended `FAILED` or is not a JWT
+/// sign-in.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_jwt(
+    login: *const plexlink_pin_login,
+    jwt_out: *mut *mut plexlink_jwt,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let handle = try_ref_from_ptr!(login);
+        let out = try_out!(jwt_out);
+        if !handle.jwt {
+            return error::misuse(plexlink_result::WrongState, "not a JWT sign-in: it ends with a legacy token");
+        }
+        match handle.login.plex_jwt() {
+            Some(jwt) => {
+                out.write(ffi::boxed_to_c(JwtHandle::boxed(jwt.clone())));
+                plexlink_result::Ok
+            }
+            None if handle.login.is_finished() => {
+                error::misuse(plexlink_result::WrongState, "the sign-in ended without a Plex JWT (its FAILED event says why)")
+            }
+            None => plexlink_result::Pending,
+        }
     }
 }
 

@@ -25,6 +25,7 @@ use crate::connect::{
 };
 use crate::error::{self, ErrorInfo, plexlink_result};
 use crate::ffi::{self, OutParam, castable, try_out, try_ref_from_ptr};
+use crate::jwt::{self, JwtHandle, plexlink_device_key, plexlink_jwt};
 use crate::panic::{ffi_panic_boundary, panic_message};
 use crate::pin::{self, PinHandle, ProgressCallback, plexlink_pin, plexlink_wait_options, plexlink_wait_progress};
 use crate::resources::{self, DeviceHandle, IdentityHandle, plexlink_device, plexlink_device_list, plexlink_identity};
@@ -466,6 +467,17 @@ pub unsafe extern "C" fn plexlink_task_take_identity(
     ffi_panic_boundary! { take::<Box<IdentityHandle>>(try_ref_from_ptr!(task), try_out!(identity_out)) }
 }
 
+/// Takes the Plex JWT of a finished `plexlink_task_wait_for_jwt`, `plexlink_task_upgrade_to_jwt`,
+/// `plexlink_task_refresh_jwt` or `plexlink_task_verify_jwt`. On success `*jwt_out` is the
+/// caller's, to free with `plexlink_jwt_free`. Other codes as `plexlink_task_take_pin`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_take_jwt(
+    task: *const plexlink_task,
+    jwt_out: *mut *mut plexlink_jwt,
+) -> plexlink_result {
+    ffi_panic_boundary! { take::<Box<JwtHandle>>(try_ref_from_ptr!(task), try_out!(jwt_out)) }
+}
+
 // --- starting tasks ----------------------------------------------------------------------------
 //
 // Each takes the arguments of its blocking call, checked and copied by the call's declaration
@@ -725,5 +737,84 @@ pub unsafe extern "C" fn plexlink_task_connect_all(
 ) -> plexlink_result {
     ffi_panic_boundary! {
         try_call!(connect::connect_all(client, devices, policy)).start(on_done, userdata, try_out!(task_out))
+    }
+}
+
+/// `plexlink_client_create_jwt_pin` as a task (`key` is copied); take its value with
+/// `plexlink_task_take_pin`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_create_jwt_pin(
+    client: *const plexlink_client,
+    key: *const plexlink_device_key,
+    strong: bool,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        try_call!(jwt::create_jwt_pin(client, key, strong)).start(on_done, userdata, try_out!(task_out))
+    }
+}
+
+/// `plexlink_client_wait_for_jwt` as a task (`pin` and `key` are copied), with its options as
+/// `plexlink_task_wait_for_token` takes them (progress on the task's thread, the options'
+/// cancel handle as the task's own); take the Plex JWT with `plexlink_task_take_jwt`. The Plex
+/// JWT ends the legacy token of this client identifier.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_wait_for_jwt(
+    client: *const plexlink_client,
+    pin: *const plexlink_pin,
+    key: *const plexlink_device_key,
+    options: *const plexlink_wait_options,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        try_call!(jwt::wait_for_jwt(client, pin, key, options)).start(on_done, userdata, try_out!(task_out))
+    }
+}
+
+/// `plexlink_client_upgrade_to_jwt` as a task (it ends `token` for this client identifier);
+/// take the Plex JWT with `plexlink_task_take_jwt`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_upgrade_to_jwt(
+    client: *const plexlink_client,
+    token: *const c_char,
+    key: *const plexlink_device_key,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        try_call!(jwt::upgrade_to_jwt(client, token, key)).start(on_done, userdata, try_out!(task_out))
+    }
+}
+
+/// `plexlink_client_refresh_jwt` as a task; take the Plex JWT with `plexlink_task_take_jwt`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_refresh_jwt(
+    client: *const plexlink_client,
+    key: *const plexlink_device_key,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! { try_call!(jwt::refresh_jwt(client, key)).start(on_done, userdata, try_out!(task_out)) }
+}
+
+/// `plexlink_client_verify_jwt` as a task; take the JWT and its claims with
+/// `plexlink_task_take_jwt`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_verify_jwt(
+    client: *const plexlink_client,
+    token: *const c_char,
+    key: *const plexlink_device_key,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        try_call!(jwt::verify_jwt(client, token, key)).start(on_done, userdata, try_out!(task_out))
     }
 }

@@ -419,3 +419,15 @@ void emu_connection_uri(const char *url, const char *server, const char *connect
     uri[end - at] = '\0';
     test_response_free(&r);
 }
+
+void emu_jwt_settings(const char *url, const char *settings_json) {
+    control(url, "POST", "jwt/settings", settings_json, 200);
+}
+
+void emu_rotate_jwt_key(const char *url) { control(url, "POST", "jwt/rotate", NULL, 200); }
+
+void emu_remove_jwt_device(const char *url, const char *client_identifier) {
+    char path[256];
+    snprintf(path, sizeof path, "jwt/devices/%s/remove", client_identifier);
+    control(url, "POST", path, NULL, 204);
+}

@@ -111,5 +111,11 @@ void emu_clear_faults(const char *url);
 void emu_add_error_fault(const char *url, const char *path_prefix, int status, const char *message);
 /* The URI the emulator advertises for `connection` of `server` ("local-dead" of "Living Room"). */
 void emu_connection_uri(const char *url, const char *server, const char *connection, char *uri, size_t uri_len);
+/* Plex JWT sign-in: changes the settings (JSON, any of "jwt_lifetime_secs", "nonce_lifetime_secs",
+ * "nonce_rate_limit_per_minute"), switches the key that signs Plex JWTs, removes the device of a
+ * client identifier (plain letters, digits and dashes) from the account. */
+void emu_jwt_settings(const char *url, const char *settings_json);
+void emu_rotate_jwt_key(const char *url);
+void emu_remove_jwt_device(const char *url, const char *client_identifier);
 
 #endif

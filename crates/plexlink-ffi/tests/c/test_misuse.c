@@ -34,6 +34,10 @@ static plexlink_http_request *request;
 static plexlink_pin_event *event;
 static plexlink_race *race;
 static char *token;
+static plexlink_device_key *key;
+static char *private_key; /* the key's private text: must never reach an error message */
+static plexlink_jwt *jwt;
+static plexlink_jwt_refresh *refresh;
 
 static void setup(void) {
     plexlink_result r;
@@ -58,9 +62,26 @@ static void setup(void) {
         plexlink_race_policy policy = plexlink_race_policy_default();
         CHECK_OK(plexlink_race_new(config, device, &policy, now_ms(), &race));
     }
+    {
+        /* A Plex JWT under a client identifier of its own: it ends the legacy token of its
+         * identifier, which this test uses everywhere else. */
+        const plexlink_client_config *jwt_config = NULL;
+        const plexlink_client *jwt_client = NULL;
+        make_client(url, "c-tests-misuse-jwt", &jwt_config, &jwt_client);
+        CHECK_OK(plexlink_device_key_new(&key));
+        CHECK_OK(plexlink_device_key_private(key, &private_key));
+        CHECK_OK(plexlink_client_upgrade_to_jwt(jwt_client, token, key, &jwt));
+        plexlink_client_free(jwt_client);
+        plexlink_client_config_free(jwt_config);
+        CHECK_OK(plexlink_jwt_refresh_new(config, key, now_ms(), 1767225600, &refresh));
+    }
 }
 
 static void teardown(void) {
+    plexlink_jwt_refresh_free(refresh);
+    plexlink_jwt_free(jwt);
+    plexlink_string_free(private_key);
+    plexlink_device_key_free(key);
     plexlink_race_free(race);
     plexlink_pin_event_free(event);
     plexlink_http_request_free(request);
@@ -88,6 +109,10 @@ static void results_and_errors(void) {
     CHECK(PLEXLINK_RESULT_NULL_PARAMETER == 100 && PLEXLINK_RESULT_INVALID_UTF8 == 101);
     CHECK(PLEXLINK_RESULT_PANIC == 200 && PLEXLINK_RESULT_UNAUTHORIZED == 300 && PLEXLINK_RESULT_NETWORK == 400);
     CHECK(PLEXLINK_RESULT_DECODE == 500 && PLEXLINK_RESULT_TIMEOUT == 600 && PLEXLINK_RESULT_NO_CONNECTION == 602);
+    CHECK(PLEXLINK_RESULT_TOKEN_EXPIRED == 307 && PLEXLINK_RESULT_DEVICE_REMOVED == 311);
+    CHECK(PLEXLINK_RESULT_INVALID_JWT == 501);
+    CHECK(strstr(plexlink_result_str(PLEXLINK_RESULT_DEVICE_REMOVED), "device removed") != NULL);
+    CHECK(strstr(plexlink_result_str(PLEXLINK_RESULT_INVALID_JWT), "JWT") != NULL);
     CHECK_STR(plexlink_result_str(PLEXLINK_RESULT_OK), "ok");
     CHECK(strstr(plexlink_result_str(PLEXLINK_RESULT_UNAUTHORIZED), "unauthorized") != NULL);
     CHECK_STR(plexlink_result_str(123456), "unknown result code");
@@ -176,6 +201,10 @@ static void config_and_client(void) {
     CHECK_NULL_PARAM(plexlink_client_config_builder_set_allow_insecure_http(NULL, true));
     CHECK_NULL_PARAM(plexlink_client_config_builder_set_resolve_plex_direct(NULL, true));
     CHECK_NULL_PARAM(plexlink_client_config_builder_set_carrier_nat_is_private(NULL, true));
+    CHECK_NULL_PARAM(plexlink_client_config_builder_set_jwt_nonce_lifetime_ms(NULL, 1000));
+    CHECK_CODE(plexlink_client_config_builder_set_jwt_nonce_lifetime_ms(builder, 999),
+               PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK_OK(plexlink_client_config_builder_set_jwt_nonce_lifetime_ms(builder, 1000));
     CHECK_CODE(plexlink_client_config_builder_set_connect_timeout_ms(builder, 0), PLEXLINK_RESULT_INVALID_PARAMETER);
     CHECK_CODE(plexlink_client_config_builder_set_max_response_bytes(builder, 0), PLEXLINK_RESULT_INVALID_PARAMETER);
     CHECK_NULL_PARAM(plexlink_client_config_builder_add_root_certificate_pem(NULL, pem, 1));
@@ -210,6 +239,9 @@ static void config_and_client(void) {
     plexlink_http_request_free(NULL);
     plexlink_pin_event_free(NULL);
     plexlink_race_free(NULL);
+    plexlink_device_key_free(NULL);
+    plexlink_jwt_free(NULL);
+    plexlink_jwt_refresh_free(NULL);
 }
 
 static void pins(void) {
@@ -710,6 +742,215 @@ static void sans_io_race(void) {
     CHECK(outcome == NULL);
 }
 
+/* The key's private text is nowhere in the last error. */
+static void no_private_key_in_last_error(void) {
+    CHECK(strstr(last_error(), private_key) == NULL);
+}
+
+static void device_keys(void) {
+    plexlink_device_key *k = NULL;
+    char *s = NULL;
+    uint8_t seed[PLEXLINK_DEVICE_KEY_SEED_LEN + 1];
+    uint8_t untouched[PLEXLINK_DEVICE_KEY_SEED_LEN];
+    char text[128];
+
+    test_step("device key: NULLs, invalid UTF-8, wrong seed lengths, bad private key texts");
+    memset(seed, 7, sizeof seed);
+    CHECK_NULL_PARAM(plexlink_device_key_new(NULL));
+    CHECK_NULL_PARAM(plexlink_device_key_from_seed(NULL, PLEXLINK_DEVICE_KEY_SEED_LEN, &k));
+    CHECK_NULL_PARAM(plexlink_device_key_from_seed(NULL, 0, &k));
+    CHECK_NULL_PARAM(plexlink_device_key_from_seed(seed, PLEXLINK_DEVICE_KEY_SEED_LEN, NULL));
+    CHECK_CODE(plexlink_device_key_from_seed(seed, 0, &k), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK_CODE(plexlink_device_key_from_seed(seed, PLEXLINK_DEVICE_KEY_SEED_LEN - 1, &k),
+               PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(strstr(last_error(), "32") != NULL);
+    CHECK_CODE(plexlink_device_key_from_seed(seed, PLEXLINK_DEVICE_KEY_SEED_LEN + 1, &k),
+               PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK_NULL_PARAM(plexlink_device_key_from_private(NULL, &k));
+    CHECK_NULL_PARAM(plexlink_device_key_from_private(private_key, NULL));
+    no_private_key_in_last_error();
+    CHECK_BAD_UTF8(plexlink_device_key_from_private(BAD, &k));
+    CHECK_CODE(plexlink_device_key_from_private("", &k), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK_CODE(plexlink_device_key_from_private("not a key at all", &k), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(strstr(last_error(), "not a key at all") == NULL);
+    /* Nearly the real key: one character short, one too many, a character base64url lacks. */
+    snprintf(text, sizeof text, "%s", private_key);
+    text[strlen(text) - 1] = '\0';
+    CHECK_CODE(plexlink_device_key_from_private(text, &k), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(strstr(last_error(), text) == NULL);
+    snprintf(text, sizeof text, "%sA", private_key);
+    CHECK_CODE(plexlink_device_key_from_private(text, &k), PLEXLINK_RESULT_INVALID_PARAMETER);
+    no_private_key_in_last_error();
+    snprintf(text, sizeof text, "%s", private_key);
+    text[0] = '+';
+    CHECK_CODE(plexlink_device_key_from_private(text, &k), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(strstr(last_error(), text + 1) == NULL);
+    CHECK(k == NULL);
+
+    test_step("device key accessors: NULLs, a buffer too small (nothing written)");
+    CHECK_NULL_PARAM(plexlink_device_key_private(NULL, &s));
+    CHECK_NULL_PARAM(plexlink_device_key_private(key, NULL));
+    CHECK(s == NULL);
+    CHECK_NULL_PARAM(plexlink_device_key_seed(NULL, seed, sizeof seed));
+    CHECK_NULL_PARAM(plexlink_device_key_seed(key, NULL, sizeof seed));
+    memset(untouched, 7, sizeof untouched);
+    memset(seed, 7, sizeof seed);
+    CHECK_CODE(plexlink_device_key_seed(key, seed, PLEXLINK_DEVICE_KEY_SEED_LEN - 1),
+               PLEXLINK_RESULT_INSUFFICIENT_SIZE);
+    CHECK(memcmp(seed, untouched, sizeof untouched) == 0);
+    CHECK_CODE(plexlink_device_key_seed(key, seed, 0), PLEXLINK_RESULT_INSUFFICIENT_SIZE);
+    no_private_key_in_last_error();
+    CHECK(plexlink_device_key_kid(NULL) == NULL);
+    CHECK(strlen(plexlink_device_key_kid(key)) == 43);
+}
+
+static void jwts(void) {
+    test_step("Plex JWT accessors: NULL handles");
+    CHECK(plexlink_jwt_token(NULL) == NULL);
+    CHECK(plexlink_jwt_username(NULL) == NULL);
+    CHECK(plexlink_jwt_user_uuid(NULL) == NULL);
+    CHECK(plexlink_jwt_user_id(NULL) == 0);
+    CHECK(plexlink_jwt_email(NULL) == NULL);
+    CHECK(plexlink_jwt_friendly_name(NULL) == NULL);
+    CHECK(!plexlink_jwt_restricted(NULL));
+    CHECK(plexlink_jwt_issued_at(NULL) == 0);
+    CHECK(plexlink_jwt_expires_at(NULL) == 0);
+    CHECK(plexlink_jwt_thumbprint(NULL) == NULL);
+    CHECK(!plexlink_jwt_needs_refresh(NULL, 0));
+    CHECK_STR(plexlink_jwt_username(jwt), "alice");
+    CHECK(plexlink_jwt_needs_refresh(jwt, plexlink_jwt_expires_at(jwt)));
+}
+
+static void jwt_calls(void) {
+    plexlink_pin *p = NULL;
+    plexlink_jwt *j = NULL;
+    plexlink_wait_options options = plexlink_wait_options_default();
+    const char *jt = plexlink_jwt_token(jwt);
+
+    test_step("Plex JWT calls: NULLs and invalid UTF-8 (nothing is sent, nothing written)");
+    CHECK_NULL_PARAM(plexlink_client_create_jwt_pin(NULL, key, false, &p));
+    CHECK_NULL_PARAM(plexlink_client_create_jwt_pin(client, NULL, false, &p));
+    CHECK_NULL_PARAM(plexlink_client_create_jwt_pin(client, key, false, NULL));
+    CHECK_NULL_PARAM(plexlink_client_wait_for_jwt(NULL, pin, key, &options, &j));
+    CHECK_NULL_PARAM(plexlink_client_wait_for_jwt(client, NULL, key, &options, &j));
+    CHECK_NULL_PARAM(plexlink_client_wait_for_jwt(client, pin, NULL, &options, &j));
+    CHECK_NULL_PARAM(plexlink_client_wait_for_jwt(client, pin, key, NULL, &j));
+    CHECK_NULL_PARAM(plexlink_client_wait_for_jwt(client, pin, key, &options, NULL));
+    CHECK_NULL_PARAM(plexlink_client_upgrade_to_jwt(NULL, token, key, &j));
+    CHECK_NULL_PARAM(plexlink_client_upgrade_to_jwt(client, NULL, key, &j));
+    CHECK_NULL_PARAM(plexlink_client_upgrade_to_jwt(client, token, NULL, &j));
+    CHECK_NULL_PARAM(plexlink_client_upgrade_to_jwt(client, token, key, NULL));
+    CHECK_BAD_UTF8(plexlink_client_upgrade_to_jwt(client, BAD, key, &j));
+    CHECK_NULL_PARAM(plexlink_client_refresh_jwt(NULL, key, &j));
+    CHECK_NULL_PARAM(plexlink_client_refresh_jwt(client, NULL, &j));
+    CHECK_NULL_PARAM(plexlink_client_refresh_jwt(client, key, NULL));
+    CHECK_NULL_PARAM(plexlink_client_verify_jwt(NULL, jt, key, &j));
+    CHECK_NULL_PARAM(plexlink_client_verify_jwt(client, NULL, key, &j));
+    CHECK_NULL_PARAM(plexlink_client_verify_jwt(client, jt, NULL, &j));
+    CHECK_NULL_PARAM(plexlink_client_verify_jwt(client, jt, key, NULL));
+    CHECK_BAD_UTF8(plexlink_client_verify_jwt(client, BAD, key, &j));
+    no_private_key_in_last_error();
+    CHECK(p == NULL && j == NULL);
+
+    test_step("Plex JWT calls: a JWT of another client identifier does not verify here");
+    CHECK_CODE(plexlink_client_verify_jwt(client, jt, key, &j), PLEXLINK_RESULT_INVALID_JWT);
+    CHECK(strstr(last_error(), jt) == NULL);
+    no_private_key_in_last_error();
+    CHECK(j == NULL);
+}
+
+static void jwt_tasks(void) {
+    const plexlink_task *t = NULL;
+    plexlink_jwt *j = NULL;
+    plexlink_wait_options options = plexlink_wait_options_default();
+    const char *jt = plexlink_jwt_token(jwt);
+
+    test_step("Plex JWT tasks: NULLs and invalid UTF-8 (no task is made)");
+    CHECK_NULL_PARAM(plexlink_task_take_jwt(NULL, &j));
+    CHECK_NULL_PARAM(plexlink_task_take_jwt(task, NULL));
+    CHECK_CODE(plexlink_task_take_jwt(task, &j), PLEXLINK_RESULT_WRONG_STATE); /* a ping has no JWT */
+    CHECK_NULL_PARAM(plexlink_task_create_jwt_pin(NULL, key, false, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_create_jwt_pin(client, NULL, false, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_create_jwt_pin(client, key, false, NULL, NULL, NULL));
+    CHECK_NULL_PARAM(plexlink_task_wait_for_jwt(NULL, pin, key, &options, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_wait_for_jwt(client, NULL, key, &options, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_wait_for_jwt(client, pin, NULL, &options, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_wait_for_jwt(client, pin, key, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_wait_for_jwt(client, pin, key, &options, NULL, NULL, NULL));
+    CHECK_NULL_PARAM(plexlink_task_upgrade_to_jwt(NULL, token, key, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_upgrade_to_jwt(client, NULL, key, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_upgrade_to_jwt(client, token, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_upgrade_to_jwt(client, token, key, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_upgrade_to_jwt(client, BAD, key, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_refresh_jwt(NULL, key, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_refresh_jwt(client, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_refresh_jwt(client, key, NULL, NULL, NULL));
+    CHECK_NULL_PARAM(plexlink_task_verify_jwt(NULL, jt, key, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_verify_jwt(client, NULL, key, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_verify_jwt(client, jt, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_verify_jwt(client, jt, key, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_verify_jwt(client, BAD, key, NULL, NULL, &t));
+    no_private_key_in_last_error();
+    CHECK(t == NULL && j == NULL);
+}
+
+static void jwt_sans_io(void) {
+    plexlink_pin_login *l = NULL;
+    plexlink_jwt_refresh *r = NULL;
+    plexlink_http_request *rq = NULL;
+    plexlink_jwt *j = NULL;
+    plexlink_http_header null_name = {NULL, "v"};
+    plexlink_http_header null_value = {"n", NULL};
+    plexlink_http_header bad_name = {BAD, "v"};
+    plexlink_http_header bad_value = {"n", BAD};
+
+    test_step("sans-IO JWT PIN login: NULLs; a legacy login has no JWT");
+    CHECK_NULL_PARAM(plexlink_pin_login_new_jwt(NULL, key, false, 0, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_new_jwt(config, NULL, false, 0, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_new_jwt(config, key, false, 0, 0, 0, NULL));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume_jwt(NULL, pin, key, 0, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume_jwt(config, NULL, key, 0, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume_jwt(config, pin, NULL, 0, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume_jwt(config, pin, key, 0, 0, 0, NULL));
+    CHECK_NULL_PARAM(plexlink_pin_login_jwt(NULL, &j));
+    CHECK_NULL_PARAM(plexlink_pin_login_jwt(login, NULL));
+    CHECK_CODE(plexlink_pin_login_jwt(login, &j), PLEXLINK_RESULT_WRONG_STATE);
+    CHECK(l == NULL && j == NULL);
+
+    test_step("sans-IO JWT refresh: NULLs, invalid UTF-8 and invalid values (nothing is handed in)");
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_new(NULL, key, 0, 0, &r));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_new(config, NULL, 0, 0, &r));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_new(config, key, 0, 0, NULL));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_poll_transmit(NULL, 0, &rq));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_poll_transmit(refresh, 0, NULL));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_handle_response(NULL, 0, 200, NULL, 0, NULL, 0));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_handle_response(refresh, 0, 200, NULL, 1, NULL, 0));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_handle_response(refresh, 0, 200, NULL, 0, NULL, 1));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_handle_response(refresh, 0, 200, &null_name, 1, NULL, 0));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_handle_response(refresh, 0, 200, &null_value, 1, NULL, 0));
+    CHECK_BAD_UTF8(plexlink_jwt_refresh_handle_response(refresh, 0, 200, &bad_name, 1, NULL, 0));
+    CHECK_BAD_UTF8(plexlink_jwt_refresh_handle_response(refresh, 0, 200, &bad_value, 1, NULL, 0));
+    CHECK_CODE(plexlink_jwt_refresh_handle_response(refresh, 0, 1000, NULL, 0, NULL, 0),
+               PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_handle_transport_error(NULL, 0, PLEXLINK_RESULT_NETWORK, "m"));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_handle_transport_error(refresh, 0, PLEXLINK_RESULT_NETWORK, NULL));
+    CHECK_BAD_UTF8(plexlink_jwt_refresh_handle_transport_error(refresh, 0, PLEXLINK_RESULT_NETWORK, BAD));
+    CHECK_CODE(plexlink_jwt_refresh_handle_transport_error(refresh, 0, PLEXLINK_RESULT_OK, "m"),
+               PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(plexlink_jwt_refresh_poll_timeout(NULL) == UINT64_MAX);
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_handle_timeout(NULL, 0));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_outcome(NULL, &j));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_outcome(refresh, NULL));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_cancel(NULL));
+    CHECK(plexlink_jwt_refresh_is_finished(NULL));
+    /* Nothing reached the machine: it is as new, nothing sent, no timer. */
+    CHECK(!plexlink_jwt_refresh_is_finished(refresh));
+    CHECK(plexlink_jwt_refresh_poll_timeout(refresh) == UINT64_MAX);
+    CHECK_CODE(plexlink_jwt_refresh_outcome(refresh, &j), PLEXLINK_RESULT_PENDING);
+    no_private_key_in_last_error();
+    CHECK(r == NULL && rq == NULL && j == NULL);
+}
+
 int main(int argc, char **argv) {
     url = emulator_url(argc, argv);
     printf("test_misuse against %s\n", url);
@@ -722,6 +963,11 @@ int main(int argc, char **argv) {
     tasks();
     sans_io();
     sans_io_race();
+    device_keys();
+    jwts();
+    jwt_calls();
+    jwt_tasks();
+    jwt_sans_io();
     teardown();
     printf("test_misuse: ok\n");
     return 0;

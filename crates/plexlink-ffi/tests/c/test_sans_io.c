@@ -1,8 +1,9 @@
 /*
  * The sans-IO machines driven by a host with its own HTTP stack: the HTTP/1.1 client of
- * support.c over plain sockets, and the host's own monotonic clock. The library only says what
- * to send and when to wake up. The PIN login signs in; the connection race probes a server's
- * connections and chooses one.
+ * support.c over plain sockets, and the host's own monotonic clock (and, for Plex JWTs, its wall
+ * clock). The library only says what to send and when to wake up. The PIN login signs in, also
+ * with a device key for a Plex JWT; the JWT refresh gets a new one; the connection race probes
+ * a server's connections and chooses one.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -14,6 +15,25 @@
 #include "support.h"
 
 static const char *url;
+/* The client identifier every request must carry: the configuration's in use. */
+static const char *client_id = "c-tests-sans-io";
+
+/* What the host sent to plex.tv's JWT endpoints, counted by the host itself. */
+static unsigned nonce_requests;
+static unsigned keys_requests;
+static unsigned exchange_requests;
+static unsigned pin_checks;
+static unsigned pin_checks_with_device_jwt;
+
+static void count_request(const char *method, const char *request_url) {
+    if (strstr(request_url, "/api/v2/auth/nonce") != NULL) nonce_requests++;
+    if (strstr(request_url, "/api/v2/auth/keys") != NULL) keys_requests++;
+    if (strstr(request_url, "/api/v2/auth/token") != NULL) exchange_requests++;
+    if (str_eq(method, "GET") && strstr(request_url, "/api/v2/pins/") != NULL) {
+        pin_checks++;
+        if (strstr(request_url, "deviceJWT=") != NULL) pin_checks_with_device_jwt++;
+    }
+}
 
 /*
  * Sends `request` with the test's HTTP client, waiting at most `timeout_ms` (0: no limit):
@@ -32,13 +52,14 @@ static plexlink_result send_request(const plexlink_http_request *request, uint64
         const char *name = plexlink_http_request_header_name(request, i);
         const char *value = plexlink_http_request_header_value(request, i);
         CHECK(name != NULL && value != NULL);
-        if (strcmp(name, "x-plex-client-identifier") == 0) saw_client_id = str_eq(value, "c-tests-sans-io");
+        if (strcmp(name, "x-plex-client-identifier") == 0) saw_client_id = str_eq(value, client_id);
         snprintf(headers[i].name, sizeof headers[i].name, "%s", name);
         snprintf(headers[i].value, sizeof headers[i].value, "%s", value);
     }
     CHECK(saw_client_id);
     CHECK(plexlink_http_request_header_name(request, n) == NULL);
     CHECK(plexlink_http_request_header_value(request, n) == NULL);
+    count_request(plexlink_http_request_method(request), plexlink_http_request_url(request));
     return http_exchange_within(plexlink_http_request_url(request), plexlink_http_request_method(request), headers,
                                 n, plexlink_http_request_body(request), plexlink_http_request_body_len(request),
                                 timeout_ms, response);
@@ -70,24 +91,31 @@ static void send_login_request(plexlink_pin_login *login, const plexlink_http_re
     test_response_free(&response);
 }
 
-/* Sleeps until the login's next timer (at most `cap_ms`). */
-static void sleep_until_timer(const plexlink_pin_login *login, uint64_t cap_ms) {
-    uint64_t at = plexlink_pin_login_poll_timeout(login);
+/* Sleeps until a machine's next timer `at` (`UINT64_MAX`: none), at most `cap_ms`. */
+static void sleep_until(uint64_t at, uint64_t cap_ms) {
     uint64_t now = now_ms();
     if (at == UINT64_MAX) return;
     if (at > now) sleep_ms(at - now < cap_ms ? at - now : cap_ms);
+}
+
+/* Sleeps until the login's next timer (at most `cap_ms`). */
+static void sleep_until_timer(const plexlink_pin_login *login, uint64_t cap_ms) {
+    sleep_until(plexlink_pin_login_poll_timeout(login), cap_ms);
 }
 
 typedef struct {
     uint64_t pin_id;
     unsigned created;
     unsigned pending;
-    char token[1024];
+    char token[4096];
     plexlink_result failed; /* PLEXLINK_RESULT_OK until a FAILED event */
     int finished;
+    unsigned approve_after_nonces; /* approve no earlier than once this many nonces were asked for */
+    int approved;
 } outcome_t;
 
-/* Drains the events into `out`; approves the PIN at the first PENDING when `approve`. */
+/* Drains the events into `out`; approves the PIN at the first PENDING (once
+ * `out->approve_after_nonces` nonces were asked for) when `approve`. */
 static void drain_events(plexlink_pin_login *login, outcome_t *out, int approve) {
     plexlink_pin_event *event = NULL;
     while (plexlink_pin_login_poll_event(login, &event) == PLEXLINK_RESULT_OK) {
@@ -106,10 +134,14 @@ static void drain_events(plexlink_pin_login *login, outcome_t *out, int approve)
             out->pending++;
             CHECK(plexlink_pin_event_remaining_ms(event) > 0);
             CHECK(plexlink_pin_event_pin(event) == NULL);
-            if (approve && out->pending == 1) emu_approve_pin(url, out->pin_id, "alice");
+            if (approve && !out->approved && nonce_requests >= out->approve_after_nonces) {
+                emu_approve_pin(url, out->pin_id, "alice");
+                out->approved = 1;
+            }
             break;
         case PLEXLINK_PIN_EVENT_KIND_AUTHORIZED:
             CHECK(plexlink_pin_event_token(event) != NULL);
+            CHECK(strlen(plexlink_pin_event_token(event)) < sizeof out->token);
             snprintf(out->token, sizeof out->token, "%s", plexlink_pin_event_token(event));
             out->finished = 1;
             break;
@@ -541,6 +573,251 @@ static void races(const plexlink_client_config *config, const plexlink_client *c
     plexlink_account_free(account);
 }
 
+/* --- Plex JWT ------------------------------------------------------------------------------- */
+
+/* The JWT tests' client identifier: a Plex JWT ends the legacy token of its identifier, which
+ * the tests above still use. */
+#define JWT_CLIENT_ID "c-tests-sans-io-jwt"
+/* The nonce life the emulator is set to: a sign-in that outlives it must sign again. */
+#define NONCE_LIFE_S 3
+
+static int64_t unix_now(void) { return (int64_t)time(NULL); }
+
+static size_t count_char(const char *text, char c) {
+    size_t n = 0;
+    for (; *text != '\0'; text++) n += *text == c;
+    return n;
+}
+
+/* Sends one request of the refresh and hands the answer (or why none came) back. */
+static void send_refresh_request(plexlink_jwt_refresh *refresh, const plexlink_http_request *request) {
+    plexlink_http_header headers[64];
+    test_response response;
+    CHECK(starts_with(plexlink_http_request_url(request), url));
+    if (send_request(request, 0, &response) != PLEXLINK_RESULT_OK) {
+        CHECK_OK(plexlink_jwt_refresh_handle_transport_error(refresh, now_ms(), PLEXLINK_RESULT_NETWORK, "no answer"));
+        return;
+    }
+    CHECK_OK(plexlink_jwt_refresh_handle_response(refresh, now_ms(), (uint16_t)response.status, headers,
+                                                  answer_headers(&response, headers),
+                                                  (const uint8_t *)response.body, response.body_len));
+    test_response_free(&response);
+}
+
+/* The PIN login's loop, for a refresh: until it finishes (or `deadline_ms` passes). */
+static void run_refresh(plexlink_jwt_refresh *refresh, uint64_t deadline_ms) {
+    while (!plexlink_jwt_refresh_is_finished(refresh) && now_ms() < deadline_ms) {
+        plexlink_http_request *request = NULL;
+        CHECK_OK(plexlink_jwt_refresh_handle_timeout(refresh, now_ms()));
+        if (plexlink_jwt_refresh_poll_transmit(refresh, now_ms(), &request) == PLEXLINK_RESULT_OK) {
+            send_refresh_request(refresh, request);
+            plexlink_http_request_free(request);
+        }
+        sleep_until(plexlink_jwt_refresh_poll_timeout(refresh), 1000);
+    }
+    CHECK(plexlink_jwt_refresh_is_finished(refresh));
+}
+
+/* A Plex JWT of alice for `key`, verified, valid for days. */
+static void check_alice_jwt(const plexlink_jwt *jwt, const plexlink_device_key *key) {
+    CHECK(count_char(plexlink_jwt_token(jwt), '.') == 2);
+    CHECK_STR(plexlink_jwt_username(jwt), "alice");
+    CHECK_STR(plexlink_jwt_thumbprint(jwt), plexlink_device_key_kid(key));
+    CHECK(plexlink_jwt_expires_at(jwt) > unix_now() + 6 * 86400);
+    CHECK(!plexlink_jwt_needs_refresh(jwt, unix_now()));
+}
+
+static void jwt_login(const plexlink_client_config *config, const plexlink_client *client,
+                      const plexlink_device_key *key) {
+    plexlink_pin_login *login = NULL;
+    plexlink_http_request *request = NULL;
+    plexlink_jwt *jwt = NULL;
+    plexlink_account *account = NULL;
+    plexlink_pin *pin = NULL;
+    outcome_t out;
+    char body[2048];
+    size_t body_len;
+
+    test_step("sans-IO JWT: the PIN is created with the key's public JWK; no JWT before the end");
+    memset(&out, 0, sizeof out);
+    nonce_requests = keys_requests = pin_checks = pin_checks_with_device_jwt = 0;
+    CHECK_OK(plexlink_pin_login_new_jwt(config, key, false, 200, now_ms(), unix_now(), &login));
+    CHECK_CODE(plexlink_pin_login_jwt(login, &jwt), PLEXLINK_RESULT_PENDING);
+    CHECK(jwt == NULL);
+    CHECK_OK(plexlink_pin_login_poll_transmit(login, now_ms(), &request));
+    CHECK_STR(plexlink_http_request_method(request), "POST");
+    CHECK(strstr(plexlink_http_request_url(request), "api/v2/pins") != NULL);
+    body_len = plexlink_http_request_body_len(request);
+    CHECK(body_len > 0 && body_len < sizeof body);
+    memcpy(body, plexlink_http_request_body(request), body_len);
+    body[body_len] = '\0';
+    CHECK(strstr(body, "\"jwk\"") != NULL && strstr(body, plexlink_device_key_kid(key)) != NULL);
+    send_login_request(login, request);
+    plexlink_http_request_free(request);
+
+    test_step("sans-IO JWT: every check carries a device JWT, signed again as nonces die; AUTHORIZED");
+    /* Approved once a second nonce was needed: the sign-in outlived the first one (the emulator
+     * refuses a device JWT of a dead nonce, which would end it). */
+    out.approve_after_nonces = 2;
+    run(login, &out, 1, now_ms() + 30000);
+    CHECK(out.failed == PLEXLINK_RESULT_OK && out.created == 1 && out.pending >= 2);
+    CHECK(count_char(out.token, '.') == 2);
+    CHECK(nonce_requests >= 2 && pin_checks > 0 && pin_checks_with_device_jwt == pin_checks);
+    CHECK(keys_requests == 1); /* plex.tv's keys, to verify the Plex JWT */
+
+    test_step("sans-IO JWT: the verified Plex JWT with its claims (as often as asked), for plex.tv");
+    CHECK_OK(plexlink_pin_login_jwt(login, &jwt));
+    CHECK_STR(plexlink_jwt_token(jwt), out.token);
+    check_alice_jwt(jwt, key);
+    plexlink_jwt_free(jwt);
+    jwt = NULL;
+    CHECK_OK(plexlink_pin_login_jwt(login, &jwt));
+    CHECK_STR(plexlink_jwt_token(jwt), out.token);
+    plexlink_jwt_free(jwt);
+    jwt = NULL;
+    plexlink_pin_login_free(login);
+    CHECK_OK(plexlink_client_user(client, out.token, &account));
+    CHECK_STR(plexlink_account_username(account), "alice");
+    plexlink_account_free(account);
+
+    test_step("sans-IO JWT: resume a JWT PIN created earlier (by the blocking client)");
+    CHECK_OK(plexlink_client_create_jwt_pin(client, key, false, &pin));
+    memset(&out, 0, sizeof out);
+    out.pin_id = plexlink_pin_id(pin);
+    CHECK_OK(plexlink_pin_login_resume_jwt(config, pin, key, 200, now_ms(), unix_now(), &login));
+    plexlink_pin_free(pin);
+    run(login, &out, 1, now_ms() + 30000);
+    CHECK(out.failed == PLEXLINK_RESULT_OK && out.created == 0);
+    CHECK_OK(plexlink_pin_login_jwt(login, &jwt));
+    CHECK_STR(plexlink_jwt_token(jwt), out.token);
+    check_alice_jwt(jwt, key);
+    plexlink_jwt_free(jwt);
+    plexlink_pin_login_free(login);
+
+    test_step("sans-IO JWT: a JWT sign-in that failed has no JWT; a legacy one never has one");
+    memset(&out, 0, sizeof out);
+    CHECK_OK(plexlink_pin_login_new_jwt(config, key, false, 200, now_ms(), unix_now(), &login));
+    CHECK_OK(plexlink_pin_login_cancel(login));
+    drain_events(login, &out, 0);
+    CHECK(out.failed == PLEXLINK_RESULT_CANCELLED);
+    jwt = NULL;
+    CHECK_CODE(plexlink_pin_login_jwt(login, &jwt), PLEXLINK_RESULT_WRONG_STATE);
+    plexlink_pin_login_free(login);
+    CHECK_OK(plexlink_pin_login_new(config, false, 200, now_ms(), &login));
+    CHECK_CODE(plexlink_pin_login_jwt(login, &jwt), PLEXLINK_RESULT_WRONG_STATE);
+    CHECK(jwt == NULL);
+    plexlink_pin_login_free(login);
+}
+
+static void jwt_refresh(const plexlink_client_config *config, const plexlink_client *client,
+                        const plexlink_device_key *key) {
+    plexlink_jwt_refresh *refresh = NULL;
+    plexlink_http_request *request = NULL;
+    plexlink_jwt *jwt = NULL;
+    plexlink_jwt *again = NULL;
+    plexlink_account *account = NULL;
+    uint64_t t;
+
+    test_step("sans-IO JWT refresh: nonce, exchange, plex.tv's keys; a new verified Plex JWT");
+    nonce_requests = keys_requests = exchange_requests = 0;
+    CHECK_OK(plexlink_jwt_refresh_new(config, key, now_ms(), unix_now(), &refresh));
+    CHECK(!plexlink_jwt_refresh_is_finished(refresh));
+    CHECK(plexlink_jwt_refresh_poll_timeout(refresh) == UINT64_MAX); /* nothing sent yet: no timer */
+    CHECK_CODE(plexlink_jwt_refresh_outcome(refresh, &jwt), PLEXLINK_RESULT_PENDING);
+    CHECK(jwt == NULL);
+    run_refresh(refresh, now_ms() + 20000);
+    CHECK(nonce_requests == 1 && exchange_requests == 1 && keys_requests == 1);
+    CHECK(plexlink_jwt_refresh_poll_timeout(refresh) == UINT64_MAX);
+    CHECK_CODE(plexlink_jwt_refresh_poll_transmit(refresh, now_ms(), &request), PLEXLINK_RESULT_DONE);
+    CHECK_OK(plexlink_jwt_refresh_outcome(refresh, &jwt));
+    check_alice_jwt(jwt, key);
+    CHECK_OK(plexlink_jwt_refresh_outcome(refresh, &again)); /* may be asked again */
+    CHECK_STR(plexlink_jwt_token(again), plexlink_jwt_token(jwt));
+    plexlink_jwt_free(again);
+    again = NULL;
+    plexlink_jwt_refresh_free(refresh);
+    CHECK_OK(plexlink_client_user(client, plexlink_jwt_token(jwt), &account));
+    CHECK_STR(plexlink_account_username(account), "alice");
+    plexlink_account_free(account);
+    plexlink_jwt_free(jwt);
+    jwt = NULL;
+
+    test_step("sans-IO JWT refresh: a transport error backs off; a bad kind is refused");
+    CHECK_OK(plexlink_jwt_refresh_new(config, key, now_ms(), unix_now(), &refresh));
+    CHECK_OK(plexlink_jwt_refresh_poll_transmit(refresh, now_ms(), &request));
+    CHECK(strstr(plexlink_http_request_url(request), "/api/v2/auth/nonce") != NULL);
+    plexlink_http_request_free(request);
+    t = now_ms();
+    CHECK_CODE(plexlink_jwt_refresh_handle_transport_error(refresh, t, 4242, "what"),
+               PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK_OK(plexlink_jwt_refresh_handle_transport_error(refresh, t, PLEXLINK_RESULT_CONNECT, "connection refused"));
+    CHECK(plexlink_jwt_refresh_poll_timeout(refresh) != UINT64_MAX);
+    CHECK(plexlink_jwt_refresh_poll_timeout(refresh) >= t + 1000);
+    CHECK_CODE(plexlink_jwt_refresh_poll_transmit(refresh, t, &request), PLEXLINK_RESULT_DONE);
+    CHECK(!plexlink_jwt_refresh_is_finished(refresh));
+    CHECK_OK(plexlink_jwt_refresh_handle_timeout(refresh, plexlink_jwt_refresh_poll_timeout(refresh)));
+    CHECK_OK(plexlink_jwt_refresh_poll_transmit(refresh, plexlink_jwt_refresh_poll_timeout(refresh), &request));
+    CHECK(strstr(plexlink_http_request_url(request), "/api/v2/auth/nonce") != NULL); /* tried again */
+    plexlink_http_request_free(request);
+
+    test_step("sans-IO JWT refresh: malformed answers are refused; a garbage one ends it with DECODE");
+    CHECK_CODE(plexlink_jwt_refresh_handle_response(refresh, now_ms(), 42, NULL, 0, NULL, 0),
+               PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(!plexlink_jwt_refresh_is_finished(refresh));
+    CHECK_OK(plexlink_jwt_refresh_handle_response(refresh, now_ms(), 200, NULL, 0, (const uint8_t *)"{oops", 5));
+    CHECK(plexlink_jwt_refresh_is_finished(refresh));
+    CHECK_CODE(plexlink_jwt_refresh_outcome(refresh, &jwt), PLEXLINK_RESULT_DECODE);
+    CHECK(plexlink_last_error_code() == PLEXLINK_RESULT_DECODE);
+    CHECK(jwt == NULL);
+    plexlink_jwt_refresh_free(refresh);
+
+    test_step("sans-IO JWT refresh: cancel");
+    CHECK_OK(plexlink_jwt_refresh_new(config, key, now_ms(), unix_now(), &refresh));
+    CHECK_OK(plexlink_jwt_refresh_cancel(refresh));
+    CHECK(plexlink_jwt_refresh_is_finished(refresh));
+    CHECK_CODE(plexlink_jwt_refresh_poll_transmit(refresh, now_ms(), &request), PLEXLINK_RESULT_DONE);
+    CHECK_CODE(plexlink_jwt_refresh_outcome(refresh, &jwt), PLEXLINK_RESULT_CANCELLED);
+    CHECK_OK(plexlink_jwt_refresh_cancel(refresh)); /* once finished: nothing */
+    CHECK_CODE(plexlink_jwt_refresh_outcome(refresh, &jwt), PLEXLINK_RESULT_CANCELLED);
+    plexlink_jwt_refresh_free(refresh);
+
+    test_step("sans-IO JWT refresh: a removed device ends it with DEVICE_REMOVED");
+    emu_remove_jwt_device(url, JWT_CLIENT_ID);
+    CHECK_OK(plexlink_jwt_refresh_new(config, key, now_ms(), unix_now(), &refresh));
+    run_refresh(refresh, now_ms() + 20000);
+    CHECK_CODE(plexlink_jwt_refresh_outcome(refresh, &jwt), PLEXLINK_RESULT_DEVICE_REMOVED);
+    CHECK(plexlink_last_error_code() == PLEXLINK_RESULT_DEVICE_REMOVED);
+    CHECK(strstr(last_error(), "device removed") != NULL);
+    CHECK(jwt == NULL);
+    plexlink_jwt_refresh_free(refresh);
+}
+
+static void jwt(void) {
+    plexlink_client_config_builder *builder = NULL;
+    const plexlink_client_config *config = NULL;
+    const plexlink_client *client = NULL;
+    plexlink_device_key *key = NULL;
+    char settings[128];
+
+    /* Short nonces, so that a sign-in outlives one within the test. */
+    snprintf(settings, sizeof settings, "{\"nonce_lifetime_secs\":%d}", NONCE_LIFE_S);
+    emu_jwt_settings(url, settings);
+    CHECK_OK(plexlink_client_config_builder_new("plexlink C tests", JWT_CLIENT_ID, &builder));
+    CHECK_OK(plexlink_client_config_builder_set_plex_url(builder, url));
+    CHECK_OK(plexlink_client_config_builder_set_timeout_ms(builder, 10000));
+    CHECK_OK(plexlink_client_config_builder_set_jwt_nonce_lifetime_ms(builder, NONCE_LIFE_S * 1000));
+    CHECK_OK(plexlink_client_config_builder_build(builder, &config));
+    CHECK_OK(plexlink_client_new(config, &client));
+    CHECK_OK(plexlink_device_key_new(&key));
+    client_id = JWT_CLIENT_ID;
+    jwt_login(config, client, key);
+    jwt_refresh(config, client, key);
+    client_id = "c-tests-sans-io";
+    plexlink_device_key_free(key);
+    plexlink_client_free(client);
+    plexlink_client_config_free(config);
+}
+
 int main(int argc, char **argv) {
     const plexlink_client_config *config = NULL;
     const plexlink_client *client = NULL;
@@ -553,6 +830,7 @@ int main(int argc, char **argv) {
     echoed_code(config);
     resume(config, client);
     races(config, client);
+    jwt();
     plexlink_client_free(client);
     plexlink_client_config_free(config);
     printf("test_sans_io: ok\n");
