@@ -11,7 +11,8 @@
 #   4. test_blocking is built against the build tree itself (plexlink-uninstalled.pc), shared
 #      (run without LD_LIBRARY_PATH, through the rpath) and static (`pkg-config --static`), and
 #      both run;
-#   5. examples/c/login.c signs in against the emulator, the driver approving its PIN.
+#   5. examples/c/login.c signs in against the emulator (also with --jwt), the driver approving
+#      its PIN.
 # Installs valgrind and pkg-config (apt-get) and cbindgen (cargo install, into target/tools)
 # when they are missing. Works from a fresh clone with the default target directory.
 set -euo pipefail
@@ -197,7 +198,7 @@ fi
 run test_blocking.tree env -u LD_LIBRARY_PATH "$out/bin/test_blocking.tree"
 run test_blocking.tree-static env -u LD_LIBRARY_PATH "$out/bin/test_blocking.tree-static"
 
-step "examples/c/login.c against the emulator (the driver approves the PIN)"
+step "examples/c/login.c against the emulator (the driver approves the PIN), also with --jwt"
 login_example() { # login_example NAME COMMAND...
     local name=$1
     shift
@@ -227,10 +228,12 @@ login_example() { # login_example NAME COMMAND...
     fi
 }
 login_example example_login "$out/bin/login"
+login_example example_login_jwt "$out/bin/login" --jwt
 login_example example_login.valgrind "${vg[@]}" --log-file="$out/logs/example_login.valgrind.txt" "$out/bin/login"
 grep -hE 'ERROR SUMMARY|definitely lost|indirectly lost' "$out/logs/example_login.valgrind.txt" |
     sed "s/^==[0-9]*==/  example_login:/"
 sed -n '1,/^Waiting/p;/server URL/p' "$out/logs/example_login.log" | sed 's/^/  | /'
+sed -n '/^Signed in as/p' "$out/logs/example_login_jwt.log" | sed 's/^/  | --jwt: /'
 
 echo
 echo "C suite: $((passed)) programs in $(($(date +%s) - started)) s"

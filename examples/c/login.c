@@ -4,6 +4,7 @@
  *     cc -std=c11 login.c $(pkg-config --cflags --libs plexlink) -o login
  *     ./login                                  # the real plex.tv
  *     ./login http://127.0.0.1:PORT/           # the emulator (plexlink-emulator --port 0)
+ *     ./login --jwt [URL]                      # Plex's JWT sign-in, with a device key
  *
  * It shows the code and the page where to enter it, waits until the person has (printing a dot
  * at every check), then lists the account's servers and connects to each. The PIN id is printed
@@ -11,6 +12,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include <plexlink.h>
 
@@ -32,8 +35,15 @@ static void on_progress(void *userdata, const plexlink_wait_progress *progress) 
 
 int main(int argc, char **argv) {
     /* Make the identifier once per installation and keep it: plex.tv lists each new one as a
-       new device. A real player stores a random UUID in its settings. */
+       new device. A real player stores a random UUID in its settings. A Plex JWT ends the
+       legacy token of its identifier, so the JWT way of this example has one of its own. */
     const char *client_identifier = "plexlink-c-example-0b7e6f52";
+    const char *plex_url = NULL;
+    int use_jwt = 0;
+    plexlink_device_key *key = NULL;
+    plexlink_jwt *jwt = NULL;
+    const char *account_token = NULL;
+    int a;
     plexlink_client_config_builder *builder = NULL;
     const plexlink_client_config *config = NULL;
     const plexlink_client *client = NULL;
@@ -46,11 +56,20 @@ int main(int argc, char **argv) {
     size_t i;
     int status = 1;
 
+    for (a = 1; a < argc; a++) {
+        if (strcmp(argv[a], "--jwt") == 0) {
+            use_jwt = 1;
+            client_identifier = "plexlink-c-example-jwt-5d1a93c8";
+        } else {
+            plex_url = argv[a];
+        }
+    }
     printf("plexlink %s\n", plexlink_version());
     r = plexlink_client_config_builder_new("plexlink C example", client_identifier, &builder);
     if (r != PLEXLINK_RESULT_OK) return fail("configuration", r);
     plexlink_client_config_builder_set_device_name(builder, "plexlink example");
-    if (argc > 1 && (r = plexlink_client_config_builder_set_plex_url(builder, argv[1])) != PLEXLINK_RESULT_OK) {
+    if (plex_url != NULL &&
+        (r = plexlink_client_config_builder_set_plex_url(builder, plex_url)) != PLEXLINK_RESULT_OK) {
         plexlink_client_config_builder_free(builder);
         return fail("plex.tv URL", r);
     }
@@ -63,8 +82,17 @@ int main(int argc, char **argv) {
         goto out;
     }
 
-    /* 1. A PIN, and where to enter it. */
-    if ((r = plexlink_client_create_pin(client, false, &pin)) != PLEXLINK_RESULT_OK) {
+    /* 1. A PIN, and where to enter it. For a Plex JWT, the PIN carries the public part of the
+       device's key. A real player makes the key once with its identifier, keeps the text of
+       plexlink_device_key_private (a secret, like a password) and loads it again with
+       plexlink_device_key_from_private; this example makes a new one each time. */
+    if (use_jwt && (r = plexlink_device_key_new(&key)) != PLEXLINK_RESULT_OK) {
+        fail("making a device key", r);
+        goto out;
+    }
+    r = use_jwt ? plexlink_client_create_jwt_pin(client, key, false, &pin)
+                : plexlink_client_create_pin(client, false, &pin);
+    if (r != PLEXLINK_RESULT_OK) {
         fail("creating a PIN", r);
         goto out;
     }
@@ -80,17 +108,28 @@ int main(int argc, char **argv) {
     /* 2. Wait until the person approves it (the PIN expires after 15 minutes). */
     options.on_progress = on_progress;
     if (getenv("PLEXLINK_EXAMPLE_FAST") != NULL) options.interval_ms = 200; /* for the tests */
-    r = plexlink_client_wait_for_token(client, pin, &options, &token);
+    r = use_jwt ? plexlink_client_wait_for_jwt(client, pin, key, &options, &jwt)
+                : plexlink_client_wait_for_token(client, pin, &options, &token);
     printf("\n");
     if (r != PLEXLINK_RESULT_OK) {
         fail("waiting for the sign-in", r);
         goto out;
     }
     /* The token is a secret: a real player stores it safely and never prints it. */
-    printf("Signed in.\n");
+    if (use_jwt) {
+        /* Verified already. It lives for days: refresh it (plexlink_client_refresh_jwt with the
+           same key) when plexlink_jwt_needs_refresh says so. */
+        account_token = plexlink_jwt_token(jwt);
+        printf("Signed in as %s with a Plex JWT, valid for %lld more days.\n", plexlink_jwt_username(jwt),
+               (long long)((plexlink_jwt_expires_at(jwt) - (long long)time(NULL)) / 86400));
+    } else {
+        account_token = token;
+        printf("Signed in.\n");
+    }
 
-    /* 3. The servers, and the best working connection of each. */
-    if ((r = plexlink_client_servers(client, token, &servers)) != PLEXLINK_RESULT_OK) {
+    /* 3. The servers, and the best working connection of each. The account's token (or JWT)
+       goes to plex.tv only: a connection to a server uses that server's own access token. */
+    if ((r = plexlink_client_servers(client, account_token, &servers)) != PLEXLINK_RESULT_OK) {
         fail("listing servers", r);
         goto out;
     }
@@ -128,6 +167,8 @@ int main(int argc, char **argv) {
 out:
     plexlink_device_list_free(servers);
     plexlink_string_free(token);
+    plexlink_jwt_free(jwt);
+    plexlink_device_key_free(key);
     plexlink_string_free(link);
     plexlink_pin_free(pin);
     plexlink_client_free(client);
