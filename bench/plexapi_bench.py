@@ -17,7 +17,8 @@ Every connect round runs on a new ``requests.Session``, as a program that starts
 fleet case also reports the most threads the process ran during its rounds (sampled from
 /proc/self/task) and its peak resident memory (``ru_maxrss``). Results are one JSON line on
 stdout; the PIN case talks a line protocol with plexlink-bench, which
-approves the PIN and times the token's arrival itself.
+approves the PIN and times the token's arrival itself. The offline case runs while the emulator's
+plex.tv is down: python-plexapi has no way to list servers then, so it times the failure.
 """
 
 import argparse
@@ -254,6 +255,25 @@ def jwt_case(args):
     )
 
 
+def offline_case(args):
+    """plex.tv is down (the emulator closes each request unanswered). ``MyPlexAccount(token)``
+    asks plex.tv who the token is before anything else, and ``resources()`` would ask it for the
+    servers; python-plexapi keeps no earlier answer to fall back on. Times each attempt until it
+    raises, and reports what an app receives."""
+    import plexapi.myplex  # noqa: F401 -- imported before the rounds, as account_for() imports it
+
+    times, error, listed = [], None, False
+    for _ in range(args.rounds):
+        started = time.perf_counter()
+        try:
+            account_for(args).resources()
+            listed = True
+        except Exception as e:  # whatever reaches the app: that is the figure
+            error = f"{type(e).__module__}.{type(e).__qualname__}: {e}"
+        times.append(time.perf_counter() - started)
+    emit({"times": times, "error": error, "listed": listed})
+
+
 def versions(_args):
     import importlib
     import os
@@ -277,7 +297,7 @@ def versions(_args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("case", choices=["connect", "fleet", "jwt", "parse", "pin", "versions"])
+    parser.add_argument("case", choices=["connect", "fleet", "jwt", "offline", "parse", "pin", "versions"])
     parser.add_argument("--url", help="the emulator's plex.tv URL, with a trailing slash")
     parser.add_argument("--token", help="the account token")
     parser.add_argument("--server", help="the server to connect to (connect)")
@@ -291,6 +311,7 @@ def main():
         "connect": connect_case,
         "fleet": fleet_case,
         "jwt": jwt_case,
+        "offline": offline_case,
         "parse": parse_case,
         "pin": pin_case,
         "versions": versions,

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! plexlink-bench [--python PATH] [--rounds N] [--blackhole-rounds N] [--pin-rounds N]
-//!                [--parse-rounds N] [--crowd-rounds N] [--jwt-rounds N] [--plexlink-only] [--quick]
+//!                [--parse-rounds N] [--crowd-rounds N] [--jwt-rounds N] [--only CASES]
+//!                [--plexlink-only] [--quick]
 //! ```
 //!
 //! Each case starts an emulator, times plexlink in this process, then times python-plexapi
@@ -15,6 +16,7 @@
 
 mod crowd;
 mod jwt;
+mod kept;
 mod pin;
 mod plexapi;
 mod scenarios;
@@ -33,20 +35,38 @@ use crate::plexapi::{Outcome, Plexapi};
 use crate::scenarios::OWNER;
 
 const USAGE: &str = "usage: plexlink-bench [--python PATH] [--rounds N] [--blackhole-rounds N] [--pin-rounds N]
-                      [--parse-rounds N] [--crowd-rounds N] [--jwt-rounds N] [--plexlink-only] [--quick]
+                      [--parse-rounds N] [--crowd-rounds N] [--jwt-rounds N] [--only CASES]
+                      [--plexlink-only] [--quick]
 
   --python PATH         a Python with python-plexapi installed (scripts/bench.sh makes one)
-  --rounds N            rounds of each connect case (default 7)
-  --blackhole-rounds N  python-plexapi's rounds of the black-holed case (default 3: each takes
-                        its default 30 s timeout)
+  --rounds N            rounds of each connect case and of each kept-connection row (default 7)
+  --blackhole-rounds N  python-plexapi's rounds of the black-holed cases, the blackhole case and
+                        the kept case's warm start (default 3: each takes its default 30 s timeout)
   --pin-rounds N        PIN logins per library (default 5)
   --parse-rounds N      parses of the 500-server answer (default 15)
   --crowd-rounds N      python-plexapi's rounds of the 200-server case (default 3: its
                         connect() loop takes about 15 s a round)
   --jwt-rounds N        refreshes of a Plex JWT over HTTP per library (default 20; signing and
                         verifying run 1000 rounds, 50 with --quick)
+  --only CASES          run only these cases, a comma list of: blackhole, home, slow, fleet, crowd,
+                        pin, parse, jwt, kept, import, size (default: all)
   --plexlink-only       leave python-plexapi out
   --quick               small worlds and short waits (the smoke test)";
+
+/// The cases, in the order they run; `--only` names them.
+const CASES: [&str; 11] = [
+    "blackhole",
+    "home",
+    "slow",
+    "fleet",
+    "crowd",
+    "pin",
+    "parse",
+    "jwt",
+    "kept",
+    "import",
+    "size",
+];
 
 #[derive(Debug)]
 struct Args {
@@ -57,8 +77,16 @@ struct Args {
     parse_rounds: usize,
     crowd_rounds: usize,
     jwt_rounds: usize,
+    /// The cases to run (`--only`); `None`: every case.
+    only: Option<Vec<String>>,
     plexlink_only: bool,
     quick: bool,
+}
+
+impl Args {
+    fn runs(&self, case: &str) -> bool {
+        self.only.as_ref().is_none_or(|only| only.iter().any(|c| c == case))
+    }
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -70,6 +98,7 @@ fn parse_args() -> Result<Args, String> {
         parse_rounds: 15,
         crowd_rounds: 3,
         jwt_rounds: 20,
+        only: None,
         plexlink_only: false,
         quick: false,
     };
@@ -90,6 +119,14 @@ fn parse_args() -> Result<Args, String> {
             "--parse-rounds" => args.parse_rounds = number("--parse-rounds", it.next())?,
             "--crowd-rounds" => args.crowd_rounds = number("--crowd-rounds", it.next())?,
             "--jwt-rounds" => args.jwt_rounds = number("--jwt-rounds", it.next())?,
+            "--only" => {
+                let list = it.next().ok_or("--only needs a comma list of cases")?;
+                let cases: Vec<String> = list.split(',').map(|c| c.trim().to_owned()).collect();
+                if let Some(bad) = cases.iter().find(|c| !CASES.contains(&c.as_str())) {
+                    return Err(format!("--only: no case {bad:?} (cases: {})", CASES.join(", ")));
+                }
+                args.only = Some(cases);
+            }
             "--plexlink-only" => args.plexlink_only = true,
             "--quick" => args.quick = true,
             "-h" | "--help" => return Err(String::new()),
@@ -172,22 +209,28 @@ fn run(args: &Args) -> Result<(), String> {
         targets: Vec::new(),
     };
     let started = Instant::now();
-    if bench.plexapi.is_some() {
+    if bench.plexapi.is_some() && (args.runs("blackhole") || args.runs("kept")) {
         eprintln!(
-            "plexlink-bench: the black-holed case costs python-plexapi its default 30 s timeout in each of its {} rounds",
+            "plexlink-bench: each black-holed case (blackhole, kept) costs python-plexapi its default 30 s timeout in each of its {} rounds",
             args.blackhole_rounds
         );
     }
-    bench.blackhole()?;
-    bench.at_home()?;
-    bench.slow_local()?;
-    bench.fleet()?;
-    bench.crowd()?;
-    bench.pin()?;
-    bench.parse()?;
-    bench.jwt()?;
-    bench.import_time();
-    bench.library_size();
+    for case in CASES.into_iter().filter(|c| args.runs(c)) {
+        match case {
+            "blackhole" => bench.blackhole()?,
+            "home" => bench.at_home()?,
+            "slow" => bench.slow_local()?,
+            "fleet" => bench.fleet()?,
+            "crowd" => bench.crowd()?,
+            "pin" => bench.pin()?,
+            "parse" => bench.parse()?,
+            "jwt" => bench.jwt()?,
+            "kept" => bench.kept()?,
+            "import" => bench.import_time(),
+            "size" => bench.library_size(),
+            other => unreachable!("{other} is in CASES without a way to run it"),
+        }
+    }
     print!("{}", bench.report(started.elapsed()));
     Ok(())
 }
@@ -770,6 +813,272 @@ impl Bench<'_> {
             figures: format!(
                 "{} key fetches over {refresh_rounds} refreshes",
                 ours.keys_fetched_in_refreshes
+            ),
+        });
+        Ok(())
+    }
+
+    /// The kept connection and plex.tv down (issue 12): one emulator of four servers
+    /// (`scenarios::kept`), plex.tv taken down last. python-plexapi keeps no connection: it has
+    /// an equivalent only for the warm start's device (its `connect()`), and for plex.tv down
+    /// only its failure to list the servers.
+    fn kept(&mut self) -> Result<(), String> {
+        let emu = start(scenarios::kept())?;
+        let client = client_for(&emu)?;
+        let rounds = self.args.rounds;
+        let no_equivalent = || "no equivalent".to_string();
+
+        // 1. Warm start against the cold race, the LAN (ranked first) black-holed.
+        let warm = kept::warm_start(&emu, &client, rounds)?;
+        let plexapi_rounds = self.args.blackhole_rounds;
+        let (theirs, their_choice) = self.plexapi_connect(&emu, scenarios::WARM_SERVER, plexapi_rounds, &[]);
+        let (warm_median, cold_median, answer_median) = (median(&warm.warm), median(&warm.cold), median(&warm.answer));
+        let against_plexapi = |ours: Duration| match &theirs {
+            Ok(t) => (fmt_time(*t), fmt_ratio(ratio(*t, ours))),
+            Err(e) => (e.clone(), "—".into()),
+        };
+        let (plexapi, ratio_text) = against_plexapi(warm_median);
+        let describe_warm = |uri: &str| describe(&emu, scenarios::WARM_SERVER, uri);
+        self.rows.push(Row {
+            case: format!(
+                "warm start: keep() with last_good = the remote, the LAN ranked first black-holed (plexapi: connect(), {plexapi_rounds} rounds)"
+            ),
+            plexlink: fmt_time(warm_median),
+            plexapi,
+            ratio: ratio_text,
+            notes: format!(
+                "until keep() returns with the connection chosen (default policy: the last good one probed alone, \
+                 taken at its answer); the remote's own answer to that probe (TCP, TLS, GET /identity): {} (median); \
+                 {} faster than plexlink's cold race below; plexlink → {}{}",
+                fmt_time(answer_median),
+                fmt_ratio(ratio(cold_median, warm_median)),
+                describe_warm(&warm.warm_uri),
+                if theirs.is_ok() {
+                    format!("; plexapi → {their_choice}, after its 30 s timeout on the LAN")
+                } else {
+                    String::new()
+                }
+            ),
+        });
+        let (plexapi, ratio_text) = against_plexapi(cold_median);
+        self.rows.push(Row {
+            case: "cold race: connect() on the same device".into(),
+            plexlink: fmt_time(cold_median),
+            plexapi,
+            ratio: ratio_text,
+            notes: format!(
+                "the remote answers at once, and the race then waits its 500 ms grace window for the LAN, a better \
+                 tier still pending (black-holed: no answer before the 5 s probe timeout); plexlink → {}",
+                describe_warm(&warm.cold_uri)
+            ),
+        });
+        let over: Vec<Duration> = warm
+            .warm
+            .iter()
+            .zip(&warm.answer)
+            .map(|(w, a)| w.saturating_sub(*a))
+            .collect();
+        let worst = over.iter().max().copied().unwrap_or_default();
+        self.targets.push(Target {
+            what: "warm start within the last connection's answer time + 5 ms".into(),
+            met: worst <= Duration::from_millis(5),
+            figures: format!(
+                "keep() {} against the remote's answer {} (medians): {} over it in the median round, {} at most over {} rounds",
+                fmt_time(warm_median),
+                fmt_time(answer_median),
+                fmt_time(median(&over)),
+                fmt_time(worst),
+                over.len()
+            ),
+        });
+
+        // 2. Failover.
+        let failover = kept::failover(&emu, &client, rounds)?;
+        let slowest = failover.times.iter().max().copied().unwrap_or_default();
+        self.rows.push(Row {
+            case: "failover: the LAN turned dead, report_failure() → Changed { why: Failover } (remote up)".into(),
+            plexlink: format!("{} (max {})", fmt_time(median(&failover.times)), fmt_time(slowest)),
+            plexapi: no_equivalent(),
+            ratio: "—".into(),
+            notes: format!(
+                "from report_failure() to the event out of events(), default policy, a new keep() on the LAN each \
+                 round; the race itself: {} (median; the dead LAN refuses at once, so no grace window); \
+                 python-plexapi keeps no connection and hears of no failure: an app catches the exception and \
+                 calls connect() again, which probes every connection and waits for them all",
+                fmt_time(median(&failover.races))
+            ),
+        });
+        self.targets.push(Target {
+            what: format!(
+                "failover within the probe timeout ({})",
+                fmt_time(failover.probe_timeout)
+            ),
+            met: slowest <= failover.probe_timeout,
+            figures: format!(
+                "{} at most over {} rounds (median {})",
+                fmt_time(slowest),
+                failover.times.len(),
+                fmt_time(median(&failover.times))
+            ),
+        });
+
+        // 3. Move up.
+        let interval = if self.args.quick {
+            Duration::from_millis(300)
+        } else {
+            Duration::from_secs(1)
+        };
+        let moved = kept::move_up(&emu, &client, interval, rounds)?;
+        let slowest = moved.iter().max().copied().unwrap_or_default();
+        self.rows.push(Row {
+            case: format!(
+                "move up: the LAN back while kept on the remote → Changed {{ why: MovedUp }}, recheck_interval {}",
+                fmt_time(interval)
+            ),
+            plexlink: format!("{} (max {})", fmt_time(median(&moved)), fmt_time(slowest)),
+            plexapi: no_equivalent(),
+            ratio: "—".into(),
+            notes: format!(
+                "from turning the LAN good to the event; the LAN came back at (r + ½)/{rounds} of the first interval \
+                 after keep() returned in round r, spread evenly as an app cannot choose when, so the median is about \
+                 half an interval; recheck_max {} (the default ratio, 60 s to 240 s); python-plexapi never looks \
+                 again: a program stays on the connection connect() gave until it calls connect() again",
+                fmt_time(interval * 4)
+            ),
+        });
+        self.targets.push(Target {
+            what: format!("move up within one recheck interval ({})", fmt_time(interval)),
+            met: slowest <= interval,
+            figures: format!(
+                "{} at most over {} rounds (median {})",
+                fmt_time(slowest),
+                moved.len(),
+                fmt_time(median(&moved))
+            ),
+        });
+
+        // 4. Recheck traffic while nothing changes: a scaled hour in full, a tenth of one quick.
+        let recheck = Duration::from_millis(500);
+        let intervals = if self.args.quick { 6 } else { 60 };
+        let traffic = kept::recheck_traffic(&emu, &client, recheck, intervals)?;
+        let per_hour: Vec<(&str, u64, f64)> = kept::RECHECKED
+            .iter()
+            .map(|c| {
+                let n = traffic.worse.tcp_to(c);
+                (*c, n, traffic.per_hour(n))
+            })
+            .collect();
+        let most = per_hour.iter().map(|(_, _, h)| *h).fold(0.0, f64::max);
+        let counted = |c: &kept::Counted| {
+            c.tcp
+                .iter()
+                .map(|(name, n)| format!("{name} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let identity = traffic
+            .worse
+            .identity
+            .iter()
+            .find(|(n, _)| n == "lan-other-box")
+            .map_or(0, |(_, n)| *n);
+        let scaled_window = traffic.window.mul_f64(traffic.scale);
+        self.rows.push(Row {
+            case: "recheck traffic on a worse tier: kept on the remote, two LAN candidates rechecked (per candidate per hour, default 60 s interval)".into(),
+            plexlink: format!(
+                "{} per hour",
+                per_hour
+                    .iter()
+                    .map(|(_, _, h)| format!("{h:.0}"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            plexapi: no_equivalent(),
+            ratio: "—".into(),
+            notes: format!(
+                "measured, not computed: TCP connections the emulator accepted per connection over {} ({intervals} \
+                 recheck intervals, from settling): {} (lan-other-box, another box on the LAN address, also answered \
+                 {identity} GET /identity); the default policy ran {:.0}× faster (every duration divided alike: \
+                 recheck {} doubling to {}, probe timeout {}, grace {}), so the window stands for {:.0} min of the \
+                 default clock (60 s doubling to 240 s, a black-holed candidate's recheck lasting its 5 s timeout) \
+                 and a count × {:.1} is per hour; python-plexapi never rechecks (0 requests, and no move up)",
+                fmt_time(traffic.window),
+                counted(&traffic.worse),
+                traffic.scale,
+                fmt_time(traffic.policy.recheck_interval),
+                fmt_time(traffic.policy.recheck_max),
+                fmt_time(traffic.policy.race.probe_timeout),
+                fmt_time(traffic.policy.race.grace),
+                scaled_window.as_secs_f64() / 60.0,
+                3600.0 / scaled_window.as_secs_f64(),
+            ),
+        });
+        self.rows.push(Row {
+            case: "recheck traffic on the best tier: kept on the LAN (remote and relay up)".into(),
+            plexlink: format!("{:.0} per hour", traffic.per_hour(traffic.best.total())),
+            plexapi: no_equivalent(),
+            ratio: "—".into(),
+            notes: format!("the same window and policy: {} TCP connections", counted(&traffic.best)),
+        });
+        self.targets.push(Target {
+            what: "recheck traffic at most 1 request per candidate per minute (60 per hour)".into(),
+            met: most <= 60.0,
+            figures: per_hour
+                .iter()
+                .map(|(c, n, h)| format!("{c}: {n} in the window, {h:.1} per hour"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        });
+        self.targets.push(Target {
+            what: "no recheck traffic on the best tier".into(),
+            met: traffic.best.total() == 0,
+            figures: format!("{} TCP connections ({})", traffic.best.total(), counted(&traffic.best)),
+        });
+
+        // 5. plex.tv down: the servers from a stored snapshot, then connect. Last: it takes
+        // plex.tv down, and brings it back only after python-plexapi's turn.
+        let url = emu.url();
+        let ca = emu.ca_pem();
+        let offline = kept::offline(
+            &emu,
+            || builder(&url, ca.as_bytes()).build().map_err(|e| e.to_string()),
+            rounds,
+        );
+        let theirs = match (&offline, &self.plexapi) {
+            (Ok(_), Some(p)) => Some(p.run(Some(&emu), &["offline", "--rounds", &rounds.to_string()])),
+            _ => None,
+        };
+        emu.set_plex_tv_down(false);
+        let offline = offline?;
+        let their_failure = match &theirs {
+            None => "python-plexapi not run".to_string(),
+            Some(Err(e)) => format!("python-plexapi's run failed: {e}"),
+            Some(Ok(o)) if o.raw["listed"].as_bool() == Some(true) => {
+                "python-plexapi listed the servers with plex.tv down (not expected)".to_string()
+            }
+            Some(Ok(o)) => format!(
+                "python-plexapi: MyPlexAccount(token) raises {} after {} (median of {}), before resources() is \
+                 reached: it asks plex.tv who the token is first, and keeps no earlier answer, so it has no server \
+                 to connect to",
+                o.raw["error"].as_str().unwrap_or("?"),
+                fmt_time(median(&o.times)),
+                o.times.len()
+            ),
+        };
+        self.rows.push(Row {
+            case: "connect with plex.tv down (refused): stored snapshot → servers_or_snapshot → connect".into(),
+            plexlink: fmt_time(median(&offline.times)),
+            plexapi: no_equivalent(),
+            ratio: "—".into(),
+            notes: format!(
+                "a new Client each round (a program that starts while plex.tv is down), timed from reading the \
+                 stored snapshot (from_json) to the connection: {} requests to plex.tv in {rounds} rounds, each \
+                 closed unanswered (offline: \"{}\"), then the snapshot's {} servers and the race, which checks the \
+                 server's identity → {}; {their_failure}",
+                offline.plex_tv_requests,
+                offline.why,
+                offline.servers,
+                describe(&emu, scenarios::KEPT_SERVER, &offline.uri),
             ),
         });
         Ok(())

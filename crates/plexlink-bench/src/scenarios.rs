@@ -14,6 +14,11 @@ const RELAY: &str = "127.0.0.3";
 pub const BLACKHOLE_SERVER: &str = "Black-holed Box";
 pub const HOME_SERVER: &str = "Home Box";
 pub const SLOW_SERVER: &str = "Slow NAS";
+/// The kept-connection case's servers (issue 12): see [`kept`].
+pub const WARM_SERVER: &str = "Warm Box";
+pub const KEPT_SERVER: &str = "Kept Box";
+pub const RECHECK_SERVER: &str = "Recheck Box";
+pub const BEST_SERVER: &str = "Best Box";
 
 fn https(name: &str, behaviour: Behaviour, local: bool, address: &str) -> Connection {
     Connection {
@@ -99,6 +104,56 @@ pub fn slow_local() -> Scenario {
     )])
 }
 
+/// The kept-connection case, four servers on one emulator (plex.tv taken down last):
+///
+/// - [`WARM_SERVER`]: its LAN connection, ranked first, black-holes and the remote one answers,
+///   so a cold race waits out its grace window for the LAN (a better tier) after the remote's
+///   answer, where a warm start from the remote is taken at its answer;
+/// - [`KEPT_SERVER`]: LAN and remote, both up; the case turns the LAN dead and back
+///   (failover, move up) and connects to it from a snapshot while plex.tv is down;
+/// - [`RECHECK_SERVER`]: settled on the remote, with two LAN candidates the emulator counts but
+///   that never win: another box on the LAN address (a wrong identity: a request the emulator
+///   counts, answered at once) and a black-holed one (a TCP connection it counts, never
+///   answered: each recheck then lasts a probe timeout). A relay, worse, is never rechecked;
+/// - [`BEST_SERVER`]: LAN, remote and relay up; on the LAN, the best tier, nothing is rechecked.
+pub fn kept() -> Scenario {
+    world(vec![
+        server(
+            7,
+            0,
+            WARM_SERVER.into(),
+            vec![lan("lan", Behaviour::Blackhole), remote("remote", Behaviour::Good)],
+        ),
+        server(
+            7,
+            1,
+            KEPT_SERVER.into(),
+            vec![lan("lan", Behaviour::Good), remote("remote", Behaviour::Good)],
+        ),
+        server(
+            7,
+            2,
+            RECHECK_SERVER.into(),
+            vec![
+                lan("lan-other-box", Behaviour::WrongId),
+                lan("lan-blackhole", Behaviour::Blackhole),
+                remote("remote", Behaviour::Good),
+                relay("relay", Behaviour::Good),
+            ],
+        ),
+        server(
+            7,
+            3,
+            BEST_SERVER.into(),
+            vec![
+                lan("lan", Behaviour::Good),
+                remote("remote", Behaviour::Good),
+                relay("relay", Behaviour::Good),
+            ],
+        ),
+    ])
+}
+
 /// `count` servers of four connections each: a good LAN one, a dead LAN one, a remote and a
 /// relay.
 pub fn fleet(count: usize) -> Scenario {
@@ -167,6 +222,7 @@ mod tests {
             fleet(20),
             crowd(200),
             library(500),
+            kept(),
         ] {
             assert_eq!(scenario.validate(), Ok(()));
         }
