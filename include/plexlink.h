@@ -2355,10 +2355,10 @@ void plexlink_task_free(const struct plexlink_task *task);
 plexlink_result plexlink_task_take_string(const struct plexlink_task *task, char **string_out);
 
 /**
- * Takes the PIN of a finished `plexlink_task_create_pin` or `plexlink_task_check_pin`. On
- * success `*pin_out` is the caller's. `PLEXLINK_RESULT_PENDING` while the task runs; the task's
- * error code when it failed (also the calling thread's last error);
- * `PLEXLINK_RESULT_WRONG_STATE` when the value was taken already or is of another kind.
+ * Takes the PIN of a finished `plexlink_task_create_pin`, `plexlink_task_create_jwt_pin` or
+ * `plexlink_task_check_pin`. On success `*pin_out` is the caller's. `PLEXLINK_RESULT_PENDING`
+ * while the task runs; the task's error code when it failed (also the calling thread's last
+ * error); `PLEXLINK_RESULT_WRONG_STATE` when the value was taken already or is of another kind.
  */
 plexlink_result plexlink_task_take_pin(const struct plexlink_task *task, struct plexlink_pin **pin_out);
 

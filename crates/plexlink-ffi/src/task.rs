@@ -389,10 +389,10 @@ pub unsafe extern "C" fn plexlink_task_take_string(
     ffi_panic_boundary! { take::<CString>(try_ref_from_ptr!(task), try_out!(string_out)) }
 }
 
-/// Takes the PIN of a finished `plexlink_task_create_pin` or `plexlink_task_check_pin`. On
-/// success `*pin_out` is the caller's. `PLEXLINK_RESULT_PENDING` while the task runs; the task's
-/// error code when it failed (also the calling thread's last error);
-/// `PLEXLINK_RESULT_WRONG_STATE` when the value was taken already or is of another kind.
+/// Takes the PIN of a finished `plexlink_task_create_pin`, `plexlink_task_create_jwt_pin` or
+/// `plexlink_task_check_pin`. On success `*pin_out` is the caller's. `PLEXLINK_RESULT_PENDING`
+/// while the task runs; the task's error code when it failed (also the calling thread's last
+/// error); `PLEXLINK_RESULT_WRONG_STATE` when the value was taken already or is of another kind.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_task_take_pin(
     task: *const plexlink_task,
