@@ -25,6 +25,8 @@ use crate::connect::{Connected, race_policy};
 use crate::convert::Seconds;
 use crate::errors::to_pyerr;
 use crate::jwt::{DeviceKey, JwtClaims, JwtSession, PlexJwt};
+use crate::kept::{KeptServer, keep_policy, loop_callback, prepare};
+use crate::offline::{ResourcesSnapshot, ServerList};
 use crate::pin::{Pin, PinRef, WaitProgress, wait_key};
 use crate::resources::{Identity, Resource};
 
@@ -49,7 +51,14 @@ pub(crate) fn init_runtime() {
 type Convert = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
 
 /// A finished call's value, made into a Python object once the GIL is held.
-struct Ready(Convert);
+pub(crate) struct Ready(Convert);
+
+impl Ready {
+    /// The value `convert` makes.
+    pub(crate) fn new(convert: impl FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send + 'static) -> Self {
+        Self(Box::new(convert))
+    }
+}
 
 impl<'py> IntoPyObject<'py> for Ready {
     type Target = PyAny;
@@ -81,30 +90,36 @@ where
     })
 }
 
-/// Hands a wait's progress to `callback` on the event loop's thread, in order. Each report
-/// takes the GIL on a blocking thread, never on a worker; ends when the wait drops its sender.
-async fn deliver_progress(
-    mut reports: tokio::sync::mpsc::UnboundedReceiver<CoreProgress>,
-    event_loop: Py<PyAny>,
-    callback: Py<PyAny>,
+/// Hands each item of `items` to Python with `hand`, in order (a wait's progress, a kept
+/// server's events, for the event loop's thread). Each takes the GIL on a blocking thread,
+/// never on a worker; ends when the sender is dropped, or once `hand` fails (a closed loop has
+/// no one left to tell).
+async fn deliver<T: Send + 'static>(
+    mut items: tokio::sync::mpsc::UnboundedReceiver<T>,
+    hand: impl Fn(Python<'_>, T) -> PyResult<()> + Send + Sync + 'static,
 ) {
-    let target = Arc::new((event_loop, callback));
-    while let Some(progress) = reports.recv().await {
-        let target = Arc::clone(&target);
-        let handed = tokio::task::spawn_blocking(move || {
-            Python::attach(|py| -> PyResult<()> {
-                let (event_loop, callback) = &*target;
-                let report = Py::new(py, WaitProgress::from(progress))?;
-                event_loop.call_method1(py, "call_soon_threadsafe", (callback, report))?;
-                Ok(())
-            })
-        })
-        .await;
-        // A closed loop has no one left to tell; the wait itself is dropped with its task.
+    let hand = Arc::new(hand);
+    while let Some(item) = items.recv().await {
+        let hand = Arc::clone(&hand);
+        let handed = tokio::task::spawn_blocking(move || Python::attach(|py| hand(py, item))).await;
         if !matches!(handed, Ok(Ok(()))) {
             return;
         }
     }
+}
+
+/// Hands a wait's progress to `callback` on the event loop's thread, in order.
+async fn deliver_progress(
+    reports: tokio::sync::mpsc::UnboundedReceiver<CoreProgress>,
+    event_loop: Py<PyAny>,
+    callback: Py<PyAny>,
+) {
+    deliver(reports, move |py, progress| {
+        let report = Py::new(py, WaitProgress::from(progress))?;
+        event_loop.call_method1(py, "call_soon_threadsafe", (&callback, report))?;
+        Ok(())
+    })
+    .await;
 }
 
 /// The native half of `plexlink.aio.AsyncClient`: the network calls of a `Client`, as
@@ -562,6 +577,96 @@ impl AsyncCore {
             py,
             move |c| async move { c.source_connection_info(&server_uri, &token, &source).await },
             resources,
+        )
+    }
+
+    #[pyo3(signature = (token, snapshot = None))]
+    fn servers_or_snapshot<'py>(
+        &self,
+        py: Python<'py>,
+        token: &str,
+        snapshot: Option<Bound<'_, ResourcesSnapshot>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let kept = snapshot.map(|s| s.get().core.clone());
+        self.with_token(
+            py,
+            token,
+            |c, t| async move { c.servers_or_snapshot(&t, kept.as_ref()).await },
+            |py, list| ServerList::create(py, list)?.into_py_any(py),
+        )
+    }
+
+    /// The kept server's driver is a task of this module's runtime; ``on_event`` is called on
+    /// the event loop that awaited this call.
+    #[pyo3(signature = (
+        server,
+        *,
+        last_good = None,
+        warm_window = None,
+        recheck_interval = None,
+        recheck_max = None,
+        retry_max = None,
+        grace = None,
+        probe_timeout = None,
+        relay = true,
+        ipv6 = true,
+        allow_http = "private",
+        http_twins = false,
+        on_event = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn keep<'py>(
+        &self,
+        py: Python<'py>,
+        server: Bound<'_, Resource>,
+        last_good: Option<String>,
+        warm_window: Option<Seconds>,
+        recheck_interval: Option<Seconds>,
+        recheck_max: Option<Seconds>,
+        retry_max: Option<Seconds>,
+        grace: Option<Seconds>,
+        probe_timeout: Option<Seconds>,
+        relay: bool,
+        ipv6: bool,
+        allow_http: &str,
+        http_twins: bool,
+        on_event: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let race = race_policy(grace, probe_timeout, relay, ipv6, allow_http, http_twins)?;
+        let policy = keep_policy(race, warm_window, recheck_interval, recheck_max, retry_max)?;
+        let device = server.get().core.clone();
+        // With a callback, the driver's hook puts each event on a channel, and a task hands
+        // them to the loop in order (the hook runs on a worker, which never takes the GIL).
+        let to_loop = match &on_event {
+            Some(_) => Some((
+                tokio::sync::mpsc::unbounded_channel(),
+                pyo3_async_runtimes::get_running_loop(py)?.unbind(),
+            )),
+            None => None,
+        };
+        let (tx, delivery) = match to_loop {
+            Some(((tx, rx), event_loop)) => (Some(tx), Some((rx, event_loop))),
+            None => (None, None),
+        };
+        let (hub, options) = prepare(server.unbind(), policy, last_good, on_event, tx);
+        let delivery = match delivery {
+            Some((rx, event_loop)) => Some((rx, event_loop, loop_callback(py, &hub)?.into_any().unbind())),
+            None => None,
+        };
+        let events_hub = Arc::clone(&hub);
+        self.run(
+            py,
+            move |c| async move {
+                if let Some((rx, event_loop, callback)) = delivery {
+                    tokio::spawn(deliver(rx, move |py, record| {
+                        let event = events_hub.event(py, &record)?;
+                        event_loop.call_method1(py, "call_soon_threadsafe", (&callback, event))?;
+                        Ok(())
+                    }));
+                }
+                c.keep(&device, options).await
+            },
+            move |py, kept| KeptServer::new(kept, hub).into_py_any(py),
         )
     }
 }

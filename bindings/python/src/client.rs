@@ -20,6 +20,8 @@ use crate::connect::{Connected, race_policy};
 use crate::convert::{Bytes, Seconds, bytes, quoted, seconds};
 use crate::errors::{refresh_then_retry, to_pyerr};
 use crate::jwt::{DeviceKey, JwtClaims, JwtSession, PlexJwt};
+use crate::kept::{KeptServer, keep_policy, prepare};
+use crate::offline::{ResourcesSnapshot, ServerList};
 use crate::pin::{Pin, PinRef, WaitProgress, wait_key};
 use crate::resources::{Identity, Resource};
 
@@ -700,6 +702,90 @@ impl Client {
         let results = py.detach(|| self.inner.connect_all_with(&devices, policy));
         let resources = resources.into_iter().map(Bound::unbind).collect();
         connect_all_results(py, resources, results, &self.inner.address_rules())
+    }
+
+    /// The account's servers, as :meth:`servers` lists them, with a fallback: when plex.tv
+    /// cannot be reached (a network error, a timeout, a 5xx or a 429; never a refused token,
+    /// which raises :class:`Unauthorized` as ever), the servers of ``snapshot`` (an earlier
+    /// answer the app stored), and ``offline`` says why. Without a snapshot the error raises.
+    ///
+    /// Store ``result.snapshot.to_json()`` (as privately as a token: it holds every server's
+    /// ``access_token``) and read it next time with :meth:`ResourcesSnapshot.from_json`. A race
+    /// to a server from the snapshot still checks that server's identity.
+    #[pyo3(signature = (token, snapshot = None))]
+    fn servers_or_snapshot(
+        &self,
+        py: Python<'_>,
+        token: &str,
+        snapshot: Option<Bound<'_, ResourcesSnapshot>>,
+    ) -> PyResult<ServerList> {
+        let token = Token::new(token);
+        let kept = snapshot.as_ref().map(|s| &s.get().core);
+        let list = py
+            .detach(|| self.inner.servers_or_snapshot(&token, kept))
+            .map_err(to_pyerr)?;
+        ServerList::create(py, list)
+    }
+
+    /// Keeps ``server``'s connection right in the background and returns its
+    /// :class:`KeptServer`, once the warm start or the first race has decided (when nothing
+    /// answered, its ``uri`` is None and it keeps trying). Use it as a context manager, or call
+    /// ``stop()``.
+    ///
+    /// ``last_good``: the URI that worked last time (``kept.uri``, saved by the app): probed
+    /// first, alone, and taken as soon as it answers within ``warm_window`` seconds (default
+    /// 0.3); else every connection races. While on a worse tier it rechecks the better ones
+    /// every ``recheck_interval`` seconds (default 60), doubling up to ``recheck_max`` (240),
+    /// and moves up when one answers. While none works it races again after 1 s, doubling up
+    /// to ``retry_max`` (60). Each of these is more than zero and at most a day, else
+    /// :class:`InvalidArgument`. ``grace``, ``probe_timeout``, ``relay``, ``ipv6``,
+    /// ``allow_http`` and ``http_twins`` are every race's, as :meth:`connect` takes them.
+    ///
+    /// ``on_event`` is called with each :class:`KeptEvent` (the first decision's too) **on the
+    /// driver's thread**, a thread of plexlink's: keep it short (the driver waits for it) and
+    /// thread-safe. What it raises is reported through ``sys.unraisablehook`` and the driver
+    /// goes on. :meth:`KeptServer.events` is the other way to read them.
+    #[pyo3(signature = (
+        server,
+        *,
+        last_good = None,
+        warm_window = None,
+        recheck_interval = None,
+        recheck_max = None,
+        retry_max = None,
+        grace = None,
+        probe_timeout = None,
+        relay = true,
+        ipv6 = true,
+        allow_http = "private",
+        http_twins = false,
+        on_event = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn keep(
+        &self,
+        py: Python<'_>,
+        server: Bound<'_, Resource>,
+        last_good: Option<String>,
+        warm_window: Option<Seconds>,
+        recheck_interval: Option<Seconds>,
+        recheck_max: Option<Seconds>,
+        retry_max: Option<Seconds>,
+        grace: Option<Seconds>,
+        probe_timeout: Option<Seconds>,
+        relay: bool,
+        ipv6: bool,
+        allow_http: &str,
+        http_twins: bool,
+        on_event: Option<Py<PyAny>>,
+    ) -> PyResult<KeptServer> {
+        let race = race_policy(grace, probe_timeout, relay, ipv6, allow_http, http_twins)?;
+        let policy = keep_policy(race, warm_window, recheck_interval, recheck_max, retry_max)?;
+        let device = server.get().core.clone();
+        let (hub, options) = prepare(server.unbind(), policy, last_good, on_event, None);
+        // Detached: the first decision's on_event takes the GIL on the driver's thread.
+        let kept = py.detach(|| self.inner.keep(&device, options)).map_err(to_pyerr)?;
+        Ok(KeptServer::new(kept, hub))
     }
 
     /// What the server at ``server_uri`` says about itself (its ``/identity``; no token).

@@ -1,10 +1,14 @@
 //! The connection race's values: the chosen connection (`Connected`), every candidate's
-//! outcome and the connections that were not tried.
+//! outcome and the connections that were not tried, and a whole race's outcome (`RaceOutcome`,
+//! for the races a kept server runs).
 
 use plexlink::Connected as CoreConnected;
 use plexlink::core::AddressRules;
+use std::time::Duration;
+
 use plexlink::core::race::{
-    CandidateReport as CoreReport, HttpPolicy, ProbeResult, RaceOutcome, RacePolicy, SkipReason,
+    Candidate, CandidateReport as CoreReport, HttpPolicy, ProbeResult, RaceOutcome as CoreOutcome, RacePolicy,
+    SkipReason,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -84,13 +88,54 @@ impl Connected {
                 ..Connection::from(&connected.connection)
             },
         };
-        let RaceReports { candidates, skipped } = race_reports(py, &connected.outcome)?;
+        Self::build(
+            py,
+            resource,
+            used,
+            &connected.connection,
+            &connected.outcome,
+            connected.elapsed,
+            tier,
+        )
+    }
+
+    /// The Python object for a connection a kept server chose: `candidate`, won in `outcome`
+    /// (the race that chose it).
+    pub(crate) fn chosen(
+        py: Python<'_>,
+        resource: Py<Resource>,
+        candidate: &Candidate,
+        outcome: &CoreOutcome,
+    ) -> PyResult<Py<Connected>> {
+        let used = used_connection(candidate);
+        let tier = candidate.tier.as_str();
+        Self::build(
+            py,
+            resource,
+            used,
+            &candidate.connection,
+            outcome,
+            outcome.elapsed,
+            tier,
+        )
+    }
+
+    fn build(
+        py: Python<'_>,
+        resource: Py<Resource>,
+        used: Connection,
+        advertised: &plexlink::Connection,
+        outcome: &CoreOutcome,
+        elapsed: Duration,
+        tier: &'static str,
+    ) -> PyResult<Py<Connected>> {
+        let RaceReports { candidates, skipped } = race_reports(py, outcome)?;
         let this = Connected {
             resource,
-            advertised: Py::new(py, Connection::from(&connected.connection))?,
+            advertised: Py::new(py, Connection::from(advertised))?,
             candidates,
             skipped,
-            elapsed: connected.elapsed.as_secs_f64(),
+            elapsed: elapsed.as_secs_f64(),
             tier,
         };
         Py::new(py, PyClassInitializer::from(used).add_subclass(this))
@@ -105,7 +150,7 @@ pub(crate) struct RaceReports {
 }
 
 /// The reports of a race, as Python objects.
-pub(crate) fn race_reports(py: Python<'_>, outcome: &RaceOutcome) -> PyResult<RaceReports> {
+pub(crate) fn race_reports(py: Python<'_>, outcome: &CoreOutcome) -> PyResult<RaceReports> {
     let candidates = outcome
         .reports
         .iter()
@@ -119,8 +164,56 @@ pub(crate) fn race_reports(py: Python<'_>, outcome: &RaceOutcome) -> PyResult<Ra
     Ok(RaceReports { candidates, skipped })
 }
 
+/// How one race ended: every candidate with what became of it, and the connections it did not
+/// try (a kept server's ``last_outcome``, and the race behind each of its events).
+#[pyclass(frozen, module = "plexlink", get_all)]
+pub(crate) struct RaceOutcome {
+    /// The candidate chosen (one of :attr:`candidates`); None when none answered as the server.
+    winner: Option<Py<CandidateReport>>,
+    /// Every candidate in rank order, with what became of it.
+    candidates: Vec<Py<CandidateReport>>,
+    /// The connections that were not tried, and why.
+    skipped: Vec<Py<SkippedConnection>>,
+    /// Seconds from the race's start to its decision.
+    elapsed: f64,
+}
+
+impl RaceOutcome {
+    pub(crate) fn create(py: Python<'_>, outcome: &CoreOutcome) -> PyResult<Py<RaceOutcome>> {
+        let RaceReports { candidates, skipped } = race_reports(py, outcome)?;
+        let winner = outcome
+            .winner
+            .and_then(|index| candidates.get(index))
+            .map(|report| report.clone_ref(py));
+        Py::new(
+            py,
+            Self {
+                winner,
+                candidates,
+                skipped,
+                elapsed: outcome.elapsed.as_secs_f64(),
+            },
+        )
+    }
+}
+
+#[pymethods]
+impl RaceOutcome {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let winner = self
+            .winner
+            .as_ref()
+            .map_or_else(|| "None".to_owned(), |w| quoted(&w.bind(py).get().uri));
+        format!(
+            "RaceOutcome(winner={winner}, candidates={}, elapsed={:.3})",
+            self.candidates.len(),
+            self.elapsed
+        )
+    }
+}
+
 /// The connection a candidate stands for, with the URI and scheme it is used with.
-fn used_connection(candidate: &plexlink::core::race::Candidate) -> Connection {
+fn used_connection(candidate: &Candidate) -> Connection {
     Connection {
         uri: candidate.uri.clone(),
         protocol: if candidate.secure { "https" } else { "http" }.to_owned(),

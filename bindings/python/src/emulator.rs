@@ -7,7 +7,7 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use plexlink_emulator::{Emulator as Inner, Fault, FaultKind, JwtSettings, Scenario};
+use plexlink_emulator::{Behaviour, DownMode, Emulator as Inner, Fault, FaultKind, JwtSettings, Scenario};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString, PyType};
@@ -25,9 +25,16 @@ use crate::pin::PinRef;
 /// Plex JWT sign-in is emulated too (signing keys, nonces, device keys, JWT PINs): see
 /// :meth:`set_jwt_settings`, :meth:`rotate_jwt_key` and :meth:`remove_jwt_device`.
 ///
+/// Connections and plex.tv change while it runs, to see a client keep (or lose) its
+/// connection: :meth:`set_behaviour`, :meth:`set_plex_tv_down`.
+///
 /// ``scenario`` replaces it (a dict or a JSON text in the emulator's scenario format);
-/// ``pin_lifetime``, ``strong_pin_lifetime`` (seconds) and ``lockout_after_failures`` adjust
-/// it. Use it as a context manager, or call :meth:`stop`.
+/// ``dual_stack=True`` adds the server "Dual Stack" (owned by alice) with two https
+/// connections, ``local`` on 127.0.0.1 and ``local-v6`` on ``[::1]``: it needs an IPv6
+/// loopback (:meth:`ipv6_available`; without one the emulator does not start) and a client
+/// that trusts :attr:`ca_pem`. ``pin_lifetime``, ``strong_pin_lifetime`` (seconds) and
+/// ``lockout_after_failures`` adjust either. Use it as a context manager, or call
+/// :meth:`stop`.
 #[pyclass(frozen, module = "plexlink.testing")]
 pub(crate) struct Emulator {
     inner: Mutex<Option<Inner>>,
@@ -71,16 +78,30 @@ fn to_json<T: serde::Serialize>(value: &T) -> PyResult<String> {
 #[pymethods]
 impl Emulator {
     #[new]
-    #[pyo3(signature = (*, scenario = None, pin_lifetime = None, strong_pin_lifetime = None, lockout_after_failures = None))]
+    #[pyo3(signature = (
+        *,
+        scenario = None,
+        pin_lifetime = None,
+        strong_pin_lifetime = None,
+        lockout_after_failures = None,
+        dual_stack = false,
+    ))]
     fn new(
         py: Python<'_>,
         scenario: Option<Bound<'_, PyAny>>,
         pin_lifetime: Option<u64>,
         strong_pin_lifetime: Option<u64>,
         lockout_after_failures: Option<u32>,
+        dual_stack: bool,
     ) -> PyResult<Self> {
         let mut scenario: Scenario = match scenario {
+            None if dual_stack => Scenario::dual_stack(),
             None => Scenario::default(),
+            Some(_) if dual_stack => {
+                return Err(PyValueError::new_err(
+                    "dual_stack adds a server to the built-in scenario: give scenario or dual_stack, not both",
+                ));
+            }
             Some(given) => {
                 let text: String = if given.is_instance_of::<PyString>() {
                     given.extract()?
@@ -275,6 +296,57 @@ impl Emulator {
     fn requests<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let text = self.with(|e| to_json(&e.requests()))??;
         json_loads(py, &text)
+    }
+
+    // --- Changes while running ------------------------------------------------------------
+
+    /// Changes how a connection of a server behaves, at once; its port and URI stay.
+    /// ``behaviour``: ``"good"``, ``"slow"`` (each answer after ``ms`` milliseconds, which it
+    /// needs), ``"dead"`` (connects refused; its open connections closed), ``"blackhole"``
+    /// (accepts and never answers), ``"wrong_id"`` (another machine identifier) or
+    /// ``"unauthorized"`` (401 to everything). ``ValueError`` for an unknown connection or
+    /// behaviour.
+    #[pyo3(signature = (server, connection, behaviour, ms = None))]
+    fn set_behaviour(&self, server: &str, connection: &str, behaviour: &str, ms: Option<u64>) -> PyResult<()> {
+        // The emulator's own spelling of a behaviour (as its scenario and control endpoint
+        // take it), so the names are not written twice.
+        let mut spelled = serde_json::json!({ "kind": behaviour });
+        if let Some(ms) = ms {
+            spelled["ms"] = ms.into();
+        }
+        let parsed: Behaviour = serde_json::from_value(spelled)
+            .map_err(|e| PyValueError::new_err(format!("behaviour {behaviour:?}: {e}")))?;
+        if ms.is_some() && !matches!(parsed, Behaviour::Slow { .. }) {
+            return Err(PyValueError::new_err("ms goes with \"slow\" only"));
+        }
+        // Called with the GIL held, as every control call here: detaching while the lock is held
+        // could deadlock with another thread's control call (it is a short call in any case).
+        self.with(|e| e.set_behaviour(server, connection, parsed))?
+            .map_err(|e| match e {
+                plexlink_emulator::EmuError::Listen(_) => PyRuntimeError::new_err(e.to_string()),
+                other => PyValueError::new_err(other.to_string()),
+            })
+    }
+
+    /// Takes plex.tv down (``down=True``) or brings it back. ``mode``: what a plex.tv that is
+    /// down does with each request, ``"refuse"`` (the connection closed unanswered: a
+    /// :class:`plexlink.NetworkError` for the client) or ``"503"`` (Service Unavailable, with
+    /// ``Retry-After``); kept for the next time. Control calls and servers keep working.
+    #[pyo3(signature = (down, mode = "refuse"))]
+    fn set_plex_tv_down(&self, down: bool, mode: &str) -> PyResult<()> {
+        let mode: DownMode = serde_json::from_value(serde_json::Value::from(mode))
+            .map_err(|_| PyValueError::new_err(format!("mode must be \"refuse\" or \"503\", not {mode:?}")))?;
+        self.with(|e| {
+            e.set_plex_tv_down_mode(mode);
+            e.set_plex_tv_down(down);
+        })
+    }
+
+    /// Whether this machine has an IPv6 loopback (``[::1]`` can be bound): ``dual_stack=True``
+    /// needs one, so tests check this first and skip.
+    #[staticmethod]
+    fn ipv6_available() -> bool {
+        Inner::ipv6_available()
     }
 
     // --- Plex JWT sign-in ----------------------------------------------------------------

@@ -13,7 +13,7 @@ use plexlink::core::jwt::{Recovery, recovery_for};
 use plexlink::{Error, TransportErrorKind};
 use pyo3::PyTypeInfo;
 use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyConnectionError, PyException, PyTimeoutError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple, PyType};
 
@@ -294,4 +294,16 @@ pub(crate) fn refresh_then_retry(py: Python<'_>, error: &PyErr) -> bool {
 #[pyo3(name = "_refresh_then_retry")]
 pub(crate) fn refresh_then_retry_py(error: &Bound<'_, PyAny>) -> bool {
     refresh_then_retry(error.py(), &PyErr::from_value(error.clone()))
+}
+
+/// Whether an exception from the caller's own request to a server means that the server gave no
+/// answer at all (what plexlink calls a transport error, which makes a kept server race again):
+/// plexlink's :class:`NetworkError`, Python's ``ConnectionError`` and ``TimeoutError`` (what
+/// the standard library's sockets raise), or one of `extra` (a class or tuple of classes, as
+/// ``except`` takes: another HTTP library's own, such as ``requests.ConnectionError``).
+pub(crate) fn transport_failure(py: Python<'_>, error: &PyErr, extra: Option<&Bound<'_, PyAny>>) -> bool {
+    error.is_instance_of::<NetworkError>(py)
+        || error.is_instance_of::<PyConnectionError>(py)
+        || error.is_instance_of::<PyTimeoutError>(py)
+        || extra.is_some_and(|classes| error.is_instance(py, classes))
 }

@@ -22,7 +22,7 @@ use crate::convert::{py_bool, quoted, utc_datetime_clamped};
 use crate::errors::to_pyerr;
 
 /// The refusal every secret-holding value gives `pickle`, naming the explicit way instead.
-fn not_picklable(what: &str, instead: &str) -> PyErr {
+pub(crate) fn not_picklable(what: &str, instead: &str) -> PyErr {
     PyTypeError::new_err(format!("{what} is not picklable: it holds a secret; {instead}"))
 }
 
@@ -275,8 +275,8 @@ impl JwtClaims {
     }
 }
 
-/// Unix seconds now, for `seconds_left()` without an argument.
-fn unix_now() -> i64 {
+/// Unix seconds now, for `seconds_left()` (and a snapshot's `age()`) without an argument.
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))

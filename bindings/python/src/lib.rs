@@ -7,14 +7,17 @@
 //! exception tree (`errors.rs`, the one place that does).
 //!
 //! The values plexlink returns live by domain, as in the C crate: `pin.rs`, `jwt.rs`,
-//! `account.rs`, `resources.rs`, `connect.rs` (plain conversions in `convert.rs`). Each is built once from the
-//! core's value while the GIL is held and never changes after. Tokens are readable attributes
+//! `account.rs`, `resources.rs`, `connect.rs`, `offline.rs` (servers from a snapshot while
+//! plex.tv is down); plain conversions in `convert.rs`. Each is built once from the core's
+//! value while the GIL is held and never changes after; a kept server (`kept.rs`) is the one
+//! handle whose answers change, as its driver runs. Tokens are readable attributes
 //! where the API hands them out (`token`, `access_token`, a device key's `private_key`), but no
 //! `__repr__` ever shows one, nor a PIN code.
 //!
 //! Free-threading: every class is `frozen` (no `&mut self` anywhere) and whatever changes
 //! inside one is behind a lock of its own (`Cancel` wraps the core's `CancelToken`, `Emulator`
-//! a `Mutex`, `JwtSession` plexlink's session, whose JWT is behind one), so the module declares
+//! a `Mutex`, `JwtSession` plexlink's session, whose JWT is behind one, `KeptServer` plexlink's
+//! handle and a `Mutex` of its own), so the module declares
 //! `gil_used = false`.
 
 mod account;
@@ -26,6 +29,8 @@ mod convert;
 mod emulator;
 mod errors;
 mod jwt;
+mod kept;
+mod offline;
 mod pin;
 mod resources;
 
@@ -53,6 +58,11 @@ fn _plexlink(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<connect::Connected>()?;
     m.add_class::<connect::CandidateReport>()?;
     m.add_class::<connect::SkippedConnection>()?;
+    m.add_class::<connect::RaceOutcome>()?;
+    m.add_class::<kept::KeptServer>()?;
+    m.add_class::<kept::KeptEvent>()?;
+    m.add_class::<offline::ResourcesSnapshot>()?;
+    m.add_class::<offline::ServerList>()?;
     m.add_class::<resources::Identity>()?;
     m.add_class::<emulator::Emulator>()?;
     errors::register(m)?;

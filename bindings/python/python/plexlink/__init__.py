@@ -23,6 +23,14 @@ ends the legacy token of that client identifier.
 >>> session = plexlink.JwtSession(key, jwt)               # doctest: +SKIP
 >>> account = client.with_jwt(session, client.user)       # doctest: +SKIP
 
+A connection that stays right while the program runs: :meth:`Client.keep` races once, then
+fails over when a request fails, moves up when a better connection answers again, and tells
+of each change. :meth:`Client.servers_or_snapshot` lists the servers from a stored
+:class:`ResourcesSnapshot` while plex.tv cannot be reached.
+
+>>> with client.keep(server, last_good=saved_uri) as kept:  # doctest: +SKIP
+...     identity = kept.call(client.identity)  # a NetworkError reports the failure itself
+
 For asyncio programs, :mod:`plexlink.aio` has the same calls as coroutines; for tests,
 :mod:`plexlink.testing` has a local stand-in for plex.tv.
 """
@@ -48,6 +56,8 @@ from ._plexlink import (
     IpLockedOut,
     JwtClaims,
     JwtSession,
+    KeptEvent,
+    KeptServer,
     NetworkError,
     NoConnection,
     Pin,
@@ -55,8 +65,11 @@ from ._plexlink import (
     PlexJwt,
     PlexlinkError,
     ProtocolError,
+    RaceOutcome,
     RateLimited,
     Resource,
+    ResourcesSnapshot,
+    ServerList,
     SkippedConnection,
     Subscription,
     Timeout,
@@ -81,7 +94,13 @@ __all__ = [
     "Connected",
     "CandidateReport",
     "SkippedConnection",
+    "RaceOutcome",
     "Identity",
+    # The kept connection, and servers while plex.tv is down
+    "KeptServer",
+    "KeptEvent",
+    "ServerList",
+    "ResourcesSnapshot",
     # Plex JWT sign-in
     "DeviceKey",
     "PlexJwt",

@@ -2,7 +2,7 @@
 
 import asyncio
 import datetime
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Literal, NoReturn, TypeVar, final
 
@@ -25,6 +25,11 @@ __all__ = [
     "Connected",
     "CandidateReport",
     "SkippedConnection",
+    "RaceOutcome",
+    "KeptServer",
+    "KeptEvent",
+    "ResourcesSnapshot",
+    "ServerList",
     "Identity",
     "DeviceKey",
     "PlexJwt",
@@ -186,6 +191,26 @@ class Client:
         """A transient token from a server, asked with an admin token."""
     def source_connection_info(self, server_uri: str, token: str, source: str) -> list[Resource]:
         """How to reach ``source``, as the server at ``server_uri`` knows it."""
+    def servers_or_snapshot(self, token: str, snapshot: ResourcesSnapshot | None = None) -> ServerList:
+        """The account's servers, from ``snapshot`` while plex.tv cannot be reached."""
+    def keep(
+        self,
+        server: Resource,
+        *,
+        last_good: str | None = None,
+        warm_window: float | None = None,
+        recheck_interval: float | None = None,
+        recheck_max: float | None = None,
+        retry_max: float | None = None,
+        grace: float | None = None,
+        probe_timeout: float | None = None,
+        relay: bool = True,
+        ipv6: bool = True,
+        allow_http: Literal["never", "private", "anywhere"] = "private",
+        http_twins: bool = False,
+        on_event: Callable[[KeptEvent], object] | None = None,
+    ) -> KeptServer:
+        """Keeps ``server``'s connection right in the background; ``on_event`` runs on the driver's thread."""
 
 @final
 class _AsyncCore:
@@ -254,6 +279,26 @@ class _AsyncCore:
     def identity(self, server_uri: str) -> asyncio.Future[Identity]: ...
     def transient_token(self, server_uri: str, token: str) -> asyncio.Future[str]: ...
     def source_connection_info(self, server_uri: str, token: str, source: str) -> asyncio.Future[list[Resource]]: ...
+    def servers_or_snapshot(
+        self, token: str, snapshot: ResourcesSnapshot | None = None
+    ) -> asyncio.Future[ServerList]: ...
+    def keep(
+        self,
+        server: Resource,
+        *,
+        last_good: str | None = None,
+        warm_window: float | None = None,
+        recheck_interval: float | None = None,
+        recheck_max: float | None = None,
+        retry_max: float | None = None,
+        grace: float | None = None,
+        probe_timeout: float | None = None,
+        relay: bool = True,
+        ipv6: bool = True,
+        allow_http: Literal["never", "private", "anywhere"] = "private",
+        http_twins: bool = False,
+        on_event: Callable[[KeptEvent], object] | None = None,
+    ) -> asyncio.Future[KeptServer]: ...
 
 @final
 class Cancel:
@@ -635,6 +680,123 @@ class SkippedConnection:
         """Why, in words."""
 
 @final
+class RaceOutcome:
+    """How one race ended."""
+
+    @property
+    def winner(self) -> CandidateReport | None:
+        """The candidate chosen, or None."""
+    @property
+    def candidates(self) -> list[CandidateReport]:
+        """Every candidate in rank order."""
+    @property
+    def skipped(self) -> list[SkippedConnection]:
+        """The connections not tried, and why."""
+    @property
+    def elapsed(self) -> float:
+        """Seconds from the race's start to its decision."""
+
+# --- The kept connection, servers while plex.tv is down --------------------------------------
+
+@final
+class KeptServer:
+    """A server whose connection plexlink keeps right in the background."""
+
+    @property
+    def uri(self) -> str | None:
+        """The URI to use now; None while no connection works."""
+    @property
+    def current(self) -> Connected | None:
+        """The connection to use now, with the race that chose it."""
+    @property
+    def server(self) -> Resource:
+        """The server."""
+    @property
+    def last_outcome(self) -> RaceOutcome | None:
+        """The last race that changed something."""
+    def report_failure(self) -> None:
+        """A request to the current connection failed: race again."""
+    def network_changed(self) -> None:
+        """The network changed: race every connection now."""
+    def call(self, function: Callable[[str], _T], /, *, transport_errors: type[BaseException] | tuple[type[BaseException], ...] | None = None) -> _T:
+        """Calls ``function(uri)``; a transport-level exception reports the failure, then propagates."""
+    def events(self, timeout: float | None = None) -> Iterator[KeptEvent]:
+        """The events from now on; ends at stop, or after ``timeout`` seconds without one."""
+    def stop(self) -> None:
+        """Stops the driver; every events iterator ends."""
+    def __enter__(self) -> KeptServer: ...
+    def __exit__(
+        self,
+        _exc_type: type[BaseException] | None = None,
+        _exc: BaseException | None = None,
+        _traceback: TracebackType | None = None,
+    ) -> bool: ...
+    def _async_events(self, timeout: float | None = None) -> AsyncIterator[KeptEvent]: ...
+    def _call_uri(self) -> str: ...
+    def _report_if_transport(
+        self, error: BaseException, transport_errors: type[BaseException] | tuple[type[BaseException], ...] | None = None
+    ) -> bool: ...
+
+@final
+class KeptEvent:
+    """A change of a kept server's connection."""
+
+    @property
+    def kind(self) -> Literal["changed", "lost"]:
+        """``changed`` or ``lost``."""
+    @property
+    def old(self) -> Connected | None:
+        """The connection before, or None."""
+    @property
+    def new(self) -> Connected | None:
+        """The connection to use from now on (None for ``lost``)."""
+    @property
+    def why(self) -> Literal["started", "warm_start", "failover", "moved_up", "network_changed", "recovered"]:
+        """Why, as the core names it."""
+    @property
+    def outcome(self) -> RaceOutcome:
+        """The race behind this event."""
+
+@final
+class ResourcesSnapshot:
+    """plex.tv's answer of the account's devices, kept by the app (it holds tokens)."""
+
+    @staticmethod
+    def from_json(text: str) -> ResourcesSnapshot:
+        """Reads a snapshot stored with ``to_json``."""
+    def to_json(self) -> str:
+        """The snapshot as text to store (a secret)."""
+    @property
+    def taken_at(self) -> datetime.datetime:
+        """When plex.tv gave this answer."""
+    def age(self, now: float | None = None) -> float:
+        """How old it is, in seconds."""
+    @property
+    def servers(self) -> list[Resource]:
+        """The servers of the answer."""
+    @property
+    def resources(self) -> list[Resource]:
+        """Every device of the answer."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __reduce__(self) -> NoReturn: ...
+    def __copy__(self) -> ResourcesSnapshot: ...
+    def __deepcopy__(self, _memo: Any) -> ResourcesSnapshot: ...
+
+@final
+class ServerList:
+    """The account's servers, and the snapshot to store."""
+
+    @property
+    def servers(self) -> list[Resource]:
+        """The servers."""
+    @property
+    def snapshot(self) -> ResourcesSnapshot:
+        """plex.tv's answer, new or the one given: store it."""
+    @property
+    def offline(self) -> PlexlinkError | None:
+        """Why the servers come from the snapshot; None when plex.tv answered now."""
+
+@final
 class Resource:
     """A device of the account: a Plex Media Server, a player..."""
 
@@ -741,6 +903,7 @@ class Emulator:
         pin_lifetime: int | None = None,
         strong_pin_lifetime: int | None = None,
         lockout_after_failures: int | None = None,
+        dual_stack: bool = False,
     ) -> Emulator: ...
     @property
     def url(self) -> str:
@@ -785,6 +948,19 @@ class Emulator:
         """The URI of one connection of a server."""
     def requests(self) -> list[dict[str, Any]]:
         """Every request seen so far, with the kind of token it carried."""
+    def set_behaviour(
+        self,
+        server: str,
+        connection: str,
+        behaviour: Literal["good", "slow", "dead", "blackhole", "wrong_id", "unauthorized"],
+        ms: int | None = None,
+    ) -> None:
+        """Changes how a connection behaves, at once (``ms`` for ``slow``)."""
+    def set_plex_tv_down(self, down: bool, mode: Literal["refuse", "503"] = "refuse") -> None:
+        """Takes plex.tv down or brings it back."""
+    @staticmethod
+    def ipv6_available() -> bool:
+        """Whether this machine has an IPv6 loopback."""
     def rotate_jwt_key(self) -> str:
         """Makes the other signing key sign Plex JWTs; returns its kid."""
     def remove_jwt_device(self, client_identifier: str) -> None:

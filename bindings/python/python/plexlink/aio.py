@@ -20,11 +20,20 @@ timers at once; a :class:`plexlink.Cancel` the caller passed is read, never canc
 Plex JWT sign-in is here too: ``await client.create_pin(jwt_key=key)``, ``await
 client.wait_for_jwt(pin)``, and ``await client.with_jwt(session, client.user)``, whose call
 is awaited in the calling task.
+
+The kept connection: ``await client.keep(server)`` is an :class:`AsyncKeptServer`, whose driver
+is a task of plexlink's runtime (no thread of its own) and whose events are an asynchronous
+iterator; ``on_event`` runs on the event loop's thread.
+
+>>> async def follow(client: AsyncClient, server: plexlink.Resource) -> None:
+...     async with await client.keep(server) as kept:
+...         async for event in kept.events():
+...             print(event.why, event.new.uri if event.new else "no connection")
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from typing import Literal, TypeVar
 
@@ -38,18 +47,26 @@ from ._plexlink import (
     Identity,
     JwtClaims,
     JwtSession,
+    KeptEvent,
+    KeptServer,
     Pin,
     PlexJwt,
     PlexlinkError,
+    RaceOutcome,
     Resource,
+    ResourcesSnapshot,
+    ServerList,
     WaitProgress,
     _AsyncCore,
     _refresh_then_retry,
 )
 
-__all__ = ["AsyncClient"]
+__all__ = ["AsyncClient", "AsyncKeptServer"]
 
 _T = TypeVar("_T")
+
+#: What ``except`` takes: an exception class or a tuple of them.
+_ExceptionClasses = type[BaseException] | tuple[type[BaseException], ...]
 
 
 class AsyncClient:
@@ -327,3 +344,137 @@ class AsyncClient:
     async def source_connection_info(self, server_uri: str, token: str, source: str) -> list[Resource]:
         """How to reach ``source``, as the server at ``server_uri`` knows it."""
         return await self._core.source_connection_info(server_uri, token, source)
+
+    async def servers_or_snapshot(self, token: str, snapshot: ResourcesSnapshot | None = None) -> ServerList:
+        """The account's servers, from ``snapshot`` while plex.tv cannot be reached (see
+        :meth:`plexlink.Client.servers_or_snapshot`)."""
+        return await self._core.servers_or_snapshot(token, snapshot)
+
+    async def keep(
+        self,
+        server: Resource,
+        *,
+        last_good: str | None = None,
+        warm_window: float | None = None,
+        recheck_interval: float | None = None,
+        recheck_max: float | None = None,
+        retry_max: float | None = None,
+        grace: float | None = None,
+        probe_timeout: float | None = None,
+        relay: bool = True,
+        ipv6: bool = True,
+        allow_http: Literal["never", "private", "anywhere"] = "private",
+        http_twins: bool = False,
+        on_event: Callable[[KeptEvent], object] | None = None,
+    ) -> AsyncKeptServer:
+        """Keeps ``server``'s connection right in the background (see
+        :meth:`plexlink.Client.keep`), once the warm start or the first race has decided.
+
+        The driver is a task of plexlink's runtime, not of this event loop: it goes on while the
+        loop runs other work, and ends at :meth:`AsyncKeptServer.stop` (or ``async with``).
+        ``on_event`` is called on this event loop's thread, in order; what it raises is reported
+        through ``sys.unraisablehook``.
+        """
+        kept = await self._core.keep(
+            server,
+            last_good=last_good,
+            warm_window=warm_window,
+            recheck_interval=recheck_interval,
+            recheck_max=recheck_max,
+            retry_max=retry_max,
+            grace=grace,
+            probe_timeout=probe_timeout,
+            relay=relay,
+            ipv6=ipv6,
+            allow_http=allow_http,
+            http_twins=http_twins,
+            on_event=on_event,
+        )
+        return AsyncKeptServer(kept)
+
+
+class AsyncKeptServer:
+    """The asyncio face of :class:`plexlink.KeptServer` (``await AsyncClient.keep(...)``): the
+    same handle, with events as an asynchronous iterator and a ``call`` that awaits.
+
+    Nothing here waits on the network, so the properties and :meth:`report_failure`,
+    :meth:`network_changed` and :meth:`stop` are plain methods. ``async with`` stops it at the
+    end of the block.
+    """
+
+    __slots__ = ("_kept",)
+
+    def __init__(self, kept: KeptServer) -> None:
+        self._kept = kept
+
+    @property
+    def kept(self) -> KeptServer:
+        """The handle underneath (its blocking ``events()`` and ``call`` are there too)."""
+        return self._kept
+
+    @property
+    def uri(self) -> str | None:
+        """The URI to use now; None while no connection works."""
+        return self._kept.uri
+
+    @property
+    def current(self) -> Connected | None:
+        """The connection to use now, with the race that chose it; None while none works."""
+        return self._kept.current
+
+    @property
+    def server(self) -> Resource:
+        """The server."""
+        return self._kept.server
+
+    @property
+    def last_outcome(self) -> RaceOutcome | None:
+        """The last race that changed something, or None."""
+        return self._kept.last_outcome
+
+    def report_failure(self) -> None:
+        """A request to the current connection failed at the transport level: race again."""
+        self._kept.report_failure()
+
+    def network_changed(self) -> None:
+        """The network changed: race every connection now."""
+        self._kept.network_changed()
+
+    def stop(self) -> None:
+        """Stops the driver; every events iterator ends. Stopping twice is harmless."""
+        self._kept.stop()
+
+    def events(self, timeout: float | None = None) -> AsyncIterator[KeptEvent]:
+        """The events from now on, as an asynchronous iterator (``async for event in
+        kept.events():``). It ends when the kept server is stopped, or when no event came for
+        ``timeout`` seconds; cancelling the awaiting task leaves the events not yet taken."""
+        return self._kept._async_events(timeout)
+
+    async def call(
+        self,
+        function: Callable[[str], Awaitable[_T]],
+        /,
+        *,
+        transport_errors: _ExceptionClasses | None = None,
+    ) -> _T:
+        """Awaits ``function(uri)`` with the current URI and returns its result; a
+        transport-level exception is reported before it propagates (see
+        :meth:`plexlink.KeptServer.call`). Raises :class:`plexlink.NoConnection` when no
+        connection works now."""
+        # The call is awaited here, in the caller's task (its context, its cancellation); the
+        # handle decides what is a transport failure, as its blocking call() does.
+        uri = self._kept._call_uri()
+        try:
+            return await function(uri)
+        except BaseException as error:
+            self._kept._report_if_transport(error, transport_errors)
+            raise
+
+    async def __aenter__(self) -> AsyncKeptServer:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"Async{self._kept!r}"
