@@ -122,6 +122,22 @@ impl ClientInfo {
         Ok(())
     }
 
+    /// Points the clients.plex.tv calls (JWT, Home users) at a base of their own, for a setup
+    /// where they are served apart from plex.tv. Call it after [`set_plex_url`](Self::set_plex_url),
+    /// which points both at one base.
+    pub fn set_clients_url(&mut self, base: &str) -> Result<(), Error> {
+        let mut other = self.clone();
+        other.set_plex_url(base).map_err(|e| match e {
+            Error::InvalidArgument { detail, .. } => Error::InvalidArgument {
+                what: "clients_url",
+                detail,
+            },
+            other => other,
+        })?;
+        self.clients_url = other.plex_url;
+        Ok(())
+    }
+
     /// The `X-Plex-*` headers and `Accept: application/json`, as every request sends them.
     ///
     /// Values are UTF-8; control characters (which HTTP forbids) are dropped.
@@ -242,6 +258,29 @@ mod tests {
         assert_eq!(info.auth_page_url().as_str(), "http://127.0.0.1:4000/base/auth");
         assert!(info.set_plex_url("ftp://x").is_err());
         assert!(info.set_plex_url("not a url").is_err());
+    }
+
+    #[test]
+    fn one_base_points_everything_and_clients_can_have_their_own() {
+        let mut info = ClientInfo::new("P", "id");
+        info.set_plex_url("http://127.0.0.1:9").unwrap();
+        assert_eq!(info.clients_url().as_str(), "http://127.0.0.1:9/");
+        info.set_clients_url("http://127.0.0.1:10/base").unwrap();
+        assert_eq!(info.clients_url().as_str(), "http://127.0.0.1:10/base/");
+        assert_eq!(info.plex_url().as_str(), "http://127.0.0.1:9/");
+        assert_eq!(
+            crate::jwt::nonce_request(&info).unwrap().uri(),
+            "http://127.0.0.1:10/base/api/v2/auth/nonce"
+        );
+        let error = info.set_clients_url("ftp://x").unwrap_err();
+        assert!(matches!(
+            error,
+            Error::InvalidArgument {
+                what: "clients_url",
+                ..
+            }
+        ));
+        assert_eq!(info.clients_url().as_str(), "http://127.0.0.1:10/base/");
     }
 
     #[test]

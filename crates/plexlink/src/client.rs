@@ -52,6 +52,7 @@ const POOL_THREADS: usize = 16;
 pub struct ClientBuilder {
     info: ClientInfo,
     plex_url: Option<String>,
+    clients_url: Option<String>,
     nonce_lifetime: Option<Duration>,
     transport: TransportConfig,
     timeout: Duration,
@@ -64,6 +65,7 @@ impl ClientBuilder {
         Self {
             info,
             plex_url: None,
+            clients_url: None,
             nonce_lifetime: None,
             transport: TransportConfig {
                 connect_timeout: Duration::from_secs(5),
@@ -123,6 +125,13 @@ impl ClientBuilder {
     /// calls (JWT, Home users) go to the same base.
     pub fn plex_url(mut self, url: impl Into<String>) -> Self {
         self.plex_url = Some(url.into());
+        self
+    }
+
+    /// Where the clients.plex.tv calls (JWT, Home users) go, when not to the base of
+    /// [`plex_url`](Self::plex_url) (which points both there).
+    pub fn clients_url(mut self, url: impl Into<String>) -> Self {
+        self.clients_url = Some(url.into());
         self
     }
 
@@ -271,6 +280,9 @@ impl ClientBuilder {
         let mut info = self.info.clone();
         if let Some(url) = &self.plex_url {
             info.set_plex_url(url)?;
+        }
+        if let Some(url) = &self.clients_url {
+            info.set_clients_url(url)?;
         }
         info.validate()?;
         let refuse = |what, detail: &str| {

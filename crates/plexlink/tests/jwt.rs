@@ -108,6 +108,45 @@ fn upgrading_a_legacy_token_ends_it_for_this_client_identifier_only() {
 }
 
 #[test]
+fn a_second_client_identifier_gets_a_jwt_and_the_first_keeps_its_legacy_token() {
+    let (emu, first) = common::setup();
+    let legacy = common::token_of(&emu, "alice");
+    // The app's JWT side signs in under an identifier of its own...
+    let second = Client::builder("plexlink tests (JWT)", "plexlink-tests-second-identity")
+        .plex_url(emu.url())
+        .build()
+        .unwrap();
+    let key = new_device_key().unwrap();
+    let pin = second.create_jwt_pin(&key, false).unwrap();
+    // ...and the first identifier approves that PIN with its legacy token (plex.tv/link's call).
+    first.link_pin(&legacy, &pin.code).unwrap();
+    let jwt = second.wait_for_jwt(&pin, &key, quick()).unwrap();
+    assert_eq!(jwt.claims.user.username, "alice");
+    assert!(
+        jwt.claims
+            .audience
+            .iter()
+            .any(|a| a == "plexlink-tests-second-identity")
+    );
+    // Both work: the JWT for the second identifier, the legacy token for the first.
+    assert_eq!(second.user(&jwt.token).unwrap().username, "alice");
+    assert_eq!(first.user(&legacy).unwrap().username, "alice");
+}
+
+#[test]
+fn the_clients_calls_can_have_a_base_of_their_own() {
+    let emu = Emulator::start_default().unwrap();
+    // plex.tv at a dead address: only the clients.plex.tv calls are made, and they reach the
+    // emulator through their own base.
+    let client = Client::builder("plexlink tests", common::CLIENT_ID)
+        .plex_url("http://127.0.0.1:9/")
+        .clients_url(emu.url())
+        .build()
+        .unwrap();
+    assert!(client.plex_keys().unwrap().len() >= 1);
+}
+
+#[test]
 fn a_session_refreshes_after_a_498_and_retries_once() {
     let (emu, client) = common::setup();
     emu.set_jwt_settings(JwtSettings {
