@@ -48,8 +48,9 @@ pub(crate) fn race_policy(
     })
 }
 
-/// The connection ``Client.connect`` chose: a :class:`Connection` (its ``uri`` is the one to
-/// use), with the server, every candidate's outcome and the time choosing took.
+/// The connection ``Client.connect`` chose (or a kept server uses: ``KeptServer.current``): a
+/// :class:`Connection` (its ``uri`` is the one to use), with the server, every candidate's
+/// outcome in the race that chose it, and the time choosing took.
 #[pyclass(frozen, extends = Connection, module = "plexlink", get_all)]
 pub(crate) struct Connected {
     /// The server.

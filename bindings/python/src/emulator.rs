@@ -331,7 +331,7 @@ impl Emulator {
     /// Takes plex.tv down (``down=True``) or brings it back. ``mode``: what a plex.tv that is
     /// down does with each request, ``"refuse"`` (the connection closed unanswered: a
     /// :class:`plexlink.NetworkError` for the client) or ``"503"`` (Service Unavailable, with
-    /// ``Retry-After``); kept for the next time. Control calls and servers keep working.
+    /// ``Retry-After``). Control calls and servers keep working.
     #[pyo3(signature = (down, mode = "refuse"))]
     fn set_plex_tv_down(&self, down: bool, mode: &str) -> PyResult<()> {
         let mode: DownMode = serde_json::from_value(serde_json::Value::from(mode))
