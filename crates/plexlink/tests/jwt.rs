@@ -143,7 +143,7 @@ fn the_clients_calls_can_have_a_base_of_their_own() {
         .clients_url(emu.url())
         .build()
         .unwrap();
-    assert!(client.plex_keys().unwrap().len() >= 1);
+    assert!(!client.plex_keys().unwrap().is_empty());
 }
 
 #[test]
