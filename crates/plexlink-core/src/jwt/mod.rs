@@ -13,7 +13,7 @@
 //!   server calls use each server's own `accessToken` from resources: never send the account
 //!   JWT to a server.
 //! - **Refresh** when less than a day is left ([`needs_refresh`]); after a 498 refresh and retry
-//!   once; a 1097 ([`Error::DeviceRemoved`]) needs a new identity ([`recovery_for`]).
+//!   once; a 1097 ([`Error::DeviceRemoved`](crate::Error::DeviceRemoved)) needs a new identity ([`recovery_for`]).
 //!
 //! The core reads no clock: a [`WallClock`] ties the caller's `Instant`s to Unix time once.
 //!
