@@ -34,6 +34,12 @@ else
     echo "(wasm32-unknown-unknown could not be installed here: the wasm build check is skipped)"
 fi
 
+step "Publishable: docs without warnings, cargo publish --dry-run"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p plexlink-core -p plexlink
+# Packages both crates and builds them from the packages alone, as crates.io would (needs the
+# crates.io index, which the test command may reach); nothing is uploaded.
+cargo publish --dry-run --locked -p plexlink-core -p plexlink
+
 for suite in scripts/test-*.sh; do
     [ -e "$suite" ] || continue
     step "$suite"
