@@ -19,12 +19,12 @@
  *      callback of it runs any more. Take the value with `plexlink_task_take_*`.
  *
  *   3. The sans-IO machines, for hosts that bring their own HTTP stack and clock: the PIN login
- *      (`plexlink_pin_login_*`), the connection race (`plexlink_race_*`) and the Plex JWT
- *      refresh (`plexlink_jwt_refresh_*`). The library says
- *      which request to send (method, URL, headers, body), the host sends it and hands the
- *      answer back (status, headers, body), and asks when to wake up next. Time is the host's
- *      monotonic clock in milliseconds (`now_ms`); "no timer" is `UINT64_MAX`; "nothing to do"
- *      is the result `PLEXLINK_RESULT_DONE`.
+ *      (`plexlink_pin_login_*`), the connection race (`plexlink_race_*`), the Plex JWT
+ *      refresh (`plexlink_jwt_refresh_*`) and the kept connection (`plexlink_kept_*`). The
+ *      library says which request to send (method, URL, headers, body), the host sends it and
+ *      hands the answer back (status, headers, body), and asks when to wake up next. Time is the
+ *      host's monotonic clock in milliseconds (`now_ms`); "no timer" is `UINT64_MAX`; "nothing
+ *      to do" is the result `PLEXLINK_RESULT_DONE`.
  *
  * RESULTS AND ERRORS
  *
@@ -56,6 +56,19 @@
  *     - The JWT is for plex.tv only. Server calls use each server's own access token
  *       (`plexlink_device_access_token`), never the account's JWT.
  *
+ * A CONNECTION THAT STAYS RIGHT, AND plex.tv DOWN
+ *
+ *   A player keeps one server's connection with `plexlink_client_keep` (a `plexlink_kept_server`
+ *   driven on a library thread; `plexlink_kept_*` for hosts with their own HTTP): it starts
+ *   from the last good URI the app saved (`plexlink_keep_options.last_good`), races again when
+ *   the app reports a failed request (`_report_failure`) or a network change
+ *   (`_network_changed`), rechecks better tiers now and then, and tells the app of each change
+ *   (`plexlink_kept_event`: changed or lost, why, old and new URI, the race). Read the URI to
+ *   use with `_current` before each request, and save it for the next start.
+ *   `plexlink_client_servers_or_snapshot` lists the servers from a `plexlink_resources_snapshot`
+ *   the app kept (a secret: it holds every server's token) when plex.tv cannot be reached, and
+ *   never after plex.tv refused the token.
+ *
  * ARGUMENTS
  *
  *   - Every pointer argument is checked: NULL gives `PLEXLINK_RESULT_NULL_PARAMETER`, unless
@@ -81,11 +94,11 @@
  *       accessors of a handle return `const char *`, lent for as long as the handle lives;
  *       calls that produce a new string (URLs, tokens) write a `char *` to an out-parameter,
  *       owned by the caller and freed with `plexlink_string_free`.
- *   - Configurations, clients, cancel handles and tasks are thread-safe; the library keeps its
- *     own reference to what a running task needs, so they may be freed while it runs. Other
- *     handles are immutable (safe to read from many threads) except builders,
- *     `plexlink_pin_login`, `plexlink_race` and `plexlink_jwt_refresh`, which must be used from
- *     one thread at a time.
+ *   - Configurations, clients, cancel handles, tasks and kept servers are thread-safe; the
+ *     library keeps its own reference to what a running task needs, so they may be freed while
+ *     it runs. Other handles are immutable (safe to read from many threads) except builders,
+ *     `plexlink_pin_login`, `plexlink_race`, `plexlink_jwt_refresh` and `plexlink_kept`, which
+ *     must be used from one thread at a time.
  *
  * CALLBACKS
  *
@@ -443,6 +456,80 @@ typedef uint32_t plexlink_skip_reason;
 #endif // __cplusplus
 
 /**
+ * What a kept connection reports.
+ */
+enum plexlink_kept_event_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The connection to use is now `plexlink_kept_event_new_uri` (the one before:
+   * `plexlink_kept_event_old_uri`, NULL at the start and after a loss).
+   */
+  PLEXLINK_KEPT_EVENT_KIND_CHANGED = 0,
+  /**
+   * No connection answered as the server: there is none to use until a later race finds one
+   * (the kept connection keeps trying, backing off, and reports `CHANGED` with
+   * `PLEXLINK_KEPT_REASON_RECOVERED` then).
+   */
+  PLEXLINK_KEPT_EVENT_KIND_LOST = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum plexlink_kept_event_kind plexlink_kept_event_kind;
+#else
+typedef uint32_t plexlink_kept_event_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why a kept connection changed (or was lost). `plexlink_kept_event_why_name` gives the same
+ * as a stable name.
+ */
+enum plexlink_kept_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The first race chose it ("started").
+   */
+  PLEXLINK_KEPT_REASON_STARTED = 0,
+  /**
+   * The last good connection answered within the warm window ("warm_start").
+   */
+  PLEXLINK_KEPT_REASON_WARM_START = 1,
+  /**
+   * A failure was reported, and a new race chose another connection ("failover").
+   */
+  PLEXLINK_KEPT_REASON_FAILOVER = 2,
+  /**
+   * A recheck found a better tier answering ("moved_up").
+   */
+  PLEXLINK_KEPT_REASON_MOVED_UP = 3,
+  /**
+   * The network changed, and a new race chose another connection ("network_changed").
+   */
+  PLEXLINK_KEPT_REASON_NETWORK_CHANGED = 4,
+  /**
+   * No connection worked for a while; now one does ("recovered").
+   */
+  PLEXLINK_KEPT_REASON_RECOVERED = 5,
+  /**
+   * A reason this version has no code for (its name says it).
+   */
+  PLEXLINK_KEPT_REASON_OTHER = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum plexlink_kept_reason plexlink_kept_reason;
+#else
+typedef uint32_t plexlink_kept_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * What a PIN login reports.
  */
 enum plexlink_pin_event_kind
@@ -630,6 +717,44 @@ typedef struct plexlink_jwt plexlink_jwt;
 typedef struct plexlink_jwt_refresh plexlink_jwt_refresh;
 
 /**
+ * One server's connection kept right by the host: a race that never ends. Not thread-safe:
+ * call it from one thread at a time. Free with `plexlink_kept_free`.
+ *
+ * The loop, for as long as the app uses the server:
+ * 1. `plexlink_kept_poll_transmit(now)` until `PLEXLINK_RESULT_DONE`: send every probe it gives
+ *    (all at once, each with its own timeout of `deadline_ms - now`), and hand each answer to
+ *    `plexlink_kept_handle_response`, or its failure to `plexlink_kept_handle_failure`, with
+ *    the probe's id, as they come.
+ * 2. `plexlink_kept_poll_event` until `PLEXLINK_RESULT_DONE`: each change of the connection to
+ *    use.
+ * 3. Sleep until an answer arrives, until `plexlink_kept_poll_timeout()` (`UINT64_MAX`: no
+ *    timer, only an answer or the app moves it on), or until the app reports something, call
+ *    `plexlink_kept_handle_timeout(now)`, go to 1.
+ *
+ * When a request of the app to the current connection fails at the transport level, call
+ * `plexlink_kept_report_failure`; when the network changes (another Wi-Fi, a VPN, a wake from
+ * sleep), `plexlink_kept_network_changed`; then go to 1. `plexlink_kept_current` gives the
+ * connection to use at any time.
+ */
+typedef struct plexlink_kept plexlink_kept;
+
+/**
+ * A change of a kept connection. From `plexlink_kept_poll_event` it is the caller's, to free
+ * with `plexlink_kept_event_free`; given to a `plexlink_kept_event_cb` it is lent for the call.
+ * Immutable; what it lends is valid while it lives.
+ */
+typedef struct plexlink_kept_event plexlink_kept_event;
+
+/**
+ * A server whose connection the library keeps right in the background, on a thread of its
+ * own: it races when a failure is reported or the network changes, rechecks better tiers now
+ * and then, and calls the event callback at each change. Thread-safe: every function may be
+ * called from any thread, also from the event callback. Free with `plexlink_kept_server_free`,
+ * which stops it.
+ */
+typedef struct plexlink_kept_server plexlink_kept_server;
+
+/**
  * A PIN as plex.tv described it (from `plexlink_client_create_pin`, `plexlink_client_check_pin`
  * or `plexlink_pin_new`). Immutable; its strings are lent for as long as it lives. Free with
  * `plexlink_pin_free`.
@@ -674,6 +799,19 @@ typedef struct plexlink_pin_login plexlink_pin_login;
  * probes still in flight may be dropped, their answers are not needed.
  */
 typedef struct plexlink_race plexlink_race;
+
+/**
+ * What plex.tv said of the account's devices, and when: their connections and every server's
+ * access token. A SECRET, like a token. Immutable; free with `plexlink_resources_snapshot_free`.
+ */
+typedef struct plexlink_resources_snapshot plexlink_resources_snapshot;
+
+/**
+ * The account's servers from `plexlink_client_servers_or_snapshot`: plex.tv's answer now, or
+ * the snapshot given when plex.tv could not be reached. Immutable; free with
+ * `plexlink_server_list_free`, which also ends everything it lent.
+ */
+typedef struct plexlink_server_list plexlink_server_list;
 
 /**
  * A connection that was not a candidate, and why; lent by its `plexlink_connect_result`.
@@ -784,6 +922,75 @@ typedef struct plexlink_http_header {
    */
   const char *value;
 } plexlink_http_header;
+
+/**
+ * How a kept connection keeps its connection (`plexlink_client_keep`, `plexlink_kept_new`).
+ * Start from `plexlink_keep_policy_default()` and change what you need. Every time is in
+ * milliseconds, more than 0 and at most a day.
+ */
+typedef struct plexlink_keep_policy {
+  /**
+   * How every race probes and chooses, as `plexlink_client_connect_with` takes it.
+   */
+  struct plexlink_race_policy race;
+  /**
+   * How long a start with a last good connection probes it alone before racing every
+   * connection (default 300).
+   */
+  uint64_t warm_window_ms;
+  /**
+   * Time between rechecks of the better tiers while on a worse one (default 60000); doubles
+   * after each recheck that finds nothing, up to `recheck_max_ms`, and starts again after a
+   * change. A recheck sends one probe per better connection; on the best tier none is sent.
+   */
+  uint64_t recheck_interval_ms;
+  /**
+   * The longest time between rechecks (default 240000).
+   */
+  uint64_t recheck_max_ms;
+  /**
+   * The longest wait before racing again while no connection works (default 60000; the wait
+   * starts at one second and doubles).
+   */
+  uint64_t retry_max_ms;
+} plexlink_keep_policy;
+
+/**
+ * Called at each change of a kept server's connection, with `userdata` as the options gave it.
+ * `event` and its strings are lent for the call only (copy what you keep). Runs on the kept
+ * server's own driver thread, never on the thread that called `plexlink_client_keep`; the
+ * first event (the first decision) may come before `plexlink_client_keep` has returned. It may
+ * call any function of the kept server, also `plexlink_kept_server_stop` and
+ * `plexlink_kept_server_free` (then it must not use the handle again). Never called after
+ * `plexlink_kept_server_stop` or `plexlink_kept_server_free` has returned. Keep it short: the
+ * driver waits for it.
+ */
+typedef void (*plexlink_kept_event_cb)(void *userdata, const struct plexlink_kept_event *event);
+
+/**
+ * How `plexlink_client_keep` keeps a connection. Start from `plexlink_keep_options_default()`
+ * and change what you need.
+ */
+typedef struct plexlink_keep_options {
+  /**
+   * Warm window, rechecks, retries and the race.
+   */
+  struct plexlink_keep_policy policy;
+  /**
+   * May be NULL (the default). The URI of the connection that worked last, saved by the app
+   * from an earlier run (`plexlink_kept_server_current`): probed first, alone, and taken as
+   * soon as it answers. Copied.
+   */
+  const char *last_good;
+  /**
+   * May be NULL (the default). Called at each change.
+   */
+  plexlink_kept_event_cb on_event;
+  /**
+   * Passed to `on_event` as is; must be usable on the driver's thread.
+   */
+  void *userdata;
+} plexlink_keep_options;
 
 /**
  * Called once when the task has finished, with its result code (`PLEXLINK_RESULT_OK`, the
@@ -1674,6 +1881,289 @@ bool plexlink_jwt_refresh_is_finished(const struct plexlink_jwt_refresh *refresh
 void plexlink_jwt_refresh_free(struct plexlink_jwt_refresh *refresh);
 
 /**
+ * The recommended policy: the default race (`plexlink_race_policy_default()`), a 300 ms warm
+ * window, rechecks every minute backing off to 4 minutes, retries backing off to a minute.
+ */
+struct plexlink_keep_policy plexlink_keep_policy_default(void);
+
+/**
+ * What happened. `PLEXLINK_KEPT_EVENT_KIND_LOST` for NULL.
+ */
+plexlink_kept_event_kind plexlink_kept_event_get_kind(const struct plexlink_kept_event *event);
+
+/**
+ * Why. `PLEXLINK_KEPT_REASON_OTHER` for NULL.
+ */
+plexlink_kept_reason plexlink_kept_event_why(const struct plexlink_kept_event *event);
+
+/**
+ * Why, as a stable name for programs and logs: "started", "warm_start", "failover",
+ * "moved_up", "network_changed", "recovered" (a later version may add names). Lent: valid
+ * while `event` lives. NULL for NULL.
+ */
+const char *plexlink_kept_event_why_name(const struct plexlink_kept_event *event);
+
+/**
+ * The URI of the connection before the change (or the loss); NULL when there was none (at the
+ * start, after a loss), and for NULL. Lent: valid while `event` lives.
+ */
+const char *plexlink_kept_event_old_uri(const struct plexlink_kept_event *event);
+
+/**
+ * The URI to use from now on, for a `CHANGED` event (save it for the next start's last good
+ * URI); NULL for `LOST`, and for NULL. Lent: valid while `event` lives.
+ */
+const char *plexlink_kept_event_new_uri(const struct plexlink_kept_event *event);
+
+/**
+ * The tier of the new connection, for a `CHANGED` event. `PLEXLINK_TIER_LOCAL` for `LOST` and
+ * for NULL.
+ */
+plexlink_tier plexlink_kept_event_new_tier(const struct plexlink_kept_event *event);
+
+/**
+ * The race that made the change, read as a connect's result: the winner's URI (NULL for
+ * `LOST`), and what became of each candidate. A recheck races only the better tiers, so its
+ * candidates are those alone. Lent: valid while `event` lives. NULL for NULL.
+ */
+const struct plexlink_connect_result *plexlink_kept_event_outcome(const struct plexlink_kept_event *event);
+
+/**
+ * Frees an event from `plexlink_kept_poll_event` (never one lent to a callback). NULL is fine;
+ * must not be called twice.
+ */
+void plexlink_kept_event_free(struct plexlink_kept_event *event);
+
+/**
+ * Starts keeping the connection of `device` (copied) with `policy` (copied; pass
+ * `plexlink_keep_policy_default()` for the default), probing with the identity of `config`.
+ * `last_good` may be NULL: the URI of the connection that worked last (saved by the app from an
+ * earlier run) is probed first, alone, for the warm window, and taken as soon as it answers; a
+ * URI that is not among the device's connections any more is ignored. `now_ms` is the host's
+ * clock now. Addresses are read as `plexlink_race_new` reads them. No I/O. On success
+ * `*kept_out` is the caller's. `PLEXLINK_RESULT_INVALID_PARAMETER` for an unusable policy.
+ */
+plexlink_result plexlink_kept_new(const struct plexlink_client_config *config, const struct plexlink_device *device, const struct plexlink_keep_policy *policy, const char *last_good, uint64_t now_ms, struct plexlink_kept **kept_out);
+
+/**
+ * The next probe to send: `PLEXLINK_RESULT_OK` with its id in `*probe_out` (give it back with
+ * the answer), when the machine stops waiting for it in `*deadline_ms_out` (the host's clock),
+ * and the request in `*request_out` (the caller's, to free with `plexlink_http_request_free`).
+ * `PLEXLINK_RESULT_DONE` when no probe is due now (nothing written).
+ */
+plexlink_result plexlink_kept_poll_transmit(struct plexlink_kept *kept, uint64_t now_ms, uint64_t *probe_out, uint64_t *deadline_ms_out, struct plexlink_http_request **request_out);
+
+/**
+ * Hands in the answer to probe `probe`: its HTTP `status`, `headers_len` headers (`headers`
+ * may be NULL when `headers_len` is 0) and `body_len` bytes of body (`body` may be NULL when
+ * `body_len` is 0), all borrowed for the call. An answer the machine no longer waits for (an
+ * unknown id, a probe past its deadline or of a race that has ended) is ignored.
+ * `PLEXLINK_RESULT_INVALID_PARAMETER` for a status outside 100–999 or a header that HTTP does
+ * not allow (nothing is handed in then).
+ */
+plexlink_result plexlink_kept_handle_response(struct plexlink_kept *kept, uint64_t now_ms, uint64_t probe, uint16_t status, const struct plexlink_http_header *headers, size_t headers_len, const uint8_t *body, size_t body_len);
+
+/**
+ * Probe `probe` got no answer, as `plexlink_race_handle_failure` takes it (`kind` one of
+ * `PLEXLINK_RESULT_NETWORK`, `_DNS`, `_CONNECT`, `_TLS`, `_REQUEST_TIMEOUT`; `message` copied,
+ * never put a token in it). Ignored like a late answer. Any other `kind`:
+ * `PLEXLINK_RESULT_INVALID_PARAMETER`.
+ */
+plexlink_result plexlink_kept_handle_failure(struct plexlink_kept *kept, uint64_t now_ms, uint64_t probe, uint32_t kind, const char *message);
+
+/**
+ * When to call `plexlink_kept_handle_timeout` next, on the host's clock: a probe's deadline,
+ * the end of a grace or warm window, the next recheck of the better tiers, the next try while
+ * no connection works. `UINT64_MAX` when there is no timer: on the best tier, with nothing out
+ * (only a report of the app moves it on). `UINT64_MAX` for NULL.
+ */
+uint64_t plexlink_kept_poll_timeout(const struct plexlink_kept *kept);
+
+/**
+ * Applies the timers due by `now_ms`: probes past their deadline time out, races are decided,
+ * rechecks and retries start (then `plexlink_kept_poll_transmit` gives their probes).
+ */
+plexlink_result plexlink_kept_handle_timeout(struct plexlink_kept *kept, uint64_t now_ms);
+
+/**
+ * The next change, oldest first: `PLEXLINK_RESULT_OK` with `*event_out` (the caller's, to free
+ * with `plexlink_kept_event_free`), or `PLEXLINK_RESULT_DONE` when there is none (nothing
+ * written).
+ */
+plexlink_result plexlink_kept_poll_event(struct plexlink_kept *kept, struct plexlink_kept_event **event_out);
+
+/**
+ * A request of the app to the current connection failed at the transport level (no answer),
+ * at the host's `now_ms`: every connection is raced again (a `CHANGED` event with
+ * `PLEXLINK_KEPT_REASON_FAILOVER` when another one wins). Reports while a race runs start
+ * nothing more. Poll for probes next.
+ */
+plexlink_result plexlink_kept_report_failure(struct plexlink_kept *kept, uint64_t now_ms);
+
+/**
+ * The network changed (another Wi-Fi, a VPN, a wake from sleep), at the host's `now_ms`:
+ * every connection is raced now, and rechecks start again at the first interval. Poll for
+ * probes next.
+ */
+plexlink_result plexlink_kept_network_changed(struct plexlink_kept *kept, uint64_t now_ms);
+
+/**
+ * The connection to use now: `PLEXLINK_RESULT_OK` with its URI in `*uri_out` (owned: free it
+ * with `plexlink_string_free`) and its tier in `*tier_out`. `PLEXLINK_RESULT_PENDING` before
+ * the first race (or the warm start) has decided, and `PLEXLINK_RESULT_NO_CONNECTION` while no
+ * connection works: then the last race is the calling thread's last error
+ * (`plexlink_last_error_connect_result` says what became of each connection). Nothing is
+ * written unless `PLEXLINK_RESULT_OK`.
+ */
+plexlink_result plexlink_kept_current(const struct plexlink_kept *kept, char **uri_out, plexlink_tier *tier_out);
+
+/**
+ * The last race that ended (the first, a failover, a recheck, ...), read as a connect's
+ * result: `PLEXLINK_RESULT_OK` with `*result_out` (the caller's, to free with
+ * `plexlink_connect_result_free`); `PLEXLINK_RESULT_PENDING` before the first decision
+ * (nothing written).
+ */
+plexlink_result plexlink_kept_last_outcome(const struct plexlink_kept *kept, struct plexlink_connect_result **result_out);
+
+/**
+ * Frees a kept connection (probes still in flight need no answer). NULL is fine; must not be
+ * called twice.
+ */
+void plexlink_kept_free(struct plexlink_kept *kept);
+
+/**
+ * The defaults: `plexlink_keep_policy_default()`, no last good connection, no callback.
+ */
+struct plexlink_keep_options plexlink_keep_options_default(void);
+
+/**
+ * Keeps the connection of `device` (copied) right in the background, as `options` (copied;
+ * pass `plexlink_keep_options_default()` for the default) say: with `last_good` that connection
+ * is probed first, alone, else every connection is raced. Returns once that first decision is
+ * made, which the event callback has been told already. When no connection answered, the
+ * kept server has none (`plexlink_kept_server_current` says `PLEXLINK_RESULT_NO_CONNECTION`)
+ * and keeps trying, backing off. On success `*kept_out` is the caller's, to free with
+ * `plexlink_kept_server_free`. `PLEXLINK_RESULT_INVALID_PARAMETER` for an unusable policy.
+ */
+plexlink_result plexlink_client_keep(const struct plexlink_client *client, const struct plexlink_device *device, const struct plexlink_keep_options *options, const struct plexlink_kept_server **kept_out);
+
+/**
+ * The connection to use now: `PLEXLINK_RESULT_OK` with its URI in `*uri_out` (owned: free it
+ * with `plexlink_string_free`; save it as the next start's `last_good`) and its tier in
+ * `*tier_out`. `PLEXLINK_RESULT_NO_CONNECTION` while none works (the kept server keeps trying):
+ * then the last race is the calling thread's last error (`plexlink_last_error_connect_result`
+ * says what became of each connection). Nothing is written unless `PLEXLINK_RESULT_OK`.
+ */
+plexlink_result plexlink_kept_server_current(const struct plexlink_kept_server *kept, char **uri_out, plexlink_tier *tier_out);
+
+/**
+ * The last race that ended (the first, a failover, a recheck, ...), read as a connect's
+ * result: `PLEXLINK_RESULT_OK` with `*result_out` (the caller's, to free with
+ * `plexlink_connect_result_free`).
+ */
+plexlink_result plexlink_kept_server_last_outcome(const struct plexlink_kept_server *kept, struct plexlink_connect_result **result_out);
+
+/**
+ * A request to the current connection failed at the transport level (no answer): every
+ * connection is raced again, in the background (the event callback hears of a failover).
+ * Many reports during one race start nothing more. Returns at once.
+ */
+plexlink_result plexlink_kept_server_report_failure(const struct plexlink_kept_server *kept);
+
+/**
+ * The network changed (another Wi-Fi, a VPN, a wake from sleep): every connection is raced
+ * now, in the background. Returns at once.
+ */
+plexlink_result plexlink_kept_server_network_changed(const struct plexlink_kept_server *kept);
+
+/**
+ * Stops keeping the connection: the driver ends (a probe already out may still reach its
+ * server; nothing is sent after), and when this returns the event callback is not running and
+ * will not be called again, except in one case where that wait would never end: called from
+ * inside the event callback (or from a callback that the running one waits on), it returns at
+ * once and nothing is called after that callback returns. `plexlink_kept_server_current` and
+ * `plexlink_kept_server_last_outcome` keep giving the last state. Any number of times.
+ */
+plexlink_result plexlink_kept_server_stop(const struct plexlink_kept_server *kept);
+
+/**
+ * Stops the kept server as `plexlink_kept_server_stop` does (the same promise about the event
+ * callback: once this returns it is not running and never called again, but for a call from
+ * inside it) and frees the handle; `userdata` may be released once this returns. NULL is fine;
+ * must not be called twice.
+ */
+void plexlink_kept_server_free(const struct plexlink_kept_server *kept);
+
+/**
+ * Reads a snapshot the app stored (the text of `plexlink_resources_snapshot_to_json`). On
+ * success `*snapshot_out` is the caller's. `PLEXLINK_RESULT_DECODE` for text that is not one,
+ * or one written by another version (whose message never quotes the text: it holds tokens).
+ */
+plexlink_result plexlink_resources_snapshot_from_json(const char *json, struct plexlink_resources_snapshot **snapshot_out);
+
+/**
+ * The snapshot as text for the app to store and give to `plexlink_resources_snapshot_from_json`
+ * on a later run. A SECRET: it holds every server's access token; store it as privately as a
+ * token (a file only the user can read), never log it. On success `*json_out` is owned: free it
+ * with `plexlink_string_free`.
+ */
+plexlink_result plexlink_resources_snapshot_to_json(const struct plexlink_resources_snapshot *snapshot, char **json_out);
+
+/**
+ * When plex.tv gave this answer (Unix seconds); 0 for NULL.
+ */
+int64_t plexlink_resources_snapshot_taken_at(const struct plexlink_resources_snapshot *snapshot);
+
+/**
+ * Frees a snapshot. NULL is fine; must not be called twice.
+ */
+void plexlink_resources_snapshot_free(struct plexlink_resources_snapshot *snapshot);
+
+/**
+ * The account's servers (as `plexlink_client_servers` lists them), with a fallback: when
+ * plex.tv cannot be reached (a network error, a timeout, a 5xx or a 429) and `snapshot` is
+ * given, the servers of `snapshot`, and `plexlink_server_list_offline` says why. Never after
+ * plex.tv refused the token (`PLEXLINK_RESULT_UNAUTHORIZED`) or any other definite answer: a
+ * person signed out must not keep reaching servers through an old answer. `snapshot` may be
+ * NULL (then a failure is the call's), and is copied. Keep the list's snapshot
+ * (`plexlink_server_list_snapshot`, then `plexlink_resources_snapshot_to_json`) for the next
+ * call. Races to the servers still check each one's identity. On success `*list_out` is the
+ * caller's.
+ */
+plexlink_result plexlink_client_servers_or_snapshot(const struct plexlink_client *client, const char *token, const struct plexlink_resources_snapshot *snapshot, struct plexlink_server_list **list_out);
+
+/**
+ * The servers, lent while `list` lives (never freed on their own). NULL for NULL.
+ */
+const struct plexlink_device_list *plexlink_server_list_servers(const struct plexlink_server_list *list);
+
+/**
+ * The snapshot to store for the next call: plex.tv's answer now, or the one given when plex.tv
+ * could not be reached. A SECRET (see `plexlink_resources_snapshot_to_json`). Lent while `list`
+ * lives (never freed on its own). NULL for NULL.
+ */
+const struct plexlink_resources_snapshot *plexlink_server_list_snapshot(const struct plexlink_server_list *list);
+
+/**
+ * Why the servers come from the snapshot: the code of plex.tv's failure
+ * (`PLEXLINK_RESULT_NETWORK`, `PLEXLINK_RESULT_HTTP_STATUS`, ...); `PLEXLINK_RESULT_OK` when
+ * plex.tv answered now. `PLEXLINK_RESULT_NULL_PARAMETER` for NULL (not recorded as the last
+ * error).
+ */
+plexlink_result plexlink_server_list_offline(const struct plexlink_server_list *list);
+
+/**
+ * The full text of plex.tv's failure when the servers come from the snapshot; "" when plex.tv
+ * answered now. Lent while `list` lives. NULL for NULL.
+ */
+const char *plexlink_server_list_offline_message(const struct plexlink_server_list *list);
+
+/**
+ * Frees the list, its servers and its snapshot. NULL is fine; must not be called twice.
+ */
+void plexlink_server_list_free(struct plexlink_server_list *list);
+
+/**
  * The defaults: 1 s interval, no timeout, no cancel handle, no progress callback.
  */
 struct plexlink_wait_options plexlink_wait_options_default(void);
@@ -2410,6 +2900,12 @@ plexlink_result plexlink_task_take_identity(const struct plexlink_task *task, st
 plexlink_result plexlink_task_take_jwt(const struct plexlink_task *task, struct plexlink_jwt **jwt_out);
 
 /**
+ * Takes the list of a finished `plexlink_task_servers_or_snapshot`. On success `*list_out` is
+ * the caller's. Other codes as `plexlink_task_take_pin`.
+ */
+plexlink_result plexlink_task_take_server_list(const struct plexlink_task *task, struct plexlink_server_list **list_out);
+
+/**
  * `plexlink_client_create_pin` as a task; take its value with `plexlink_task_take_pin`.
  */
 plexlink_result plexlink_task_create_pin(const struct plexlink_client *client, bool strong, plexlink_task_done_cb on_done, void *userdata, const struct plexlink_task **task_out);
@@ -2540,6 +3036,12 @@ plexlink_result plexlink_task_refresh_jwt(const struct plexlink_client *client, 
  * `plexlink_task_take_jwt`.
  */
 plexlink_result plexlink_task_verify_jwt(const struct plexlink_client *client, const char *token, const struct plexlink_device_key *key, plexlink_task_done_cb on_done, void *userdata, const struct plexlink_task **task_out);
+
+/**
+ * `plexlink_client_servers_or_snapshot` as a task (`snapshot` may be NULL, and is copied); take
+ * its value with `plexlink_task_take_server_list`.
+ */
+plexlink_result plexlink_task_servers_or_snapshot(const struct plexlink_client *client, const char *token, const struct plexlink_resources_snapshot *snapshot, plexlink_task_done_cb on_done, void *userdata, const struct plexlink_task **task_out);
 
 /**
  * The version of the loaded library, `"MAJOR.MINOR.PATCH"` (e.g. `"0.1.0"`); compare it with

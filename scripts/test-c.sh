@@ -73,7 +73,7 @@ libs=($(pkg-config --libs plexlink))
 static_libs=($(pkg-config --static --libs plexlink | sed "s|-lplexlink|$prefix/lib/libplexlink.a|"))
 warn=(-std=c11 -Wall -Wextra -Werror -pedantic -g)
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
-c_tests=(test_misuse test_blocking test_tasks test_sans_io test_errors test_jwt)
+c_tests=(test_misuse test_blocking test_tasks test_sans_io test_errors test_jwt test_kept)
 for t in "${c_tests[@]}"; do
     "$CC" "${warn[@]}" "${cflags[@]}" -o "$out/bin/$t" "$tests/$t.c" "$tests/support.c" "${libs[@]}" -pthread
     "$CC" "${warn[@]}" "${sanitize[@]}" "${cflags[@]}" -o "$out/bin/$t.asan" "$tests/$t.c" "$tests/support.c" \

@@ -26,6 +26,8 @@ use crate::connect::{ConnectResultHandle, plexlink_connect_result, plexlink_conn
 use crate::error::{ErrorInfo, plexlink_result};
 use crate::ffi::{self, OutParam, try_str};
 use crate::jwt::{JwtHandle, plexlink_jwt};
+use crate::kept_server::{KeptServerHandle, plexlink_kept_server};
+use crate::offline::{ServerListHandle, plexlink_server_list};
 use crate::pin::{PinHandle, ProgressCallback, plexlink_pin, plexlink_wait_progress};
 use crate::resources::{DeviceHandle, IdentityHandle, plexlink_device_list, plexlink_identity};
 
@@ -158,6 +160,8 @@ values! {
     Box<ConnectResultHandle> => *mut plexlink_connect_result: ffi::boxed_to_c;
     Box<JwtHandle> => *mut plexlink_jwt: ffi::boxed_to_c;
     Vec<Result<ConnectResultHandle, ErrorInfo>> => *mut plexlink_connect_result_list: ffi::to_box;
+    Arc<KeptServerHandle> => *const plexlink_kept_server: ffi::to_arc;
+    Box<ServerListHandle> => *mut plexlink_server_list: ffi::boxed_to_c;
 }
 
 /// Calls without a value (sign-out, ping, linking a PIN).

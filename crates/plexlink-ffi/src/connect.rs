@@ -215,11 +215,7 @@ impl CandidateHandle {
         Self {
             connection: ConnectionHandle::new(c.connection.clone()),
             uri: c_string(&c.uri),
-            tier: match c.tier {
-                Tier::Local => plexlink_tier::Local,
-                Tier::Remote => plexlink_tier::Remote,
-                Tier::Relay => plexlink_tier::Relay,
-            },
+            tier: tier(c.tier),
             secure: c.secure,
             ipv6: c.ipv6,
             http_twin: c.http_twin,
@@ -228,6 +224,15 @@ impl CandidateHandle {
             description: c_string(&report.result.to_string()),
             latency_ms: report.latency.map_or(u64::MAX, millis),
         }
+    }
+}
+
+/// The C name of a candidate's tier.
+pub(crate) fn tier(tier: Tier) -> plexlink_tier {
+    match tier {
+        Tier::Local => plexlink_tier::Local,
+        Tier::Remote => plexlink_tier::Remote,
+        Tier::Relay => plexlink_tier::Relay,
     }
 }
 

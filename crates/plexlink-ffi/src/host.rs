@@ -1,15 +1,16 @@
-//! What the sans-IO machines (`plexlink_pin_login`, `plexlink_race`) share: the host's clock,
-//! and the answers and failures the host hands in.
+//! What the sans-IO machines (`plexlink_pin_login`, `plexlink_race`, `plexlink_kept`, ...) share:
+//! the host's clock, the answers and failures the host hands in, and for the machines that probe
+//! connections (the race, the kept connection) the probes themselves.
 
 use std::ffi::c_char;
 use std::time::{Duration, Instant};
 
-use plexlink_core::{Error, HttpResponse, TransportErrorKind};
+use plexlink_core::{Error, HttpRequest, HttpResponse, TransportErrorKind};
 
 use crate::error::{self, plexlink_result};
-use crate::ffi::{self, Castable, OwnershipBox, millis, try_bytes, try_mut_from_ptr, try_str};
+use crate::ffi::{self, Castable, OutParam, OwnershipBox, millis, try_bytes, try_checked, try_mut_from_ptr, try_str};
 use crate::panic::NullParameterOrDefault;
-use crate::pin_login::plexlink_http_header;
+use crate::pin_login::{RequestHandle, plexlink_http_header, plexlink_http_request};
 
 /// The host's monotonic clock in milliseconds (any origin, never going back), mapped to the
 /// `Instant`s the core's machines take.
@@ -111,6 +112,81 @@ where
     let machine = try_mut_from_ptr!(machine);
     let now = machine.clock().at(now_ms);
     machine.on_timeout(now);
+    plexlink_result::Ok
+}
+
+/// A sans-IO machine that probes connections (the race, the kept connection): every probe goes
+/// out with an id, which the host hands back with the probe's answer or failure.
+pub(crate) trait Prober: Machine {
+    /// How C names a probe.
+    type Id: Copy;
+    /// The next probe due by `now`: its id, when the machine stops waiting for it, the request.
+    fn next_probe(&mut self, now: Instant) -> Option<(Self::Id, Instant, HttpRequest)>;
+    /// The answer to probe `id`, or why none came.
+    fn on_answer(&mut self, now: Instant, id: Self::Id, answer: Result<HttpResponse, Error>);
+}
+
+/// `plexlink_<machine>_poll_transmit`: the next probe, its id and deadline (the host's clock)
+/// and its request (the caller's) written out; `PLEXLINK_RESULT_DONE` when none is due.
+pub(crate) fn poll_probe<P: Prober>(
+    machine: &mut P,
+    now_ms: u64,
+    id_out: OutParam<'_, P::Id>,
+    deadline_ms_out: OutParam<'_, u64>,
+    request_out: OutParam<'_, *mut plexlink_http_request>,
+) -> plexlink_result {
+    let now = machine.clock().at(now_ms);
+    match machine.next_probe(now) {
+        Some((id, deadline, request)) => {
+            id_out.write(id);
+            deadline_ms_out.write(machine.clock().ms(deadline));
+            request_out.write(ffi::to_box(RequestHandle::new(request)));
+            plexlink_result::Ok
+        }
+        None => plexlink_result::Done,
+    }
+}
+
+/// `plexlink_<machine>_handle_response`: the host's answer to probe `id`, checked as
+/// [`response`] checks it (nothing handed in when it is refused).
+///
+/// # Safety
+/// As [`response`].
+// The arguments are the C function's, passed on as they came.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn probe_response<P: Prober>(
+    machine: &mut P,
+    now_ms: u64,
+    id: P::Id,
+    status: u16,
+    headers: *const plexlink_http_header,
+    headers_len: usize,
+    body: *const u8,
+    body_len: usize,
+) -> plexlink_result {
+    // SAFETY: per this function's contract.
+    let answer = try_checked!(unsafe { response(status, headers, headers_len, body, body_len) });
+    let now = machine.clock().at(now_ms);
+    machine.on_answer(now, id, Ok(answer));
+    plexlink_result::Ok
+}
+
+/// `plexlink_<machine>_handle_failure`: probe `id` got no answer, as [`transport_error`] reads
+/// the host's `kind` and `message`.
+///
+/// # Safety
+/// As [`transport_error`].
+pub(crate) unsafe fn probe_failure<P: Prober>(
+    machine: &mut P,
+    now_ms: u64,
+    id: P::Id,
+    kind: u32,
+    message: *const c_char,
+) -> plexlink_result {
+    // SAFETY: per this function's contract.
+    let error = try_checked!(unsafe { transport_error(kind, message) });
+    let now = machine.clock().at(now_ms);
+    machine.on_answer(now, id, Err(error));
     plexlink_result::Ok
 }
 

@@ -5,9 +5,11 @@
 //! the C shape: opaque handles ([`ffi`]), result codes and the per-thread last error
 //! ([`error`]), a panic boundary around every exported body ([`panic`]), one declaration per
 //! call for its blocking and its task form ([`call`]), tasks that run a call on a library thread
-//! ([`task`]), and the host-driven PIN login ([`pin_login`]), connection race ([`race`]) and
-//! Plex JWT refresh ([`jwt_refresh`]), which share the host's clock and its answers ([`host`]).
-//! Plex JWT sign-in (device keys, verified JWTs and their calls) is [`jwt`].
+//! ([`task`]), and the host-driven PIN login ([`pin_login`]), connection race ([`race`]), Plex
+//! JWT refresh ([`jwt_refresh`]) and kept connection ([`kept`]), which share the host's clock,
+//! its answers and probes ([`host`]). Plex JWT sign-in (device keys, verified JWTs and their
+//! calls) is [`jwt`]; the connection kept in the background is [`kept_server`], the servers
+//! while plex.tv is down [`offline`]. Callbacks of library threads go through a [`gate`].
 //!
 //! The conventions C callers rely on are written once, at the top of the generated header
 //! (`cbindgen.toml`'s `header`).
@@ -28,9 +30,13 @@ mod config;
 mod connect;
 mod error;
 mod ffi;
+mod gate;
 mod host;
 mod jwt;
 mod jwt_refresh;
+mod kept;
+mod kept_server;
+mod offline;
 mod panic;
 mod pin;
 mod pin_login;
@@ -48,6 +54,9 @@ pub use connect::*;
 pub use error::*;
 pub use jwt::*;
 pub use jwt_refresh::*;
+pub use kept::*;
+pub use kept_server::*;
+pub use offline::*;
 pub use pin::*;
 pub use pin_login::*;
 pub use race::*;

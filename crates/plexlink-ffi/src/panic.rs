@@ -103,6 +103,21 @@ enum_answer!(
         relay: true,
         http_twins: false,
     },
+    crate::kept::plexlink_kept_event_kind => crate::kept::plexlink_kept_event_kind::Lost,
+    crate::kept::plexlink_kept_reason => crate::kept::plexlink_kept_reason::Other,
+    crate::kept::plexlink_keep_policy => crate::kept::plexlink_keep_policy {
+        race: PanicOrDefault::panic_value(),
+        warm_window_ms: 300,
+        recheck_interval_ms: 60_000,
+        recheck_max_ms: 240_000,
+        retry_max_ms: 60_000,
+    },
+    crate::kept_server::plexlink_keep_options => crate::kept_server::plexlink_keep_options {
+        policy: PanicOrDefault::panic_value(),
+        last_good: std::ptr::null(),
+        on_event: None,
+        userdata: std::ptr::null_mut(),
+    },
 );
 
 impl<T> PanicOrDefault for *const T {

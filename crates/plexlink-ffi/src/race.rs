@@ -3,17 +3,19 @@
 //! time (the host's monotonic clock in milliseconds, as for `plexlink_pin_login`).
 
 use std::ffi::c_char;
+use std::time::Instant;
 
 use plexlink_core::race::ConnectionRace;
 use plexlink_core::resources::Device;
+use plexlink_core::{Error, HttpRequest, HttpResponse};
 
 use crate::config::plexlink_client_config;
 use crate::connect::{ConnectResultHandle, plexlink_connect_result, plexlink_race_policy, race_policy};
 use crate::error::plexlink_result;
 use crate::ffi::{self, castable, try_checked, try_mut_from_ptr, try_out, try_ref_from_ptr, try_struct};
-use crate::host::{self, HostClock, machine};
+use crate::host::{self, HostClock, Prober, machine};
 use crate::panic::ffi_panic_boundary;
-use crate::pin_login::{RequestHandle, plexlink_http_header, plexlink_http_request};
+use crate::pin_login::{plexlink_http_header, plexlink_http_request};
 use crate::resources::plexlink_device;
 
 /// One server's connection race driven by the host: which of the device's connections answers
@@ -46,6 +48,24 @@ pub(crate) struct RaceHandle {
 }
 
 machine!(RaceHandle, race);
+
+/// A race's probes are named by their candidate's index.
+impl Prober for RaceHandle {
+    type Id = usize;
+
+    fn next_probe(&mut self, now: Instant) -> Option<(usize, Instant, HttpRequest)> {
+        self.race
+            .poll_transmit(now)
+            .map(|probe| (probe.candidate, probe.deadline, probe.request))
+    }
+
+    fn on_answer(&mut self, now: Instant, candidate: usize, answer: Result<HttpResponse, Error>) {
+        match answer {
+            Ok(response) => self.race.handle_response(now, candidate, response),
+            Err(error) => self.race.handle_failure(now, candidate, error),
+        }
+    }
+}
 
 /// A race over the connections of `device` (copied) with `policy` (copied; pass
 /// `plexlink_race_policy_default()` for the default), probing with the identity of `config`.
@@ -90,18 +110,7 @@ pub unsafe extern "C" fn plexlink_race_poll_transmit(
 ) -> plexlink_result {
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(race);
-        let candidate_out = try_out!(candidate_out);
-        let deadline_out = try_out!(deadline_ms_out);
-        let request_out = try_out!(request_out);
-        match handle.race.poll_transmit(handle.clock.at(now_ms)) {
-            Some(probe) => {
-                candidate_out.write(probe.candidate);
-                deadline_out.write(handle.clock.ms(probe.deadline));
-                request_out.write(ffi::to_box(RequestHandle::new(probe.request)));
-                plexlink_result::Ok
-            }
-            None => plexlink_result::Done,
-        }
+        host::poll_probe(handle, now_ms, try_out!(candidate_out), try_out!(deadline_ms_out), try_out!(request_out))
     }
 }
 
@@ -125,9 +134,7 @@ pub unsafe extern "C" fn plexlink_race_handle_response(
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(race);
         // SAFETY: the answer's pointers are as this function's contract says.
-        let response = try_checked!(unsafe { host::response(status, headers, headers_len, body, body_len) });
-        handle.race.handle_response(handle.clock.at(now_ms), candidate, response);
-        plexlink_result::Ok
+        unsafe { host::probe_response(handle, now_ms, candidate, status, headers, headers_len, body, body_len) }
     }
 }
 
@@ -146,9 +153,7 @@ pub unsafe extern "C" fn plexlink_race_handle_failure(
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(race);
         // SAFETY: `message` is as this function's contract says.
-        let error = try_checked!(unsafe { host::transport_error(kind, message) });
-        handle.race.handle_failure(handle.clock.at(now_ms), candidate, error);
-        plexlink_result::Ok
+        unsafe { host::probe_failure(handle, now_ms, candidate, kind, message) }
     }
 }
 

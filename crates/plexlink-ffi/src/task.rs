@@ -2,12 +2,11 @@
 //! reports progress and completion through callbacks on that thread, can be cancelled, and can
 //! be freed at any time.
 //!
-//! The callbacks go through a gate: `plexlink_task_free` closes it and waits for a callback in
-//! progress to return, so that no callback runs after `free` returns and `userdata` may be
-//! released right then. The gate's lock is never held while C code runs: C may free or wait for
-//! any task from a callback. Where that would block forever (a callback freeing its own task,
-//! two callbacks freeing each other) [`waits`](crate::waits) says so, and `free` returns without
-//! waiting, `wait` with `PLEXLINK_RESULT_WRONG_STATE`.
+//! The callbacks go through a [`Gate`]: `plexlink_task_free` closes it and waits for a callback
+//! in progress to return, so that no callback runs after `free` returns. Where that would block
+//! forever (a callback freeing its own task, two callbacks freeing each other)
+//! [`waits`](crate::waits) says so, and `free` returns without waiting, `wait` with
+//! `PLEXLINK_RESULT_WRONG_STATE`.
 
 use std::any::Any;
 use std::ffi::{CString, c_char, c_void};
@@ -25,7 +24,9 @@ use crate::connect::{
 };
 use crate::error::{self, ErrorInfo, plexlink_result};
 use crate::ffi::{self, OutParam, castable, try_out, try_ref_from_ptr};
+use crate::gate::Gate;
 use crate::jwt::{self, JwtHandle, plexlink_device_key, plexlink_jwt};
+use crate::offline::{self, ServerListHandle, plexlink_resources_snapshot, plexlink_server_list};
 use crate::panic::{ffi_panic_boundary, panic_message};
 use crate::pin::{self, PinHandle, ProgressCallback, plexlink_pin, plexlink_wait_options, plexlink_wait_progress};
 use crate::resources::{self, DeviceHandle, IdentityHandle, plexlink_device, plexlink_device_list, plexlink_identity};
@@ -56,17 +57,8 @@ pub(crate) struct Task {
     cancel: CancelToken,
     state: Mutex<State>,
     finished: Condvar,
-    gate: Mutex<Gate>,
-    /// Signalled when a callback returns.
-    callback_returned: Condvar,
-}
-
-#[derive(Debug)]
-struct Gate {
-    /// `None` once the task was freed: no callback starts any more.
-    callbacks: Option<Callbacks>,
-    /// A callback is running (the lock is not held meanwhile).
-    running: bool,
+    /// Closed when the task is freed.
+    gate: Gate<Callbacks>,
 }
 
 #[derive(Debug)]
@@ -97,42 +89,18 @@ impl Task {
         std::ptr::from_ref(self).addr()
     }
 
-    /// Runs `call` with the callbacks unless the task was freed, marked as running meanwhile
-    /// (for `free` to wait on) but without holding the gate's lock.
+    /// Runs `call` with the callbacks unless the task was freed.
     fn with_callbacks(&self, call: impl FnOnce(&Callbacks)) {
-        /// Clears `running` when the callback returns.
-        struct Returned<'a>(&'a Task);
-        impl Drop for Returned<'_> {
-            fn drop(&mut self) {
-                lock(&self.0.gate).running = false;
-                self.0.callback_returned.notify_all();
-            }
-        }
-        let callbacks = {
-            let mut gate = lock(&self.gate);
-            let Some(callbacks) = gate.callbacks else { return };
-            gate.running = true;
-            callbacks
-        };
-        let _returned = Returned(self);
-        waits::in_callback(self.id(), || call(&callbacks));
+        self.gate.call(self.id(), call);
     }
 
     /// What `free` does: closes the gate (first, so that the end the cancel brings calls no
     /// callback), cancels the task if it still runs, and waits for a callback in progress to
     /// return, unless that would never end (see [`waits`]).
     fn stop(&self) {
-        lock(&self.gate).callbacks = None;
+        self.gate.close();
         self.request_cancel();
-        let mut gate = lock(&self.gate);
-        if !gate.running {
-            return;
-        }
-        if let Some(_blocked) = waits::block_on(self.id(), Until::CallbackReturns) {
-            while gate.running {
-                gate = self.callback_returned.wait(gate).unwrap_or_else(|p| p.into_inner());
-            }
-        }
+        self.gate.wait_idle(self.id());
     }
 
     fn result_code(&self) -> plexlink_result {
@@ -196,15 +164,11 @@ fn spawn<T: Value>(
         cancel: call.cancel.clone(),
         state: Mutex::new(State::Running),
         finished: Condvar::new(),
-        gate: Mutex::new(Gate {
-            callbacks: Some(Callbacks {
-                on_done,
-                userdata,
-                progress: call.progress,
-            }),
-            running: false,
+        gate: Gate::new(Callbacks {
+            on_done,
+            userdata,
+            progress: call.progress,
         }),
-        callback_returned: Condvar::new(),
     });
     let worker = Arc::clone(&task);
     let spawned = std::thread::Builder::new().name("plexlink-task".into()).spawn(move || {
@@ -476,6 +440,16 @@ pub unsafe extern "C" fn plexlink_task_take_jwt(
     jwt_out: *mut *mut plexlink_jwt,
 ) -> plexlink_result {
     ffi_panic_boundary! { take::<Box<JwtHandle>>(try_ref_from_ptr!(task), try_out!(jwt_out)) }
+}
+
+/// Takes the list of a finished `plexlink_task_servers_or_snapshot`. On success `*list_out` is
+/// the caller's. Other codes as `plexlink_task_take_pin`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_take_server_list(
+    task: *const plexlink_task,
+    list_out: *mut *mut plexlink_server_list,
+) -> plexlink_result {
+    ffi_panic_boundary! { take::<Box<ServerListHandle>>(try_ref_from_ptr!(task), try_out!(list_out)) }
 }
 
 // --- starting tasks ----------------------------------------------------------------------------
@@ -816,5 +790,21 @@ pub unsafe extern "C" fn plexlink_task_verify_jwt(
 ) -> plexlink_result {
     ffi_panic_boundary! {
         try_call!(jwt::verify_jwt(client, token, key)).start(on_done, userdata, try_out!(task_out))
+    }
+}
+
+/// `plexlink_client_servers_or_snapshot` as a task (`snapshot` may be NULL, and is copied); take
+/// its value with `plexlink_task_take_server_list`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_task_servers_or_snapshot(
+    client: *const plexlink_client,
+    token: *const c_char,
+    snapshot: *const plexlink_resources_snapshot,
+    on_done: plexlink_task_done_cb,
+    userdata: *mut c_void,
+    task_out: *mut *const plexlink_task,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        try_call!(offline::servers_or_snapshot(client, token, snapshot)).start(on_done, userdata, try_out!(task_out))
     }
 }

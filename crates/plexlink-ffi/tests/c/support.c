@@ -431,3 +431,63 @@ void emu_remove_jwt_device(const char *url, const char *client_identifier) {
     snprintf(path, sizeof path, "jwt/devices/%s/remove", client_identifier);
     control(url, "POST", path, NULL, 204);
 }
+
+/* `text` percent-encoded for a path segment (letters, digits and "-._~" stay). */
+static void percent_encode(const char *text, char *out, size_t out_len) {
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+    for (; *text != '\0'; text++) {
+        unsigned char c = (unsigned char)*text;
+        int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '.' || c == '_' || c == '~';
+        CHECK(n + 4 < out_len);
+        if (plain) {
+            out[n++] = (char)c;
+        } else {
+            out[n++] = '%';
+            out[n++] = hex[c >> 4];
+            out[n++] = hex[c & 15];
+        }
+    }
+    out[n] = '\0';
+}
+
+void emu_set_behaviour(const char *url, const char *server, const char *connection, const char *behaviour_json) {
+    char server_enc[256];
+    char connection_enc[256];
+    char path[600];
+    percent_encode(server, server_enc, sizeof server_enc);
+    percent_encode(connection, connection_enc, sizeof connection_enc);
+    snprintf(path, sizeof path, "servers/%s/connections/%s/behaviour", server_enc, connection_enc);
+    control(url, "POST", path, behaviour_json, 200);
+}
+
+void emu_plex_tv_down(const char *url, const char *mode_json) { control(url, "POST", "plextv/down", mode_json, 200); }
+
+void emu_plex_tv_up(const char *url) { control(url, "POST", "plextv/up", NULL, 200); }
+
+uint64_t emu_tcp_connections(const char *url, const char *server, const char *connection) {
+    char control_url[512];
+    char key[256];
+    test_response r;
+    const char *at;
+    unsigned long long n = 0;
+    snprintf(control_url, sizeof control_url, "%s_emulator/counters", url);
+    if (http_exchange(control_url, "GET", NULL, 0, NULL, 0, &r) != 0 || r.status != 200 || r.body == NULL) {
+        fprintf(stderr, "\nFAILED: no counters from %s\n", control_url);
+        exit(1);
+    }
+    /* {"plextv":{...},"pms":{"Living Room":{"local":{...,"tcp_connections":N,...},...},...}} */
+    at = strstr(r.body, "\"pms\":{");
+    snprintf(key, sizeof key, "\"%s\":{", server);
+    at = at != NULL ? strstr(at, key) : NULL;
+    snprintf(key, sizeof key, "\"%s\":{", connection);
+    at = at != NULL ? strstr(at, key) : NULL;
+    at = at != NULL ? strstr(at, "\"tcp_connections\":") : NULL;
+    if (at == NULL || sscanf(at, "\"tcp_connections\":%llu", &n) != 1) {
+        fprintf(stderr, "\nFAILED: no count of %s of %s in %s\n", connection, server, r.body);
+        exit(1);
+    }
+    test_response_free(&r);
+    return (uint64_t)n;
+}

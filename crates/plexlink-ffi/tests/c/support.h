@@ -117,5 +117,13 @@ void emu_connection_uri(const char *url, const char *server, const char *connect
 void emu_jwt_settings(const char *url, const char *settings_json);
 void emu_rotate_jwt_key(const char *url);
 void emu_remove_jwt_device(const char *url, const char *client_identifier);
+/* Changes while running: a connection's behaviour at once (JSON as the control endpoint takes it,
+ * e.g. {"kind":"dead"}, {"kind":"good"}; its port and URI stay), plex.tv down (`mode_json` NULL
+ * for the mode in force, or {"mode":"503"}) and up again. */
+void emu_set_behaviour(const char *url, const char *server, const char *connection, const char *behaviour_json);
+void emu_plex_tv_down(const char *url, const char *mode_json);
+void emu_plex_tv_up(const char *url);
+/* The TCP connections a PMS connection of the emulator has accepted so far. */
+uint64_t emu_tcp_connections(const char *url, const char *server, const char *connection);
 
 #endif

@@ -742,6 +742,199 @@ static void sans_io_race(void) {
     CHECK(outcome == NULL);
 }
 
+/* The kept connection (blocking and sans-IO) and the offline servers. */
+static void kept_and_offline(void) {
+    plexlink_keep_options options = plexlink_keep_options_default();
+    plexlink_keep_policy policy = plexlink_keep_policy_default();
+    const plexlink_kept_server *ks = NULL;
+    plexlink_kept *k = NULL;
+    plexlink_kept *lost = NULL;
+    plexlink_kept_event *ev = NULL;
+    plexlink_connect_result *cr = NULL;
+    plexlink_http_request *rq = NULL;
+    plexlink_resources_snapshot *snap = NULL;
+    plexlink_resources_snapshot *sn = NULL;
+    plexlink_server_list *list = NULL;
+    plexlink_server_list *sl = NULL;
+    const plexlink_task *t = NULL;
+    char *uri = NULL;
+    char *json = NULL;
+    plexlink_tier tier = (plexlink_tier)77;
+    uint64_t probe = 77;
+    uint64_t deadline = 77;
+    plexlink_http_header null_name = {NULL, "v"};
+    plexlink_http_header bad_value = {"n", BAD};
+
+    test_step("kept: defaults");
+    CHECK(policy.race.probe_timeout_ms == plexlink_race_policy_default().probe_timeout_ms);
+    CHECK(policy.warm_window_ms == 300 && policy.recheck_interval_ms == 60000);
+    CHECK(policy.recheck_max_ms == 240000 && policy.retry_max_ms == 60000);
+    CHECK(options.policy.warm_window_ms == 300 && options.last_good == NULL && options.on_event == NULL);
+    CHECK(options.userdata == NULL);
+
+    test_step("kept server: NULLs, invalid UTF-8 and policies (nothing is written)");
+    CHECK_NULL_PARAM(plexlink_client_keep(NULL, device, &options, &ks));
+    CHECK_NULL_PARAM(plexlink_client_keep(client, NULL, &options, &ks));
+    CHECK_NULL_PARAM(plexlink_client_keep(client, device, NULL, &ks));
+    CHECK_NULL_PARAM(plexlink_client_keep(client, device, &options, NULL));
+    options.last_good = BAD;
+    CHECK_BAD_UTF8(plexlink_client_keep(client, device, &options, &ks));
+    options = plexlink_keep_options_default();
+    options.policy.retry_max_ms = 0;
+    CHECK_CODE(plexlink_client_keep(client, device, &options, &ks), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(strstr(last_error(), "retry_max") != NULL);
+    options = plexlink_keep_options_default();
+    options.policy.race.probe_timeout_ms = 0;
+    CHECK_CODE(plexlink_client_keep(client, device, &options, &ks), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(ks == NULL);
+    CHECK_NULL_PARAM(plexlink_kept_server_current(NULL, &uri, &tier));
+    CHECK_NULL_PARAM(plexlink_kept_server_last_outcome(NULL, &cr));
+    CHECK_NULL_PARAM(plexlink_kept_server_report_failure(NULL));
+    CHECK_NULL_PARAM(plexlink_kept_server_network_changed(NULL));
+    CHECK_NULL_PARAM(plexlink_kept_server_stop(NULL));
+
+    test_step("kept server: a live one with NULL out-parameters");
+    options = plexlink_keep_options_default();
+    CHECK_OK(plexlink_client_keep(client, device, &options, &ks));
+    CHECK_NULL_PARAM(plexlink_kept_server_current(ks, NULL, &tier));
+    CHECK_NULL_PARAM(plexlink_kept_server_current(ks, &uri, NULL));
+    CHECK_NULL_PARAM(plexlink_kept_server_last_outcome(ks, NULL));
+    CHECK(uri == NULL && tier == (plexlink_tier)77 && cr == NULL);
+    CHECK_OK(plexlink_kept_server_current(ks, &uri, &tier));
+    CHECK(tier == PLEXLINK_TIER_LOCAL);
+    plexlink_string_free(uri);
+    uri = NULL;
+    tier = (plexlink_tier)77;
+    CHECK_OK(plexlink_kept_server_stop(ks));
+    plexlink_kept_server_free(ks);
+
+    test_step("sans-IO kept: NULLs and invalid UTF-8 (nothing is written)");
+    CHECK_NULL_PARAM(plexlink_kept_new(NULL, device, &policy, NULL, 0, &k));
+    CHECK_NULL_PARAM(plexlink_kept_new(config, NULL, &policy, NULL, 0, &k));
+    CHECK_NULL_PARAM(plexlink_kept_new(config, device, NULL, NULL, 0, &k));
+    CHECK_NULL_PARAM(plexlink_kept_new(config, device, &policy, NULL, 0, NULL));
+    CHECK_BAD_UTF8(plexlink_kept_new(config, device, &policy, BAD, 0, &k));
+    policy.recheck_max_ms = 0;
+    CHECK_CODE(plexlink_kept_new(config, device, &policy, NULL, 0, &k), PLEXLINK_RESULT_INVALID_PARAMETER);
+    policy = plexlink_keep_policy_default();
+    CHECK(k == NULL);
+    CHECK_OK(plexlink_kept_new(config, device, &policy, "http://not-a-connection-of-it:1", now_ms(), &k));
+    CHECK_NULL_PARAM(plexlink_kept_poll_transmit(NULL, 0, &probe, &deadline, &rq));
+    CHECK_NULL_PARAM(plexlink_kept_poll_transmit(k, 0, NULL, &deadline, &rq));
+    CHECK_NULL_PARAM(plexlink_kept_poll_transmit(k, 0, &probe, NULL, &rq));
+    CHECK_NULL_PARAM(plexlink_kept_poll_transmit(k, 0, &probe, &deadline, NULL));
+    CHECK_NULL_PARAM(plexlink_kept_handle_response(NULL, 0, 1, 200, NULL, 0, NULL, 0));
+    CHECK_NULL_PARAM(plexlink_kept_handle_response(k, 0, 1, 200, NULL, 1, NULL, 0));
+    CHECK_NULL_PARAM(plexlink_kept_handle_response(k, 0, 1, 200, NULL, 0, NULL, 1));
+    CHECK_NULL_PARAM(plexlink_kept_handle_response(k, 0, 1, 200, &null_name, 1, NULL, 0));
+    CHECK_BAD_UTF8(plexlink_kept_handle_response(k, 0, 1, 200, &bad_value, 1, NULL, 0));
+    CHECK_CODE(plexlink_kept_handle_response(k, 0, 1, 99, NULL, 0, NULL, 0), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK_NULL_PARAM(plexlink_kept_handle_failure(NULL, 0, 1, PLEXLINK_RESULT_CONNECT, "m"));
+    CHECK_NULL_PARAM(plexlink_kept_handle_failure(k, 0, 1, PLEXLINK_RESULT_CONNECT, NULL));
+    CHECK_BAD_UTF8(plexlink_kept_handle_failure(k, 0, 1, PLEXLINK_RESULT_CONNECT, BAD));
+    CHECK_CODE(plexlink_kept_handle_failure(k, 0, 1, PLEXLINK_RESULT_OK, "m"), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(plexlink_kept_poll_timeout(NULL) == UINT64_MAX);
+    CHECK_NULL_PARAM(plexlink_kept_handle_timeout(NULL, 0));
+    CHECK_NULL_PARAM(plexlink_kept_poll_event(NULL, &ev));
+    CHECK_NULL_PARAM(plexlink_kept_poll_event(k, NULL));
+    CHECK_NULL_PARAM(plexlink_kept_report_failure(NULL, 0));
+    CHECK_NULL_PARAM(plexlink_kept_network_changed(NULL, 0));
+    CHECK_NULL_PARAM(plexlink_kept_current(NULL, &uri, &tier));
+    CHECK_NULL_PARAM(plexlink_kept_current(k, NULL, &tier));
+    CHECK_NULL_PARAM(plexlink_kept_current(k, &uri, NULL));
+    CHECK_NULL_PARAM(plexlink_kept_last_outcome(NULL, &cr));
+    CHECK_NULL_PARAM(plexlink_kept_last_outcome(k, NULL));
+    CHECK(rq == NULL && ev == NULL && uri == NULL && tier == (plexlink_tier)77 && cr == NULL && probe == 77 &&
+          deadline == 77);
+
+    test_step("sans-IO kept: an unknown last good URI races them all; nothing decided yet");
+    CHECK_OK(plexlink_kept_poll_transmit(k, now_ms(), &probe, &deadline, &rq));
+    CHECK(probe != 77 && deadline != 77);
+    plexlink_http_request_free(rq);
+    CHECK_CODE(plexlink_kept_current(k, &uri, &tier), PLEXLINK_RESULT_PENDING);
+    CHECK_CODE(plexlink_kept_poll_event(k, &ev), PLEXLINK_RESULT_DONE);
+    CHECK_OK(plexlink_kept_handle_timeout(k, 0));
+    CHECK_OK(plexlink_kept_report_failure(k, now_ms()));
+    CHECK_OK(plexlink_kept_network_changed(k, now_ms()));
+    plexlink_kept_free(k);
+
+    test_step("sans-IO kept: every connection left out: LOST at once, NO_CONNECTION keeps the race");
+    policy.race.allow_http = PLEXLINK_HTTP_POLICY_NEVER;
+    CHECK_OK(plexlink_kept_new(config, device, &policy, NULL, now_ms(), &lost));
+    CHECK_OK(plexlink_kept_poll_event(lost, &ev));
+    CHECK(plexlink_kept_event_get_kind(ev) == PLEXLINK_KEPT_EVENT_KIND_LOST);
+    CHECK(plexlink_kept_event_why(ev) == PLEXLINK_KEPT_REASON_STARTED);
+    CHECK_STR(plexlink_kept_event_why_name(ev), "started");
+    CHECK(plexlink_kept_event_old_uri(ev) == NULL && plexlink_kept_event_new_uri(ev) == NULL);
+    CHECK(plexlink_kept_event_new_tier(ev) == PLEXLINK_TIER_LOCAL);
+    CHECK(plexlink_connect_result_uri(plexlink_kept_event_outcome(ev)) == NULL);
+    CHECK(plexlink_connect_result_skipped_len(plexlink_kept_event_outcome(ev)) ==
+          plexlink_device_connections_len(device));
+    CHECK_CODE(plexlink_kept_current(lost, &uri, &tier), PLEXLINK_RESULT_NO_CONNECTION);
+    CHECK(uri == NULL && tier == (plexlink_tier)77);
+    CHECK_OK(plexlink_last_error_connect_result(&cr));
+    CHECK(plexlink_connect_result_uri(cr) == NULL);
+    plexlink_connect_result_free(cr);
+    cr = NULL;
+    CHECK_OK(plexlink_kept_last_outcome(lost, &cr));
+    plexlink_connect_result_free(cr);
+    cr = NULL;
+
+    test_step("kept events: NULL handles");
+    CHECK(plexlink_kept_event_get_kind(NULL) == PLEXLINK_KEPT_EVENT_KIND_LOST);
+    CHECK(plexlink_kept_event_why(NULL) == PLEXLINK_KEPT_REASON_OTHER);
+    CHECK(plexlink_kept_event_why_name(NULL) == NULL);
+    CHECK(plexlink_kept_event_old_uri(NULL) == NULL);
+    CHECK(plexlink_kept_event_new_uri(NULL) == NULL);
+    CHECK(plexlink_kept_event_new_tier(NULL) == PLEXLINK_TIER_LOCAL);
+    CHECK(plexlink_kept_event_outcome(NULL) == NULL);
+    plexlink_kept_event_free(ev);
+    plexlink_kept_free(lost);
+
+    test_step("offline: NULLs and invalid UTF-8 (nothing is written)");
+    CHECK_NULL_PARAM(plexlink_resources_snapshot_from_json(NULL, &sn));
+    CHECK_NULL_PARAM(plexlink_resources_snapshot_from_json("{}", NULL));
+    CHECK_BAD_UTF8(plexlink_resources_snapshot_from_json(BAD, &sn));
+    CHECK_CODE(plexlink_resources_snapshot_from_json("{}", &sn), PLEXLINK_RESULT_DECODE);
+    CHECK_NULL_PARAM(plexlink_resources_snapshot_to_json(NULL, &json));
+    CHECK(plexlink_resources_snapshot_taken_at(NULL) == 0);
+    CHECK_NULL_PARAM(plexlink_client_servers_or_snapshot(NULL, token, NULL, &sl));
+    CHECK_NULL_PARAM(plexlink_client_servers_or_snapshot(client, NULL, NULL, &sl));
+    CHECK_NULL_PARAM(plexlink_client_servers_or_snapshot(client, token, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_client_servers_or_snapshot(client, BAD, NULL, &sl));
+    CHECK_NULL_PARAM(plexlink_task_servers_or_snapshot(NULL, token, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_servers_or_snapshot(client, NULL, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_servers_or_snapshot(client, token, NULL, NULL, NULL, NULL));
+    CHECK_BAD_UTF8(plexlink_task_servers_or_snapshot(client, BAD, NULL, NULL, NULL, &t));
+    CHECK_NULL_PARAM(plexlink_task_take_server_list(NULL, &sl));
+    CHECK_NULL_PARAM(plexlink_task_take_server_list(task, NULL));
+    CHECK_CODE(plexlink_task_take_server_list(task, &sl), PLEXLINK_RESULT_WRONG_STATE); /* a ping's */
+    CHECK(plexlink_server_list_servers(NULL) == NULL);
+    CHECK(plexlink_server_list_snapshot(NULL) == NULL);
+    CHECK_NULL_PARAM(plexlink_server_list_offline(NULL));
+    CHECK(plexlink_server_list_offline_message(NULL) == NULL);
+    CHECK(sn == NULL && json == NULL && sl == NULL && t == NULL);
+
+    test_step("offline: a live list and snapshot with NULL out-parameters");
+    CHECK_OK(plexlink_client_servers_or_snapshot(client, token, NULL, &list));
+    CHECK(plexlink_server_list_offline(list) == PLEXLINK_RESULT_OK);
+    CHECK(plexlink_device_list_len(plexlink_server_list_servers(list)) > 0);
+    CHECK_NULL_PARAM(plexlink_resources_snapshot_to_json(plexlink_server_list_snapshot(list), NULL));
+    CHECK_OK(plexlink_resources_snapshot_to_json(plexlink_server_list_snapshot(list), &json));
+    CHECK_OK(plexlink_resources_snapshot_from_json(json, &snap));
+    CHECK(plexlink_resources_snapshot_taken_at(snap) > 0);
+    CHECK(strstr(last_error(), token) == NULL);
+    plexlink_string_free(json);
+    plexlink_resources_snapshot_free(snap);
+    plexlink_server_list_free(list);
+
+    plexlink_kept_server_free(NULL);
+    plexlink_kept_free(NULL);
+    plexlink_kept_event_free(NULL);
+    plexlink_resources_snapshot_free(NULL);
+    plexlink_server_list_free(NULL);
+}
+
 /* The key's private text is nowhere in the last error. */
 static void no_private_key_in_last_error(void) {
     CHECK(strstr(last_error(), private_key) == NULL);
@@ -963,6 +1156,7 @@ int main(int argc, char **argv) {
     tasks();
     sans_io();
     sans_io_race();
+    kept_and_offline();
     device_keys();
     jwts();
     jwt_calls();

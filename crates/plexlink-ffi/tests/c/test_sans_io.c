@@ -3,7 +3,8 @@
  * support.c over plain sockets, and the host's own monotonic clock (and, for Plex JWTs, its wall
  * clock). The library only says what to send and when to wake up. The PIN login signs in, also
  * with a device key for a Plex JWT; the JWT refresh gets a new one; the connection race probes
- * a server's connections and chooses one.
+ * a server's connections and chooses one; the kept connection starts warm, fails over and moves
+ * up as the emulator's connections die and come back.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -573,6 +574,240 @@ static void races(const plexlink_client_config *config, const plexlink_client *c
     plexlink_account_free(account);
 }
 
+/* --- the kept connection ------------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t id;
+    uint64_t deadline_ms;
+    plexlink_http_request *request;
+} kept_probe_t;
+
+/* A change of the kept connection, as the host read it. */
+typedef struct {
+    plexlink_kept_event_kind kind;
+    plexlink_kept_reason why;
+    char old_uri[256]; /* "" for none */
+    char new_uri[256];
+    plexlink_tier tier;
+} kept_change_t;
+
+/* The black hole of Living Room: accepts, never answers. */
+static char blackhole_uri[256];
+
+/* Takes every probe the kept connection has to send now; their count. */
+static size_t take_kept_probes(plexlink_kept *kept, kept_probe_t *probes, size_t max) {
+    size_t n = 0;
+    uint64_t now = now_ms();
+    while (plexlink_kept_poll_transmit(kept, now, &probes[n].id, &probes[n].deadline_ms, &probes[n].request) ==
+           PLEXLINK_RESULT_OK) {
+        CHECK_STR(plexlink_http_request_method(probes[n].request), "GET");
+        CHECK(strstr(plexlink_http_request_url(probes[n].request), "/identity") != NULL);
+        CHECK(probes[n].deadline_ms > now && probes[n].deadline_ms != UINT64_MAX);
+        n++;
+        CHECK(n < max);
+    }
+    return n;
+}
+
+static void free_kept_probes(kept_probe_t *probes, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) plexlink_http_request_free(probes[i].request);
+}
+
+/*
+ * Sends a probe (this host's client does one at a time) within its deadline and hands its answer,
+ * or why none came, to the kept connection. A probe to the black hole is not sent: this client
+ * would wait for it until its deadline; never answered, it is timed out by the machine itself.
+ */
+static void send_kept_probe(plexlink_kept *kept, const kept_probe_t *probe) {
+    plexlink_http_header headers[64];
+    test_response response;
+    char hole[300];
+    uint64_t now = now_ms();
+    plexlink_result r;
+    snprintf(hole, sizeof hole, "%s/identity", blackhole_uri);
+    if (str_eq(plexlink_http_request_url(probe->request), hole)) return;
+    r = send_request(probe->request, probe->deadline_ms > now ? probe->deadline_ms - now : 1, &response);
+    if (r != PLEXLINK_RESULT_OK) {
+        CHECK_OK(plexlink_kept_handle_failure(kept, now_ms(), probe->id, r, "no answer"));
+        return;
+    }
+    CHECK_OK(plexlink_kept_handle_response(kept, now_ms(), probe->id, (uint16_t)response.status, headers,
+                                           answer_headers(&response, headers), (const uint8_t *)response.body,
+                                           response.body_len));
+    test_response_free(&response);
+}
+
+/* Takes the next event into `*change`; 0 when there is none. */
+static int take_kept_event(plexlink_kept *kept, kept_change_t *change) {
+    plexlink_kept_event *event = NULL;
+    const char *old_uri;
+    const char *new_uri;
+    if (plexlink_kept_poll_event(kept, &event) != PLEXLINK_RESULT_OK) {
+        CHECK(event == NULL);
+        return 0;
+    }
+    memset(change, 0, sizeof *change);
+    change->kind = plexlink_kept_event_get_kind(event);
+    change->why = plexlink_kept_event_why(event);
+    change->tier = plexlink_kept_event_new_tier(event);
+    old_uri = plexlink_kept_event_old_uri(event);
+    new_uri = plexlink_kept_event_new_uri(event);
+    snprintf(change->old_uri, sizeof change->old_uri, "%s", old_uri != NULL ? old_uri : "");
+    snprintf(change->new_uri, sizeof change->new_uri, "%s", new_uri != NULL ? new_uri : "");
+    CHECK(plexlink_kept_event_why_name(event) != NULL);
+    CHECK_STR(plexlink_connect_result_uri(plexlink_kept_event_outcome(event)), new_uri);
+    plexlink_kept_event_free(event);
+    return 1;
+}
+
+/* One turn of the host's loop: timers, every probe due (sent one by one), then a short sleep
+ * until the next timer. */
+static void kept_turn(plexlink_kept *kept) {
+    kept_probe_t probes[16];
+    size_t n;
+    size_t i;
+    uint64_t timer;
+    CHECK_OK(plexlink_kept_handle_timeout(kept, now_ms()));
+    n = take_kept_probes(kept, probes, 16);
+    for (i = 0; i < n; i++) send_kept_probe(kept, &probes[i]);
+    free_kept_probes(probes, n);
+    timer = plexlink_kept_poll_timeout(kept);
+    if (n == 0) sleep_until(timer == UINT64_MAX ? now_ms() + 20 : timer, 100);
+}
+
+/* Runs the host's loop until the next change (at most 30 s). */
+static kept_change_t next_kept_change(plexlink_kept *kept) {
+    kept_change_t change;
+    uint64_t deadline = now_ms() + 30000;
+    while (!take_kept_event(kept, &change)) {
+        CHECK(now_ms() < deadline);
+        kept_turn(kept);
+    }
+    return change;
+}
+
+static void check_kept_current(const plexlink_kept *kept, const char *uri, plexlink_tier tier) {
+    char *current = NULL;
+    plexlink_tier current_tier = (plexlink_tier)77;
+    CHECK_OK(plexlink_kept_current(kept, &current, &current_tier));
+    CHECK_STR(current, uri);
+    CHECK(current_tier == tier);
+    plexlink_string_free(current);
+}
+
+static void kept_connection(const plexlink_client_config *config, const plexlink_device *device) {
+    plexlink_keep_policy policy = plexlink_keep_policy_default();
+    plexlink_kept *kept = NULL;
+    plexlink_connect_result *outcome = NULL;
+    kept_probe_t probes[16];
+    kept_change_t change;
+    char local[256];
+    char remote[256];
+    char relay[256];
+    char *uri = NULL;
+    plexlink_tier tier = (plexlink_tier)77;
+    size_t n;
+    uint64_t deadline;
+
+    emu_connection_uri(url, "Living Room", "local", local, sizeof local);
+    emu_connection_uri(url, "Living Room", "remote-slow", remote, sizeof remote);
+    emu_connection_uri(url, "Living Room", "relay", relay, sizeof relay);
+    emu_connection_uri(url, "Living Room", "local-blackhole", blackhole_uri, sizeof blackhole_uri);
+    policy.race.probe_timeout_ms = 2000;
+    policy.warm_window_ms = 10000;
+    policy.recheck_interval_ms = 300;
+    policy.recheck_max_ms = 600;
+
+    test_step("sans-IO kept: a warm start probes the last good connection (the relay) alone");
+    CHECK_OK(plexlink_kept_new(config, device, &policy, relay, now_ms(), &kept));
+    CHECK_CODE(plexlink_kept_current(kept, &uri, &tier), PLEXLINK_RESULT_PENDING);
+    CHECK_CODE(plexlink_kept_last_outcome(kept, &outcome), PLEXLINK_RESULT_PENDING);
+    CHECK(uri == NULL && tier == (plexlink_tier)77 && outcome == NULL);
+    n = take_kept_probes(kept, probes, 16);
+    CHECK(n == 1);
+    {
+        char want[300];
+        snprintf(want, sizeof want, "%s/identity", relay);
+        CHECK_STR(plexlink_http_request_url(probes[0].request), want);
+    }
+    CHECK(plexlink_kept_poll_timeout(kept) <= probes[0].deadline_ms);
+    CHECK(!take_kept_event(kept, &change));
+    send_kept_probe(kept, &probes[0]);
+    free_kept_probes(probes, n);
+    CHECK(take_kept_event(kept, &change));
+    CHECK(change.kind == PLEXLINK_KEPT_EVENT_KIND_CHANGED && change.why == PLEXLINK_KEPT_REASON_WARM_START);
+    CHECK_STR(change.old_uri, "");
+    CHECK_STR(change.new_uri, relay);
+    CHECK(change.tier == PLEXLINK_TIER_RELAY);
+    check_kept_current(kept, relay, PLEXLINK_TIER_RELAY);
+
+    test_step("sans-IO kept: the better tiers are rechecked at once; the LAN answers: moved up");
+    change = next_kept_change(kept);
+    CHECK(change.why == PLEXLINK_KEPT_REASON_MOVED_UP);
+    CHECK_STR(change.old_uri, relay);
+    CHECK_STR(change.new_uri, local);
+    check_kept_current(kept, local, PLEXLINK_TIER_LOCAL);
+    /* On the best tier, nothing out: no timer, nothing to send. */
+    CHECK(plexlink_kept_poll_timeout(kept) == UINT64_MAX);
+    CHECK(take_kept_probes(kept, probes, 16) == 0);
+
+    test_step("sans-IO kept: the LAN dies, the host reports it: failover to the remote");
+    emu_set_behaviour(url, "Living Room", "local", "{\"kind\":\"dead\"}");
+    CHECK_OK(plexlink_kept_report_failure(kept, now_ms()));
+    CHECK_OK(plexlink_kept_report_failure(kept, now_ms())); /* one race for both */
+    change = next_kept_change(kept);
+    CHECK(change.why == PLEXLINK_KEPT_REASON_FAILOVER);
+    CHECK_STR(change.old_uri, local);
+    CHECK_STR(change.new_uri, remote);
+    CHECK(change.tier == PLEXLINK_TIER_REMOTE);
+    check_kept_current(kept, remote, PLEXLINK_TIER_REMOTE);
+
+    test_step("sans-IO kept: the LAN comes back: moved up at a recheck");
+    emu_set_behaviour(url, "Living Room", "local", "{\"kind\":\"good\"}");
+    change = next_kept_change(kept);
+    CHECK(change.why == PLEXLINK_KEPT_REASON_MOVED_UP);
+    CHECK_STR(change.new_uri, local);
+    check_kept_current(kept, local, PLEXLINK_TIER_LOCAL);
+
+    test_step("sans-IO kept: answers to unknown or settled probes are ignored");
+    CHECK_OK(plexlink_kept_handle_response(kept, now_ms(), 987654321, 200, NULL, 0, NULL, 0));
+    CHECK_OK(plexlink_kept_handle_failure(kept, now_ms(), 1, PLEXLINK_RESULT_CONNECT, "late"));
+    CHECK(!take_kept_event(kept, &change));
+    check_kept_current(kept, local, PLEXLINK_TIER_LOCAL);
+
+    test_step("sans-IO kept: a network change races again; the same connection wins, no event");
+    CHECK_OK(plexlink_kept_network_changed(kept, now_ms()));
+    deadline = now_ms() + 30000;
+    do {
+        CHECK(now_ms() < deadline);
+        kept_turn(kept);
+    } while (plexlink_kept_poll_timeout(kept) != UINT64_MAX);
+    CHECK(!take_kept_event(kept, &change));
+    check_kept_current(kept, local, PLEXLINK_TIER_LOCAL);
+    CHECK_OK(plexlink_kept_last_outcome(kept, &outcome));
+    CHECK_STR(plexlink_connect_result_uri(outcome), local);
+    CHECK(plexlink_connect_result_candidates_len(outcome) == plexlink_device_connections_len(device));
+    plexlink_connect_result_free(outcome);
+    plexlink_kept_free(kept);
+
+    test_step("sans-IO kept: an unusable policy makes none");
+    kept = NULL;
+    policy.warm_window_ms = 0;
+    CHECK_CODE(plexlink_kept_new(config, device, &policy, NULL, now_ms(), &kept), PLEXLINK_RESULT_INVALID_PARAMETER);
+    CHECK(kept == NULL);
+}
+
+static void kept_connections(const plexlink_client_config *config, const plexlink_client *client) {
+    plexlink_account *account = NULL;
+    plexlink_device_list *devices = NULL;
+    CHECK_OK(plexlink_client_sign_in(client, "alice", "alice-password", NULL, &account));
+    CHECK_OK(plexlink_client_servers(client, plexlink_account_auth_token(account), &devices));
+    kept_connection(config, find_device(devices, "Living Room"));
+    plexlink_device_list_free(devices);
+    plexlink_account_free(account);
+}
+
 /* --- Plex JWT ------------------------------------------------------------------------------- */
 
 /* The JWT tests' client identifier: a Plex JWT ends the legacy token of its identifier, which
@@ -830,6 +1065,7 @@ int main(int argc, char **argv) {
     echoed_code(config);
     resume(config, client);
     races(config, client);
+    kept_connections(config, client);
     jwt();
     plexlink_client_free(client);
     plexlink_client_config_free(config);
