@@ -14,7 +14,7 @@ use futures_util::stream::FuturesUnordered;
 use plexlink_core::kept::{KeepPolicy, KeptConnection, KeptEvent};
 use plexlink_core::race::{Candidate, RaceOutcome};
 use plexlink_core::resources::Device;
-use plexlink_core::{ClientInfo, Error};
+use plexlink_core::{AddressRules, ClientInfo, Error};
 use tokio::sync::{Notify, watch};
 
 #[cfg(feature = "async")]
@@ -211,8 +211,15 @@ impl KeptServer {
         }
     }
 
-    fn new(device: &Device, options: KeepOptions) -> Result<(Self, Arc<Shared>, KeepPolicy, Option<String>), Error> {
+    /// `addresses` are the client's: every race reads addresses as its HTTP stack dials them,
+    /// as a connect's race does.
+    fn new(
+        device: &Device,
+        mut options: KeepOptions,
+        addresses: AddressRules,
+    ) -> Result<(Self, Arc<Shared>, KeepPolicy, Option<String>), Error> {
         options.policy.validate()?;
+        options.policy.race.addresses = addresses;
         let shared = Arc::new(Shared {
             device: device.clone(),
             state: Mutex::new(State::default()),
@@ -311,7 +318,7 @@ impl Client {
     ///
     /// The driver runs on a thread of its own until the last handle is dropped.
     pub fn keep(&self, device: &Device, options: KeepOptions) -> Result<KeptServer, Error> {
-        let (handle, shared, policy, last) = KeptServer::new(device, options)?;
+        let (handle, shared, policy, last) = KeptServer::new(device, options, self.address_rules())?;
         let client = self.clone();
         std::thread::Builder::new()
             .name("plexlink-kept".into())
@@ -333,7 +340,7 @@ impl AsyncClient {
     /// Keeps `device`'s connection right in the background (see [`KeptServer`]), as a task of
     /// the current tokio runtime; returns once the warm start or the first race has decided.
     pub async fn keep(&self, device: &Device, options: KeepOptions) -> Result<KeptServer, Error> {
-        let (handle, shared, policy, last) = KeptServer::new(device, options)?;
+        let (handle, shared, policy, last) = KeptServer::new(device, options, self.address_rules())?;
         let client = self.clone();
         tokio::spawn(async move {
             let info = client.info().clone();

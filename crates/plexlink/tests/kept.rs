@@ -258,3 +258,17 @@ fn ipv6_candidates_race_beside_ipv4_ones() {
     assert_eq!(next_change(&events), (Reason::Failover, v6.clone()));
     assert!(client.identity(&v6).is_ok());
 }
+
+#[test]
+fn the_kept_races_read_addresses_as_the_client_dials_them() {
+    let (emu, client) = common::setup();
+    let mut device = living_room(&client, &emu);
+    // Plain http to a plex.direct name: private only because this client dials the address its
+    // label encodes (127.0.0.1), which the strict default reading does not trust.
+    let port: u16 = uri(&emu, "local").rsplit(':').next().unwrap().parse().unwrap();
+    let name = format!("http://127-0-0-1.0123456789abcdef0123456789abcdef.plex.direct:{port}");
+    device.connections = vec![plexlink::Connection::new("http", "127.0.0.1", port, &name, true, false)];
+    assert_eq!(client.connect(&device).unwrap().uri, name);
+    let kept = client.keep(&device, options(None)).unwrap();
+    assert_eq!(kept.uri(), Some(name));
+}
