@@ -270,6 +270,12 @@ impl KeptConnection {
     /// The next probe to send.
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant) -> Option<KeptProbe> {
+        // The race applies its timers due by `now` before it sends anything; applied here, before
+        // `advance`, a race they decide moves the machine on (a loss, a new race) instead of
+        // leaving it on a decided race with no timer, waiting for nothing.
+        if let Some(race) = self.race_mut() {
+            race.handle_timeout(now);
+        }
         self.advance(now);
         let number = self.race_number;
         let probe = self.race_mut()?.poll_transmit(now)?;

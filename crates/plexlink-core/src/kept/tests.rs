@@ -356,3 +356,19 @@ fn a_last_good_uri_that_is_gone_is_ignored_and_bad_policies_are_refused() {
     assert!(KeepPolicy::default().validate().is_ok());
     assert_eq!(Reason::MovedUp.as_str(), "moved_up");
 }
+
+#[test]
+fn probes_that_time_out_before_the_next_poll_transmit_still_end_the_race() {
+    // Found by the `kept` fuzz target: the driver's first call after every probe's deadline is
+    // poll_transmit (a host that woke from sleep and said the network changed while racing).
+    let start = Instant::now();
+    let mut kept = KeptConnection::new(ClientInfo::new("My Player", "my-app"), device(), policy(), None, start);
+    while kept.poll_transmit(start).is_some() {}
+    let now = start + secs(6);
+    kept.network_changed(now);
+    assert!(kept.poll_transmit(now).is_none());
+    // The race is over without a winner: the loss is reported and a retry is set, else a
+    // driver that waits for the timer waits forever.
+    assert!(matches!(kept.poll_event(), Some(KeptEvent::Lost { .. })));
+    assert!(kept.poll_timeout().is_some_and(|at| at > now));
+}
