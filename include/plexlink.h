@@ -959,7 +959,7 @@ typedef struct plexlink_keep_policy {
  * Called at each change of a kept server's connection, with `userdata` as the options gave it.
  * `event` and its strings are lent for the call only (copy what you keep). Runs on the kept
  * server's own driver thread, never on the thread that called `plexlink_client_keep`; the
- * first event (the first decision) may come before `plexlink_client_keep` has returned. It may
+ * first event (the first decision) comes before `plexlink_client_keep` returns. It may
  * call any function of the kept server, also `plexlink_kept_server_stop` and
  * `plexlink_kept_server_free` (then it must not use the handle again). Never called after
  * `plexlink_kept_server_stop` or `plexlink_kept_server_free` has returned. Keep it short: the
@@ -2077,12 +2077,14 @@ plexlink_result plexlink_kept_server_report_failure(const struct plexlink_kept_s
 plexlink_result plexlink_kept_server_network_changed(const struct plexlink_kept_server *kept);
 
 /**
- * Stops keeping the connection: the driver ends (a probe already out may still reach its
- * server; nothing is sent after), and when this returns the event callback is not running and
- * will not be called again, except in one case where that wait would never end: called from
- * inside the event callback (or from a callback that the running one waits on), it returns at
- * once and nothing is called after that callback returns. `plexlink_kept_server_current` and
- * `plexlink_kept_server_last_outcome` keep giving the last state. Any number of times.
+ * Stops keeping the connection: the driver ends within moments (a probe it is sending may still
+ * reach its server, then nothing more is sent), and when this returns the event callback is not
+ * running and will not be called again. A callback in progress on the driver's thread is waited
+ * for (do not hold a lock here that the callback takes), except where that wait would never
+ * end: called from inside the event callback (or from a callback that the running one waits
+ * on), it returns at once and nothing is called after that callback returns.
+ * `plexlink_kept_server_current` and `plexlink_kept_server_last_outcome` keep giving the last
+ * state. Any number of times.
  */
 plexlink_result plexlink_kept_server_stop(const struct plexlink_kept_server *kept);
 

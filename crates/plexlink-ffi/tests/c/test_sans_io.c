@@ -344,15 +344,29 @@ typedef struct {
     plexlink_http_request *request;
 } probe_t;
 
+/* What every probe is (of the race and of the kept connection): a GET of an /identity, with a
+ * deadline to come. */
+static void check_probe(const plexlink_http_request *request, uint64_t deadline_ms, uint64_t now) {
+    CHECK_STR(plexlink_http_request_method(request), "GET");
+    CHECK(strstr(plexlink_http_request_url(request), "/identity") != NULL);
+    CHECK(deadline_ms > now && deadline_ms != UINT64_MAX);
+}
+
+/* Sends a probe's request within its deadline: PLEXLINK_RESULT_OK with `*response`, or why no
+ * answer came. */
+static plexlink_result exchange_probe(const plexlink_http_request *request, uint64_t deadline_ms,
+                                      test_response *response) {
+    uint64_t now = now_ms();
+    return send_request(request, deadline_ms > now ? deadline_ms - now : 1, response);
+}
+
 /* Takes every probe the race has to send now (all of them: they go out at once); their count. */
 static size_t take_probes(plexlink_race *race, probe_t *probes, size_t max) {
     size_t n = 0;
     uint64_t now = now_ms();
     while (plexlink_race_poll_transmit(race, now, &probes[n].candidate, &probes[n].deadline_ms,
                                        &probes[n].request) == PLEXLINK_RESULT_OK) {
-        CHECK_STR(plexlink_http_request_method(probes[n].request), "GET");
-        CHECK(strstr(plexlink_http_request_url(probes[n].request), "/identity") != NULL);
-        CHECK(probes[n].deadline_ms > now && probes[n].deadline_ms != UINT64_MAX);
+        check_probe(probes[n].request, probes[n].deadline_ms, now);
         n++;
         CHECK(n < max);
     }
@@ -380,8 +394,7 @@ static const probe_t *probe_to(const probe_t *probes, size_t n, const char *uri)
 static void send_probe(plexlink_race *race, const probe_t *probe) {
     plexlink_http_header headers[64];
     test_response response;
-    uint64_t now = now_ms();
-    plexlink_result r = send_request(probe->request, probe->deadline_ms > now ? probe->deadline_ms - now : 1, &response);
+    plexlink_result r = exchange_probe(probe->request, probe->deadline_ms, &response);
     if (r != PLEXLINK_RESULT_OK) {
         CHECK_OK(plexlink_race_handle_failure(race, now_ms(), probe->candidate, r, "no answer"));
         return;
@@ -600,9 +613,7 @@ static size_t take_kept_probes(plexlink_kept *kept, kept_probe_t *probes, size_t
     uint64_t now = now_ms();
     while (plexlink_kept_poll_transmit(kept, now, &probes[n].id, &probes[n].deadline_ms, &probes[n].request) ==
            PLEXLINK_RESULT_OK) {
-        CHECK_STR(plexlink_http_request_method(probes[n].request), "GET");
-        CHECK(strstr(plexlink_http_request_url(probes[n].request), "/identity") != NULL);
-        CHECK(probes[n].deadline_ms > now && probes[n].deadline_ms != UINT64_MAX);
+        check_probe(probes[n].request, probes[n].deadline_ms, now);
         n++;
         CHECK(n < max);
     }
@@ -623,11 +634,10 @@ static void send_kept_probe(plexlink_kept *kept, const kept_probe_t *probe) {
     plexlink_http_header headers[64];
     test_response response;
     char hole[300];
-    uint64_t now = now_ms();
     plexlink_result r;
     snprintf(hole, sizeof hole, "%s/identity", blackhole_uri);
     if (str_eq(plexlink_http_request_url(probe->request), hole)) return;
-    r = send_request(probe->request, probe->deadline_ms > now ? probe->deadline_ms - now : 1, &response);
+    r = exchange_probe(probe->request, probe->deadline_ms, &response);
     if (r != PLEXLINK_RESULT_OK) {
         CHECK_OK(plexlink_kept_handle_failure(kept, now_ms(), probe->id, r, "no answer"));
         return;
