@@ -14,6 +14,10 @@ pub const SNAPSHOT_VERSION: u64 = 1;
 /// The longest snapshot text read (a 500-server account's answer is about 1.5 MB).
 const MAX_SNAPSHOT_LEN: usize = 16 * 1024 * 1024;
 
+/// The deepest JSON serde_json reads (its recursion limit of 128 refuses the 128th level):
+/// lists and objects inside each other.
+const MAX_JSON_DEPTH: usize = 127;
+
 /// A resources answer and when it was taken: the devices, their connections and their access
 /// tokens. It holds secrets (every server's `accessToken`): keep it as privately as a token.
 /// `Debug` shows only when it was taken and how many devices it holds.
@@ -40,13 +44,22 @@ pub struct ResourcesSnapshot {
 
 impl ResourcesSnapshot {
     /// A snapshot of a successful resources answer ([`resources::parse_resources`] reads it),
-    /// taken at `taken_at` (Unix seconds).
+    /// taken at `taken_at` (Unix seconds). An answer nested too deeply for its stored text to
+    /// read back (127 lists and objects, far beyond plex.tv's 4) is [`Error::Decode`].
     pub fn from_response(response: &HttpResponse, taken_at: i64) -> Result<Self, Error> {
         let devices = resources::parse_resources(response)?;
         let answer = serde_json::from_slice(response.body()).map_err(|e| Error::Decode {
             what: "resources",
             detail: e.to_string(),
         })?;
+        // The stored text nests the answer one level deeper: an answer as deep as serde_json
+        // reads would make a snapshot whose text does not read back.
+        if depth(&answer) >= MAX_JSON_DEPTH {
+            return Err(Error::Decode {
+                what: "resources",
+                detail: "nested too deeply to be stored".into(),
+            });
+        }
         Ok(Self {
             taken_at,
             answer,
@@ -129,6 +142,16 @@ impl std::fmt::Debug for ResourcesSnapshot {
     }
 }
 
+/// How many lists and objects `value` nests (0 for a scalar). Recursion is bounded: serde_json
+/// reads no value deeper than [`MAX_JSON_DEPTH`].
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 /// Whether a failed resources call may be answered from a snapshot: only when plex.tv could not
 /// be reached or could not answer (a network error, a timeout, a 5xx, a 429). Never when it
 /// answered that the token is refused or anything else definite: a signed-out person must not
@@ -191,6 +214,38 @@ mod tests {
             assert!(!error.to_string().contains("server-secret-1"));
         }
         assert!(ResourcesSnapshot::from_response(&answer("not json"), 0).is_err());
+    }
+
+    /// A device whose unknown key `x` holds `inner` (JSON).
+    fn with_extra(inner: &str) -> String {
+        format!(r#"[{{"name":"Srv","clientIdentifier":"abc","provides":"server","x":{inner}}}]"#)
+    }
+
+    #[test]
+    fn an_answer_nested_as_deep_as_json_reads_is_refused_or_reads_back() {
+        // The list, the device and `x`'s arrays: 126 levels read back; 127 (the most
+        // serde_json reads) would not, as the stored text nests the answer one level deeper.
+        for (arrays, reads) in [(124, true), (125, false)] {
+            let body = with_extra(&format!("{}{}", "[".repeat(arrays), "]".repeat(arrays)));
+            match ResourcesSnapshot::from_response(&answer(&body), 1_000) {
+                Ok(snapshot) => {
+                    assert!(reads, "{arrays} arrays read");
+                    assert_eq!(ResourcesSnapshot::from_json(&snapshot.to_json()).unwrap(), snapshot);
+                }
+                Err(error) => {
+                    assert!(!reads, "{arrays} arrays refused: {error}");
+                    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_number_reads_back_as_it_was() {
+        // Numbers whose shortest text serde_json reads one unit off without float_roundtrip.
+        let body = with_extra("[1.0715660391465826e-75, -1.81996730402717e-179, 1.0, -0, 18446744073709551616]");
+        let snapshot = ResourcesSnapshot::from_response(&answer(&body), 1_000).unwrap();
+        assert_eq!(ResourcesSnapshot::from_json(&snapshot.to_json()).unwrap(), snapshot);
     }
 
     #[test]
