@@ -62,6 +62,8 @@ struct State {
     outcome: Option<RaceOutcome>,
     commands: Vec<Command>,
     stopped: bool,
+    /// The driver has ended (stopped, or died: a panicking HTTP stack).
+    driver_ended: bool,
     subscribers: Vec<std::sync::mpsc::Sender<KeptEvent>>,
 }
 
@@ -106,6 +108,17 @@ impl Shared {
             callback(&event);
         }
         self.events.send_modify(|n| *n += 1);
+    }
+}
+
+/// Marks the driver ended however it ends (a return, or a panic unwinding through it): a `keep`
+/// still waiting for the first decision is woken and fails, instead of waiting for ever.
+struct DriverEnded(Arc<Shared>);
+
+impl Drop for DriverEnded {
+    fn drop(&mut self) {
+        self.0.state().driver_ended = true;
+        self.0.events.send_modify(|n| *n += 1);
     }
 }
 
@@ -234,10 +247,19 @@ impl KeptServer {
         Ok((handle, shared, options.policy, options.last_good))
     }
 
-    /// Ready once the first race (or the warm start) has decided.
-    async fn first_decision(&self) {
+    /// Ready once the first race (or the warm start) has decided; an error when the driver died
+    /// before that.
+    async fn first_decision(&self) -> Result<(), Error> {
         let mut events = self.shared.events.subscribe();
         let _ = events.wait_for(|n| *n > 0).await;
+        let state = self.shared.state();
+        if state.driver_ended && state.outcome.is_none() {
+            return Err(Error::Transport {
+                kind: plexlink_core::TransportErrorKind::Other,
+                detail: "the kept connection's driver stopped before its first race ended".into(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -250,6 +272,7 @@ async fn drive(
     policy: KeepPolicy,
     last: Option<String>,
 ) {
+    let _ended = DriverEnded(Arc::clone(&shared));
     let mut kept = KeptConnection::new(info, shared.device.clone(), policy, last.as_deref(), Instant::now());
     let mut in_flight = FuturesUnordered::new();
     loop {
@@ -330,7 +353,7 @@ impl Client {
                 kind: plexlink_core::TransportErrorKind::Other,
                 detail: format!("no thread could start to keep the connection: {e}"),
             })?;
-        crate::executor::block_on(handle.first_decision());
+        crate::executor::block_on(handle.first_decision())?;
         Ok(handle)
     }
 }
@@ -346,7 +369,7 @@ impl AsyncClient {
             let info = client.info().clone();
             drive(client.io(), client.rules(), info, shared, policy, last).await;
         });
-        handle.first_decision().await;
+        handle.first_decision().await?;
         Ok(handle)
     }
 }

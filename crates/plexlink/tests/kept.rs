@@ -272,3 +272,31 @@ fn the_kept_races_read_addresses_as_the_client_dials_them() {
     let kept = client.keep(&device, options(None)).unwrap();
     assert_eq!(kept.uri(), Some(name));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_driver_that_dies_before_deciding_is_an_error_not_a_hang() {
+    // An HTTP stack that panics: the driver's task dies at its first probe.
+    let client = AsyncClient::builder("plexlink tests", common::CLIENT_ID)
+        .build_async_with(|_request: plexlink::HttpRequest, _timeout: Duration| async move {
+            if true {
+                panic!("this stack always fails");
+            }
+            Err::<plexlink::HttpResponse, Error>(Error::Cancelled)
+        })
+        .unwrap();
+    let device = Device::server(
+        "Somewhere",
+        "abc",
+        vec![plexlink::Connection::new(
+            "http",
+            "127.0.0.1",
+            9,
+            "http://127.0.0.1:9",
+            true,
+            false,
+        )],
+    );
+    let kept = tokio::time::timeout(Duration::from_secs(20), client.keep(&device, options(None))).await;
+    let result = kept.expect("keep returned instead of waiting for ever");
+    assert!(result.is_err(), "{result:?}");
+}
