@@ -379,10 +379,12 @@ impl KeptServer {
         self.hub.close();
     }
 
+    /// Returns itself: ``with`` starts nothing, since it already runs.
     fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
         slf
     }
 
+    /// Stops the driver (:meth:`stop`) and lets any exception through.
     #[pyo3(signature = (_exc_type = None, _exc = None, _traceback = None))]
     fn __exit__(
         &self,

@@ -471,9 +471,11 @@ class AsyncKeptServer:
             raise
 
     async def __aenter__(self) -> AsyncKeptServer:
+        """Returns itself: the driver already runs."""
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
+        """Stops the driver (:meth:`stop`) and lets any exception through."""
         self.stop()
 
     def __repr__(self) -> str:
