@@ -7,7 +7,8 @@
 #      check with C++17);
 #   3. each C test runs against its own plexlink-emulator: plainly, under valgrind (no error, no
 #      definite or indirect leak) and built with -fsanitize=address,undefined (statically linked
-#      against libplexlink.a);
+#      against libplexlink.a); test_ipv6 against one started with --dual-stack, only where the
+#      machine has an IPv6 loopback (else it is skipped, and says so);
 #   4. test_blocking is built against the build tree itself (plexlink-uninstalled.pc), shared
 #      (run without LD_LIBRARY_PATH, through the rpath) and static (`pkg-config --static`), and
 #      both run;
@@ -74,7 +75,10 @@ static_libs=($(pkg-config --static --libs plexlink | sed "s|-lplexlink|$prefix/l
 warn=(-std=c11 -Wall -Wextra -Werror -pedantic -g)
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 c_tests=(test_misuse test_blocking test_tasks test_sans_io test_errors test_jwt test_kept)
-for t in "${c_tests[@]}"; do
+# Against an emulator started with --dual-stack ("Dual Stack" on 127.0.0.1 and [::1]): built
+# everywhere, run only where [::1] can be bound (the emulator could not start otherwise).
+ipv6_tests=(test_ipv6)
+for t in "${c_tests[@]}" "${ipv6_tests[@]}"; do
     "$CC" "${warn[@]}" "${cflags[@]}" -o "$out/bin/$t" "$tests/$t.c" "$tests/support.c" "${libs[@]}" -pthread
     "$CC" "${warn[@]}" "${sanitize[@]}" "${cflags[@]}" -o "$out/bin/$t.asan" "$tests/$t.c" "$tests/support.c" \
         "${static_libs[@]}" -pthread
@@ -92,9 +96,17 @@ if [ -n "$missing" ]; then
     exit 1
 fi
 
+if python3 -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
+    ipv6_run=("${ipv6_tests[@]}")
+else
+    ipv6_run=()
+    echo "no IPv6 loopback ([::1] cannot be bound): ${ipv6_tests[*]} skipped"
+fi
+
 # --- the emulator ---------------------------------------------------------------------------
 emu_pid=""
 emu_url=""
+emu_args=() # more arguments for the next emulator (run_dual_stack: --dual-stack)
 stop_emulator() {
     if [ -n "$emu_pid" ]; then
         kill "$emu_pid" 2>/dev/null || true
@@ -107,7 +119,7 @@ start_emulator() { # start_emulator LOG
     # The log exists before the emulator runs: the background job opens it when it gets to it,
     # and a read of a file not yet there must not end the script (set -e).
     : >"$1"
-    "$emulator_bin" --port 0 >"$1" 2>&1 &
+    "$emulator_bin" --port 0 ${emu_args[@]+"${emu_args[@]}"} >"$1" 2>&1 &
     emu_pid=$!
     local i
     for i in $(seq 100); do
@@ -157,16 +169,25 @@ run() {
     [ "$status" = 0 ] || tail -n 25 "$log" >&2
     record "$name" "$status"
 }
+# run_dual_stack NAME COMMAND...: run, against an emulator started with --dual-stack.
+run_dual_stack() {
+    emu_args=(--dual-stack)
+    run "$@"
+    emu_args=()
+}
 
 vg=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
     --show-leak-kinds=definite,indirect)
 step "C tests, plain"
 for t in "${c_tests[@]}"; do run "$t" "$out/bin/$t"; done
+for t in ${ipv6_run[@]+"${ipv6_run[@]}"}; do run_dual_stack "$t" "$out/bin/$t"; done
 run test_cpp "$out/bin/test_cpp"
 
 step "C tests under valgrind"
-for t in "${c_tests[@]}"; do
-    run "$t.valgrind" "${vg[@]}" --log-file="$out/logs/$t.valgrind.txt" "$out/bin/$t"
+for t in "${c_tests[@]}" ${ipv6_run[@]+"${ipv6_run[@]}"}; do
+    runner=run
+    [[ " ${ipv6_tests[*]} " == *" $t "* ]] && runner=run_dual_stack
+    "$runner" "$t.valgrind" "${vg[@]}" --log-file="$out/logs/$t.valgrind.txt" "$out/bin/$t"
     grep -hE 'ERROR SUMMARY|definitely lost|indirectly lost' "$out/logs/$t.valgrind.txt" | sed "s/^==[0-9]*==/  $t:/"
 done
 
@@ -174,6 +195,7 @@ step "C tests built with -fsanitize=address,undefined"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 for t in "${c_tests[@]}"; do run "$t.asan" "$out/bin/$t.asan"; done
+for t in ${ipv6_run[@]+"${ipv6_run[@]}"}; do run_dual_stack "$t.asan" "$out/bin/$t.asan"; done
 
 step "linked against the build tree, not installed (scripts/build-c.sh)"
 tree_pc() { PKG_CONFIG_PATH="$target_dir/debug/c/lib/pkgconfig" pkg-config "$@" plexlink; }

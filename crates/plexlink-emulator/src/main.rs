@@ -1,7 +1,7 @@
 //! `plexlink-emulator`: runs the emulator until Ctrl-C or SIGTERM.
 //!
 //! ```text
-//! plexlink-emulator [--port N] [--scenario FILE] [--print-scenario]
+//! plexlink-emulator [--port N] [--scenario FILE | --dual-stack] [--print-scenario]
 //! ```
 //! The first line of standard output is `plexlink-emulator listening on http://127.0.0.1:PORT/`,
 //! so scripts can read the URL from it.
@@ -11,15 +11,17 @@ use std::process::ExitCode;
 
 use plexlink_emulator::{Behaviour, Emulator, Scenario};
 
-const USAGE: &str = "usage: plexlink-emulator [--port N] [--scenario FILE] [--print-scenario]
+const USAGE: &str = "usage: plexlink-emulator [--port N] [--scenario FILE | --dual-stack] [--print-scenario]
 
   --port N           plex.tv port on 127.0.0.1 (default 0: a free port)
   --scenario FILE    a scenario as JSON (see --print-scenario for the built-in one)
+  --dual-stack       the built-in scenario plus \"Dual Stack\" on 127.0.0.1 and [::1] (needs IPv6)
   --print-scenario   print the scenario as JSON and exit";
 
 struct Args {
     port: u16,
     scenario: Option<String>,
+    dual_stack: bool,
     print_scenario: bool,
 }
 
@@ -27,6 +29,7 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         port: 0,
         scenario: None,
+        dual_stack: false,
         print_scenario: false,
     };
     let mut it = std::env::args().skip(1);
@@ -37,17 +40,25 @@ fn parse_args() -> Result<Args, String> {
                 args.port = v.parse().map_err(|_| format!("--port: not a port number: {v}"))?;
             }
             "--scenario" => args.scenario = Some(it.next().ok_or("--scenario needs a file")?),
+            "--dual-stack" => args.dual_stack = true,
             "--print-scenario" => args.print_scenario = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument: {other}")),
         }
     }
+    if args.dual_stack && args.scenario.is_some() {
+        return Err("--dual-stack and --scenario: one or the other".to_string());
+    }
     Ok(args)
 }
 
-fn load_scenario(path: Option<&str>) -> Result<Scenario, String> {
+fn load_scenario(path: Option<&str>, dual_stack: bool) -> Result<Scenario, String> {
     let Some(path) = path else {
-        return Ok(Scenario::default());
+        return Ok(if dual_stack {
+            Scenario::dual_stack()
+        } else {
+            Scenario::default()
+        });
     };
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let scenario: Scenario = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
@@ -120,7 +131,7 @@ fn main() -> ExitCode {
             };
         }
     };
-    let scenario = match load_scenario(args.scenario.as_deref()) {
+    let scenario = match load_scenario(args.scenario.as_deref(), args.dual_stack) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("plexlink-emulator: {e}");

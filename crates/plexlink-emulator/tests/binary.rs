@@ -70,3 +70,19 @@ fn prints_its_url_first_and_stops_on_sigterm() {
     assert!(std::net::TcpStream::connect(common::host_port(&url)).is_err());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn dual_stack_is_the_dual_stack_scenario_and_excludes_scenario() {
+    let out = Command::new(BIN)
+        .args(["--dual-stack", "--print-scenario"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed: plexlink_emulator::Scenario = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed, plexlink_emulator::Scenario::dual_stack());
+    let out = Command::new(BIN)
+        .args(["--dual-stack", "--scenario", "x.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
