@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(parsers error_mapping hosts builders timefmt pin_login connection_race jwt)
+    targets=(parsers error_mapping hosts builders timefmt pin_login connection_race jwt kept)
 fi
 
 # The longest input of each target: large for the answers, so that a parse that is not linear

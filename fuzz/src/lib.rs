@@ -10,6 +10,7 @@ pub mod connection_race;
 pub mod error_mapping;
 pub mod hosts;
 pub mod jwt;
+pub mod kept;
 pub mod parsers;
 pub mod pin_login;
 pub mod timefmt;
@@ -24,6 +25,7 @@ pub fn describe(target: &str, data: &[u8]) -> Option<String> {
     match target {
         "pin_login" => Some(pin_login::describe(data)),
         "connection_race" => Some(connection_race::describe(data)),
+        "kept" => Some(kept::describe(data)),
         _ => None,
     }
 }
@@ -41,4 +43,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("pin_login", pin_login::run),
     ("connection_race", connection_race::run),
     ("jwt", jwt::run),
+    ("kept", kept::run),
 ];

@@ -12,9 +12,17 @@
 //!   either for Home users; XML too for a transient token), never a list read by position;
 //! - no parsed value shows a token, PIN code or QR URL in its `Debug`;
 //! - every device read plans races that keep the plan's rules
-//!   ([`crate::connection_race::check_plan`]).
+//!   ([`crate::connection_race::check_plan`]);
+//! - a [`ResourcesSnapshot`] of the answer ([`ResourcesSnapshot::from_response`]) holds the
+//!   devices `parse_resources` reads, and the body read as a stored snapshot
+//!   ([`ResourcesSnapshot::from_json`]) is one or is refused with [`Error::Decode`]; every
+//!   snapshot that reads reads back from its `to_json` as itself; no refusal of the snapshot's
+//!   own quotes the text (a snapshot holds every server's token): not a long word of it, and
+//!   not a string of it replaced by a canary (an answer that is not resources is refused with
+//!   `parse_resources`' own error, unchecked: it quotes what serde quotes).
 
 use plexlink_core::race::{self, HttpPolicy, RacePolicy};
+use plexlink_core::snapshot::ResourcesSnapshot;
 use plexlink_core::{Error, HttpResponse, PinCode, Token, account, pins, plex_direct, resources, server};
 
 use crate::{check, connection_race, input};
@@ -85,6 +93,7 @@ fn every_parser(r: &HttpResponse) {
             check_device(&device);
         }
     }
+    check_snapshots(r);
 }
 
 /// The top of a JSON body, as far as a parser's answer must be one.
@@ -260,6 +269,176 @@ fn check_device(device: &resources::Device) {
                 ..RacePolicy::default()
             };
             connection_race::check_plan(device, &policy, &race::plan(device, &policy));
+        }
+    }
+}
+
+/// When the snapshots of the answers were taken: 2026-01-01T00:00:00Z.
+const TAKEN_AT: i64 = 1_767_225_600;
+
+/// A string no text holds, that a refusal must not show when it stands for every string of
+/// the text: as long as a Plex token, of a token's characters.
+const CANARY: &str = "CanaryToken_q7Zx93kV";
+
+/// The answer as a snapshot, and its body as a stored snapshot's text.
+fn check_snapshots(r: &HttpResponse) {
+    let snapshot = ResourcesSnapshot::from_response(r, TAKEN_AT);
+    match judged(r, &[200], snapshot.clone()) {
+        Some(snapshot) => {
+            let devices = resources::parse_resources(r).expect("the snapshot's answer reads as resources");
+            assert_eq!(snapshot.devices(), devices, "the snapshot's devices");
+            assert_eq!(snapshot.taken_at(), TAKEN_AT);
+            reads_back(&snapshot);
+        }
+        // Another status is the error the answer stands for, which shows plex.tv's message
+        // by design.
+        None if r.status() != 200 => {}
+        None => match resources::parse_resources(r) {
+            // The answer does not read as resources: the snapshot passes that refusal on as it
+            // is. It is serde's message, which quotes a string where another type belongs
+            // (`["…"]`): every resources call does the same, so it is not checked here.
+            Err(error) => assert_eq!(snapshot.err(), Some(error), "from_response's refusal"),
+            // The snapshot's own refusal: it must not quote the answer.
+            Ok(_) => refused_quietly("from_response", r.body(), |body| {
+                let mut canaried = http::Response::builder()
+                    .status(r.status())
+                    .body(body.to_vec())
+                    .expect("the same answer with another body");
+                *canaried.headers_mut() = r.headers().clone();
+                resources::parse_resources(&canaried).ok()?;
+                ResourcesSnapshot::from_response(&canaried, TAKEN_AT).err()
+            }),
+        },
+    }
+    // A stored snapshot is text: the body as the app would read it back.
+    let text = String::from_utf8_lossy(r.body());
+    match ResourcesSnapshot::from_json(&text) {
+        Ok(snapshot) => reads_back(&snapshot),
+        Err(error) => {
+            assert!(
+                matches!(
+                    error,
+                    Error::Decode {
+                        what: "resources snapshot",
+                        ..
+                    }
+                ),
+                "from_json refused with {error:?}"
+            );
+            refused_quietly("from_json", text.as_bytes(), |body| {
+                ResourcesSnapshot::from_json(std::str::from_utf8(body).expect("JSON is UTF-8")).err()
+            });
+        }
+    }
+}
+
+/// `from_json(to_json(x)) == x`, and `x`'s `Debug` hides its servers' tokens.
+fn reads_back(snapshot: &ResourcesSnapshot) {
+    let text = snapshot.to_json();
+    match ResourcesSnapshot::from_json(&text) {
+        Ok(again) => assert!(again == *snapshot, "the snapshot read back differs: {text}"),
+        Err(error) => panic!("a snapshot's own text is refused ({error}): {text}"),
+    }
+    let shown = format!("{snapshot:?}");
+    for device in snapshot.devices() {
+        if let Some(token) = &device.access_token {
+            check::hidden("ResourcesSnapshot", token.secret(), &shown, "");
+        }
+    }
+}
+
+/// A refusal of `text` shows no long word of it (a token is 20 characters without a space or
+/// JSON's punctuation); and with every string value of the JSON `text` replaced by [`CANARY`],
+/// the refusal `again` gives shows no canary.
+fn refused_quietly(what: &str, text: &[u8], again: impl Fn(&[u8]) -> Option<Error>) {
+    let shown = |error: &Error| format!("{error} {error:?}");
+    if let Some(error) = again(text) {
+        let message = shown(&error);
+        let text = String::from_utf8_lossy(text);
+        let word = |c: char| c.is_ascii_graphic() && !"()[]{},:\"'\\`".contains(c);
+        for long in text.split(|c: char| !word(c)).filter(|w| w.len() >= 16) {
+            assert!(
+                !message.contains(long),
+                "{what}: the refusal quotes {long:?}: {message}"
+            );
+        }
+    }
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(text) else {
+        return;
+    };
+    canary(&mut value);
+    if let Some(error) = again(value.to_string().as_bytes()) {
+        let message = shown(&error);
+        assert!(
+            !message.contains(CANARY),
+            "{what}: the refusal quotes a string: {message}"
+        );
+    }
+}
+
+/// Every string value (not the keys) becomes [`CANARY`].
+fn canary(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => CANARY.clone_into(s),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(canary),
+        serde_json::Value::Object(map) => map.values_mut().for_each(canary),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RESOURCES: &str = include_str!("../../crates/plexlink-core/testdata/resources_example.json");
+
+    /// The snapshot seeds: name, input, whether `from_json` reads the body.
+    fn snapshot_seeds() -> Vec<(&'static str, String, bool)> {
+        let answer = http::Response::builder()
+            .status(200)
+            .body(RESOURCES.as_bytes().to_vec())
+            .expect("an answer");
+        let stored = ResourcesSnapshot::from_response(&answer, TAKEN_AT)
+            .expect("the example reads")
+            .to_json();
+        let head = "200\nContent-Type: application/json\n\n";
+        vec![
+            ("snapshot_stored", format!("{head}{stored}"), true),
+            (
+                "snapshot_other_version",
+                format!("{head}{}", stored.replace(r#""version":1"#, r#""version":2"#)),
+                false,
+            ),
+            (
+                "snapshot_no_resources",
+                format!("{head}{{\"version\":1,\"taken_at\":-5,\"resources\":{{\"name\":\"x\"}}}}"),
+                false,
+            ),
+        ]
+    }
+
+    /// The committed snapshot seeds are what `snapshot_seeds` writes, and read (or not) as
+    /// written: a change of the format that refuses them all would leave the fuzzer without
+    /// a snapshot to start from.
+    #[test]
+    fn the_snapshot_seeds_read_as_written() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/parsers");
+        for (name, text, reads) in snapshot_seeds() {
+            let committed = std::fs::read_to_string(root.join(name)).expect("a committed seed");
+            assert_eq!(committed, text, "{name} is not what snapshot_seeds() writes");
+            let response = input::response(text.as_bytes());
+            let body = std::str::from_utf8(response.body()).expect("UTF-8");
+            assert_eq!(ResourcesSnapshot::from_json(body).is_ok(), reads, "{name}");
+        }
+    }
+
+    /// Writes the snapshot seeds (`cargo test ... -- --ignored write_snapshot_seeds`).
+    #[test]
+    #[ignore = "a tool: writes the snapshot seeds of corpus/parsers"]
+    fn write_snapshot_seeds() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/parsers");
+        for (name, text, _) in snapshot_seeds() {
+            std::fs::write(root.join(name), text).expect("a seed written");
         }
     }
 }
