@@ -234,7 +234,8 @@ impl KeptConnection {
         kept.phase = match warm {
             Some(device) => Phase::Warm {
                 race: kept.new_race(&device, now),
-                until: now + policy.warm_window,
+                // An unvalidated policy must not overflow the clock: a day is the longest window.
+                until: now + policy.warm_window.min(Duration::from_secs(86_400)),
             },
             None => kept.racing(Reason::Started, now),
         };

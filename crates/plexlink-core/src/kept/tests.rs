@@ -372,3 +372,20 @@ fn probes_that_time_out_before_the_next_poll_transmit_still_end_the_race() {
     assert!(matches!(kept.poll_event(), Some(KeptEvent::Lost { .. })));
     assert!(kept.poll_timeout().is_some_and(|at| at > now));
 }
+
+#[test]
+fn an_unvalidated_policy_does_not_panic() {
+    let policy = KeepPolicy {
+        warm_window: Duration::MAX,
+        recheck_interval: Duration::MAX,
+        recheck_max: Duration::MAX,
+        retry_max: Duration::MAX,
+        ..KeepPolicy::default()
+    };
+    assert!(policy.validate().is_err());
+    let now = Instant::now();
+    let mut kept = KeptConnection::new(ClientInfo::new("P", "id"), device(), policy, Some(LOCAL), now);
+    assert!(kept.poll_transmit(now).is_some());
+    kept.report_failure(now);
+    kept.network_changed(now);
+}
