@@ -24,7 +24,7 @@ pip_install 'plexapi==4.18.3' 'pyjwt[crypto]==2.15.1'
 
 note "building plexlink-bench (release)"
 cargo build --release --locked -p plexlink-bench
-if cargo metadata --format-version 1 --no-deps --locked | grep -q '"name":"plexlink-ffi"'; then
+if cargo metadata --format-version 1 --no-deps --locked | grep '"name":"plexlink-ffi"' >/dev/null; then
     note "building libplexlink.so (release)"
     cargo build --release --locked -p plexlink-ffi || note "libplexlink.so did not build: its size is left out"
 fi

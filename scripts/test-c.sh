@@ -209,11 +209,11 @@ tree_libdir=$(tree_pc --variable=libdir)
 "$CC" "${warn[@]}" $(tree_pc --cflags) -o "$out/bin/test_blocking.tree-static" "$tests/test_blocking.c" \
     "$tests/support.c" $(tree_pc --static --libs | sed 's/-lplexlink\b/-l:libplexlink.a/') -pthread
 if ! env -u LD_LIBRARY_PATH ldd "$out/bin/test_blocking.tree" |
-    grep -q "libplexlink.so.$(tree_pc --modversion) => $tree_libdir/"; then
+    grep "libplexlink.so.$(tree_pc --modversion) => $tree_libdir/" >/dev/null; then
     echo "test_blocking.tree does not load its SONAME from $tree_libdir" >&2
     exit 1
 fi
-if ldd "$out/bin/test_blocking.tree-static" | grep -q libplexlink; then
+if ldd "$out/bin/test_blocking.tree-static" | grep libplexlink >/dev/null; then
     echo "test_blocking.tree-static loads a shared libplexlink" >&2
     exit 1
 fi

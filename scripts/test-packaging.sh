@@ -179,9 +179,9 @@ build_cpp cpp_meson_static meson_build "$out/meson-static" -Dplexlink_static=tru
 links() { # links NAME BINARY shared|static
     local status=0
     if [ "$3" = shared ]; then
-        ldd "$2" | grep -q "libplexlink.so.$version => $prefix/lib/" || status=1
+        ldd "$2" | grep "libplexlink.so.$version => $prefix/lib/" >/dev/null || status=1
     else
-        ! ldd "$2" | grep -q libplexlink || status=1
+        ! ldd "$2" | grep libplexlink >/dev/null || status=1
     fi
     [ "$status" = 0 ] || { echo "$2 does not link plexlink $3 from $prefix:" >&2; ldd "$2" >&2; }
     record "$1.links_$3" "$status"
