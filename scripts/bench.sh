@@ -7,9 +7,9 @@
 #   scripts/bench.sh [plexlink-bench options]     (--rounds N, --crowd-rounds N, --plexlink-only, --help, ...)
 #
 # Needs python3 (3.9 or later, with venv), cargo, and PyPI: python-plexapi (and PyJWT, for its
-# JWT login) goes into its own virtual environment, .venv-bench. The C library (libplexlink.so)
-# and the Python module (plexlink) are built in release mode when they build; the table says
-# "n/a (not built)" for what did not. PYTHON picks another interpreter.
+# JWT login) goes into its own virtual environment, .venv-bench. The C library (libplexlink.so,
+# in its dist profile, as shipped) and the Python module (plexlink, release) are built when they
+# build; the table says "n/a (not built)" for what did not. PYTHON picks another interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,8 +25,9 @@ pip_install 'plexapi==4.18.3' 'pyjwt[crypto]==2.15.1'
 note "building plexlink-bench (release)"
 cargo build --release --locked -p plexlink-bench
 if cargo metadata --format-version 1 --no-deps --locked | grep '"name":"plexlink-ffi"' >/dev/null; then
-    note "building libplexlink.so (release)"
-    cargo build --release --locked -p plexlink-ffi || note "libplexlink.so did not build: its size is left out"
+    # The size row is the library as shipped: scripts/build-c.sh's profile, dist.
+    note "building libplexlink.so (dist)"
+    cargo build --profile dist --locked -p plexlink-ffi || note "libplexlink.so did not build: its size is left out"
 fi
 if [ -f bindings/python/pyproject.toml ]; then
     note "building the plexlink Python module (maturin, release) into $venv"
@@ -42,4 +43,5 @@ if [ -f bindings/python/pyproject.toml ]; then
     fi
 fi
 
+export PLEXLINK_LIB=${PLEXLINK_LIB:-$target/dist/libplexlink.so}
 exec "$target/release/plexlink-bench" --python "$venv/bin/python" "$@"

@@ -11,21 +11,37 @@
 # static link of libplexlink.a needs (`--print native-static-libs`), for `pkg-config --static`.
 # scripts/install-c.sh installs this staged copy.
 #
-#   scripts/build-c.sh                      # release; PROFILE=debug for a debug build
-#   export PKG_CONFIG_PATH=$PWD/target/release/c/lib/pkgconfig
+#   scripts/build-c.sh                      # the distributed library (PROFILE=dist)
+#   export PKG_CONFIG_PATH=$PWD/target/dist/c/lib/pkgconfig
 #   cc prog.c $(pkg-config --cflags --libs plexlink) -Wl,-rpath,$(pkg-config --variable=libdir plexlink)
+#
+# PROFILE: dist (the default) is the library to ship: Cargo.toml's [profile.dist], small
+# (opt-level "z", fat LTO, one codegen unit, symbols stripped) and still unwinding, so that a
+# panic reaches the panic boundary of every exported function; release is the profile the Rust
+# tests and the benchmark use; debug is what scripts/test.sh builds. The crypto provider is ring
+# whatever the profile (crates/plexlink-ffi/Cargo.toml); TLS_PROVIDER=aws-lc-rs builds it over
+# aws-lc-rs instead, 0.8 MiB larger, with post-quantum key exchange and TLS that valgrind follows
+# without complaint (scripts/test-c.sh says why it does not with ring). README.md, Benchmarks,
+# gives the sizes.
 #
 # CARGO_TARGET_DIR is honoured. The links follow rebuilds; run it again after a change of
 # version or of dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-profile=${PROFILE:-release}
+profile=${PROFILE:-dist}
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 case "$profile" in
+    dist) build_args=(--profile dist) ;;
     release) build_args=(--release) ;;
     debug) build_args=() ;;
-    *) echo "build-c.sh: PROFILE must be release or debug" >&2; exit 2 ;;
+    *) echo "build-c.sh: PROFILE must be dist, release or debug" >&2; exit 2 ;;
+esac
+case "${TLS_PROVIDER:-ring}" in
+    ring) ;;
+    # Both providers on: plexlink takes aws-lc-rs (crates/plexlink/src/transport.rs).
+    aws-lc-rs) build_args+=(--features blocking/tls-aws-lc-rs) ;;
+    *) echo "build-c.sh: TLS_PROVIDER must be ring or aws-lc-rs" >&2; exit 2 ;;
 esac
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 [ -n "$version" ] || { echo "build-c.sh: no version in Cargo.toml" >&2; exit 1; }

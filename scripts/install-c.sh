@@ -8,7 +8,7 @@
 # and CMake's find_package(plexlink) (targets plexlink::plexlink, plexlink::plexlink_static)
 # build against it.
 #
-#   PREFIX=/usr/local scripts/install-c.sh       # default PREFIX /usr/local, release build
+#   PREFIX=/usr/local scripts/install-c.sh       # default PREFIX /usr/local, the dist build
 #   PREFIX=$HOME/.local PROFILE=debug scripts/install-c.sh
 #   STRIP=1 ...                                  # strip the shared library's symbols table
 #
@@ -19,7 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 prefix=${PREFIX:-/usr/local}
-profile=${PROFILE:-release}
+# dist: the small build meant to be shipped (scripts/build-c.sh says what each profile is).
+profile=${PROFILE:-dist}
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 stage="$target_dir/$profile/c"
 [ -n "${NO_BUILD:-}" ] || PROFILE="$profile" scripts/build-c.sh

@@ -1122,17 +1122,22 @@ impl Bench<'_> {
             .and_then(|p| p.versions["footprint"].as_u64())
             .map_or("—".to_string(), |n| format!("({} of Python)", fmt_bytes(n)));
         let (ours, notes) = match stripped_library_size() {
-            Some((path, size)) => (
-                fmt_bytes(size),
-                format!(
-                    "{} (release), stripped; plexapi: plexapi + requests, urllib3, idna, charset_normalizer, certifi on disk",
-                    path.file_name()
-                        .map_or(path.display().to_string(), |n| n.to_string_lossy().into_owned())
-                ),
-            ),
+            Some((path, size)) => {
+                let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+                // Cargo's folder is the profile's name (target/<profile>/libplexlink.so):
+                // scripts/bench.sh measures dist, the one scripts/build-c.sh ships.
+                let profile = path.parent().and_then(name).unwrap_or_else(|| "?".into());
+                (
+                    fmt_bytes(size),
+                    format!(
+                        "{} ({profile} profile), stripped; plexapi: plexapi + requests, urllib3, idna, charset_normalizer, certifi on disk",
+                        name(&path).unwrap_or_else(|| path.display().to_string())
+                    ),
+                )
+            }
             None => (
                 "n/a (not built)".to_string(),
-                "libplexlink.so (crates/plexlink-ffi, release)".to_string(),
+                "libplexlink.so (crates/plexlink-ffi, scripts/build-c.sh)".to_string(),
             ),
         };
         self.rows.push(Row {
