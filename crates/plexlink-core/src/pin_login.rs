@@ -544,6 +544,18 @@ impl PinLogin {
         self.phase = Phase::Finished;
         self.in_flight = None;
         self.next_send = None;
+        // An error may quote an answer, and a server may repeat what it was sent: the code and
+        // the device JWT are credentials (the code until the PIN dies, the JWT until its nonce
+        // is spent). Done here, every host's driver has it.
+        let event = match event {
+            PinEvent::Failed(error) => {
+                let code = self.pin.as_ref().map_or("", |pin| pin.code.secret());
+                let device_jwt = self.jwt.as_ref().and_then(|jwt| jwt.device_jwt.as_ref());
+                let device_jwt = device_jwt.map_or("", |(jwt, _)| jwt.secret());
+                PinEvent::Failed(error.redacted(&[code, device_jwt]))
+            }
+            event => event,
+        };
         self.events.push_back(event);
     }
 }

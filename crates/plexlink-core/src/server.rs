@@ -70,7 +70,7 @@ pub fn parse_transient_token(response: &HttpResponse) -> Result<Token, Error> {
         }
         let Object(container) = serde_json::from_str::<Object<Container<Inner>>>(body).map_err(|e| Error::Decode {
             what: "transient token",
-            detail: e.to_string(),
+            detail: wire::json_fault(&e),
         })?;
         container.media_container.token
     };

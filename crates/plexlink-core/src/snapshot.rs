@@ -50,7 +50,7 @@ impl ResourcesSnapshot {
         let devices = resources::parse_resources(response)?;
         let answer = serde_json::from_slice(response.body()).map_err(|e| Error::Decode {
             what: "resources",
-            detail: e.to_string(),
+            detail: crate::wire::json_fault(&e),
         })?;
         // The stored text nests the answer one level deeper: an answer as deep as serde_json
         // reads would make a snapshot whose text does not read back.

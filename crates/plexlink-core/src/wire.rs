@@ -178,8 +178,29 @@ pub(crate) fn expect_any_json<T: DeserializeOwned>(
     })?;
     serde_json::from_str(text).map_err(|e| Error::Decode {
         what,
-        detail: e.to_string(),
+        detail: json_fault(&e),
     })
+}
+
+/// What a JSON answer's fault is and where, without serde_json's own message: that quotes the
+/// value it could not read (`invalid type: string "..."`), and an answer's values may be
+/// tokens. A missing field's name is the schema's, not the answer's: it stays.
+pub(crate) fn json_fault(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let message = error.to_string();
+    let kind = match error.classify() {
+        Category::Data => match message.strip_prefix("missing field `") {
+            Some(rest) => match rest.split_once('`') {
+                Some((field, _)) => return format!("no {field} at line {} column {}", error.line(), error.column()),
+                None => "a value of another type or shape",
+            },
+            None => "a value of another type or shape",
+        },
+        Category::Syntax => "not JSON",
+        Category::Eof => "JSON cut short",
+        Category::Io => "unreadable",
+    };
+    format!("{kind} at line {} column {}", error.line(), error.column())
 }
 
 /// `Ok` when the status is one of `ok`; else the error the answer stands for.
@@ -402,6 +423,62 @@ mod tests {
             assert!(crate::server::transient_token_request(&info, uri, &Token::new("t")).is_err());
             assert!(crate::server::source_connection_info_request(&info, uri, &Token::new("t"), "abc", false).is_err());
         }
+    }
+
+    /// serde's messages quote the value they could not read ("invalid type: string \"...\""),
+    /// and an answer's values may be tokens: a decode error names the place, never the text.
+    #[test]
+    fn a_decode_error_never_quotes_the_answer() {
+        let secret = "sekrit-7f3a";
+        let answer = |body: String| http::Response::builder().status(200).body(body.into_bytes()).unwrap();
+        type Parse = fn(&HttpResponse) -> Option<Error>;
+        let cases: Vec<(String, Parse)> = vec![
+            (format!(r#"{{"id":"{secret}","code":"ABCD"}}"#), |r| {
+                crate::pins::parse_pin(r).err()
+            }),
+            (format!(r#"{{"id":1,"code":"ABCD","expiresIn":"{secret}"}}"#), |r| {
+                crate::pins::parse_pin(r).err()
+            }),
+            (
+                format!(r#"[{{"name":"a","clientIdentifier":"b","owned":"{secret}"}}]"#),
+                |r| crate::resources::parse_resources(r).err(),
+            ),
+            (
+                format!(r#"{{"id":1,"uuid":"u","authToken":"t","admin":"{secret}"}}"#),
+                |r| crate::account::parse_user(r).err(),
+            ),
+            (format!(r#"{{"MediaContainer":{{"token":{{"{secret}":1}}}}}}"#), |r| {
+                crate::server::parse_transient_token(r).err()
+            }),
+            (format!(r#"{{"id":1 "{secret}"}}"#), |r| crate::pins::parse_pin(r).err()),
+            (format!(r#"{{"auth_token":["{secret}"]}}"#), |r| {
+                crate::jwt::parse_exchange(r).err()
+            }),
+            // This one serde quoted: a connection that is a string.
+            (
+                format!(r#"[{{"name":"a","clientIdentifier":"b","connections":["{secret}"]}}]"#),
+                |r| crate::resources::parse_resources(r).err(),
+            ),
+        ];
+        let mut quoted = 0;
+        for (body, parse) in cases {
+            let response = answer(body.clone());
+            let Some(error) = parse(&response) else {
+                continue;
+            };
+            assert!(matches!(error, Error::Decode { .. }), "{body}: {error:?}");
+            let shown = format!("{error} {error:?}");
+            assert!(!shown.contains(secret), "{body}: {shown}");
+            if shown.contains("at line 1 column") {
+                quoted += 1;
+            }
+        }
+        // Where serde found the fault is still said.
+        assert!(quoted >= 2, "{quoted}");
+        // ResourcesSnapshot reads the same answers.
+        let body = format!(r#"[{{"name":"a" "{secret}"}}]"#);
+        let error = crate::snapshot::ResourcesSnapshot::from_response(&answer(body), 0).unwrap_err();
+        assert!(!format!("{error:?}").contains(secret), "{error:?}");
     }
 
     /// Found by fuzzing: serde fills a struct from a list by position, so

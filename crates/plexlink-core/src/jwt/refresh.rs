@@ -117,6 +117,8 @@ pub struct JwtRefresh {
     in_flight: bool,
     next_send: Option<Instant>,
     backoff: Backoff,
+    /// The last device JWT made: redacted from the final error, which may quote an answer.
+    device_jwt: Option<Token>,
     events: VecDeque<RefreshEvent>,
 }
 
@@ -142,6 +144,7 @@ impl JwtRefresh {
             ended: false,
             in_flight: false,
             next_send: None,
+            device_jwt: None,
             events: VecDeque::new(),
         };
         if let Err(error) = crate::backoff::check_setup(&refresh.info, refresh.config.interval) {
@@ -188,6 +191,7 @@ impl JwtRefresh {
                 });
                 match signed {
                     Ok(device_jwt) => {
+                        self.device_jwt = Some(device_jwt.clone());
                         self.step = Step::Exchange { device_jwt };
                     }
                     Err(error) => self.failed(now, error),
@@ -292,6 +296,10 @@ impl JwtRefresh {
 
     fn finish(&mut self, event: RefreshEvent) {
         if !self.ended {
+            let event = match (event, &self.device_jwt) {
+                (RefreshEvent::Failed(error), Some(sent)) => RefreshEvent::Failed(error.redacted(&[sent.secret()])),
+                (event, _) => event,
+            };
             self.events.push_back(event);
         }
         self.ended = true;

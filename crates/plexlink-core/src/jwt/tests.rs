@@ -410,6 +410,32 @@ fn a_failed_exchange_is_retried_from_a_new_nonce_and_attempts_are_bounded() {
     ));
 }
 
+/// A 401 whose message quotes `echoed`, as a server that repeats what it was sent would.
+fn echoing(echoed: &str) -> HttpResponse {
+    let body = json!({"errors": [{"code": 1001, "message": format!("refused: {echoed}")}]});
+    answer(401, &body.to_string())
+}
+
+#[test]
+fn an_answer_that_echoes_the_device_jwt_fails_without_it() {
+    // The device JWT proves the key until its nonce is spent: no error may carry it out.
+    let mut run = Run::new(Some(published(&[&plex_key()])));
+    run.answer(answer(200, r#"{"nonce":"n-1"}"#));
+    let request = run.refresh.poll_transmit(run.now).expect("the exchange");
+    let body: Value = serde_json::from_slice(request.body()).unwrap();
+    let device_jwt = body["jwt"].as_str().unwrap().to_owned();
+    run.refresh.handle_response(run.now, echoing(&device_jwt));
+    match run.refresh.poll_event() {
+        Some(RefreshEvent::Failed(error)) => {
+            assert!(matches!(error, Error::Unauthorized { .. }), "{error:?}");
+            let shown = format!("{error} {error:?}");
+            assert!(!shown.contains(&device_jwt), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn the_device_jwt_is_signed_at_the_callers_wall_time() {
     let mut run = Run::new(Some(published(&[&plex_key()])));
@@ -603,6 +629,43 @@ mod pin_login {
             matches!(last, Some(PinEvent::Failed(Error::Http { status: 503 }))),
             "{last:?}"
         );
+    }
+
+    #[test]
+    fn a_check_answer_that_echoes_the_device_jwt_and_the_code_fails_without_them() {
+        let start = Instant::now();
+        let info = ClientInfo::new("My Player", CLIENT);
+        let mut login = PinLogin::new_jwt(info, PinLoginConfig::default(), device(), WallClock::new(start, NOW));
+        let mut now = start;
+        for response in [
+            answer(
+                201,
+                &json!({"id": PIN_ID, "code": "WXYZ", "expiresIn": 600}).to_string(),
+            ),
+            answer(200, r#"{"nonce":"n"}"#),
+        ] {
+            now = now.max(login.poll_timeout().unwrap_or(now));
+            let _ = login.poll_transmit(now).expect("a request");
+            login.handle_response(now, response);
+        }
+        now = now.max(login.poll_timeout().expect("the check's timer"));
+        let check = login.poll_transmit(now).expect("the check");
+        let device_jwt = check
+            .uri()
+            .query()
+            .unwrap()
+            .strip_prefix("deviceJWT=")
+            .unwrap()
+            .to_owned();
+        login.handle_response(now, echoing(&format!("{device_jwt} for PIN WXYZ")));
+        match std::iter::from_fn(|| login.poll_event()).last() {
+            Some(PinEvent::Failed(error)) => {
+                let shown = format!("{error} {error:?}");
+                assert!(!shown.contains(&device_jwt) && !shown.contains("WXYZ"), "{shown}");
+                assert!(shown.contains("[redacted]"), "{shown}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
