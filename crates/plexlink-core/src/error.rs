@@ -405,11 +405,22 @@ impl Error {
     }
 }
 
-/// The `Retry-After` delay, in seconds (the HTTP-date form is not used by plex.tv).
+/// The `Retry-After` delay, at most a day: seconds, or an HTTP date counted from the answer's
+/// own `Date` (the core reads no clock, and the server's two dates share one). plex.tv sends
+/// seconds; a proxy in front of a server may send the date.
 pub(crate) fn retry_after(response: &HttpResponse) -> Option<Duration> {
-    let value = response.headers().get(http::header::RETRY_AFTER)?.to_str().ok()?;
-    let seconds: f64 = value.trim().parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)))
+    const DAY: f64 = 86_400.0;
+    let header = |name| response.headers().get(name)?.to_str().ok();
+    let value = header(http::header::RETRY_AFTER)?.trim();
+    let seconds = match value.parse::<f64>() {
+        Ok(seconds) => seconds,
+        Err(_) => {
+            let at = crate::timefmt::parse_http_date(value)?;
+            let now = crate::timefmt::parse_http_date(header(http::header::DATE)?)?;
+            (at.saturating_sub(now)).max(0) as f64
+        }
+    };
+    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(DAY)))
 }
 
 /// Reads `{"errors":[{"code":..,"message":..}]}` or `<errors><error code=".." message=".."/></errors>`.
@@ -621,6 +632,32 @@ mod tests {
             Error::from_response(&r),
             Error::RateLimited { retry_after: None, .. }
         ));
+    }
+
+    #[test]
+    fn retry_after_as_a_date_counts_from_the_answers_date() {
+        let limited = |retry_after: &str, date: Option<&str>| {
+            let mut r = http::Response::builder().status(429).header("Retry-After", retry_after);
+            if let Some(date) = date {
+                r = r.header("Date", date);
+            }
+            match Error::from_response(&r.body(Vec::new()).unwrap()) {
+                Error::RateLimited { retry_after, .. } => retry_after,
+                other => panic!("{other:?}"),
+            }
+        };
+        let date = Some("Tue, 16 Jul 2024 17:18:05 GMT");
+        assert_eq!(
+            limited("Tue, 16 Jul 2024 17:18:35 GMT", date),
+            Some(Duration::from_secs(30))
+        );
+        // Already past: at once. Far off: a day at most. No Date to count from: unknown.
+        assert_eq!(limited("Tue, 16 Jul 2024 17:00:00 GMT", date), Some(Duration::ZERO));
+        assert_eq!(
+            limited("Fri, 31 Dec 9999 23:59:59 GMT", date),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(limited("Tue, 16 Jul 2024 17:18:35 GMT", None), None);
     }
 
     #[test]

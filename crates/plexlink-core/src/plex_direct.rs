@@ -42,7 +42,8 @@ pub fn decode_host(host: &str) -> Option<IpAddr> {
         8 => {
             let mut groups = [0u16; 8];
             for (group, part) in groups.iter_mut().zip(&parts) {
-                if part.is_empty() || part.len() > 4 {
+                // from_str_radix alone would take a sign (`+5`): a name is not an address then.
+                if part.is_empty() || part.len() > 4 || !part.chars().all(|c| c.is_ascii_hexdigit()) {
                     return None;
                 }
                 *group = u16::from_str_radix(part, 16).ok()?;
@@ -92,6 +93,13 @@ mod tests {
             decode_host(&format!("fd00-0-0-0-1a2b-3c4d-5e6f-7a8b.{HASH}.plex.direct")),
             Some("fd00::1a2b:3c4d:5e6f:7a8b".parse().unwrap())
         );
+    }
+
+    #[test]
+    fn a_group_with_a_sign_is_not_an_address() {
+        assert_eq!(decode_host(&format!("fd00-0-0-0-0-0-0-+5.{HASH}.plex.direct")), None);
+        assert_eq!(decode_host(&format!("+fd0-0-0-0-0-0-0-5.{HASH}.plex.direct")), None);
+        assert_eq!(decode_host(&format!("+10-0-0-1.{HASH}.plex.direct")), None);
     }
 
     #[test]

@@ -51,8 +51,12 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
                 b'-' => -1,
                 _ => return None,
             };
-            let h: i64 = rest.get(1..3)?.parse().ok()?;
-            let m: i64 = rest.get(4..6)?.parse().ok()?;
+            // Digits only (parse alone takes `+1`), and an offset a clock can have.
+            let at = text.len() - rest.len();
+            let (h, m) = (num(at + 1..at + 3)?, num(at + 4..at + 6)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
             sign * (h * 3600 + m * 60)
         }
     };
@@ -119,6 +123,16 @@ mod tests {
         assert_eq!(parse_rfc3339("2024-07-16T17:03:05"), None);
         assert_eq!(parse_rfc3339("2024-07-16T17:03:05+0200"), None);
         assert_eq!(parse_rfc3339("２０２4-07-16T17:03:05Z"), None);
+    }
+
+    #[test]
+    fn offsets_no_clock_has_are_refused() {
+        assert_eq!(parse_rfc3339("2024-07-16T17:03:05+99:99"), None);
+        assert_eq!(parse_rfc3339("2024-07-16T17:03:05+24:00"), None);
+        assert_eq!(parse_rfc3339("2024-07-16T17:03:05-00:60"), None);
+        assert_eq!(parse_rfc3339("2024-07-16T17:03:05++1:00"), None);
+        assert_eq!(parse_rfc3339("2024-07-16T17:03:05+01:+1"), None);
+        assert_eq!(parse_rfc3339("2024-07-16T12:33:05-04:30"), Some(1_721_149_385));
     }
 
     #[test]

@@ -17,10 +17,25 @@ pub(crate) fn find_element<'a>(text: &'a str, name: &str) -> Option<Element<'a>>
         // `<errors>` starts like `<error`: the name must end at a space, `/` or `>`.
         let boundary = after.chars().next()?;
         if boundary.is_whitespace() || boundary == '/' || boundary == '>' {
-            let end = after.find('>')?;
+            let end = tag_end(after)?;
             return Some(Element { attrs: &after[..end] });
         }
     }
+}
+
+/// Where a start tag's `>` is: XML lets `>` stand unescaped inside an attribute's quotes
+/// (`message="a > b"`), so a `>` in quotes does not end the tag.
+fn tag_end(tag: &str) -> Option<usize> {
+    let mut quote = None;
+    for (at, c) in tag.char_indices() {
+        match (quote, c) {
+            (None, '>') => return Some(at),
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(open), _) if c == open => quote = None,
+            _ => {}
+        }
+    }
+    None
 }
 
 impl Element<'_> {
@@ -152,7 +167,21 @@ mod tests {
     fn truncated_input_gives_nothing() {
         assert!(find_element("<errors><error code=\"1", "error").is_none());
         assert!(find_element("", "error").is_none());
-        let e = find_element("<error code=\"1>", "error").unwrap();
-        assert_eq!(e.attr("code"), None);
+        // The quote never closes, so neither does the tag.
+        assert!(find_element("<error code=\"1>", "error").is_none());
+    }
+
+    /// A `>` is legal inside an attribute's quotes: the tag went on past it, and the attributes
+    /// after it were lost (the code of `<error message="a > b" code="1001"/>` read as none).
+    #[test]
+    fn a_raw_gt_in_quotes_does_not_end_the_tag() {
+        let text = r#"<errors><error message='over > under' code="1001" status="401"/></errors>"#;
+        let e = find_element(text, "error").unwrap();
+        assert_eq!(e.attr("message").as_deref(), Some("over > under"));
+        assert_eq!(e.attr("code").as_deref(), Some("1001"));
+        assert_eq!(e.attr("status").as_deref(), Some("401"));
+        let text = r#"<MediaContainer note="a>b" token="transient-x">"#;
+        let token = find_element(text, "MediaContainer").and_then(|e| e.attr("token"));
+        assert_eq!(token.as_deref(), Some("transient-x"));
     }
 }
