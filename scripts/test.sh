@@ -23,8 +23,8 @@ step "Lints: rustfmt and clippy"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # Each client alone builds too (the drivers they share are in both).
-cargo clippy -p plexlink --no-default-features --features blocking --locked -- -D warnings
-cargo clippy -p plexlink --no-default-features --features async --locked -- -D warnings
+cargo clippy -p plexlink --no-default-features --features blocking,tls-ring --locked -- -D warnings
+cargo clippy -p plexlink --no-default-features --features async,tls-ring --locked -- -D warnings
 
 step "plexlink-core is sans-IO"
 if cargo tree -p plexlink-core -e normal --prefix none | awk '{print $1}' | grep -xE 'reqwest|hyper|tokio|mio|ureq|socket2' >/dev/null; then

@@ -12,12 +12,13 @@ pub(crate) use plexlink_core::jwt as core;
 use plexlink_core::jwt::{DeviceKey, JwtClaims, PlexJwt, PlexKeys, WallClock};
 use plexlink_core::pin_login::NONCE_LIFETIME;
 use plexlink_core::pins::{self, Pin};
-use plexlink_core::{Error, Token};
+use plexlink_core::{ClientInfo, Error, Token};
 
 #[cfg(feature = "async")]
 use crate::AsyncClient;
 #[cfg(feature = "blocking")]
 use crate::Client;
+use crate::io::{Io, Rules};
 use crate::{WaitOptions, driver};
 
 /// A new device key from the operating system's random generator (the core draws no
@@ -81,8 +82,9 @@ impl JwtState {
 
 /// A signed-in device: its key and its current Plex JWT, refreshed by the client when less
 /// than a day is left ([`Client::jwt_token`]) or when plex.tv answers 498
-/// ([`Client::with_jwt`]). Share it between threads; keep [`JwtSession::current`]'s token
-/// (and the key) to start the next run from it.
+/// ([`Client::with_jwt`]). Share it between threads and tasks: those that find it stale at the
+/// same moment wait for one refresh between them. Keep [`JwtSession::current`]'s token (and
+/// the key) to start the next run from it.
 ///
 /// ```no_run
 /// # let client = plexlink::Client::builder("My Player", "id").build()?;
@@ -97,6 +99,9 @@ impl JwtState {
 pub struct JwtSession {
     key: DeviceKey,
     current: Mutex<PlexJwt>,
+    /// Held for the length of a refresh (by a thread or a task alike: it is awaited, or
+    /// blocked on), so that callers that found the JWT stale together refresh it once.
+    refreshing: futures_util::lock::Mutex<()>,
 }
 
 impl JwtSession {
@@ -106,6 +111,7 @@ impl JwtSession {
         Self {
             key,
             current: Mutex::new(jwt),
+            refreshing: futures_util::lock::Mutex::new(()),
         }
     }
 
@@ -119,15 +125,34 @@ impl JwtSession {
         self.current.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    fn replace(&self, jwt: PlexJwt) {
+    /// Keeps a new JWT; its token.
+    fn replace(&self, jwt: PlexJwt) -> Token {
+        let token = jwt.token.clone();
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = jwt;
+        token
     }
 
-    /// The current JWT when it still has more than a day left at `now`.
-    fn fresh(&self, now: i64) -> Option<Token> {
+    /// The current token unless `stale` holds of the current JWT.
+    fn unless(&self, stale: &Stale) -> Option<Token> {
         let current = self.current.lock().unwrap_or_else(|p| p.into_inner());
-        (!core::needs_refresh(&current.claims, now)).then(|| current.token.clone())
+        let is_stale = match stale {
+            Stale::Always => true,
+            Stale::Near(now) => core::needs_refresh(&current.claims, *now),
+            Stale::Refused(token) => current.token == *token,
+        };
+        (!is_stale).then(|| current.token.clone())
     }
+}
+
+/// When a session's JWT wants a refresh: checked before taking the refresh gate and again once
+/// it is taken, when another caller may have refreshed meanwhile.
+enum Stale {
+    /// A refresh on demand, whatever the JWT.
+    Always,
+    /// Less than a day left at this Unix time.
+    Near(i64),
+    /// plex.tv refused this token (498): stale while it is still the current one.
+    Refused(Token),
 }
 
 driven! {
@@ -172,6 +197,20 @@ driven! {
         driver::verify_jwt(io, client.rules(), client.info(), token, key, client.jwt())
     };
 
+    /// The session's Plex JWT, refreshed first when less than a day is left (once for all the
+    /// callers that find it so together).
+    fn jwt_token(session: &JwtSession) -> Token = |client, io| {
+        session_token(io, client.rules(), client.info(), client.jwt(), session, Stale::Near(unix_now()))
+    };
+
+    /// Refreshes the session's Plex JWT now, however long it has left, and returns the new
+    /// token: for a host that makes the call itself and so cannot hand it to
+    /// [`with_jwt`](Self::with_jwt) (a binding awaiting its own language's coroutine), after
+    /// plex.tv answered it 498.
+    fn refresh_session(session: &JwtSession) -> Token = |client, io| {
+        session_token(io, client.rules(), client.info(), client.jwt(), session, Stale::Always)
+    };
+
     /// plex.tv's current signing keys (also kept for [`verify_jwt`](Self::verify_jwt)).
     fn plex_keys() -> PlexKeys = |client, io| async move {
         let keys = driver::call(io, client.rules(), core::keys_request(client.info()), core::parse_keys, &[]).await?;
@@ -182,14 +221,6 @@ driven! {
 
 #[cfg(feature = "blocking")]
 impl Client {
-    /// The session's Plex JWT, refreshed first when less than a day is left.
-    pub fn jwt_token(&self, session: &JwtSession) -> Result<Token, Error> {
-        match session.fresh(unix_now()) {
-            Some(token) => Ok(token),
-            None => self.refresh_session(session),
-        }
-    }
-
     /// Runs `call` with the session's Plex JWT; when plex.tv answers that it expired (498),
     /// refreshes and runs it once more. For plex.tv calls only: servers take their own
     /// `accessToken` from resources, never the account JWT.
@@ -201,34 +232,25 @@ impl Client {
         let token = self.jwt_token(session)?;
         match call(&token) {
             Err(error) if core::recovery_for(&error) == core::Recovery::RefreshThenRetry => {
-                call(&self.refresh_session(session)?)
+                let refreshed = self.block_on(|io| {
+                    session_token(
+                        io,
+                        self.rules(),
+                        self.info(),
+                        self.jwt(),
+                        session,
+                        Stale::Refused(token),
+                    )
+                })?;
+                call(&refreshed)
             }
             other => other,
         }
-    }
-
-    /// Refreshes the session's Plex JWT now, however long it has left, and returns the new
-    /// token: for a host that makes the call itself and so cannot hand it to
-    /// [`with_jwt`](Self::with_jwt) (a binding awaiting its own language's coroutine), after
-    /// plex.tv answered it 498.
-    pub fn refresh_session(&self, session: &JwtSession) -> Result<Token, Error> {
-        let jwt = self.refresh_jwt(session.key())?;
-        let token = jwt.token.clone();
-        session.replace(jwt);
-        Ok(token)
     }
 }
 
 #[cfg(feature = "async")]
 impl AsyncClient {
-    /// The session's Plex JWT, refreshed first when less than a day is left.
-    pub async fn jwt_token(&self, session: &JwtSession) -> Result<Token, Error> {
-        match session.fresh(unix_now()) {
-            Some(token) => Ok(token),
-            None => self.refresh_session(session).await,
-        }
-    }
-
     /// Runs `call` with the session's Plex JWT; after a 498, refreshes and runs it once more
     /// (see [`Client::with_jwt`](crate::Client::with_jwt)).
     pub async fn with_jwt<T, F, Fut>(&self, session: &JwtSession, mut call: F) -> Result<T, Error>
@@ -237,20 +259,33 @@ impl AsyncClient {
         Fut: std::future::Future<Output = Result<T, Error>>,
     {
         let token = self.jwt_token(session).await?;
-        match call(token).await {
+        match call(token.clone()).await {
             Err(error) if core::recovery_for(&error) == core::Recovery::RefreshThenRetry => {
-                call(self.refresh_session(session).await?).await
+                let stale = Stale::Refused(token);
+                call(session_token(self.io(), self.rules(), self.info(), self.jwt(), session, stale).await?).await
             }
             other => other,
         }
     }
+}
 
-    /// Refreshes the session's Plex JWT now and returns the new token (see
-    /// [`Client::refresh_session`](crate::Client::refresh_session)).
-    pub async fn refresh_session(&self, session: &JwtSession) -> Result<Token, Error> {
-        let jwt = self.refresh_jwt(session.key()).await?;
-        let token = jwt.token.clone();
-        session.replace(jwt);
-        Ok(token)
+/// The session's token unless it is `stale`; else one refresh, under the session's gate, shared
+/// with every caller that found it stale meanwhile.
+async fn session_token(
+    io: &dyn Io,
+    rules: &Rules,
+    info: &ClientInfo,
+    jwt: &JwtState,
+    session: &JwtSession,
+    stale: Stale,
+) -> Result<Token, Error> {
+    if let Some(token) = session.unless(&stale) {
+        return Ok(token);
     }
+    let _gate = session.refreshing.lock().await;
+    if let Some(token) = session.unless(&stale) {
+        return Ok(token);
+    }
+    let refreshed = driver::refresh_jwt(io, rules, info.clone(), session.key(), jwt).await?;
+    Ok(session.replace(refreshed))
 }

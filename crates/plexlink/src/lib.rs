@@ -24,7 +24,10 @@
 //! # Ok::<(), plexlink::Error>(())
 //! ```
 //! Features: `blocking` ([`Client`]) and `async` ([`AsyncClient`]), both on by default; the
-//! drivers they share are built either way.
+//! drivers they share are built either way. The built-in stack's TLS needs a crypto provider:
+//! `tls-aws-lc-rs` (on by default, rustls' own, with post-quantum key exchange) or `tls-ring`
+//! (smaller); with `default-features = false`, name one, e.g.
+//! `features = ["blocking", "tls-ring"]`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // Library code says why a value must be there (`expect`) or handles its absence; tests may unwrap.

@@ -190,6 +190,61 @@ fn a_session_refreshes_after_a_498_and_retries_once() {
     assert_eq!(count(&emu, "GET /api/v2/auth/nonce"), nonces + 3);
 }
 
+/// A media player's threads share one session: those that find it stale at the same moment
+/// (near its expiry, or refused with a 498) make one refresh between them, not one each.
+#[test]
+fn threads_that_find_a_session_stale_together_refresh_it_once() {
+    const THREADS: usize = 8;
+    let (emu, client) = common::setup();
+    let key = new_device_key().unwrap();
+    let mut near = client.upgrade_to_jwt(&common::token_of(&emu, "alice"), &key).unwrap();
+    near.claims.expires_at = plexlink_now() + 3600;
+    let session = JwtSession::new(key, near);
+    let nonces = count(&emu, "GET /api/v2/auth/nonce");
+    let all_at_once = std::sync::Barrier::new(THREADS);
+    let tokens: Vec<Token> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|_| {
+                s.spawn(|| {
+                    all_at_once.wait();
+                    client.jwt_token(&session).unwrap()
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    assert_eq!(count(&emu, "GET /api/v2/auth/nonce"), nonces + 1);
+    assert!(tokens.iter().all(|t| *t == session.current().token));
+
+    // Refused with a 498 (plex.tv ended it early): one refresh again, and every call retried
+    // with the new token.
+    emu.set_jwt_settings(JwtSettings {
+        jwt_lifetime_secs: Some(1),
+        ..JwtSettings::default()
+    });
+    let short = client.refresh_session(&session).unwrap();
+    emu.set_jwt_settings(JwtSettings::default());
+    let mut believed = session.current();
+    believed.claims.expires_at = plexlink_now() + 7 * 86_400;
+    let session = JwtSession::new(session.key().clone(), believed);
+    wait_until_expired(&client, &short);
+    let nonces = count(&emu, "GET /api/v2/auth/nonce");
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|_| {
+                s.spawn(|| {
+                    all_at_once.wait();
+                    client.with_jwt(&session, |token| client.user(token)).unwrap()
+                })
+            })
+            .collect();
+        for worker in workers {
+            assert_eq!(worker.join().unwrap().username, "alice");
+        }
+    });
+    assert_eq!(count(&emu, "GET /api/v2/auth/nonce"), nonces + 1);
+}
+
 /// The `kid` of a JWT's header (read here without the core, as a test should).
 fn header_kid(token: &Token) -> String {
     use base64ct::{Base64UrlUnpadded, Encoding};
