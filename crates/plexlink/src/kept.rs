@@ -117,7 +117,17 @@ struct DriverEnded(Arc<Shared>);
 
 impl Drop for DriverEnded {
     fn drop(&mut self) {
-        self.0.state().driver_ended = true;
+        {
+            let mut state = self.0.state();
+            state.driver_ended = true;
+            if !state.stopped {
+                // It died (an HTTP stack that panicked), maybe in the race after a reported
+                // failure: nothing checks the connection any more, so none is offered.
+                state.current = None;
+            }
+            // No event comes any more: the receivers see their channels close.
+            state.subscribers.clear();
+        }
         self.0.events.send_modify(|n| *n += 1);
     }
 }
@@ -167,7 +177,8 @@ impl KeptServer {
         &self.shared.device
     }
 
-    /// The connection to use now; `None` while none works (the driver keeps looking).
+    /// The connection to use now; `None` while none works (the driver keeps looking), and
+    /// for good once the driver has died ([`is_running`](Self::is_running)).
     pub fn current(&self) -> Option<Candidate> {
         self.shared.state().current.clone()
     }
@@ -217,10 +228,27 @@ impl KeptServer {
         self.shared.wake.notify_one();
     }
 
+    /// True while the driver keeps the connection right: false once stopped, or once it died
+    /// (an HTTP stack of yours that panicked), when only keeping the server again brings one
+    /// back.
+    pub fn is_running(&self) -> bool {
+        !self.shared.state().driver_ended
+    }
+
     fn no_connection(&self) -> Error {
+        let state = self.shared.state();
+        if state.driver_ended && !state.stopped {
+            return Error::Transport {
+                kind: plexlink_core::TransportErrorKind::Other,
+                detail: format!(
+                    "the driver keeping {} died (its HTTP stack panicked): keep the server again",
+                    self.shared.device.name
+                ),
+            };
+        }
         Error::NoConnection {
             server: self.shared.device.name.clone(),
-            race: self.last_outcome().map(Box::new),
+            race: state.outcome.clone().map(Box::new),
         }
     }
 

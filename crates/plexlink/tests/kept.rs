@@ -300,3 +300,59 @@ async fn a_driver_that_dies_before_deciding_is_an_error_not_a_hang() {
     let result = kept.expect("keep returned instead of waiting for ever");
     assert!(result.is_err(), "{result:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_driver_that_dies_later_offers_no_connection_and_says_so() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // A stack that answers the server's identity until it breaks, and then panics: the kept
+    // connection's driver dies in the race after a reported failure. The handle must not go on
+    // offering the connection just reported failing, with nothing left to find another.
+    let broken = Arc::new(AtomicBool::new(false));
+    let stack_broken = Arc::clone(&broken);
+    let client = AsyncClient::builder("plexlink tests", common::CLIENT_ID)
+        .build_async_with(move |_request: plexlink::HttpRequest, _timeout: Duration| {
+            let broken = stack_broken.load(Ordering::SeqCst);
+            async move {
+                assert!(!broken, "this stack broke");
+                let identity = br#"{"MediaContainer":{"machineIdentifier":"abc"}}"#.to_vec();
+                Ok::<_, Error>(http::Response::builder().status(200).body(identity).unwrap())
+            }
+        })
+        .unwrap();
+    let connection = plexlink::Connection::new("http", "127.0.0.1", 9, "http://127.0.0.1:9", true, false);
+    let device = Device::server("Somewhere", "abc", vec![connection]);
+    let kept = client.keep(&device, options(None)).await.unwrap();
+    assert_eq!(kept.uri().as_deref(), Some("http://127.0.0.1:9"));
+    assert!(kept.is_running());
+    let events = kept.events();
+
+    broken.store(true, Ordering::SeqCst);
+    kept.report_failure();
+    for _ in 0..300 {
+        if !kept.is_running() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        !kept.is_running(),
+        "the driver is still running after its stack panicked"
+    );
+    assert_eq!(kept.uri(), None);
+    let error = kept.call(|_| Ok(())).unwrap_err();
+    assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    assert!(error.to_string().contains("keep the server again"), "{error}");
+    // The events end: the channel closes rather than staying silent for ever.
+    let ended = tokio::task::spawn_blocking(move || {
+        loop {
+            match events.recv_timeout(Duration::from_secs(15)) {
+                Ok(_) => continue,
+                Err(end) => return end,
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(ended, std::sync::mpsc::RecvTimeoutError::Disconnected);
+}
