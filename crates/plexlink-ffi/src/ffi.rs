@@ -18,6 +18,8 @@ use std::ffi::{CStr, CString, c_char};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use crate::error::plexlink_result;
+
 /// C owns a `Box<RustType>`.
 pub(crate) struct OwnershipBox;
 /// C owns one reference of an `Arc<RustType>`.
@@ -175,6 +177,19 @@ impl<T> OutParam<'_, T> {
         // SAFETY: `ptr` is non-NULL and valid for writes (the contract of `out_param`); `write`
         // does not read or drop the old, possibly uninitialized, value.
         unsafe { self.ptr.write(value) }
+    }
+
+    /// Writes the result and gives `PLEXLINK_RESULT_OK`: how a call that succeeded ends.
+    pub(crate) fn write_ok(self, value: T) -> plexlink_result {
+        self.write(value);
+        plexlink_result::Ok
+    }
+
+    /// Writes the result when there is one (`PLEXLINK_RESULT_OK`); otherwise writes nothing and
+    /// gives `none` (`PLEXLINK_RESULT_DONE`: nothing to do now; `PLEXLINK_RESULT_PENDING`: not
+    /// yet).
+    pub(crate) fn write_or(self, value: Option<T>, none: plexlink_result) -> plexlink_result {
+        value.map_or(none, |value| self.write_ok(value))
     }
 }
 

@@ -1,6 +1,9 @@
-//! What the sans-IO machines (`plexlink_pin_login`, `plexlink_race`, `plexlink_kept`, ...) share:
-//! the host's clock, the answers and failures the host hands in, and for the machines that probe
-//! connections (the race, the kept connection) the probes themselves.
+//! What the sans-IO machines (`plexlink_pin_login`, `plexlink_race`, `plexlink_jwt_refresh`,
+//! `plexlink_kept`) share: the host's clock, the requests or probes they send, the answers and
+//! failures the host hands back, their timers, events and end. Each C function of a machine that
+//! does what another machine's does (`_poll_transmit`, `_handle_response`, `_poll_timeout`,
+//! ...) checks its arguments and calls the one function here that does it for every machine,
+//! through the traits the machine's handle implements ([`Machine`], [`Exchange`], ...).
 
 use std::ffi::c_char;
 use std::time::{Duration, Instant};
@@ -8,7 +11,7 @@ use std::time::{Duration, Instant};
 use plexlink_core::{Error, HttpRequest, HttpResponse, TransportErrorKind};
 
 use crate::error::{self, plexlink_result};
-use crate::ffi::{self, Castable, OutParam, OwnershipBox, millis, try_bytes, try_checked, try_mut_from_ptr, try_str};
+use crate::ffi::{self, Castable, OutParam, OwnershipBox, millis, try_bytes, try_checked, try_str};
 use crate::panic::NullParameterOrDefault;
 use crate::pin_login::{RequestHandle, plexlink_http_header, plexlink_http_request};
 
@@ -99,35 +102,121 @@ where
 }
 
 /// `plexlink_<machine>_handle_timeout`: applies the timers due by the host's `now_ms`.
-///
-/// # Safety
-/// `machine` is NULL or a live handle of its type, used by one thread at a time.
-pub(crate) unsafe fn handle_timeout<C: Castable<Ownership = OwnershipBox>>(
-    machine: *mut C,
-    now_ms: u64,
-) -> plexlink_result
-where
-    C::RustType: Machine,
-{
-    let machine = try_mut_from_ptr!(machine);
+pub(crate) fn handle_timeout<M: Machine>(machine: &mut M, now_ms: u64) -> plexlink_result {
     let now = machine.clock().at(now_ms);
     machine.on_timeout(now);
     plexlink_result::Ok
 }
 
-/// A sans-IO machine that probes connections (the race, the kept connection): every probe goes
-/// out with an id, which the host hands back with the probe's answer or failure.
-pub(crate) trait Prober: Machine {
-    /// How C names a probe.
+/// A sans-IO machine that ends: the PIN login, the race, the JWT refresh (the kept connection
+/// never does).
+pub(crate) trait Finite {
+    /// Whether it has ended (for the race: decided).
+    fn is_finished(&self) -> bool;
+}
+
+/// `plexlink_<machine>_is_finished` (the race's `_is_decided`): true once the machine has
+/// ended, and for NULL.
+///
+/// # Safety
+/// `machine` is NULL or a live handle of its type.
+pub(crate) unsafe fn is_finished<C: Castable>(machine: *const C) -> bool
+where
+    C::RustType: Finite,
+{
+    // SAFETY: per this function's contract.
+    unsafe { ffi::try_from(machine) }.is_none_or(Finite::is_finished)
+}
+
+/// A sans-IO machine that sends requests through the host, which hands back each one's answer,
+/// or its failure, with the request's id.
+pub(crate) trait Exchange: Machine {
+    /// How C names a request out: the race's candidate index, the kept connection's probe
+    /// number; `()` for the machines with one request out at most (`Requester`).
     type Id: Copy;
-    /// The next probe due by `now`: its id, when the machine stops waiting for it, the request.
-    fn next_probe(&mut self, now: Instant) -> Option<(Self::Id, Instant, HttpRequest)>;
-    /// The answer to probe `id`, or why none came.
+    /// The answer to request `id`, or why none came.
     fn on_answer(&mut self, now: Instant, id: Self::Id, answer: Result<HttpResponse, Error>);
 }
 
-/// `plexlink_<machine>_poll_transmit`: the next probe, its id and deadline (the host's clock)
-/// and its request (the caller's) written out; `PLEXLINK_RESULT_DONE` when none is due.
+/// A sans-IO machine with one request out at a time, that the host may cancel: the PIN login,
+/// the JWT refresh.
+pub(crate) trait Requester: Exchange<Id = ()> + Finite {
+    /// The next request due by `now`.
+    fn next_request(&mut self, now: Instant) -> Option<HttpRequest>;
+    /// Gives up: the machine ends, cancelled, and sends nothing more.
+    fn cancel(&mut self);
+}
+
+/// `impl Requester` (and `Exchange`, `Finite`) for a handle whose core machine, in `$field`,
+/// has the PIN login's methods: `poll_transmit`, `handle_response`, `handle_transport_error`,
+/// `cancel`, `is_finished` (`PinLogin`, `JwtRefresh`).
+macro_rules! requester {
+    ($handle:ty, $field:ident) => {
+        impl $crate::host::Finite for $handle {
+            fn is_finished(&self) -> bool {
+                self.$field.is_finished()
+            }
+        }
+
+        impl $crate::host::Exchange for $handle {
+            type Id = ();
+
+            fn on_answer(
+                &mut self,
+                now: std::time::Instant,
+                _id: (),
+                answer: Result<plexlink_core::HttpResponse, plexlink_core::Error>,
+            ) {
+                match answer {
+                    Ok(response) => self.$field.handle_response(now, response),
+                    Err(error) => self.$field.handle_transport_error(now, error),
+                }
+            }
+        }
+
+        impl $crate::host::Requester for $handle {
+            fn next_request(&mut self, now: std::time::Instant) -> Option<plexlink_core::HttpRequest> {
+                self.$field.poll_transmit(now)
+            }
+
+            fn cancel(&mut self) {
+                self.$field.cancel();
+            }
+        }
+    };
+}
+pub(crate) use requester;
+
+/// `plexlink_<machine>_poll_transmit` of a [`Requester`]: the next request (the caller's)
+/// written out, or `PLEXLINK_RESULT_DONE` when none is to be sent now.
+pub(crate) fn poll_request<R: Requester>(
+    machine: &mut R,
+    now_ms: u64,
+    request_out: OutParam<'_, *mut plexlink_http_request>,
+) -> plexlink_result {
+    let now = machine.clock().at(now_ms);
+    let request = machine
+        .next_request(now)
+        .map(|request| ffi::to_box(RequestHandle::new(request)));
+    request_out.write_or(request, plexlink_result::Done)
+}
+
+/// `plexlink_<machine>_cancel` of a [`Requester`].
+pub(crate) fn cancel<R: Requester>(machine: &mut R) -> plexlink_result {
+    machine.cancel();
+    plexlink_result::Ok
+}
+
+/// A sans-IO machine that probes connections (the race, the kept connection): every probe goes
+/// out with an id and a deadline, many at once.
+pub(crate) trait Prober: Exchange {
+    /// The next probe due by `now`: its id, when the machine stops waiting for it, the request.
+    fn next_probe(&mut self, now: Instant) -> Option<(Self::Id, Instant, HttpRequest)>;
+}
+
+/// `plexlink_<machine>_poll_transmit` of a [`Prober`]: the next probe, its id and deadline (the
+/// host's clock) and its request (the caller's) written out; `PLEXLINK_RESULT_DONE` when none
+/// is due.
 pub(crate) fn poll_probe<P: Prober>(
     machine: &mut P,
     now_ms: u64,
@@ -140,24 +229,23 @@ pub(crate) fn poll_probe<P: Prober>(
         Some((id, deadline, request)) => {
             id_out.write(id);
             deadline_ms_out.write(machine.clock().ms(deadline));
-            request_out.write(ffi::to_box(RequestHandle::new(request)));
-            plexlink_result::Ok
+            request_out.write_ok(ffi::to_box(RequestHandle::new(request)))
         }
         None => plexlink_result::Done,
     }
 }
 
-/// `plexlink_<machine>_handle_response`: the host's answer to probe `id`, checked as
+/// `plexlink_<machine>_handle_response`: the host's answer to request `id`, checked as
 /// [`response`] checks it (nothing handed in when it is refused).
 ///
 /// # Safety
 /// As [`response`].
 // The arguments are the C function's, passed on as they came.
 #[allow(clippy::too_many_arguments)]
-pub(crate) unsafe fn probe_response<P: Prober>(
-    machine: &mut P,
+pub(crate) unsafe fn answer<E: Exchange>(
+    machine: &mut E,
     now_ms: u64,
-    id: P::Id,
+    id: E::Id,
     status: u16,
     headers: *const plexlink_http_header,
     headers_len: usize,
@@ -171,15 +259,15 @@ pub(crate) unsafe fn probe_response<P: Prober>(
     plexlink_result::Ok
 }
 
-/// `plexlink_<machine>_handle_failure`: probe `id` got no answer, as [`transport_error`] reads
-/// the host's `kind` and `message`.
+/// `plexlink_<machine>_handle_failure` (`_handle_transport_error`): request `id` got no answer,
+/// as [`transport_error`] reads the host's `kind` and `message`.
 ///
 /// # Safety
 /// As [`transport_error`].
-pub(crate) unsafe fn probe_failure<P: Prober>(
-    machine: &mut P,
+pub(crate) unsafe fn failure<E: Exchange>(
+    machine: &mut E,
     now_ms: u64,
-    id: P::Id,
+    id: E::Id,
     kind: u32,
     message: *const c_char,
 ) -> plexlink_result {
@@ -188,6 +276,29 @@ pub(crate) unsafe fn probe_failure<P: Prober>(
     let now = machine.clock().at(now_ms);
     machine.on_answer(now, id, Err(error));
     plexlink_result::Ok
+}
+
+/// A sans-IO machine that reports events: the PIN login, the kept connection.
+pub(crate) trait Reporter {
+    /// The core's event.
+    type Event;
+    /// The C handle of an event.
+    type C: Castable<Ownership = OwnershipBox>;
+    /// The core's next event.
+    fn next_event(&mut self) -> Option<Self::Event>;
+    /// The event as C reads it; `None` for a kind C is not told of (it is skipped).
+    fn for_c(&self, event: Self::Event) -> Option<<Self::C as Castable>::RustType>;
+}
+
+/// `plexlink_<machine>_poll_event`: the next event, oldest first (the caller's), written out;
+/// `PLEXLINK_RESULT_DONE` when there is none.
+pub(crate) fn poll_event<R: Reporter>(machine: &mut R, event_out: OutParam<'_, *mut R::C>) -> plexlink_result {
+    while let Some(event) = machine.next_event() {
+        if let Some(event) = machine.for_c(event) {
+            return event_out.write_ok(ffi::to_box(event));
+        }
+    }
+    plexlink_result::Done
 }
 
 /// An answer the host hands in: its HTTP `status`, `headers_len` headers (`headers` may be NULL

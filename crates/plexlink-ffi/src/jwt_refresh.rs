@@ -9,11 +9,11 @@ use plexlink_core::jwt::{JwtRefresh, PlexJwt, RefreshConfig, RefreshEvent, WallC
 
 use crate::config::plexlink_client_config;
 use crate::error::{ErrorInfo, plexlink_result};
-use crate::ffi::{self, castable, try_checked, try_mut_from_ptr, try_out, try_ref_from_ptr};
-use crate::host::{self, HostClock, Machine};
+use crate::ffi::{self, castable, try_mut_from_ptr, try_out, try_ref_from_ptr};
+use crate::host::{self, HostClock, Machine, requester};
 use crate::jwt::{JwtHandle, plexlink_device_key, plexlink_jwt};
 use crate::panic::ffi_panic_boundary;
-use crate::pin_login::{RequestHandle, plexlink_http_header, plexlink_http_request};
+use crate::pin_login::{plexlink_http_header, plexlink_http_request};
 
 /// A refresh of a device's Plex JWT driven by the host: nonce, device JWT signed by the key,
 /// exchange, verification against plex.tv's keys (fetched by the refresh). Not thread-safe:
@@ -57,6 +57,8 @@ impl Machine for RefreshHandle {
     fn on_timeout(&mut self, _now: Instant) {}
 }
 
+requester!(RefreshHandle, refresh);
+
 impl RefreshHandle {
     /// The final event, kept once the machine gave it (so the outcome can be read again).
     fn outcome(&mut self) -> Option<&Result<PlexJwt, ErrorInfo>> {
@@ -93,8 +95,7 @@ pub unsafe extern "C" fn plexlink_jwt_refresh_new(
         let wall = WallClock::new(clock.origin(), unix_now_s);
         // No kept keys: a C host has none to give, so plex.tv's are fetched (one request).
         let refresh = JwtRefresh::new(config.info.clone(), key, None, wall, RefreshConfig::default());
-        out.write(ffi::to_box(RefreshHandle { refresh, clock, outcome: None }));
-        plexlink_result::Ok
+        out.write_ok(ffi::to_box(RefreshHandle { refresh, clock, outcome: None }))
     }
 }
 
@@ -108,18 +109,7 @@ pub unsafe extern "C" fn plexlink_jwt_refresh_poll_transmit(
     now_ms: u64,
     request_out: *mut *mut plexlink_http_request,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let handle = try_mut_from_ptr!(refresh);
-        let out = try_out!(request_out);
-        let now = handle.clock.at(now_ms);
-        match handle.refresh.poll_transmit(now) {
-            Some(request) => {
-                out.write(ffi::to_box(RequestHandle::new(request)));
-                plexlink_result::Ok
-            }
-            None => plexlink_result::Done,
-        }
-    }
+    ffi_panic_boundary! { host::poll_request(try_mut_from_ptr!(refresh), now_ms, try_out!(request_out)) }
 }
 
 /// Hands in the answer to the request in flight, as `plexlink_pin_login_handle_response` does
@@ -139,10 +129,7 @@ pub unsafe extern "C" fn plexlink_jwt_refresh_handle_response(
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(refresh);
         // SAFETY: the answer's pointers are as this function's contract says.
-        let response = try_checked!(unsafe { host::response(status, headers, headers_len, body, body_len) });
-        let now = handle.clock.at(now_ms);
-        handle.refresh.handle_response(now, response);
-        plexlink_result::Ok
+        unsafe { host::answer(handle, now_ms, (), status, headers, headers_len, body, body_len) }
     }
 }
 
@@ -160,10 +147,7 @@ pub unsafe extern "C" fn plexlink_jwt_refresh_handle_transport_error(
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(refresh);
         // SAFETY: `message` is as this function's contract says.
-        let error = try_checked!(unsafe { host::transport_error(kind, message) });
-        let now = handle.clock.at(now_ms);
-        handle.refresh.handle_transport_error(now, error);
-        plexlink_result::Ok
+        unsafe { host::failure(handle, now_ms, (), kind, message) }
     }
 }
 
@@ -186,10 +170,7 @@ pub unsafe extern "C" fn plexlink_jwt_refresh_handle_timeout(
     refresh: *mut plexlink_jwt_refresh,
     now_ms: u64,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        // SAFETY: `refresh` is as this function's contract says.
-        unsafe { host::handle_timeout(refresh, now_ms) }
-    }
+    ffi_panic_boundary! { host::handle_timeout(try_mut_from_ptr!(refresh), now_ms) }
 }
 
 /// How the refresh ended, once finished: `PLEXLINK_RESULT_OK` with `*jwt_out` (the new Plex
@@ -207,10 +188,7 @@ pub unsafe extern "C" fn plexlink_jwt_refresh_outcome(
         let handle = try_mut_from_ptr!(refresh);
         let out = try_out!(jwt_out);
         match handle.outcome() {
-            Some(Ok(jwt)) => {
-                out.write(ffi::boxed_to_c(JwtHandle::boxed(jwt.clone())));
-                plexlink_result::Ok
-            }
+            Some(Ok(jwt)) => out.write_ok(ffi::boxed_to_c(JwtHandle::boxed(jwt.clone()))),
             Some(Err(e)) => e.set_last(),
             None => plexlink_result::Pending,
         }
@@ -221,18 +199,15 @@ pub unsafe extern "C" fn plexlink_jwt_refresh_outcome(
 /// once finished.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_jwt_refresh_cancel(refresh: *mut plexlink_jwt_refresh) -> plexlink_result {
-    ffi_panic_boundary! {
-        try_mut_from_ptr!(refresh).refresh.cancel();
-        plexlink_result::Ok
-    }
+    ffi_panic_boundary! { host::cancel(try_mut_from_ptr!(refresh)) }
 }
 
 /// True once the refresh has ended (`plexlink_jwt_refresh_outcome` says how). True for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_jwt_refresh_is_finished(refresh: *const plexlink_jwt_refresh) -> bool {
     ffi_panic_boundary! {
-        // SAFETY: `refresh` is NULL or a live refresh (this function's contract).
-        unsafe { ffi::try_from(refresh) }.is_none_or(|handle| handle.refresh.is_finished())
+        // SAFETY: `refresh` is as this function's contract says.
+        unsafe { host::is_finished(refresh) }
     }
 }
 

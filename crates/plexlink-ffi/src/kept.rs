@@ -22,7 +22,7 @@ use crate::ffi::{
     self, OutParam, c_string, castable, millis, opt_ptr, owned_string, try_checked, try_mut_from_ptr, try_opt_str,
     try_out, try_ref_from_ptr, try_struct,
 };
-use crate::host::{self, HostClock, Machine, Prober};
+use crate::host::{self, Exchange, HostClock, Machine, Prober, Reporter};
 use crate::panic::ffi_panic_boundary;
 use crate::pin_login::{plexlink_http_header, plexlink_http_request};
 use crate::resources::plexlink_device;
@@ -367,10 +367,20 @@ impl Machine for KeptHandle {
     }
 }
 
-/// C gets a number of its own for each probe: the core's ids are opaque.
-impl Prober for KeptHandle {
-    type Id = u64;
+impl Reporter for KeptHandle {
+    type Event = KeptEvent;
+    type C = plexlink_kept_event;
 
+    fn next_event(&mut self) -> Option<KeptEvent> {
+        self.kept.poll_event()
+    }
+
+    fn for_c(&self, event: KeptEvent) -> Option<KeptEventHandle> {
+        KeptEventHandle::new(&event, self.kept.device())
+    }
+}
+
+impl Prober for KeptHandle {
     fn next_probe(&mut self, now: Instant) -> Option<(u64, Instant, HttpRequest)> {
         let probe = self.kept.poll_transmit(now)?;
         let id = self.next_probe;
@@ -378,6 +388,11 @@ impl Prober for KeptHandle {
         self.probes.insert(id, (probe.id, probe.deadline));
         Some((id, probe.deadline, probe.request))
     }
+}
+
+/// C gets a number of its own for each probe: the core's ids are opaque.
+impl Exchange for KeptHandle {
+    type Id = u64;
 
     fn on_answer(&mut self, now: Instant, id: u64, answer: Result<HttpResponse, Error>) {
         let Some((probe, _)) = self.probes.remove(&id) else {
@@ -415,8 +430,7 @@ pub unsafe extern "C" fn plexlink_kept_new(
         policy.race.addresses = config.host_address_rules();
         let clock = HostClock::new(now_ms);
         let kept = KeptConnection::new(config.info.clone(), device, policy, last_good, clock.origin());
-        out.write(ffi::to_box(KeptHandle { kept, clock, probes: HashMap::new(), next_probe: 1 }));
-        plexlink_result::Ok
+        out.write_ok(ffi::to_box(KeptHandle { kept, clock, probes: HashMap::new(), next_probe: 1 }))
     }
 }
 
@@ -458,7 +472,7 @@ pub unsafe extern "C" fn plexlink_kept_handle_response(
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(kept);
         // SAFETY: the answer's pointers are as this function's contract says.
-        unsafe { host::probe_response(handle, now_ms, probe, status, headers, headers_len, body, body_len) }
+        unsafe { host::answer(handle, now_ms, probe, status, headers, headers_len, body, body_len) }
     }
 }
 
@@ -477,7 +491,7 @@ pub unsafe extern "C" fn plexlink_kept_handle_failure(
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(kept);
         // SAFETY: `message` is as this function's contract says.
-        unsafe { host::probe_failure(handle, now_ms, probe, kind, message) }
+        unsafe { host::failure(handle, now_ms, probe, kind, message) }
     }
 }
 
@@ -497,10 +511,7 @@ pub unsafe extern "C" fn plexlink_kept_poll_timeout(kept: *const plexlink_kept) 
 /// rechecks and retries start (then `plexlink_kept_poll_transmit` gives their probes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_kept_handle_timeout(kept: *mut plexlink_kept, now_ms: u64) -> plexlink_result {
-    ffi_panic_boundary! {
-        // SAFETY: `kept` is as this function's contract says.
-        unsafe { host::handle_timeout(kept, now_ms) }
-    }
+    ffi_panic_boundary! { host::handle_timeout(try_mut_from_ptr!(kept), now_ms) }
 }
 
 /// The next change, oldest first: `PLEXLINK_RESULT_OK` with `*event_out` (the caller's, to free
@@ -511,17 +522,7 @@ pub unsafe extern "C" fn plexlink_kept_poll_event(
     kept: *mut plexlink_kept,
     event_out: *mut *mut plexlink_kept_event,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let handle = try_mut_from_ptr!(kept);
-        let out = try_out!(event_out);
-        while let Some(event) = handle.kept.poll_event() {
-            if let Some(event) = KeptEventHandle::new(&event, handle.kept.device()) {
-                out.write(ffi::to_box(event));
-                return plexlink_result::Ok;
-            }
-        }
-        plexlink_result::Done
-    }
+    ffi_panic_boundary! { host::poll_event(try_mut_from_ptr!(kept), try_out!(event_out)) }
 }
 
 /// A request of the app to the current connection failed at the transport level (no answer),

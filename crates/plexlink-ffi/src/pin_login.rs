@@ -6,15 +6,15 @@
 use std::ffi::{CString, c_char};
 use std::time::{Duration, Instant};
 
-use plexlink_core::HttpRequest;
 use plexlink_core::jwt::{DeviceKey, WallClock};
 use plexlink_core::pin_login::{PinEvent, PinLogin, PinLoginConfig};
 use plexlink_core::pins::Pin;
+use plexlink_core::{ClientInfo, HttpRequest};
 
 use crate::config::{Config, plexlink_client_config};
 use crate::error::{self, ErrorInfo, plexlink_result};
-use crate::ffi::{self, c_string, castable, millis, try_checked, try_mut_from_ptr, try_out, try_ref_from_ptr};
-use crate::host::{self, HostClock, machine};
+use crate::ffi::{self, c_string, castable, millis, try_mut_from_ptr, try_out, try_ref_from_ptr};
+use crate::host::{self, HostClock, Reporter, machine, requester};
 use crate::jwt::{JwtHandle, plexlink_device_key, plexlink_jwt};
 use crate::panic::ffi_panic_boundary;
 use crate::pin::{PinHandle, plexlink_pin};
@@ -93,29 +93,52 @@ pub(crate) struct LoginHandle {
 }
 
 machine!(LoginHandle, login);
+requester!(LoginHandle, login);
+
+impl Reporter for LoginHandle {
+    type Event = PinEvent;
+    type C = plexlink_pin_event;
+
+    fn next_event(&mut self) -> Option<PinEvent> {
+        self.login.poll_event()
+    }
+
+    fn for_c(&self, event: PinEvent) -> Option<EventHandle> {
+        EventHandle::new(event, self.login.pin())
+    }
+}
+
+/// How a login starts: given the client's identity and the `Instant` of the host's `now_ms`,
+/// the core's login.
+trait Start: FnOnce(ClientInfo, Instant) -> PinLogin {}
+impl<F: FnOnce(ClientInfo, Instant) -> PinLogin> Start for F {}
+
+/// A login that creates its PIN (a strong code when `strong`).
+fn create(strong: bool, interval_ms: u64) -> impl Start {
+    move |info, _| PinLogin::new(info, login_config(strong, interval_ms))
+}
+
+/// A login that checks `pin`, created earlier.
+fn resume(pin: Pin, interval_ms: u64) -> impl Start {
+    move |info, origin| PinLogin::resume(info, login_config(pin.strong, interval_ms), pin, origin)
+}
 
 impl LoginHandle {
-    fn new(now_ms: u64, make: impl FnOnce(Instant) -> PinLogin) -> Self {
+    fn new(info: ClientInfo, now_ms: u64, start: impl Start) -> Self {
         let clock = HostClock::new(now_ms);
         Self {
-            login: make(clock.origin()),
+            login: start(info, clock.origin()),
             clock,
             jwt: false,
         }
     }
 
-    /// A JWT login: `make`'s login signing with `key`, the host's Unix time `unix_now_s` tied
+    /// A JWT login: `start`'s login signing with `key`, the host's Unix time `unix_now_s` tied
     /// to its `now_ms` (the core reads no clock), and the configuration's nonce life.
-    fn new_jwt(
-        now_ms: u64,
-        unix_now_s: i64,
-        key: DeviceKey,
-        config: &Config,
-        make: impl FnOnce(Instant) -> PinLogin,
-    ) -> Self {
+    fn new_jwt(config: &Config, now_ms: u64, unix_now_s: i64, key: DeviceKey, start: impl Start) -> Self {
         let nonce_lifetime = config.jwt_nonce_lifetime;
-        let mut handle = Self::new(now_ms, |origin| {
-            let login = make(origin).with_device_key(key, WallClock::new(origin, unix_now_s));
+        let mut handle = Self::new(config.info.clone(), now_ms, |info, origin| {
+            let login = start(info, origin).with_device_key(key, WallClock::new(origin, unix_now_s));
             match nonce_lifetime {
                 Some(lifetime) => login.with_nonce_lifetime(lifetime),
                 None => login,
@@ -231,10 +254,7 @@ pub unsafe extern "C" fn plexlink_pin_login_new(
     ffi_panic_boundary! {
         let config = try_ref_from_ptr!(config);
         let out = try_out!(login_out);
-        let info = config.info.clone();
-        let handle = LoginHandle::new(now_ms, |_| PinLogin::new(info, login_config(strong, interval_ms)));
-        out.write(ffi::to_box(handle));
-        plexlink_result::Ok
+        out.write_ok(ffi::to_box(LoginHandle::new(config.info.clone(), now_ms, create(strong, interval_ms))))
     }
 }
 
@@ -252,15 +272,9 @@ pub unsafe extern "C" fn plexlink_pin_login_resume(
 ) -> plexlink_result {
     ffi_panic_boundary! {
         let config = try_ref_from_ptr!(config);
-        let pin = try_ref_from_ptr!(pin);
+        let pin = try_ref_from_ptr!(pin).pin.clone();
         let out = try_out!(login_out);
-        let info = config.info.clone();
-        let pin = pin.pin.clone();
-        let handle = LoginHandle::new(now_ms, |origin| {
-            PinLogin::resume(info, login_config(pin.strong, interval_ms), pin, origin)
-        });
-        out.write(ffi::to_box(handle));
-        plexlink_result::Ok
+        out.write_ok(ffi::to_box(LoginHandle::new(config.info.clone(), now_ms, resume(pin, interval_ms))))
     }
 }
 
@@ -290,12 +304,8 @@ pub unsafe extern "C" fn plexlink_pin_login_new_jwt(
         let config = try_ref_from_ptr!(config);
         let key = try_ref_from_ptr!(key).key.clone();
         let out = try_out!(login_out);
-        let info = config.info.clone();
-        let handle = LoginHandle::new_jwt(now_ms, unix_now_s, key, config, |_| {
-            PinLogin::new(info, login_config(strong, interval_ms))
-        });
-        out.write(ffi::to_box(handle));
-        plexlink_result::Ok
+        let start = create(strong, interval_ms);
+        out.write_ok(ffi::to_box(LoginHandle::new_jwt(config, now_ms, unix_now_s, key, start)))
     }
 }
 
@@ -318,12 +328,8 @@ pub unsafe extern "C" fn plexlink_pin_login_resume_jwt(
         let pin = try_ref_from_ptr!(pin).pin.clone();
         let key = try_ref_from_ptr!(key).key.clone();
         let out = try_out!(login_out);
-        let info = config.info.clone();
-        let handle = LoginHandle::new_jwt(now_ms, unix_now_s, key, config, |origin| {
-            PinLogin::resume(info, login_config(pin.strong, interval_ms), pin, origin)
-        });
-        out.write(ffi::to_box(handle));
-        plexlink_result::Ok
+        let start = resume(pin, interval_ms);
+        out.write_ok(ffi::to_box(LoginHandle::new_jwt(config, now_ms, unix_now_s, key, start)))
     }
 }
 
@@ -344,10 +350,7 @@ pub unsafe extern "C" fn plexlink_pin_login_jwt(
             return error::misuse(plexlink_result::WrongState, "not a JWT sign-in: it ends with a legacy token");
         }
         match handle.login.plex_jwt() {
-            Some(jwt) => {
-                out.write(ffi::boxed_to_c(JwtHandle::boxed(jwt.clone())));
-                plexlink_result::Ok
-            }
+            Some(jwt) => out.write_ok(ffi::boxed_to_c(JwtHandle::boxed(jwt.clone()))),
             None if handle.login.is_finished() => {
                 error::misuse(plexlink_result::WrongState, "the sign-in ended without a Plex JWT (its FAILED event says why)")
             }
@@ -365,18 +368,7 @@ pub unsafe extern "C" fn plexlink_pin_login_poll_transmit(
     now_ms: u64,
     request_out: *mut *mut plexlink_http_request,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let handle = try_mut_from_ptr!(login);
-        let out = try_out!(request_out);
-        let now = handle.clock.at(now_ms);
-        match handle.login.poll_transmit(now) {
-            Some(request) => {
-                out.write(ffi::to_box(RequestHandle::new(request)));
-                plexlink_result::Ok
-            }
-            None => plexlink_result::Done,
-        }
-    }
+    ffi_panic_boundary! { host::poll_request(try_mut_from_ptr!(login), now_ms, try_out!(request_out)) }
 }
 
 /// Hands in the answer to the request in flight: its HTTP `status`, `headers_len` headers
@@ -397,10 +389,7 @@ pub unsafe extern "C" fn plexlink_pin_login_handle_response(
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(login);
         // SAFETY: the answer's pointers are as this function's contract says.
-        let response = try_checked!(unsafe { host::response(status, headers, headers_len, body, body_len) });
-        let now = handle.clock.at(now_ms);
-        handle.login.handle_response(now, response);
-        plexlink_result::Ok
+        unsafe { host::answer(handle, now_ms, (), status, headers, headers_len, body, body_len) }
     }
 }
 
@@ -418,10 +407,7 @@ pub unsafe extern "C" fn plexlink_pin_login_handle_transport_error(
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(login);
         // SAFETY: `message` is as this function's contract says.
-        let error = try_checked!(unsafe { host::transport_error(kind, message) });
-        let now = handle.clock.at(now_ms);
-        handle.login.handle_transport_error(now, error);
-        plexlink_result::Ok
+        unsafe { host::failure(handle, now_ms, (), kind, message) }
     }
 }
 
@@ -444,10 +430,7 @@ pub unsafe extern "C" fn plexlink_pin_login_handle_timeout(
     login: *mut plexlink_pin_login,
     now_ms: u64,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        // SAFETY: `login` is as this function's contract says.
-        unsafe { host::handle_timeout(login, now_ms) }
-    }
+    ffi_panic_boundary! { host::handle_timeout(try_mut_from_ptr!(login), now_ms) }
 }
 
 /// The next event, oldest first: `PLEXLINK_RESULT_OK` with `*event_out` (the caller's, to free
@@ -457,27 +440,14 @@ pub unsafe extern "C" fn plexlink_pin_login_poll_event(
     login: *mut plexlink_pin_login,
     event_out: *mut *mut plexlink_pin_event,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        let handle = try_mut_from_ptr!(login);
-        let out = try_out!(event_out);
-        while let Some(event) = handle.login.poll_event() {
-            if let Some(event) = EventHandle::new(event, handle.login.pin()) {
-                out.write(ffi::to_box(event));
-                return plexlink_result::Ok;
-            }
-        }
-        plexlink_result::Done
-    }
+    ffi_panic_boundary! { host::poll_event(try_mut_from_ptr!(login), try_out!(event_out)) }
 }
 
 /// Gives up: the final event is `FAILED` with `PLEXLINK_RESULT_CANCELLED`, and nothing more is
 /// sent. Does nothing once finished.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_pin_login_cancel(login: *mut plexlink_pin_login) -> plexlink_result {
-    ffi_panic_boundary! {
-        try_mut_from_ptr!(login).login.cancel();
-        plexlink_result::Ok
-    }
+    ffi_panic_boundary! { host::cancel(try_mut_from_ptr!(login)) }
 }
 
 /// True once the final event has been queued (`plexlink_pin_login_poll_event` may still hold
@@ -485,8 +455,8 @@ pub unsafe extern "C" fn plexlink_pin_login_cancel(login: *mut plexlink_pin_logi
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_pin_login_is_finished(login: *const plexlink_pin_login) -> bool {
     ffi_panic_boundary! {
-        // SAFETY: `login` is NULL or a live login (this function's contract).
-        unsafe { ffi::try_from(login) }.is_none_or(|handle| handle.login.is_finished())
+        // SAFETY: `login` is as this function's contract says.
+        unsafe { host::is_finished(login) }
     }
 }
 
@@ -639,7 +609,7 @@ mod tests {
     fn a_failure_never_shows_the_pin_code_a_host_answer_echoed() {
         let pin = Pin::new(7, "WXYZ".into(), "c-tests");
         let info = ClientInfo::new("p", "c-tests");
-        let mut handle = LoginHandle::new(0, |origin| PinLogin::resume(info, login_config(false, 0), pin, origin));
+        let mut handle = LoginHandle::new(info, 0, resume(pin, 0));
         let now = handle.clock.at(0);
         assert!(handle.login.poll_transmit(now).is_some(), "the check");
         let echo = http::Response::builder()

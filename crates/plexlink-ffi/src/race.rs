@@ -13,7 +13,7 @@ use crate::config::plexlink_client_config;
 use crate::connect::{ConnectResultHandle, plexlink_connect_result, plexlink_race_policy, race_policy};
 use crate::error::plexlink_result;
 use crate::ffi::{self, castable, try_checked, try_mut_from_ptr, try_out, try_ref_from_ptr, try_struct};
-use crate::host::{self, HostClock, Prober, machine};
+use crate::host::{self, Exchange, Finite, HostClock, Prober, machine};
 use crate::panic::ffi_panic_boundary;
 use crate::pin_login::{plexlink_http_header, plexlink_http_request};
 use crate::resources::plexlink_device;
@@ -49,15 +49,24 @@ pub(crate) struct RaceHandle {
 
 machine!(RaceHandle, race);
 
-/// A race's probes are named by their candidate's index.
-impl Prober for RaceHandle {
-    type Id = usize;
+/// A race ends once decided.
+impl Finite for RaceHandle {
+    fn is_finished(&self) -> bool {
+        self.race.is_decided()
+    }
+}
 
+impl Prober for RaceHandle {
     fn next_probe(&mut self, now: Instant) -> Option<(usize, Instant, HttpRequest)> {
         self.race
             .poll_transmit(now)
             .map(|probe| (probe.candidate, probe.deadline, probe.request))
     }
+}
+
+/// A race's probes are named by their candidate's index.
+impl Exchange for RaceHandle {
+    type Id = usize;
 
     fn on_answer(&mut self, now: Instant, candidate: usize, answer: Result<HttpResponse, Error>) {
         match answer {
@@ -90,8 +99,7 @@ pub unsafe extern "C" fn plexlink_race_new(
         policy.addresses = config.host_address_rules();
         let clock = HostClock::new(now_ms);
         let race = ConnectionRace::new(config.info.clone(), &device, policy, clock.origin());
-        out.write(ffi::to_box(RaceHandle { race, device, clock }));
-        plexlink_result::Ok
+        out.write_ok(ffi::to_box(RaceHandle { race, device, clock }))
     }
 }
 
@@ -134,7 +142,7 @@ pub unsafe extern "C" fn plexlink_race_handle_response(
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(race);
         // SAFETY: the answer's pointers are as this function's contract says.
-        unsafe { host::probe_response(handle, now_ms, candidate, status, headers, headers_len, body, body_len) }
+        unsafe { host::answer(handle, now_ms, candidate, status, headers, headers_len, body, body_len) }
     }
 }
 
@@ -153,7 +161,7 @@ pub unsafe extern "C" fn plexlink_race_handle_failure(
     ffi_panic_boundary! {
         let handle = try_mut_from_ptr!(race);
         // SAFETY: `message` is as this function's contract says.
-        unsafe { host::probe_failure(handle, now_ms, candidate, kind, message) }
+        unsafe { host::failure(handle, now_ms, candidate, kind, message) }
     }
 }
 
@@ -172,10 +180,7 @@ pub unsafe extern "C" fn plexlink_race_poll_timeout(race: *const plexlink_race) 
 /// grace window decides the race.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_race_handle_timeout(race: *mut plexlink_race, now_ms: u64) -> plexlink_result {
-    ffi_panic_boundary! {
-        // SAFETY: `race` is as this function's contract says.
-        unsafe { host::handle_timeout(race, now_ms) }
-    }
+    ffi_panic_boundary! { host::handle_timeout(try_mut_from_ptr!(race), now_ms) }
 }
 
 /// True once the race has chosen, or found that no candidate answers as the server. True for
@@ -183,8 +188,8 @@ pub unsafe extern "C" fn plexlink_race_handle_timeout(race: *mut plexlink_race, 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_race_is_decided(race: *const plexlink_race) -> bool {
     ffi_panic_boundary! {
-        // SAFETY: `race` is NULL or a live race (this function's contract).
-        unsafe { ffi::try_from(race) }.is_none_or(|handle| handle.race.is_decided())
+        // SAFETY: `race` is as this function's contract says.
+        unsafe { host::is_finished(race) }
     }
 }
 
@@ -202,14 +207,10 @@ pub unsafe extern "C" fn plexlink_race_outcome(
     ffi_panic_boundary! {
         let handle = try_ref_from_ptr!(race);
         let out = try_out!(result_out);
-        match handle.race.outcome() {
-            Some(outcome) => {
-                let device = handle.device.clone();
-                out.write(ffi::to_box(ConnectResultHandle::from_race(device, outcome, outcome.elapsed)));
-                plexlink_result::Ok
-            }
-            None => plexlink_result::Pending,
-        }
+        let result = handle.race.outcome().map(|outcome| {
+            ffi::to_box(ConnectResultHandle::from_race(handle.device.clone(), outcome, outcome.elapsed))
+        });
+        out.write_or(result, plexlink_result::Pending)
     }
 }
 
