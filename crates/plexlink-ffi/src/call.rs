@@ -139,6 +139,12 @@ pub(crate) trait Value: Send + 'static {
     fn into_c(self) -> Self::C;
 }
 
+/// What an out-parameter of `plexlink_task_take_*` points at, and the value it is made from:
+/// the [`Value`] table read backwards, so that each take names its C type only.
+pub(crate) trait Taken: Sized {
+    type Value: Value<C = Self>;
+}
+
 macro_rules! values {
     ($($rust:ty => $c:ty: $to_c:path;)*) => {$(
         impl Value for $rust {
@@ -146,6 +152,9 @@ macro_rules! values {
             fn into_c(self) -> $c {
                 $to_c(self)
             }
+        }
+        impl Taken for $c {
+            type Value = $rust;
         }
     )*};
 }

@@ -116,7 +116,20 @@ pub unsafe extern "C" fn plexlink_client_config_builder_new(
     }
 }
 
-/// Sets one text field of a builder (the value is copied).
+/// What every `plexlink_client_config_builder_set_*` does: checks `builder`, then lets `change`
+/// set a field of it, or refuse its value with a code (also made the last error).
+///
+/// # Safety
+/// As every exported function: `builder` is NULL or a live builder.
+unsafe fn set(
+    builder: *mut plexlink_client_config_builder,
+    change: impl FnOnce(&mut Config) -> Result<(), plexlink_result>,
+) -> plexlink_result {
+    let config = try_mut_from_ptr!(builder);
+    change(config).map_or_else(|code| code, |()| plexlink_result::Ok)
+}
+
+/// Sets one text field of a builder (the value is copied), as [`set`] sets any field.
 ///
 /// # Safety
 /// As every exported function: `builder` is NULL or a live builder, `value` NULL or a
@@ -124,14 +137,30 @@ pub unsafe extern "C" fn plexlink_client_config_builder_new(
 unsafe fn set_text(
     builder: *mut plexlink_client_config_builder,
     value: *const c_char,
-    set: impl FnOnce(&mut Config, &str) -> Result<(), Error>,
+    set_field: impl FnOnce(&mut Config, &str) -> Result<(), Error>,
 ) -> plexlink_result {
-    let config = try_mut_from_ptr!(builder);
-    let value = try_str!(value);
-    match set(config, value) {
-        Ok(()) => plexlink_result::Ok,
-        Err(e) => error::fail(&e),
+    let change = |config: &mut Config| {
+        let value = try_str!(value);
+        set_field(config, value).map_err(|e| error::fail(&e))
+    };
+    // SAFETY: per this function's contract.
+    unsafe { set(builder, change) }
+}
+
+/// `value`, unless it is 0: `PLEXLINK_RESULT_INVALID_PARAMETER` then, the last error saying
+/// "invalid `what`: must be more than 0 `unit`".
+fn positive<T: Default + PartialEq>(value: T, what: &str, unit: &str) -> Result<T, plexlink_result> {
+    if value == T::default() {
+        return Err(error::invalid_parameter(&format!(
+            "invalid {what}: must be more than 0 {unit}"
+        )));
     }
+    Ok(value)
+}
+
+/// A time of `ms` milliseconds, checked as [`positive`] checks it.
+fn positive_ms(ms: u64, what: &str) -> Result<Duration, plexlink_result> {
+    positive(ms, what, "ms").map(Duration::from_millis)
 }
 
 /// `X-Plex-Version`: the application's version. Copied.
@@ -239,12 +268,8 @@ pub unsafe extern "C" fn plexlink_client_config_builder_set_connect_timeout_ms(
     timeout_ms: u64,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let config = try_mut_from_ptr!(builder);
-        if timeout_ms == 0 {
-            return error::invalid_parameter("invalid connect timeout: must be more than 0 ms");
-        }
-        config.connect_timeout = Some(Duration::from_millis(timeout_ms));
-        plexlink_result::Ok
+        // SAFETY: `builder` is passed on under this function's own contract.
+        unsafe { set(builder, |c| positive_ms(timeout_ms, "connect timeout").map(|t| c.connect_timeout = Some(t))) }
     }
 }
 
@@ -255,12 +280,8 @@ pub unsafe extern "C" fn plexlink_client_config_builder_set_timeout_ms(
     timeout_ms: u64,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let config = try_mut_from_ptr!(builder);
-        if timeout_ms == 0 {
-            return error::invalid_parameter("invalid timeout: must be more than 0 ms");
-        }
-        config.timeout = Some(Duration::from_millis(timeout_ms));
-        plexlink_result::Ok
+        // SAFETY: `builder` is passed on under this function's own contract.
+        unsafe { set(builder, |c| positive_ms(timeout_ms, "timeout").map(|t| c.timeout = Some(t))) }
     }
 }
 
@@ -272,12 +293,8 @@ pub unsafe extern "C" fn plexlink_client_config_builder_set_max_response_bytes(
     limit: usize,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let config = try_mut_from_ptr!(builder);
-        if limit == 0 {
-            return error::invalid_parameter("invalid response limit: must be more than 0 bytes");
-        }
-        config.max_response_bytes = Some(limit);
-        plexlink_result::Ok
+        // SAFETY: `builder` is passed on under this function's own contract.
+        unsafe { set(builder, |c| positive(limit, "response limit", "bytes").map(|n| c.max_response_bytes = Some(n))) }
     }
 }
 
@@ -290,9 +307,8 @@ pub unsafe extern "C" fn plexlink_client_config_builder_set_allow_insecure_http(
     allow: bool,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let config = try_mut_from_ptr!(builder);
-        config.allow_insecure_http = allow;
-        plexlink_result::Ok
+        // SAFETY: `builder` is passed on under this function's own contract.
+        unsafe { set(builder, |c| { c.allow_insecure_http = allow; Ok(()) }) }
     }
 }
 
@@ -305,9 +321,8 @@ pub unsafe extern "C" fn plexlink_client_config_builder_set_resolve_plex_direct(
     resolve: bool,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let config = try_mut_from_ptr!(builder);
-        config.resolve_plex_direct = resolve;
-        plexlink_result::Ok
+        // SAFETY: `builder` is passed on under this function's own contract.
+        unsafe { set(builder, |c| { c.resolve_plex_direct = resolve; Ok(()) }) }
     }
 }
 
@@ -320,9 +335,8 @@ pub unsafe extern "C" fn plexlink_client_config_builder_set_carrier_nat_is_priva
     private: bool,
 ) -> plexlink_result {
     ffi_panic_boundary! {
-        let config = try_mut_from_ptr!(builder);
-        config.carrier_nat_is_private = private;
-        plexlink_result::Ok
+        // SAFETY: `builder` is passed on under this function's own contract.
+        unsafe { set(builder, |c| { c.carrier_nat_is_private = private; Ok(()) }) }
     }
 }
 

@@ -9,14 +9,14 @@ use std::ffi::{CString, c_char};
 
 use blocking::DeviceKey;
 use plexlink_core::jwt::{PlexJwt, needs_refresh};
-use plexlink_core::{PrivateKey, Token};
+use plexlink_core::{Error, PrivateKey, Token};
 
 use crate::call::{Call, Checked, token_call, try_call};
 use crate::client::plexlink_client;
 use crate::error::{self, plexlink_result};
 use crate::ffi::{
-    self, c_string, castable, opt_c_string, opt_ptr, owned_string, try_bytes, try_clone_arc, try_out, try_ref_from_ptr,
-    try_str, try_struct,
+    self, OutParam, c_string, castable, opt_c_string, opt_ptr, owned_string, try_bytes, try_clone_arc, try_out,
+    try_ref_from_ptr, try_str, try_struct,
 };
 use crate::panic::ffi_panic_boundary;
 use crate::pin::{PinHandle, ProgressCallback, WaitSettings, plexlink_pin, plexlink_wait_options};
@@ -88,6 +88,15 @@ impl JwtHandle {
 
 // --- plexlink_device_key -----------------------------------------------------------------------
 
+/// How the functions that make a key end: the new key (the caller's) written out, or the
+/// failure's code (also the last error).
+fn write_key(out: OutParam<'_, *mut plexlink_device_key>, key: Result<DeviceKey, Error>) -> plexlink_result {
+    match key {
+        Ok(key) => out.write_ok(ffi::to_box(DeviceKeyHandle::new(key))),
+        Err(e) => error::fail(&e),
+    }
+}
+
 /// A new device key from the operating system's random generator, for a new client identifier.
 /// Keep it with the identifier (`plexlink_device_key_private` or `plexlink_device_key_seed`)
 /// and load it on the next run: a new key is a new device at plex.tv. On success `*key_out` is
@@ -95,16 +104,7 @@ impl JwtHandle {
 /// when the system gives no random bytes.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_device_key_new(key_out: *mut *mut plexlink_device_key) -> plexlink_result {
-    ffi_panic_boundary! {
-        let out = try_out!(key_out);
-        match blocking::new_device_key() {
-            Ok(key) => {
-                out.write(ffi::to_box(DeviceKeyHandle::new(key)));
-                plexlink_result::Ok
-            }
-            Err(e) => error::fail(&e),
-        }
-    }
+    ffi_panic_boundary! { write_key(try_out!(key_out), blocking::new_device_key()) }
 }
 
 /// The device key whose private part is `seed`: `seed_len` bytes (copied), which must be
@@ -131,8 +131,7 @@ pub unsafe extern "C" fn plexlink_device_key_from_seed(
         let key = DeviceKey::from_seed(seed);
         // The key holds its own copy; this one need not outlive the call.
         seed.fill(0);
-        out.write(ffi::to_box(DeviceKeyHandle::new(key)));
-        plexlink_result::Ok
+        write_key(out, Ok(key))
     }
 }
 
@@ -147,13 +146,7 @@ pub unsafe extern "C" fn plexlink_device_key_from_private(
     ffi_panic_boundary! {
         let out = try_out!(key_out);
         let text = try_str!(private_key);
-        match DeviceKey::from_private_key(&PrivateKey::new(text)) {
-            Ok(key) => {
-                out.write(ffi::to_box(DeviceKeyHandle::new(key)));
-                plexlink_result::Ok
-            }
-            Err(e) => error::fail(&e),
-        }
+        write_key(out, DeviceKey::from_private_key(&PrivateKey::new(text)))
     }
 }
 

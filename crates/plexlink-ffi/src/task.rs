@@ -9,27 +9,25 @@
 //! `PLEXLINK_RESULT_WRONG_STATE`.
 
 use std::any::Any;
-use std::ffi::{CString, c_char, c_void};
+use std::ffi::{c_char, c_void};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use blocking::CancelToken;
 use plexlink_core::Error;
 
-use crate::account::{self, AccountHandle, HomeUserHandle, plexlink_account, plexlink_home_user_list};
-use crate::call::{Call, Value, try_call};
+use crate::account::{self, plexlink_account, plexlink_home_user_list};
+use crate::call::{Call, Taken, Value, try_call};
 use crate::client::plexlink_client;
-use crate::connect::{
-    self, ConnectResultHandle, plexlink_connect_result, plexlink_connect_result_list, plexlink_race_policy,
-};
+use crate::connect::{self, plexlink_connect_result, plexlink_connect_result_list, plexlink_race_policy};
 use crate::error::{self, ErrorInfo, plexlink_result};
 use crate::ffi::{self, OutParam, castable, try_out, try_ref_from_ptr};
 use crate::gate::Gate;
-use crate::jwt::{self, JwtHandle, plexlink_device_key, plexlink_jwt};
-use crate::offline::{self, ServerListHandle, plexlink_resources_snapshot, plexlink_server_list};
+use crate::jwt::{self, plexlink_device_key, plexlink_jwt};
+use crate::offline::{self, plexlink_resources_snapshot, plexlink_server_list};
 use crate::panic::{ffi_panic_boundary, panic_message};
-use crate::pin::{self, PinHandle, ProgressCallback, plexlink_pin, plexlink_wait_options, plexlink_wait_progress};
-use crate::resources::{self, DeviceHandle, IdentityHandle, plexlink_device, plexlink_device_list, plexlink_identity};
+use crate::pin::{self, ProgressCallback, plexlink_pin, plexlink_wait_options, plexlink_wait_progress};
+use crate::resources::{self, plexlink_device, plexlink_device_list, plexlink_identity};
 use crate::waits::{self, Until};
 
 /// A call running on a library thread. Thread-safe: every `plexlink_task_*` function may be
@@ -323,12 +321,13 @@ pub unsafe extern "C" fn plexlink_task_free(task: *const plexlink_task) {
 /// Takes the value of a finished task into `out`: `PLEXLINK_RESULT_PENDING` while it runs, the
 /// task's error (also made the calling thread's last error) when it failed,
 /// `PLEXLINK_RESULT_WRONG_STATE` when the value was taken already or is of another kind.
-fn take<T: Value>(task: &Task, out: OutParam<'_, T::C>) -> plexlink_result {
+/// Which value is taken follows from the out-parameter's type ([`Taken`]).
+fn take<C: Taken>(task: &Task, out: OutParam<'_, C>) -> plexlink_result {
     let mut state = lock(&task.state);
     match &mut *state {
         State::Running => plexlink_result::Pending,
         State::Finished(Err(e)) => e.set_last(),
-        State::Finished(Ok(slot)) => match slot.take().map(<Box<dyn Any + Send>>::downcast::<T>) {
+        State::Finished(Ok(slot)) => match slot.take().map(<Box<dyn Any + Send>>::downcast::<C::Value>) {
             Some(Ok(value)) => {
                 out.write(value.into_c());
                 plexlink_result::Ok
@@ -350,7 +349,7 @@ pub unsafe extern "C" fn plexlink_task_take_string(
     task: *const plexlink_task,
     string_out: *mut *mut c_char,
 ) -> plexlink_result {
-    ffi_panic_boundary! { take::<CString>(try_ref_from_ptr!(task), try_out!(string_out)) }
+    ffi_panic_boundary! { take(try_ref_from_ptr!(task), try_out!(string_out)) }
 }
 
 /// Takes the PIN of a finished `plexlink_task_create_pin`, `plexlink_task_create_jwt_pin` or
@@ -362,7 +361,7 @@ pub unsafe extern "C" fn plexlink_task_take_pin(
     task: *const plexlink_task,
     pin_out: *mut *mut plexlink_pin,
 ) -> plexlink_result {
-    ffi_panic_boundary! { take::<Box<PinHandle>>(try_ref_from_ptr!(task), try_out!(pin_out)) }
+    ffi_panic_boundary! { take(try_ref_from_ptr!(task), try_out!(pin_out)) }
 }
 
 /// Takes the account of a finished `plexlink_task_user`, `plexlink_task_sign_in` or
@@ -373,7 +372,7 @@ pub unsafe extern "C" fn plexlink_task_take_account(
     task: *const plexlink_task,
     account_out: *mut *mut plexlink_account,
 ) -> plexlink_result {
-    ffi_panic_boundary! { take::<Box<AccountHandle>>(try_ref_from_ptr!(task), try_out!(account_out)) }
+    ffi_panic_boundary! { take(try_ref_from_ptr!(task), try_out!(account_out)) }
 }
 
 /// Takes the list of a finished `plexlink_task_home_users`. On success `*list_out` is the
@@ -383,7 +382,7 @@ pub unsafe extern "C" fn plexlink_task_take_home_user_list(
     task: *const plexlink_task,
     list_out: *mut *mut plexlink_home_user_list,
 ) -> plexlink_result {
-    ffi_panic_boundary! { take::<Vec<HomeUserHandle>>(try_ref_from_ptr!(task), try_out!(list_out)) }
+    ffi_panic_boundary! { take(try_ref_from_ptr!(task), try_out!(list_out)) }
 }
 
 /// Takes the list of a finished `plexlink_task_resources`, `plexlink_task_servers` or
@@ -394,7 +393,7 @@ pub unsafe extern "C" fn plexlink_task_take_device_list(
     task: *const plexlink_task,
     list_out: *mut *mut plexlink_device_list,
 ) -> plexlink_result {
-    ffi_panic_boundary! { take::<Vec<DeviceHandle>>(try_ref_from_ptr!(task), try_out!(list_out)) }
+    ffi_panic_boundary! { take(try_ref_from_ptr!(task), try_out!(list_out)) }
 }
 
 /// Takes the result of a finished `plexlink_task_connect`. On success `*result_out` is the
@@ -406,7 +405,7 @@ pub unsafe extern "C" fn plexlink_task_take_connect_result(
     task: *const plexlink_task,
     result_out: *mut *mut plexlink_connect_result,
 ) -> plexlink_result {
-    ffi_panic_boundary! { take::<Box<ConnectResultHandle>>(try_ref_from_ptr!(task), try_out!(result_out)) }
+    ffi_panic_boundary! { take(try_ref_from_ptr!(task), try_out!(result_out)) }
 }
 
 /// Takes the list of a finished `plexlink_task_connect_all`. On success `*results_out` is the
@@ -416,9 +415,7 @@ pub unsafe extern "C" fn plexlink_task_take_connect_result_list(
     task: *const plexlink_task,
     results_out: *mut *mut plexlink_connect_result_list,
 ) -> plexlink_result {
-    ffi_panic_boundary! {
-        take::<Vec<Result<ConnectResultHandle, ErrorInfo>>>(try_ref_from_ptr!(task), try_out!(results_out))
-    }
+    ffi_panic_boundary! { take(try_ref_from_ptr!(task), try_out!(results_out)) }
 }
 
 /// Takes the identity of a finished `plexlink_task_identity`. On success `*identity_out` is the
@@ -428,7 +425,7 @@ pub unsafe extern "C" fn plexlink_task_take_identity(
     task: *const plexlink_task,
     identity_out: *mut *mut plexlink_identity,
 ) -> plexlink_result {
-    ffi_panic_boundary! { take::<Box<IdentityHandle>>(try_ref_from_ptr!(task), try_out!(identity_out)) }
+    ffi_panic_boundary! { take(try_ref_from_ptr!(task), try_out!(identity_out)) }
 }
 
 /// Takes the Plex JWT of a finished `plexlink_task_wait_for_jwt`, `plexlink_task_upgrade_to_jwt`,
@@ -439,7 +436,7 @@ pub unsafe extern "C" fn plexlink_task_take_jwt(
     task: *const plexlink_task,
     jwt_out: *mut *mut plexlink_jwt,
 ) -> plexlink_result {
-    ffi_panic_boundary! { take::<Box<JwtHandle>>(try_ref_from_ptr!(task), try_out!(jwt_out)) }
+    ffi_panic_boundary! { take(try_ref_from_ptr!(task), try_out!(jwt_out)) }
 }
 
 /// Takes the list of a finished `plexlink_task_servers_or_snapshot`. On success `*list_out` is
@@ -449,7 +446,7 @@ pub unsafe extern "C" fn plexlink_task_take_server_list(
     task: *const plexlink_task,
     list_out: *mut *mut plexlink_server_list,
 ) -> plexlink_result {
-    ffi_panic_boundary! { take::<Box<ServerListHandle>>(try_ref_from_ptr!(task), try_out!(list_out)) }
+    ffi_panic_boundary! { take(try_ref_from_ptr!(task), try_out!(list_out)) }
 }
 
 // --- starting tasks ----------------------------------------------------------------------------
