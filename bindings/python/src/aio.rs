@@ -16,16 +16,16 @@ use std::sync::Arc;
 use plexlink::{Error, Password, PinCode, Token, VerificationCode, WaitOptions, WaitProgress as CoreProgress};
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
-use pyo3::types::PyList;
+use pyo3::types::{PyList, PyTuple};
 
 use crate::account::{Account, HomeUser};
 use crate::cancel::Cancel;
 use crate::client::{Client, UserRef, connect_all_results, resource_list, wait_times};
-use crate::connect::{Connected, race_policy};
-use crate::convert::Seconds;
+use crate::connect::{Connected, race_options};
+use crate::convert::{Options, Seconds};
 use crate::errors::to_pyerr;
 use crate::jwt::{DeviceKey, JwtClaims, JwtSession, PlexJwt};
-use crate::kept::{KeptServer, keep_policy, loop_callback, prepare};
+use crate::kept::{KeptServer, keep_options, loop_callback, prepare};
 use crate::offline::{ResourcesSnapshot, ServerList};
 use crate::pin::{Pin, PinRef, WaitProgress, wait_key};
 use crate::resources::{Identity, Resource};
@@ -225,6 +225,18 @@ type WaitArgs<'py> = (
     Option<Bound<'py, Cancel>>,
 );
 
+/// A wait's options as the asyncio face hands them over: one tuple ``(timeout, interval,
+/// on_progress, cancel)`` (see [`Options`]).
+fn wait_options<'py>(options: &Bound<'py, PyTuple>) -> PyResult<WaitArgs<'py>> {
+    let mut options = Options::new(options);
+    Ok((
+        options.next("timeout")?,
+        options.next("interval")?,
+        options.next("on_progress")?,
+        options.next("cancel")?,
+    ))
+}
+
 /// The Python value of an answer that has none.
 fn none(py: Python<'_>, (): ()) -> PyResult<Py<PyAny>> {
     Ok(py.None())
@@ -309,51 +321,46 @@ impl AsyncCore {
         )
     }
 
-    #[pyo3(signature = (pin, *, timeout = None, interval = None, on_progress = None, cancel = None))]
+    // `wait`: the wait's options (`wait_options`).
     fn wait_for_token<'py>(
         &self,
         py: Python<'py>,
         pin: &Bound<'_, Pin>,
-        timeout: Option<Seconds>,
-        interval: Option<Seconds>,
-        on_progress: Option<Py<PyAny>>,
-        cancel: Option<Bound<'_, Cancel>>,
+        wait: &Bound<'_, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let wait = wait_options(wait)?;
         let core_pin = pin.get().core.clone();
         match pin.get().jwt_key.clone() {
             // A JWT PIN's token is its Plex JWT, as the blocking client's wait says.
             Some(key) => self.wait(
                 py,
-                (timeout, interval, on_progress, cancel),
+                wait,
                 move |c, o| Box::pin(async move { c.wait_for_jwt(&core_pin, &key, o).await }),
                 |py, jwt| secret(py, jwt.token),
             ),
             None => self.wait(
                 py,
-                (timeout, interval, on_progress, cancel),
+                wait,
                 move |c, o| Box::pin(async move { c.wait_for_token(&core_pin, o).await }),
                 secret,
             ),
         }
     }
 
-    #[pyo3(signature = (pin, key = None, *, timeout = None, interval = None, on_progress = None, cancel = None))]
-    #[allow(clippy::too_many_arguments)]
+    // `wait`: the wait's options (`wait_options`).
     fn wait_for_jwt<'py>(
         &self,
         py: Python<'py>,
         pin: &Bound<'_, Pin>,
         key: Option<Bound<'_, DeviceKey>>,
-        timeout: Option<Seconds>,
-        interval: Option<Seconds>,
-        on_progress: Option<Py<PyAny>>,
-        cancel: Option<Bound<'_, Cancel>>,
+        wait: &Bound<'_, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let wait = wait_options(wait)?;
         let key = wait_key(pin.get(), key.as_ref())?;
         let core_pin = pin.get().core.clone();
         self.wait(
             py,
-            (timeout, interval, on_progress, cancel),
+            wait,
             move |c, o| Box::pin(async move { c.wait_for_jwt(&core_pin, &key, o).await }),
             plex_jwt,
         )
@@ -478,29 +485,14 @@ impl AsyncCore {
         self.with_token(py, token, |c, t| async move { c.servers(&t).await }, resources)
     }
 
-    #[pyo3(signature = (
-        resource,
-        *,
-        grace = None,
-        probe_timeout = None,
-        relay = true,
-        ipv6 = true,
-        allow_http = "private",
-        http_twins = false,
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    // `race`: the race's options (`race_options`).
     fn connect<'py>(
         &self,
         py: Python<'py>,
         resource: Bound<'_, Resource>,
-        grace: Option<Seconds>,
-        probe_timeout: Option<Seconds>,
-        relay: bool,
-        ipv6: bool,
-        allow_http: &str,
-        http_twins: bool,
+        race: &Bound<'_, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let policy = race_policy(grace, probe_timeout, relay, ipv6, allow_http, http_twins)?;
+        let policy = race_options(race)?;
         let device = resource.get().core.clone();
         let resource = resource.unbind();
         let rules = self.inner.address_rules();
@@ -511,30 +503,15 @@ impl AsyncCore {
         )
     }
 
-    #[pyo3(signature = (
-        resources,
-        *,
-        grace = None,
-        probe_timeout = None,
-        relay = true,
-        ipv6 = true,
-        allow_http = "private",
-        http_twins = false,
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    // `race`: the race's options (`race_options`).
     fn connect_all<'py>(
         &self,
         py: Python<'py>,
         resources: &Bound<'_, PyAny>,
-        grace: Option<Seconds>,
-        probe_timeout: Option<Seconds>,
-        relay: bool,
-        ipv6: bool,
-        allow_http: &str,
-        http_twins: bool,
+        race: &Bound<'_, PyTuple>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let resources = resource_list(resources)?;
-        let policy = race_policy(grace, probe_timeout, relay, ipv6, allow_http, http_twins)?;
+        let policy = race_options(race)?;
         let devices: Vec<plexlink::Device> = resources.iter().map(|r| r.get().core.clone()).collect();
         let resources: Vec<Py<Resource>> = resources.into_iter().map(Bound::unbind).collect();
         let rules = self.inner.address_rules();
@@ -598,42 +575,17 @@ impl AsyncCore {
 
     /// The kept server's driver is a task of this module's runtime; ``on_event`` is called on
     /// the event loop that awaited this call.
-    #[pyo3(signature = (
-        server,
-        *,
-        last_good = None,
-        warm_window = None,
-        recheck_interval = None,
-        recheck_max = None,
-        retry_max = None,
-        grace = None,
-        probe_timeout = None,
-        relay = true,
-        ipv6 = true,
-        allow_http = "private",
-        http_twins = false,
-        on_event = None,
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    // `timing` and `race`: the options of the kept server and of its races (`keep_options`).
     fn keep<'py>(
         &self,
         py: Python<'py>,
         server: Bound<'_, Resource>,
         last_good: Option<String>,
-        warm_window: Option<Seconds>,
-        recheck_interval: Option<Seconds>,
-        recheck_max: Option<Seconds>,
-        retry_max: Option<Seconds>,
-        grace: Option<Seconds>,
-        probe_timeout: Option<Seconds>,
-        relay: bool,
-        ipv6: bool,
-        allow_http: &str,
-        http_twins: bool,
+        timing: &Bound<'_, PyTuple>,
+        race: &Bound<'_, PyTuple>,
         on_event: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let race = race_policy(grace, probe_timeout, relay, ipv6, allow_http, http_twins)?;
-        let policy = keep_policy(race, warm_window, recheck_interval, recheck_max, retry_max)?;
+        let policy = keep_options(timing, race)?;
         let device = server.get().core.clone();
         // With a callback, the driver's hook puts each event on a channel, and a task hands
         // them to the loop in order (the hook runs on a worker, which never takes the GIL).

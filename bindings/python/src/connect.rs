@@ -12,12 +12,13 @@ use plexlink::core::race::{
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
 
-use crate::convert::{Seconds, quoted, seconds};
+use crate::convert::{Options, Seconds, quoted, seconds};
 use crate::resources::{Connection, Resource};
 
-/// The race policy for ``Client.connect``'s and ``Client.connect_all``'s keyword arguments:
-/// plexlink's defaults for what is not given.
+/// The race policy for the keyword arguments of ``Client.connect``, ``Client.connect_all`` and
+/// ``Client.keep``: plexlink's defaults for what is not given.
 pub(crate) fn race_policy(
     grace: Option<Seconds>,
     probe_timeout: Option<Seconds>,
@@ -46,6 +47,19 @@ pub(crate) fn race_policy(
         http_twins,
         ..defaults
     })
+}
+
+/// [`race_policy`] for the race options as the asyncio face hands them over: one tuple
+/// ``(grace, probe_timeout, relay, ipv6, allow_http, http_twins)`` (see [`Options`]).
+pub(crate) fn race_options(options: &Bound<'_, PyTuple>) -> PyResult<RacePolicy> {
+    let mut options = Options::new(options);
+    let grace = options.next("grace")?;
+    let probe_timeout = options.next("probe_timeout")?;
+    let relay = options.next("relay")?;
+    let ipv6 = options.next("ipv6")?;
+    let allow_http: String = options.next("allow_http")?;
+    let http_twins = options.next("http_twins")?;
+    race_policy(grace, probe_timeout, relay, ipv6, &allow_http, http_twins)
 }
 
 /// The connection ``Client.connect`` chose (or a kept server uses: ``KeptServer.current``): a

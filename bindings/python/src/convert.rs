@@ -1,12 +1,15 @@
 //! Plain values between Rust and Python: how reprs quote text and write bools, aware
-//! `datetime`s for plex.tv's times, seconds as `Duration`s and counts of bytes as `usize`s.
+//! `datetime`s for plex.tv's times, seconds as `Duration`s, counts of bytes as `usize`s, and the
+//! tuples of options the asyncio face hands over.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use plexlink::core::timefmt::parse_rfc3339;
-use pyo3::exceptions::{PyOverflowError, PyValueError};
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use pyo3::types::iter::BoundTupleIterator;
 
 /// `'text'` as Python's `repr` of a str would write it (close enough for reprs).
 pub(crate) fn quoted(text: &str) -> String {
@@ -152,5 +155,33 @@ pub(crate) fn bytes(what: &str, value: Option<Bytes>) -> PyResult<Option<usize>>
             "{what} must be a number of bytes up to {} (which is already no limit)",
             usize::MAX
         ))),
+    }
+}
+
+/// A group of keyword arguments as `plexlink.aio` hands it to `_AsyncCore`: one tuple of their
+/// values, in the order the blocking `Client` declares them (`AsyncClient` declares the keywords
+/// for the asyncio face; `_AsyncCore` does not declare them again). Read in that order with
+/// [`next`](Self::next).
+pub(crate) struct Options<'py>(BoundTupleIterator<'py>);
+
+impl<'py> Options<'py> {
+    pub(crate) fn new(tuple: &Bound<'py, PyTuple>) -> Self {
+        Self(tuple.iter())
+    }
+
+    /// The next value, converted as pyo3 converts the blocking `Client`'s argument `name`: what
+    /// that raises, this raises, with the same note naming the argument.
+    pub(crate) fn next<T: FromPyObjectOwned<'py>>(&mut self, name: &str) -> PyResult<T> {
+        let value = self
+            .0
+            .next()
+            .ok_or_else(|| PyTypeError::new_err(format!("no value for the option {name}")))?;
+        value.extract::<T>().map_err(|error| {
+            let error: PyErr = error.into();
+            // pyo3's note; before Python 3.11 there is no add_note, and no note.
+            let note = format!("while processing '{name}'");
+            let _ = error.value(value.py()).call_method1("add_note", (note,));
+            error
+        })
     }
 }

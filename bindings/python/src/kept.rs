@@ -21,12 +21,12 @@ use plexlink::core::race::{Candidate, RaceOutcome as CoreOutcome};
 use plexlink::{Error, KeepOptions, KeepPolicy, KeptEvent as CoreEvent, RacePolicy, TransportErrorKind};
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
-use pyo3::types::{PyCFunction, PyType};
+use pyo3::types::{PyCFunction, PyTuple, PyType};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::aio::Ready;
-use crate::connect::{Connected, RaceOutcome};
-use crate::convert::{Seconds, quoted, seconds};
+use crate::connect::{Connected, RaceOutcome, race_options};
+use crate::convert::{Options, Seconds, quoted, seconds};
 use crate::errors::{to_pyerr, transport_failure};
 use crate::resources::Resource;
 
@@ -52,6 +52,19 @@ pub(crate) fn keep_policy(
     };
     policy.validate().map_err(to_pyerr)?;
     Ok(policy)
+}
+
+/// [`keep_policy`] for the options as the asyncio face hands them over: one tuple
+/// ``(warm_window, recheck_interval, recheck_max, retry_max)`` and the race's (see
+/// [`race_options`]), read in that order, as the blocking client reads its arguments.
+pub(crate) fn keep_options(options: &Bound<'_, PyTuple>, race: &Bound<'_, PyTuple>) -> PyResult<KeepPolicy> {
+    let mut options = Options::new(options);
+    let warm_window = options.next("warm_window")?;
+    let recheck_interval = options.next("recheck_interval")?;
+    let recheck_max = options.next("recheck_max")?;
+    let retry_max = options.next("retry_max")?;
+    let race = race_options(race)?;
+    keep_policy(race, warm_window, recheck_interval, recheck_max, retry_max)
 }
 
 /// One event as the hub hands it on: the core's, and the race that chose its `old` connection

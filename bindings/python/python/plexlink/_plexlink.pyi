@@ -212,6 +212,12 @@ class Client:
     ) -> KeptServer:
         """Keeps ``server``'s connection right in the background; ``on_event`` runs on the driver's thread."""
 
+# The keyword arguments ``plexlink.aio`` hands to ``_AsyncCore`` as one tuple each, in the order
+# ``Client`` declares them.
+_WaitOptions = tuple[float | None, float | None, Callable[[WaitProgress], object] | None, Cancel | None]
+_RaceOptions = tuple[float | None, float | None, bool, bool, Literal["never", "private", "anywhere"], bool]
+_KeepTiming = tuple[float | None, float | None, float | None, float | None]
+
 @final
 class _AsyncCore:
     """The native half of ``plexlink.aio.AsyncClient``: a ``Client``'s network calls as futures
@@ -220,25 +226,8 @@ class _AsyncCore:
     def __new__(cls, client: Client) -> _AsyncCore: ...
     def create_pin(self, strong: bool = False, *, jwt_key: DeviceKey | None = None) -> asyncio.Future[Pin]: ...
     def check_pin(self, pin: Pin | int) -> asyncio.Future[Pin]: ...
-    def wait_for_token(
-        self,
-        pin: Pin,
-        *,
-        timeout: float | None = None,
-        interval: float | None = None,
-        on_progress: Callable[[WaitProgress], object] | None = None,
-        cancel: Cancel | None = None,
-    ) -> asyncio.Future[str]: ...
-    def wait_for_jwt(
-        self,
-        pin: Pin,
-        key: DeviceKey | None = None,
-        *,
-        timeout: float | None = None,
-        interval: float | None = None,
-        on_progress: Callable[[WaitProgress], object] | None = None,
-        cancel: Cancel | None = None,
-    ) -> asyncio.Future[PlexJwt]: ...
+    def wait_for_token(self, pin: Pin, wait: _WaitOptions) -> asyncio.Future[str]: ...
+    def wait_for_jwt(self, pin: Pin, key: DeviceKey | None, wait: _WaitOptions) -> asyncio.Future[PlexJwt]: ...
     def upgrade_to_jwt(self, token: str, key: DeviceKey) -> asyncio.Future[PlexJwt]: ...
     def refresh_jwt(self, key: DeviceKey) -> asyncio.Future[PlexJwt]: ...
     def verify_jwt(self, token: str, key: DeviceKey) -> asyncio.Future[JwtClaims]: ...
@@ -254,27 +243,9 @@ class _AsyncCore:
     def claim_token(self, token: str) -> asyncio.Future[str]: ...
     def resources(self, token: str) -> asyncio.Future[list[Resource]]: ...
     def servers(self, token: str) -> asyncio.Future[list[Resource]]: ...
-    def connect(
-        self,
-        resource: Resource,
-        *,
-        grace: float | None = None,
-        probe_timeout: float | None = None,
-        relay: bool = True,
-        ipv6: bool = True,
-        allow_http: Literal["never", "private", "anywhere"] = "private",
-        http_twins: bool = False,
-    ) -> asyncio.Future[Connected]: ...
+    def connect(self, resource: Resource, race: _RaceOptions) -> asyncio.Future[Connected]: ...
     def connect_all(
-        self,
-        resources: Iterable[Resource],
-        *,
-        grace: float | None = None,
-        probe_timeout: float | None = None,
-        relay: bool = True,
-        ipv6: bool = True,
-        allow_http: Literal["never", "private", "anywhere"] = "private",
-        http_twins: bool = False,
+        self, resources: Iterable[Resource], race: _RaceOptions
     ) -> asyncio.Future[list[Connected | PlexlinkError]]: ...
     def identity(self, server_uri: str) -> asyncio.Future[Identity]: ...
     def transient_token(self, server_uri: str, token: str) -> asyncio.Future[str]: ...
@@ -285,19 +256,10 @@ class _AsyncCore:
     def keep(
         self,
         server: Resource,
-        *,
-        last_good: str | None = None,
-        warm_window: float | None = None,
-        recheck_interval: float | None = None,
-        recheck_max: float | None = None,
-        retry_max: float | None = None,
-        grace: float | None = None,
-        probe_timeout: float | None = None,
-        relay: bool = True,
-        ipv6: bool = True,
-        allow_http: Literal["never", "private", "anywhere"] = "private",
-        http_twins: bool = False,
-        on_event: Callable[[KeptEvent], object] | None = None,
+        last_good: str | None,
+        timing: _KeepTiming,
+        race: _RaceOptions,
+        on_event: Callable[[KeptEvent], object] | None,
     ) -> asyncio.Future[KeptServer]: ...
 
 @final

@@ -79,6 +79,9 @@ class AsyncClient:
 
     __slots__ = ("_client", "_core")
 
+    # The keyword arguments of a call reach the native core (``_AsyncCore``) as tuples of their
+    # values, in the order declared here, and are checked there as ``Client`` checks its own.
+
     def __init__(
         self,
         product: str,
@@ -181,9 +184,7 @@ class AsyncClient:
         cancels the wait; the task's cancellation leaves ``cancel`` itself alone (it may guard
         other work).
         """
-        return await self._core.wait_for_token(
-            pin, timeout=timeout, interval=interval, on_progress=on_progress, cancel=cancel
-        )
+        return await self._core.wait_for_token(pin, (timeout, interval, on_progress, cancel))
 
     async def wait_for_jwt(
         self,
@@ -197,9 +198,7 @@ class AsyncClient:
     ) -> PlexJwt:
         """Waits until the person approves the JWT PIN ``pin`` and returns the Plex JWT
         (see :meth:`plexlink.Client.wait_for_jwt`; waits as :meth:`wait_for_token` does)."""
-        return await self._core.wait_for_jwt(
-            pin, key, timeout=timeout, interval=interval, on_progress=on_progress, cancel=cancel
-        )
+        return await self._core.wait_for_jwt(pin, key, (timeout, interval, on_progress, cancel))
 
     # --- Plex JWT ----------------------------------------------------------------------------
 
@@ -300,15 +299,8 @@ class AsyncClient:
         http_twins: bool = False,
     ) -> Connected:
         """Chooses a server's best working connection (see :meth:`plexlink.Client.connect`)."""
-        return await self._core.connect(
-            resource,
-            grace=grace,
-            probe_timeout=probe_timeout,
-            relay=relay,
-            ipv6=ipv6,
-            allow_http=allow_http,
-            http_twins=http_twins,
-        )
+        race = (grace, probe_timeout, relay, ipv6, allow_http, http_twins)
+        return await self._core.connect(resource, race)
 
     async def connect_all(
         self,
@@ -323,15 +315,8 @@ class AsyncClient:
     ) -> list[Connected | PlexlinkError]:
         """Chooses a connection for every server at once (see :meth:`plexlink.Client.connect_all`):
         one ``Connected`` or ``PlexlinkError`` per resource, in the order given."""
-        return await self._core.connect_all(
-            resources,
-            grace=grace,
-            probe_timeout=probe_timeout,
-            relay=relay,
-            ipv6=ipv6,
-            allow_http=allow_http,
-            http_twins=http_twins,
-        )
+        race = (grace, probe_timeout, relay, ipv6, allow_http, http_twins)
+        return await self._core.connect_all(resources, race)
 
     async def identity(self, server_uri: str) -> Identity:
         """What a server's ``/identity`` says."""
@@ -377,18 +362,10 @@ class AsyncClient:
         """
         kept = await self._core.keep(
             server,
-            last_good=last_good,
-            warm_window=warm_window,
-            recheck_interval=recheck_interval,
-            recheck_max=recheck_max,
-            retry_max=retry_max,
-            grace=grace,
-            probe_timeout=probe_timeout,
-            relay=relay,
-            ipv6=ipv6,
-            allow_http=allow_http,
-            http_twins=http_twins,
-            on_event=on_event,
+            last_good,
+            (warm_window, recheck_interval, recheck_max, retry_max),
+            (grace, probe_timeout, relay, ipv6, allow_http, http_twins),
+            on_event,
         )
         return AsyncKeptServer(kept)
 
