@@ -27,9 +27,12 @@ use plexlink_core::resources::{self, Device};
 use plexlink_core::{AddressRules, ClientInfo, Error, HttpResponse, TransportErrorKind, server, token_allowed_for};
 
 use crate::clock::{self, Jump};
+use crate::jwt::answer;
 
-const SERVER_ID: &str = "8276c3fa6bc24e44b347e19c71fbb98b9287c1e9";
-const HASH: &str = "fc6b48db927de7394036856ade1760b9";
+/// The server the race is for (and the `kept` target's connection keeps), and its plex.direct
+/// hash.
+pub(crate) const SERVER_ID: &str = "8276c3fa6bc24e44b347e19c71fbb98b9287c1e9";
+pub(crate) const HASH: &str = "fc6b48db927de7394036856ade1760b9";
 
 pub fn run(data: &[u8]) {
     if let Ok(script) = Script::arbitrary_take_rest(Unstructured::new(data)) {
@@ -99,16 +102,51 @@ pub fn check_plan(device: &Device, policy: &RacePolicy, plan: &Plan) {
     );
 }
 
+/// A [`RacePolicy`] as a script of this target or of `kept` sets it.
 #[derive(Arbitrary, Debug)]
-struct Script {
+pub(crate) struct Race {
     grace_ms: u16,
     probe_timeout_ms: u16,
+    /// `Never`, `PrivateOnly` or `Anywhere`, by its remainder of 3.
     allow_http: u8,
     ipv6: bool,
     relay: bool,
     http_twins: bool,
     plex_direct_by_label: bool,
     carrier_nat_is_private: bool,
+}
+
+impl Race {
+    pub(crate) fn policy(&self) -> RacePolicy {
+        RacePolicy {
+            grace: Duration::from_millis(self.grace_ms.into()),
+            probe_timeout: Duration::from_millis(self.probe_timeout_ms.into()),
+            allow_http: match self.allow_http % 3 {
+                0 => HttpPolicy::Never,
+                1 => HttpPolicy::PrivateOnly,
+                _ => HttpPolicy::Anywhere,
+            },
+            ipv6: self.ipv6,
+            relay: self.relay,
+            http_twins: self.http_twins,
+            addresses: AddressRules {
+                plex_direct_by_label: self.plex_direct_by_label,
+                carrier_nat_is_private: self.carrier_nat_is_private,
+            },
+        }
+    }
+}
+
+/// The `/identity` answer of a server whose machine identifier is `id`.
+pub(crate) fn identity(id: &str) -> Vec<u8> {
+    serde_json::json!({ "MediaContainer": { "size": 0, "claimed": true, "machineIdentifier": id, "version": "1.40.0.7998" } })
+        .to_string()
+        .into_bytes()
+}
+
+#[derive(Arbitrary, Debug)]
+struct Script {
+    race: Race,
     owned: bool,
     https_required: bool,
     public_address_matches: bool,
@@ -179,11 +217,6 @@ enum Reply {
 
 impl Reply {
     fn response(&self) -> HttpResponse {
-        let identity = |id: &str| {
-            serde_json::json!({ "MediaContainer": { "size": 0, "claimed": true, "machineIdentifier": id, "version": "1.40.0.7998" } })
-                .to_string()
-                .into_bytes()
-        };
         let (status, body) = match self {
             Self::Right => (200, identity(SERVER_ID)),
             Self::OtherServer(n) => (200, identity(&format!("other-server-{n}"))),
@@ -192,10 +225,7 @@ impl Reply {
             Self::Status(status) => (100 + status % 900, Vec::new()),
             Self::Garbage(body) => (200, body.clone()),
         };
-        http::Response::builder()
-            .status(status)
-            .body(body)
-            .expect("a valid answer")
+        answer(status, body)
     }
 }
 
@@ -272,22 +302,7 @@ impl Script {
         let device = resources::parse_resources(&answer.expect("a valid answer"))
             .expect("a resources answer")
             .remove(0);
-        let policy = RacePolicy {
-            grace: Duration::from_millis(self.grace_ms.into()),
-            probe_timeout: Duration::from_millis(self.probe_timeout_ms.into()),
-            allow_http: match self.allow_http % 3 {
-                0 => HttpPolicy::Never,
-                1 => HttpPolicy::PrivateOnly,
-                _ => HttpPolicy::Anywhere,
-            },
-            ipv6: self.ipv6,
-            relay: self.relay,
-            http_twins: self.http_twins,
-            addresses: AddressRules {
-                plex_direct_by_label: self.plex_direct_by_label,
-                carrier_nat_is_private: self.carrier_nat_is_private,
-            },
-        };
+        let policy = self.race.policy();
         let start = clock::origin();
         let race = ConnectionRace::new(ClientInfo::new("Fuzz Player", "fuzz-app"), &device, policy, start);
         check_plan(&device, &policy, race.plan());

@@ -36,15 +36,15 @@ use std::time::{Duration, Instant};
 
 use arbitrary::{Arbitrary, Unstructured};
 use plexlink_core::kept::{KeepPolicy, KeptConnection, KeptEvent, KeptProbe, ProbeId, Reason};
-use plexlink_core::race::{self, Candidate, HttpPolicy, Plan, RacePolicy, Tier};
+use plexlink_core::race::{self, Candidate, Plan, Tier};
 use plexlink_core::resources::{self, Connection, Device};
-use plexlink_core::{AddressRules, ClientInfo, Error, HttpResponse, TransportErrorKind, server};
+use plexlink_core::{ClientInfo, Error, HttpResponse, TransportErrorKind, server};
 
 use crate::check;
 use crate::clock::{self, Jump};
+use crate::connection_race::{HASH, Race, SERVER_ID, identity};
+use crate::jwt::answer;
 
-const SERVER_ID: &str = "8276c3fa6bc24e44b347e19c71fbb98b9287c1e9";
-const HASH: &str = "fc6b48db927de7394036856ade1760b9";
 /// A last good URI that no device here has.
 const GONE: &str = "https://10.9.9.9:1";
 /// Enough connections for every tier, scheme and duplicate; a step costs time in proportion to
@@ -92,14 +92,7 @@ struct Script {
 
 #[derive(Arbitrary, Debug)]
 struct Policy {
-    grace_ms: u16,
-    probe_timeout_ms: u16,
-    allow_http: u8,
-    ipv6: bool,
-    relay: bool,
-    http_twins: bool,
-    plex_direct_by_label: bool,
-    carrier_nat_is_private: bool,
+    race: Race,
     warm_window: Span,
     recheck_interval: Span,
     recheck_max: Span,
@@ -283,22 +276,7 @@ impl World {
     fn new(script: &Script, tail: &[u8]) -> Option<Self> {
         let p = &script.policy;
         let policy = KeepPolicy {
-            race: RacePolicy {
-                grace: Duration::from_millis(p.grace_ms.into()),
-                probe_timeout: Duration::from_millis(p.probe_timeout_ms.into()),
-                allow_http: match p.allow_http % 3 {
-                    0 => HttpPolicy::Never,
-                    1 => HttpPolicy::PrivateOnly,
-                    _ => HttpPolicy::Anywhere,
-                },
-                ipv6: p.ipv6,
-                relay: p.relay,
-                http_twins: p.http_twins,
-                addresses: AddressRules {
-                    plex_direct_by_label: p.plex_direct_by_label,
-                    carrier_nat_is_private: p.carrier_nat_is_private,
-                },
-            },
+            race: p.race.policy(),
             warm_window: p.warm_window.duration(),
             recheck_interval: p.recheck_interval.duration(),
             recheck_max: p.recheck_max.duration(),
@@ -798,11 +776,6 @@ impl Harness<'_> {
 
 impl Reply {
     fn response(&self, machine: &str) -> HttpResponse {
-        let identity = |id: &str| {
-            serde_json::json!({ "MediaContainer": { "size": 0, "claimed": true, "machineIdentifier": id, "version": "1.40.0.7998" } })
-                .to_string()
-                .into_bytes()
-        };
         let (status, body) = match self {
             Self::Good => (200, identity(machine)),
             Self::WrongMachine(n) => (200, identity(&format!("other-server-{n}"))),
@@ -815,10 +788,7 @@ impl Reply {
             },
             Self::Failed(_) | Self::TimedOut(_) => unreachable!("a failure has no answer"),
         };
-        http::Response::builder()
-            .status(status)
-            .body(body)
-            .expect("a valid answer")
+        answer(status, body)
     }
 }
 
