@@ -19,22 +19,27 @@
 //! - events: `Created` once and first (never for a resumed PIN), one final event last and
 //!   nothing after it, `Authorized` with the token of the answer just handed in; an unusable
 //!   configuration sends nothing and fails with `InvalidArgument`; once finished it sends nothing
-//!   and sets no timer.
+//!   and sets no timer;
+//! - a `Failed` event's error (`Display` and `Debug`) never shows the PIN's code (the core
+//!   redacts it: a server may quote what it was given).
+//!
+//! The rules both halves share are kept by the driver of `pin_login/driver.rs`.
 //!
 //! The same input is then read again as the script of a JWT sign-in, whose rules
 //! `pin_login/jwt_login.rs` gives: every input drives both, so that what the fuzzer finds for
 //! one still means something to the other (and the legacy half reads its inputs as it always
 //! did).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use arbitrary::{Arbitrary, Unstructured};
-use plexlink_core::pin_login::{PinEvent, PinLogin, PinLoginConfig};
-use plexlink_core::pins::Pin;
-use plexlink_core::{ClientInfo, Error, HttpRequest, HttpResponse, PinCode, TransportErrorKind};
+use plexlink_core::pin_login::{PinEvent, PinLogin};
+use plexlink_core::{Error, HttpRequest, HttpResponse, TransportErrorKind};
 
-use crate::clock::{self, Jump};
+use crate::clock;
+use driver::{CODE, Half, Harness, LONG_CODE, Setup, Step};
 
+mod driver;
 mod jwt_login;
 
 /// No wait of the machine is longer than a day.
@@ -42,6 +47,7 @@ const DAY: Duration = Duration::from_secs(86_400);
 /// 2024-07-16T17:03:05Z: the PINs' dates count from here.
 const EPOCH: i64 = 1_721_149_385;
 const ID: u64 = 308_667_304;
+const CLIENT: &str = "fuzz-app";
 
 pub fn run(data: &[u8]) {
     if let Ok(script) = Script::arbitrary_take_rest(Unstructured::new(data)) {
@@ -63,12 +69,8 @@ pub fn describe(data: &[u8]) -> String {
 
 #[derive(Arbitrary, Debug)]
 struct Script {
-    strong: bool,
-    interval_ms: u32,
-    max_backoff_ms: u32,
-    blank_identifier: bool,
-    resume: Option<Resumed>,
-    steps: Vec<Step>,
+    setup: Setup,
+    steps: Vec<Step<Reply>>,
 }
 
 /// A PIN created earlier, and the dates it carries.
@@ -84,17 +86,6 @@ struct Resumed {
 struct Dates {
     created: u16,
     expires: u16,
-}
-
-#[derive(Arbitrary, Debug)]
-enum Step {
-    Wait(Jump),
-    Transmit,
-    Answer(Reply),
-    Fail(Failure),
-    /// Its timer fires, late by the jump.
-    Timer(Jump),
-    Cancel,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -133,8 +124,7 @@ enum Failure {
 impl Reply {
     fn response(&self) -> HttpResponse {
         let pin = |fields: serde_json::Value| {
-            let mut body =
-                serde_json::json!({ "id": ID, "code": "7RQZ", "clientIdentifier": "fuzz-app", "authToken": null });
+            let mut body = serde_json::json!({ "id": ID, "code": CODE, "clientIdentifier": CLIENT, "authToken": null });
             body.as_object_mut()
                 .expect("an object")
                 .extend(fields.as_object().cloned().unwrap_or_default());
@@ -148,11 +138,7 @@ impl Reply {
                 dates,
             } => {
                 answer = answer.status(201);
-                let code = if *long_code {
-                    "x7k2m9q4w8e5r1t6y3u0i2o4p"
-                } else {
-                    "7RQZ"
-                };
+                let code = if *long_code { LONG_CODE } else { CODE };
                 let mut fields = serde_json::json!({ "code": code, "expiresIn": expires_in });
                 if let Some(d) = dates {
                     fields["createdAt"] = clock::rfc3339(EPOCH + i64::from(d.created)).into();
@@ -230,276 +216,62 @@ impl Failure {
     }
 }
 
-/// The machine and what its driver has seen of it.
-struct Harness {
-    login: PinLogin,
-    now: Instant,
-    /// The interval as the machine applies it (capped at a day).
-    interval: Duration,
-    /// max(interval, max back-off), capped at a day: the longest wait after a failure
-    /// without `Retry-After`.
-    longest_backoff: Duration,
-    strong: bool,
-    resumed: bool,
-    last_send: Option<Instant>,
-    /// When the request in flight was sent, and whether it creates the PIN.
-    in_flight: Option<(Instant, bool)>,
-    /// The deadline the machine last made known.
-    deadline: Option<Instant>,
-    /// No request before this (a `Retry-After`).
-    not_before: Option<Instant>,
-    created: bool,
-    finished: bool,
-}
-
 impl Script {
     fn play(&self) {
-        let mut info = ClientInfo::new("Fuzz Player", if self.blank_identifier { " " } else { "fuzz-app" });
+        let mut info = self.setup.info(CLIENT);
         info.version = "1.0".into();
-        let config = PinLoginConfig {
-            strong: self.strong,
-            interval: Duration::from_millis(self.interval_ms.into()),
-            max_backoff: Duration::from_millis(self.max_backoff_ms.into()),
-        };
-        let start = clock::origin();
-        let (login, deadline) = match &self.resume {
-            Some(resumed) => {
-                let mut pin = Pin::new(resumed.id.into(), PinCode::new("7RQZ"), "fuzz-app");
-                pin.expires_in = resumed.expires_in.map(u64::from);
-                if let Some(d) = resumed.dates {
-                    pin.created_at = Some(clock::rfc3339(EPOCH + i64::from(d.created)));
-                    pin.expires_at = Some(clock::rfc3339(EPOCH + i64::from(d.expires)));
-                }
-                let deadline = pin.lifetime().map(|left| start + left);
-                (PinLogin::resume(info, config, pin, start), deadline)
-            }
+        let config = self.setup.config();
+        let (login, deadline) = match self.setup.resumed(CLIENT, clock::origin()) {
+            Some((pin, deadline)) => (PinLogin::resume(info, config, pin, clock::origin()), deadline),
             None => (PinLogin::new(info, config), None),
         };
-        let mut h = Harness {
-            login,
-            now: start,
-            interval: config.interval.min(DAY),
-            longest_backoff: config.interval.max(config.max_backoff).min(DAY),
-            strong: self.strong,
-            resumed: self.resume.is_some(),
-            last_send: None,
-            in_flight: None,
-            deadline,
-            not_before: None,
-            created: false,
-            finished: false,
-        };
-        let unusable = self.interval_ms == 0 || self.blank_identifier;
-        let first = h.events();
-        if unusable {
-            assert!(
-                matches!(first.as_slice(), [PinEvent::Failed(Error::InvalidArgument { .. })]),
-                "an unusable configuration: {first:?}"
-            );
-        }
-        for step in &self.steps {
-            h.step(step);
-        }
-        // However the script left it, the machine is over once its deadline has passed.
-        if let Some(deadline) = h.deadline {
-            h.now = h.now.max(deadline);
-            h.login.handle_timeout(h.now);
-            h.events();
-            assert!(h.finished, "still running after its deadline");
-        }
+        Harness::new(login, &self.setup, deadline, Legacy).play(&self.setup, &self.steps);
     }
 }
 
-impl Harness {
-    fn step(&mut self, step: &Step) {
-        match step {
-            Step::Wait(jump) => self.now += jump.duration(),
-            Step::Transmit => {
-                if let Some(request) = self.login.poll_transmit(self.now) {
-                    self.sent(&request);
-                }
-                self.events();
-                self.after_clock(self.deadline);
-            }
-            Step::Answer(reply) => {
-                let response = reply.response();
-                let retry_after = match Error::from_response(&response) {
-                    Error::RateLimited { retry_after, .. } => retry_after,
-                    _ => None,
-                };
-                let expected = match reply {
-                    Reply::Approved(n) => Some(token(*n)),
-                    _ => None,
-                };
-                let deadline = self.deadline;
-                let (events, was_in_flight) =
-                    self.hand_in(retry_after, |login, now| login.handle_response(now, response));
-                for event in &events {
-                    if let PinEvent::Authorized(token) = event {
-                        assert_eq!(
-                            Some(token.secret()),
-                            expected.as_deref(),
-                            "the approving answer's token"
-                        );
-                        assert!(was_in_flight, "an approval with no request in flight");
-                        assert!(
-                            deadline.is_none_or(|d| self.now < d),
-                            "approved at or after the deadline"
-                        );
-                    }
-                }
-            }
-            Step::Fail(failure) => {
-                self.hand_in(None, |login, now| login.handle_transport_error(now, failure.error()));
-            }
-            Step::Timer(jump) => {
-                if let Some(at) = self.login.poll_timeout() {
-                    self.now = self.now.max(at);
-                }
-                self.now += jump.duration();
-                self.login.handle_timeout(self.now);
-                self.events();
-                self.after_clock(self.deadline);
-            }
-            Step::Cancel => {
-                self.login.cancel();
-                self.events();
-                assert!(self.finished, "cancel did not end it");
+/// The legacy half: a PIN approved with a legacy token.
+struct Legacy;
+
+impl Half for Legacy {
+    type Reply = Reply;
+    /// Whether the request creates the PIN.
+    type Kind = bool;
+    const SENDS_AT_ONCE: bool = false;
+
+    fn reply(h: &mut Harness<Self>, reply: &Reply) {
+        let expected = match reply {
+            Reply::Approved(n) => Some(token(*n)),
+            _ => None,
+        };
+        let deadline = h.deadline;
+        let (events, was_in_flight) = h.answer(reply.response());
+        for event in &events {
+            if let PinEvent::Authorized(token) = event {
+                assert_eq!(
+                    Some(token.secret()),
+                    expected.as_deref(),
+                    "the approving answer's token"
+                );
+                assert!(was_in_flight, "an approval with no request in flight");
+                assert!(deadline.is_none_or(|d| h.now < d), "approved at or after the deadline");
             }
         }
-        self.check_timer();
     }
 
-    /// Hands the machine an answer or a failure, then checks what any must leave: over if the
-    /// deadline known before it has come, nothing but expiry when no request was in flight, and
-    /// the next wait. Returns the events and whether a request was in flight.
-    fn hand_in(
-        &mut self,
-        retry_after: Option<Duration>,
-        hand: impl FnOnce(&mut PinLogin, Instant),
-    ) -> (Vec<PinEvent>, bool) {
-        let (was_in_flight, deadline) = (self.in_flight.take().is_some(), self.deadline);
-        hand(&mut self.login, self.now);
-        let events = self.events();
-        self.after_clock(deadline);
-        if !was_in_flight {
-            assert!(
-                events
-                    .iter()
-                    .all(|e| matches!(e, PinEvent::Failed(Error::PinExpired { .. }))),
-                "an answer with no request in flight did something: {events:?}"
-            );
-        }
-        self.after_answer(was_in_flight, retry_after);
-        (events, was_in_flight)
-    }
-
-    fn sent(&mut self, request: &HttpRequest) {
-        assert!(!self.finished, "a request after the final event");
-        assert!(self.in_flight.is_none(), "two requests in flight");
-        assert!(
-            self.deadline.is_none_or(|d| self.now < d),
-            "a request at or after the deadline"
-        );
-        if let Some(last) = self.last_send {
-            assert!(
-                self.now - last >= self.interval,
-                "polled {:?} after the last request",
-                self.now - last
-            );
-        }
-        assert!(
-            self.not_before.is_none_or(|t| self.now >= t),
-            "a request before Retry-After"
-        );
-        assert!(
-            request.headers().get("x-plex-token").is_none(),
-            "a PIN request with a token"
-        );
-        let creates = !self.resumed && !self.created;
+    fn request(h: &mut Harness<Self>, request: &HttpRequest) -> (bool, bool) {
+        let creates = !h.resumed && !h.created;
         let uri = request.uri();
         if creates {
             assert_eq!((request.method().as_str(), uri.path()), ("POST", "/api/v2/pins"));
-            assert_eq!(uri.query(), self.strong.then_some("strong=true"));
+            assert_eq!(uri.query(), h.strong.then_some("strong=true"));
         } else {
-            let id = self.login.pin().expect("a PIN to check").id;
+            let id = h.login.pin().expect("a PIN to check").id;
             assert_eq!(
                 (request.method().as_str(), uri.path()),
                 ("GET", format!("/api/v2/pins/{id}").as_str())
             );
         }
-        self.last_send = Some(self.now);
-        self.in_flight = Some((self.now, creates));
-    }
-
-    /// Drains the events, checks their order and learns the deadline from them.
-    fn events(&mut self) -> Vec<PinEvent> {
-        let events: Vec<PinEvent> = std::iter::from_fn(|| self.login.poll_event()).collect();
-        for event in &events {
-            assert!(!self.finished, "an event after the final one: {event:?}");
-            match event {
-                PinEvent::Created(pin) => {
-                    assert!(!self.resumed && !self.created, "a second Created, or one when resumed");
-                    self.created = true;
-                    let sent = self.last_send.expect("created by a request");
-                    self.deadline = pin.lifetime().map(|left| sent + left);
-                }
-                PinEvent::Pending { remaining } => {
-                    assert!(self.resumed || self.created, "Pending before Created");
-                    if let Some(left) = remaining {
-                        self.deadline = Some(self.now + *left);
-                    }
-                }
-                PinEvent::Authorized(_) | PinEvent::Failed(_) => self.finished = true,
-                _ => {}
-            }
-        }
-        assert_eq!(
-            self.login.is_finished(),
-            self.finished,
-            "is_finished and the final event"
-        );
-        if self.finished {
-            self.in_flight = None;
-        }
-        events
-    }
-
-    /// After the machine read the clock: at or past the deadline it knew then, it is over. (An
-    /// answer may tell a deadline already past: the next timer ends it.)
-    fn after_clock(&self, deadline: Option<Instant>) {
-        if deadline.is_some_and(|d| self.now >= d) {
-            assert!(self.finished, "running at or after its deadline");
-        }
-    }
-
-    /// After an answer or a failure: the next request waits at least `Retry-After`, and the
-    /// machine wakes up again within its longest wait.
-    fn after_answer(&mut self, was_in_flight: bool, retry_after: Option<Duration>) {
-        if self.finished || !was_in_flight {
-            return;
-        }
-        if let Some(after) = retry_after {
-            self.not_before = Some(self.now + after.min(DAY));
-        }
-        let longest = self.longest_backoff.max(retry_after.unwrap_or_default()).min(DAY);
-        let at = self.login.poll_timeout().expect("a running machine sets a timer");
-        assert!(at <= self.now + longest, "stalled: woken {:?} from now", at - self.now);
-    }
-
-    fn check_timer(&self) {
-        let timer = self.login.poll_timeout();
-        if self.finished {
-            assert_eq!(timer, None, "a timer once finished");
-            assert!(
-                self.login.clone().poll_transmit(self.now + DAY).is_none(),
-                "a request once finished"
-            );
-        } else if let Some(deadline) = self.deadline {
-            assert!(
-                timer.is_some_and(|t| t <= deadline),
-                "timer {timer:?} past the deadline"
-            );
-        }
+        // Every request polls the PIN.
+        (creates, true)
     }
 }

@@ -23,7 +23,11 @@
 //!   else kept) verify now, with the claims [`PinLogin::jwt_claims`] and [`PinLogin::plex_jwt`]
 //!   report; kept keys that decide (they verify it, and know its `kid` when it names one)
 //!   authorize at once, with no keys request;
-//! - a Plex JWT refused as [`Error::InvalidJwt`] is refused by the keys plex.tv answered last.
+//! - a Plex JWT refused as [`Error::InvalidJwt`] is refused by the keys plex.tv answered last;
+//! - a `Failed` event's error (`Display` and `Debug`) shows neither the PIN's code nor any device
+//!   JWT a check carried (the core redacts them: a server may quote what it was sent).
+//!
+//! The rules both halves share are kept by the driver of `pin_login/driver.rs`.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -31,16 +35,16 @@ use std::time::{Duration, Instant};
 use arbitrary::Arbitrary;
 use ed25519_dalek::{Signature, VerifyingKey};
 use plexlink_core::jwt::{self, DeviceKey, Expected, PlexKeys, WallClock};
-use plexlink_core::pin_login::{NONCE_LIFETIME, PinEvent, PinLogin, PinLoginConfig};
-use plexlink_core::pins::{self, Pin};
-use plexlink_core::{ClientInfo, Error, HttpRequest, HttpResponse, PinCode, Token};
+use plexlink_core::pin_login::{NONCE_LIFETIME, PinEvent, PinLogin};
+use plexlink_core::pins;
+use plexlink_core::{Error, HttpRequest, HttpResponse, Token};
 use serde_json::{Value, json};
 
-use super::{DAY, EPOCH, Failure, ID, Resumed};
-use crate::clock::{self, Jump};
+use super::driver::{CODE, Half, Harness, Setup, Step};
+use super::{CLIENT, EPOCH, ID};
+use crate::clock;
 use crate::jwt::{PLEX_SEED, answer, rsa_jwk, sign, unb64};
 
-const CLIENT: &str = "fuzz-app";
 /// The key plex.tv moved to, and one it never published.
 const ROTATED_SEED: [u8; 32] = [201; 32];
 const STRANGER_SEED: [u8; 32] = [5; 32];
@@ -68,31 +72,16 @@ fn keys() -> &'static Keys {
 
 #[derive(Arbitrary, Debug)]
 pub(super) struct Script {
-    strong: bool,
-    interval_ms: u32,
-    max_backoff_ms: u32,
-    blank_identifier: bool,
-    resume: Option<Resumed>,
+    setup: Setup,
     /// A nonce's life in seconds, when not plex.tv's.
     nonce_life: Option<u16>,
     /// plex.tv's keys, kept from an earlier sign-in.
     kept: Option<Published>,
-    steps: Vec<Step>,
+    steps: Vec<Step<Reply>>,
 }
 
 #[derive(Arbitrary, Debug)]
-enum Step {
-    Wait(Jump),
-    Transmit,
-    Answer(Reply),
-    Fail(Failure),
-    /// Its timer fires, late by the jump.
-    Timer(Jump),
-    Cancel,
-}
-
-#[derive(Arbitrary, Debug)]
-enum Reply {
+pub(super) enum Reply {
     /// An answer of the legacy half: a PIN created or pending, a legacy token approved, errors.
     Pin(super::Reply),
     Approved(Minted),
@@ -102,7 +91,7 @@ enum Reply {
 }
 
 #[derive(Arbitrary, Debug)]
-enum Nonce {
+pub(super) enum Nonce {
     Fresh(u16),
     Text(String),
     Empty,
@@ -110,7 +99,7 @@ enum Nonce {
 
 /// Which keys a keys answer publishes.
 #[derive(Arbitrary, Clone, Copy, Debug)]
-struct Published {
+pub(super) struct Published {
     plex: bool,
     rotated: bool,
     rsa: bool,
@@ -120,7 +109,7 @@ struct Published {
 
 /// A Plex JWT as plex.tv mints it at the answer's wall time.
 #[derive(Arbitrary, Debug)]
-struct Minted {
+pub(super) struct Minted {
     signer: Signer,
     kid: Kid,
     flaw: Option<Flaw>,
@@ -223,7 +212,7 @@ impl Reply {
             Self::Pin(reply) => reply.response(),
             Self::Approved(minted) => answer(
                 200,
-                json!({"id": ID, "code": "7RQZ", "clientIdentifier": CLIENT, "authToken": minted.token(wall)})
+                json!({"id": ID, "code": CODE, "clientIdentifier": CLIENT, "authToken": minted.token(wall)})
                     .to_string(),
             ),
             Self::Nonce(nonce) => {
@@ -242,31 +231,16 @@ impl Reply {
 
 /// What is in flight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Create,
     Check,
     Nonce,
     Keys,
 }
 
-/// The machine and what its driver has seen of it.
-struct Harness {
-    login: PinLogin,
-    start: Instant,
-    now: Instant,
-    interval: Duration,
-    longest_backoff: Duration,
-    strong: bool,
-    resumed: bool,
+/// The JWT half: what its driver knows of plex.tv and the sign-in, beyond the PIN.
+pub(super) struct Jwt {
     nonce_life: Duration,
-    /// The last create or check.
-    last_poll: Option<Instant>,
-    in_flight: Option<(Instant, Kind)>,
-    /// The deadline the machine last made known; none once approved.
-    deadline: Option<Instant>,
-    not_before: Option<Instant>,
-    created: bool,
-    finished: bool,
     /// The nonce plex.tv gave last, when it was asked for, and the wall time of its answer.
     nonce: Option<(String, Instant, i64)>,
     /// The last device JWT whose signature and claims were checked.
@@ -281,24 +255,20 @@ struct Harness {
 impl Script {
     /// Plays the script; returns the machine as it ended.
     pub(super) fn play(&self) -> PinLogin {
-        let info = ClientInfo::new("Fuzz Player", if self.blank_identifier { " " } else { CLIENT });
-        let config = PinLoginConfig {
-            strong: self.strong,
-            interval: Duration::from_millis(self.interval_ms.into()),
-            max_backoff: Duration::from_millis(self.max_backoff_ms.into()),
-        };
+        let mut h = self.harness();
+        h.play(&self.setup, &self.steps);
+        h.login
+    }
+
+    /// The machine the script starts, and its driver.
+    fn harness(&self) -> Harness<Jwt> {
+        let info = self.setup.info(CLIENT);
+        let config = self.setup.config();
         let start = clock::origin();
         let wall = WallClock::new(start, EPOCH);
         let device = keys().device.clone();
-        let (mut login, deadline) = match &self.resume {
-            Some(resumed) => {
-                let mut pin = Pin::new(resumed.id.into(), PinCode::new("7RQZ"), CLIENT);
-                pin.expires_in = resumed.expires_in.map(u64::from);
-                if let Some(d) = resumed.dates {
-                    pin.created_at = Some(clock::rfc3339(EPOCH + i64::from(d.created)));
-                    pin.expires_at = Some(clock::rfc3339(EPOCH + i64::from(d.expires)));
-                }
-                let deadline = pin.lifetime().map(|left| start + left);
+        let (mut login, deadline) = match self.setup.resumed(CLIENT, start) {
+            Some((pin, deadline)) => {
                 let login = PinLogin::resume(info, config, pin, start).with_device_key(device, wall);
                 (login, deadline)
             }
@@ -313,49 +283,120 @@ impl Script {
         if let Some(keys) = &kept {
             login = login.with_plex_keys(keys.clone());
         }
-        let mut h = Harness {
-            login,
-            start,
-            now: start,
-            interval: config.interval.min(DAY),
-            longest_backoff: config.interval.max(config.max_backoff).min(DAY),
-            strong: self.strong,
-            resumed: self.resume.is_some(),
+        let half = Jwt {
             nonce_life,
-            last_poll: None,
-            in_flight: None,
-            deadline,
-            not_before: None,
-            created: false,
-            finished: false,
             nonce: None,
             device_jwt: None,
             approved: None,
             kept,
             fetched: None,
         };
-        let first = h.events();
-        if self.interval_ms == 0 || self.blank_identifier {
-            assert!(
-                matches!(first.as_slice(), [PinEvent::Failed(Error::InvalidArgument { .. })]),
-                "an unusable configuration: {first:?}"
-            );
-        }
-        for step in &self.steps {
-            h.step(step);
-        }
-        // Until it is approved, the machine is over once its deadline has passed.
-        if let Some(deadline) = h.deadline {
-            h.now = h.now.max(deadline);
-            h.login.handle_timeout(h.now);
-            h.events();
-            assert!(h.finished, "still running after its deadline");
-        }
-        h.login
+        Harness::new(login, &self.setup, deadline, half)
     }
 }
 
-impl Harness {
+impl Half for Jwt {
+    type Reply = Reply;
+    type Kind = Kind;
+    /// The keys, after an approval.
+    const SENDS_AT_ONCE: bool = true;
+
+    fn reply(h: &mut Harness<Self>, reply: &Reply) {
+        h.answer(reply.response(h.wall()));
+    }
+
+    /// What an answer to a `kind` request sent at `sent` tells. Returns whether it is an approval
+    /// the kept keys decide to accept.
+    fn learn(h: &mut Harness<Self>, kind: Kind, sent: Instant, response: &HttpResponse) -> bool {
+        match kind {
+            Kind::Nonce => {
+                if let Ok(nonce) = jwt::parse_nonce(response) {
+                    h.half.nonce = Some((nonce, sent, h.wall()));
+                }
+            }
+            Kind::Check => {
+                if let Some(token) = pins::parse_pin(response).ok().and_then(|p| p.auth_token) {
+                    h.deadline = None;
+                    let decides = h.half.kept.as_ref().is_some_and(|kept| {
+                        header_kid(&token).is_none_or(|kid| kept.has_kid(&kid))
+                            && jwt::verify(&token, kept, &h.expected(), h.wall()).is_ok()
+                    });
+                    h.half.approved = Some(token);
+                    return decides;
+                }
+            }
+            Kind::Keys => {
+                if let Ok(keys) = jwt::parse_keys(response) {
+                    h.half.fetched = Some(keys);
+                }
+            }
+            Kind::Create => {}
+        }
+        false
+    }
+
+    fn request(h: &mut Harness<Self>, request: &HttpRequest) -> (Kind, bool) {
+        let uri = request.uri();
+        assert_eq!(
+            (uri.scheme_str(), uri.host()),
+            (Some("https"), Some("clients.plex.tv")),
+            "{uri}"
+        );
+        let polling = (h.resumed || h.created) && h.half.approved.is_none();
+        let kind = match (request.method().as_str(), uri.path()) {
+            ("POST", "/api/v2/pins") => {
+                assert!(!h.resumed && !h.created, "a second create, or one when resumed");
+                let body: Value = serde_json::from_slice(request.body()).expect("a JSON body");
+                let mut want = json!({ "jwk": keys().device.public_jwk() });
+                if h.strong {
+                    want["strong"] = true.into();
+                }
+                assert_eq!(body, want, "the create's body");
+                Kind::Create
+            }
+            ("GET", "/api/v2/auth/nonce") => {
+                assert!(polling, "a nonce asked for while not polling");
+                Kind::Nonce
+            }
+            ("GET", "/api/v2/auth/keys") => {
+                assert!(h.half.approved.is_some(), "keys asked for before an approval");
+                Kind::Keys
+            }
+            ("GET", path) => {
+                let id = h.login.pin().expect("a PIN to check").id;
+                assert_eq!(path, format!("/api/v2/pins/{id}"), "a check of another PIN");
+                assert!(polling, "a check while not polling");
+                let query = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes());
+                let pairs: Vec<(String, String)> = query.into_owned().collect();
+                let [(name, device_jwt)] = pairs.as_slice() else {
+                    panic!("a check's query: {pairs:?}");
+                };
+                assert_eq!(name, "deviceJWT");
+                h.check_device_jwt(device_jwt);
+                Kind::Check
+            }
+            other => panic!("an unexpected request {other:?}"),
+        };
+        (kind, matches!(kind, Kind::Create | Kind::Check))
+    }
+
+    fn ended(h: &mut Harness<Self>, event: &PinEvent) {
+        match event {
+            PinEvent::Authorized(token) => h.authorized(token),
+            PinEvent::Failed(error @ Error::InvalidJwt { .. }) => {
+                let token = h.half.approved.as_ref().expect("a JWT refused before any approval");
+                let keys = h.half.fetched.as_ref().expect("a JWT refused without plex.tv's keys");
+                assert!(
+                    jwt::verify(token, keys, &h.expected(), h.wall()).is_err(),
+                    "refused a Plex JWT that plex.tv's keys verify: {error:?}"
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Harness<Jwt> {
     /// The Unix time at `now`, as the machine's wall clock says it.
     fn wall(&self) -> i64 {
         EPOCH + i64::try_from((self.now - self.start).as_secs()).expect("seconds")
@@ -368,191 +409,15 @@ impl Harness {
         }
     }
 
-    fn step(&mut self, step: &Step) {
-        match step {
-            Step::Wait(jump) => self.now += jump.duration(),
-            Step::Transmit => {
-                if let Some(request) = self.login.poll_transmit(self.now) {
-                    self.sent(&request);
-                }
-                self.events();
-                self.after_clock(self.deadline);
-            }
-            Step::Answer(reply) => {
-                let response = reply.response(self.wall());
-                let retry_after = match Error::from_response(&response) {
-                    Error::RateLimited { retry_after, .. } => retry_after,
-                    _ => None,
-                };
-                self.hand_in(retry_after, Some(&response), |login, now| {
-                    login.handle_response(now, response.clone());
-                });
-            }
-            Step::Fail(failure) => {
-                self.hand_in(None, None, |login, now| {
-                    login.handle_transport_error(now, failure.error())
-                });
-            }
-            Step::Timer(jump) => {
-                if let Some(at) = self.login.poll_timeout() {
-                    self.now = self.now.max(at);
-                }
-                self.now += jump.duration();
-                self.login.handle_timeout(self.now);
-                self.events();
-                self.after_clock(self.deadline);
-            }
-            Step::Cancel => {
-                self.login.cancel();
-                self.events();
-                assert!(self.finished, "cancel did not end it");
-            }
-        }
-        self.check_timer();
-    }
-
-    /// Hands the machine an answer (`response`) or a failure, learning first what the answer
-    /// tells a driver that knows plex.tv: a nonce, an approval, keys.
-    fn hand_in(
-        &mut self,
-        retry_after: Option<Duration>,
-        response: Option<&HttpResponse>,
-        hand: impl FnOnce(&mut PinLogin, Instant),
-    ) {
-        let (was, deadline) = (self.in_flight.take(), self.deadline);
-        let alive = deadline.is_none_or(|d| self.now < d);
-        let mut at_once = false;
-        if let (Some((sent, kind)), Some(response), true) = (was, response, alive) {
-            at_once = self.learn(kind, sent, response);
-        }
-        hand(&mut self.login, self.now);
-        let events = self.events();
-        self.after_clock(deadline);
-        if was.is_none() {
-            assert!(
-                events
-                    .iter()
-                    .all(|e| matches!(e, PinEvent::Failed(Error::PinExpired { .. }))),
-                "an answer with no request in flight did something: {events:?}"
-            );
-        }
-        if at_once {
-            assert!(
-                matches!(events.last(), Some(PinEvent::Authorized(_))),
-                "the kept keys verify the approval, yet: {events:?}"
-            );
-        }
-        self.after_answer(was.is_some(), retry_after);
-    }
-
-    /// What an answer to a `kind` request sent at `sent` tells. Returns whether it is an approval
-    /// the kept keys decide to accept.
-    fn learn(&mut self, kind: Kind, sent: Instant, response: &HttpResponse) -> bool {
-        match kind {
-            Kind::Nonce => {
-                if let Ok(nonce) = jwt::parse_nonce(response) {
-                    self.nonce = Some((nonce, sent, self.wall()));
-                }
-            }
-            Kind::Check => {
-                if let Some(token) = pins::parse_pin(response).ok().and_then(|p| p.auth_token) {
-                    self.deadline = None;
-                    let decides = self.kept.as_ref().is_some_and(|kept| {
-                        header_kid(&token).is_none_or(|kid| kept.has_kid(&kid))
-                            && jwt::verify(&token, kept, &self.expected(), self.wall()).is_ok()
-                    });
-                    self.approved = Some(token);
-                    return decides;
-                }
-            }
-            Kind::Keys => {
-                if let Ok(keys) = jwt::parse_keys(response) {
-                    self.fetched = Some(keys);
-                }
-            }
-            Kind::Create => {}
-        }
-        false
-    }
-
-    fn sent(&mut self, request: &HttpRequest) {
-        assert!(!self.finished, "a request after the final event");
-        assert!(self.in_flight.is_none(), "two requests in flight");
-        assert!(
-            self.deadline.is_none_or(|d| self.now < d),
-            "a request at or after the deadline"
-        );
-        assert!(
-            self.not_before.is_none_or(|t| self.now >= t),
-            "a request before Retry-After"
-        );
-        assert!(
-            request.headers().get("x-plex-token").is_none(),
-            "a JWT sign-in request with a token"
-        );
-        let uri = request.uri();
-        assert_eq!(
-            (uri.scheme_str(), uri.host()),
-            (Some("https"), Some("clients.plex.tv")),
-            "{uri}"
-        );
-        let polling = (self.resumed || self.created) && self.approved.is_none();
-        let kind = match (request.method().as_str(), uri.path()) {
-            ("POST", "/api/v2/pins") => {
-                assert!(!self.resumed && !self.created, "a second create, or one when resumed");
-                let body: Value = serde_json::from_slice(request.body()).expect("a JSON body");
-                let mut want = json!({ "jwk": keys().device.public_jwk() });
-                if self.strong {
-                    want["strong"] = true.into();
-                }
-                assert_eq!(body, want, "the create's body");
-                Kind::Create
-            }
-            ("GET", "/api/v2/auth/nonce") => {
-                assert!(polling, "a nonce asked for while not polling");
-                Kind::Nonce
-            }
-            ("GET", "/api/v2/auth/keys") => {
-                assert!(self.approved.is_some(), "keys asked for before an approval");
-                Kind::Keys
-            }
-            ("GET", path) => {
-                let id = self.login.pin().expect("a PIN to check").id;
-                assert_eq!(path, format!("/api/v2/pins/{id}"), "a check of another PIN");
-                assert!(polling, "a check while not polling");
-                let query = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes());
-                let pairs: Vec<(String, String)> = query.into_owned().collect();
-                let [(name, device_jwt)] = pairs.as_slice() else {
-                    panic!("a check's query: {pairs:?}");
-                };
-                assert_eq!(name, "deviceJWT");
-                self.check_device_jwt(device_jwt);
-                Kind::Check
-            }
-            other => panic!("an unexpected request {other:?}"),
-        };
-        if matches!(kind, Kind::Create | Kind::Check) {
-            if let Some(last) = self.last_poll {
-                assert!(
-                    self.now - last >= self.interval,
-                    "polled {:?} after the last poll",
-                    self.now - last
-                );
-            }
-            self.last_poll = Some(self.now);
-        }
-        self.in_flight = Some((self.now, kind));
-    }
-
     /// A check's device JWT: the device's, for plex.tv's last nonce, not too old.
     fn check_device_jwt(&mut self, device_jwt: &str) {
-        let (nonce, asked, wall) = self.nonce.clone().expect("a check without a nonce");
+        let (nonce, asked, wall) = self.half.nonce.clone().expect("a check without a nonce");
         assert!(
-            self.now - asked < self.nonce_life,
+            self.now - asked < self.half.nonce_life,
             "a check carried a nonce asked for {:?} ago",
             self.now - asked
         );
-        if self.device_jwt.as_deref() == Some(device_jwt) {
+        if self.half.device_jwt.as_deref() == Some(device_jwt) {
             return;
         }
         let device = &keys().device;
@@ -574,111 +439,27 @@ impl Harness {
         assert_eq!(claims["aud"], "plex.tv");
         assert_eq!(claims["iat"], wall, "issued at the nonce's answer");
         assert_eq!(claims["exp"], wall + jwt::DEVICE_JWT_LIFETIME_SECS);
-        self.device_jwt = Some(device_jwt.to_owned());
-    }
-
-    /// Drains the events, checks their order and what they carry, and learns the deadline.
-    fn events(&mut self) -> Vec<PinEvent> {
-        let events: Vec<PinEvent> = std::iter::from_fn(|| self.login.poll_event()).collect();
-        for event in &events {
-            assert!(!self.finished, "an event after the final one: {event:?}");
-            match event {
-                PinEvent::Created(pin) => {
-                    assert!(!self.resumed && !self.created, "a second Created, or one when resumed");
-                    self.created = true;
-                    let sent = self.last_poll.expect("created by a request");
-                    self.deadline = pin.lifetime().map(|left| sent + left);
-                }
-                PinEvent::Pending { remaining } => {
-                    assert!(self.resumed || self.created, "Pending before Created");
-                    if let Some(left) = remaining {
-                        self.deadline = Some(self.now + *left);
-                    }
-                }
-                PinEvent::Authorized(token) => {
-                    self.finished = true;
-                    self.authorized(token);
-                }
-                PinEvent::Failed(error) => {
-                    self.finished = true;
-                    if let Error::InvalidJwt { .. } = error {
-                        let token = self.approved.as_ref().expect("a JWT refused before any approval");
-                        let keys = self.fetched.as_ref().expect("a JWT refused without plex.tv's keys");
-                        assert!(
-                            jwt::verify(token, keys, &self.expected(), self.wall()).is_err(),
-                            "refused a Plex JWT that plex.tv's keys verify: {error:?}"
-                        );
-                    }
-                }
-                _ => {}
-            }
-        }
-        assert_eq!(
-            self.login.is_finished(),
-            self.finished,
-            "is_finished and the final event"
-        );
-        if self.finished {
-            self.in_flight = None;
-        }
-        events
+        self.half.device_jwt = Some(device_jwt.to_owned());
+        self.secrets.push(device_jwt.to_owned());
     }
 
     fn authorized(&self, token: &Token) {
-        assert_eq!(Some(token), self.approved.as_ref(), "authorized with another token");
+        assert_eq!(
+            Some(token),
+            self.half.approved.as_ref(),
+            "authorized with another token"
+        );
         let keys = self
+            .half
             .fetched
             .as_ref()
-            .or(self.kept.as_ref())
+            .or(self.half.kept.as_ref())
             .expect("authorized without any key");
         let claims = jwt::verify(token, keys, &self.expected(), self.wall())
             .unwrap_or_else(|e| panic!("authorized a Plex JWT its keys refuse: {e:?}"));
         assert_eq!(self.login.jwt_claims(), Some(&claims), "jwt_claims");
         let kept = self.login.plex_jwt().expect("plex_jwt once authorized");
         assert_eq!((&kept.token, &kept.claims), (token, &claims), "plex_jwt");
-    }
-
-    /// After the machine read the clock: at or past the deadline it knew then, it is over.
-    fn after_clock(&self, deadline: Option<Instant>) {
-        if deadline.is_some_and(|d| self.now >= d) {
-            assert!(self.finished, "running at or after its deadline");
-        }
-    }
-
-    /// After an answer or a failure: the next request waits at least `Retry-After`, and the
-    /// machine goes on within its longest wait: by its timer, or by a request due at once (the
-    /// keys after an approval).
-    fn after_answer(&mut self, was_in_flight: bool, retry_after: Option<Duration>) {
-        if self.finished || !was_in_flight {
-            return;
-        }
-        if let Some(after) = retry_after {
-            self.not_before = Some(self.now + after.min(DAY));
-        }
-        let longest = self.longest_backoff.max(retry_after.unwrap_or_default()).min(DAY);
-        match self.login.poll_timeout() {
-            Some(at) => assert!(at <= self.now + longest, "stalled: woken {:?} from now", at - self.now),
-            None => assert!(
-                self.login.clone().poll_transmit(self.now).is_some(),
-                "stalled: no timer and nothing to send"
-            ),
-        }
-    }
-
-    fn check_timer(&self) {
-        let timer = self.login.poll_timeout();
-        if self.finished {
-            assert_eq!(timer, None, "a timer once finished");
-            assert!(
-                self.login.clone().poll_transmit(self.now + DAY).is_none(),
-                "a request once finished"
-            );
-        } else if let Some(deadline) = self.deadline {
-            assert!(
-                timer.is_some_and(|t| t <= deadline),
-                "timer {timer:?} past the deadline"
-            );
-        }
     }
 }
 
@@ -692,6 +473,7 @@ fn header_kid(token: &Token) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::Jump;
 
     /// Bytes that `arbitrary` 1.x reads back as chosen values (little-endian integers, a `u32`
     /// scaled to pick an enum's variant, a "keep going" byte before each item of the last
@@ -889,6 +671,55 @@ mod tests {
         }
     }
 
+    /// A script of a short code checked every second, backing off to 30 s, not resumed: the
+    /// PIN created, a nonce, then the check, and `more`.
+    fn checked(kept: Option<Published>, more: impl IntoIterator<Item = Step<Reply>>) -> Script {
+        let created = super::super::Reply::Created {
+            long_code: false,
+            expires_in: Some(600),
+            dates: None,
+        };
+        let mut steps = vec![
+            Step::Transmit,
+            Step::Answer(Reply::Pin(created)),
+            Step::Timer(Jump::Still),
+            Step::Transmit,
+            Step::Answer(Reply::Nonce(Nonce::Fresh(1))),
+            Step::Transmit,
+        ];
+        steps.extend(more);
+        Script {
+            setup: Setup {
+                strong: false,
+                interval_ms: 1000,
+                max_backoff_ms: 30_000,
+                blank_identifier: false,
+                resume: None,
+            },
+            nonce_life: None,
+            kept,
+            steps,
+        }
+    }
+
+    /// A check answered by a 401 that quotes what the machine holds and sent: the final error,
+    /// which the driver checks, shows neither the code nor the device JWT.
+    #[test]
+    fn an_answer_that_echoes_the_code_and_the_device_jwt_passes_the_harness() {
+        let script = checked(None, []);
+        let mut h = script.harness();
+        h.run(&script.setup, &script.steps);
+        let device_jwt = h.half.device_jwt.clone().expect("a check sent");
+        assert_eq!(h.secrets, [CODE.to_owned(), device_jwt.clone()], "the secrets");
+        let message = format!("PIN {CODE}, device JWT {device_jwt}");
+        let echo = json!({"errors": [{"code": 1001, "message": message}]});
+        let (events, _) = h.answer(answer(401, echo.to_string()));
+        let Some(PinEvent::Failed(error)) = events.last() else {
+            panic!("not failed: {events:?}");
+        };
+        assert!(format!("{error:?}").contains("[redacted]"), "{error:?}");
+    }
+
     /// A plex.tv that approves at the second check, with the keys fetched at the end, and one
     /// whose kept keys decide at once: the harness's own view of a good sign-in holds.
     #[test]
@@ -900,11 +731,6 @@ mod tests {
             other: true,
         };
         for kept in [None, Some(every)] {
-            let created = super::super::Reply::Created {
-                long_code: false,
-                expires_in: Some(600),
-                dates: None,
-            };
             let pending = super::super::Reply::Pending {
                 expires: None,
                 date: None,
@@ -915,31 +741,16 @@ mod tests {
                 flaw: None,
                 life: 7 * 86_400,
             };
-            let mut steps = vec![
-                Step::Transmit,
-                Step::Answer(Reply::Pin(created)),
-                Step::Timer(Jump::Still),
-                Step::Transmit,
-                Step::Answer(Reply::Nonce(Nonce::Fresh(1))),
-                Step::Transmit,
+            let mut more = vec![
                 Step::Answer(Reply::Pin(pending)),
                 Step::Timer(Jump::Still),
                 Step::Transmit,
                 Step::Answer(Reply::Approved(minted)),
             ];
             if kept.is_none() {
-                steps.extend([Step::Transmit, Step::Answer(Reply::Keys(every))]);
+                more.extend([Step::Transmit, Step::Answer(Reply::Keys(every))]);
             }
-            let script = Script {
-                strong: false,
-                interval_ms: 1000,
-                max_backoff_ms: 30_000,
-                blank_identifier: false,
-                resume: None,
-                nonce_life: None,
-                kept,
-                steps,
-            };
+            let script = checked(kept, more);
             let login = script.play();
             assert!(login.plex_jwt().is_some(), "not authorized (kept keys: {kept:?})");
         }
