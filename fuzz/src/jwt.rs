@@ -18,7 +18,9 @@
 //! the one an exchange answer carries) are verified against two key sets: a fixed one (the
 //! Ed25519 key that signs, and the RSA key of the core's RS256 test vector) and the set the body
 //! publishes when it is a keys answer. `TOKEN` and the body are also read as a device's private
-//! key ([`DeviceKey::from_private_key`]).
+//! key ([`DeviceKey::from_private_key`]). A [`JwtRefresh`] for `CLIENT` at `NOW` gets a nonce,
+//! then the answer made to quote the device JWT it was sent ([`echoed`]) to its exchange (and to
+//! its keys request, if it makes one).
 //!
 //! Asserts, beyond not panicking:
 //! - every parse and every verification takes time linear in the input's size;
@@ -35,17 +37,21 @@
 //!   broken signature (always refused), and alike by a set of that key alone without a `kid`;
 //! - a private key is read from the base64url text of 32 bytes alone (it writes back as the
 //!   text, trimmed), any other text gets one fixed error (which cannot show it), and a key's
-//!   `Debug` hides it.
+//!   `Debug` hides it;
+//! - the refresh's final error (`Display` and `Debug`) never shows the device JWT it sent, which
+//!   the answer quotes (the core redacts it).
 
 use std::sync::OnceLock;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use ed25519_dalek::{Signer, SigningKey};
-use plexlink_core::jwt::{self, DeviceKey, Expected, IAT_LEEWAY_SECS, JwtClaims, PlexKeys};
-use plexlink_core::{Error, HttpResponse, PrivateKey, Token};
+use plexlink_core::jwt::{
+    self, DeviceKey, Expected, IAT_LEEWAY_SECS, JwtClaims, JwtRefresh, PlexKeys, RefreshConfig, RefreshEvent, WallClock,
+};
+use plexlink_core::{ClientInfo, Error, HttpResponse, PrivateKey, Token};
 use serde_json::{Value, json};
 
-use crate::{check, input, parsers};
+use crate::{check, clock, input, parsers};
 
 /// plex.tv's signing key in the targets (the core's tests use the same seed): any Ed25519 key
 /// signs as one.
@@ -106,6 +112,8 @@ struct Fixed {
     /// The text of the refusal of a token that is not three parts: a token that is part of it
     /// (`dot-separated`) is not shown by it.
     shapeless: String,
+    /// The device key of the refresh.
+    device: DeviceKey,
 }
 
 fn fixed() -> &'static Fixed {
@@ -129,6 +137,7 @@ fn fixed() -> &'static Fixed {
             ed_only,
             bad_private_key,
             shapeless: format!("{shapeless} {shapeless:?}"),
+            device: DeviceKey::from_seed([1; 32]),
         }
     })
 }
@@ -207,6 +216,52 @@ impl Input {
                 "the fixed keys and their Ed25519 key alone (no kid) disagree"
             );
         }
+        check::linear("the refresh", len, || self.refresh(fixed));
+    }
+
+    /// Drives a [`JwtRefresh`] (one attempt, no kept keys) through a nonce to its exchange,
+    /// whose answer, and the keys' if it asks for them, is the input's quoting the device JWT
+    /// sent; checks that the final error does not show that JWT. Returns the final error.
+    fn refresh(&self, fixed: &Fixed) -> Option<Error> {
+        let start = clock::origin();
+        let info = ClientInfo::new("Fuzz Player", self.client.as_str());
+        let config = RefreshConfig {
+            attempts: 1,
+            ..RefreshConfig::default()
+        };
+        let wall = WallClock::new(start, self.now);
+        let mut refresh = JwtRefresh::new(info, fixed.device.clone(), None, wall, config);
+        // Nothing waits: the nonce's answer is good and the exchange has one attempt.
+        if refresh.poll_transmit(start).is_some() {
+            refresh.handle_response(start, answer(200, r#"{"nonce":"6a5e1b2c-nonce"}"#));
+        }
+        let mut sent: Vec<String> = Vec::new();
+        // The exchange, then the keys for a Plex JWT that names none the refresh holds.
+        for _ in 0..2 {
+            let Some(request) = refresh.poll_transmit(start) else {
+                break;
+            };
+            let body: Value = serde_json::from_slice(request.body()).unwrap_or_default();
+            if let Some(device_jwt) = body.get("jwt").and_then(Value::as_str) {
+                sent.push(device_jwt.to_owned());
+            }
+            let quoted = sent.last().map_or("", String::as_str);
+            refresh.handle_response(start, echoed(&self.answer, quoted));
+        }
+        let mut failed = None;
+        for event in std::iter::from_fn(|| refresh.poll_event()) {
+            if let RefreshEvent::Failed(error) = event {
+                let shown = format!("{error} {error:?}");
+                for device_jwt in &sent {
+                    assert!(
+                        !shown.contains(device_jwt.as_str()),
+                        "the refresh's final error shows the device JWT it sent: {shown}"
+                    );
+                }
+                failed = Some(error);
+            }
+        }
+        failed
     }
 
     /// Every JWT parser at the answer's status, 200 and 201; the keys and the exchanged token of
@@ -246,6 +301,25 @@ impl Input {
         }
         (published, exchanged)
     }
+}
+
+/// `response` as a server that repeats what it was sent would give it: every message of its
+/// Plex error list (`{"errors":[{"code":…,"message":…}]}`) quotes `sent`, or where the body
+/// has no such list, it is one error (code 1001, as plex.tv's 401) that does.
+fn echoed(response: &HttpResponse, sent: &str) -> HttpResponse {
+    let quoted = format!("refused: {sent}");
+    let mut body: Value = serde_json::from_slice(response.body()).unwrap_or_default();
+    match body.get_mut("errors").and_then(Value::as_array_mut) {
+        Some(errors) if errors.iter().any(Value::is_object) => {
+            for error in errors.iter_mut().filter_map(Value::as_object_mut) {
+                error.insert("message".into(), quoted.clone().into());
+            }
+        }
+        _ => body = json!({"errors": [{"code": 1001, "message": quoted}]}),
+    }
+    let mut echoed = response.clone();
+    *echoed.body_mut() = body.to_string().into_bytes();
+    echoed
 }
 
 /// Verifies tokens as an input asks.
@@ -352,6 +426,21 @@ mod tests {
             if let Some(keys) = published {
                 jwt::verify(&token, &keys, &expected, input.now).expect(seed);
             }
+        }
+    }
+
+    /// The seeds of plex.tv's refusals reach the refresh's final error quoting the device JWT,
+    /// and the core redacts it there: the refresh's check sees what it is for.
+    #[test]
+    fn a_refusal_that_quotes_the_device_jwt_fails_the_refresh_redacted() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/jwt");
+        for seed in ["device_removed", "register_taken"] {
+            let data = std::fs::read(root.join(seed)).expect("a seed");
+            let error = Input::read(&data).refresh(fixed()).expect(seed);
+            assert!(
+                format!("{error:?}").contains("refused: [redacted]"),
+                "{seed}: {error:?}"
+            );
         }
     }
 
