@@ -9,7 +9,8 @@ use std::sync::{OnceLock, mpsc};
 use std::time::Duration;
 
 use plexlink::{
-    CancelToken, Error, Password, PinCode, Token, VerificationCode, WaitOptions, WaitProgress as CoreProgress,
+    CancelToken, ClientBuilder, Error, Password, PinCode, Token, VerificationCode, WaitOptions,
+    WaitProgress as CoreProgress,
 };
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -34,6 +35,19 @@ enum Pem {
     Text(String),
     Bytes(Vec<u8>),
 }
+
+/// The client's settings: what Python gave, and plexlink's defaults for the rest.
+trait Given: Sized {
+    /// `set` with `value` when Python gave one.
+    fn given<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
+        match value {
+            Some(value) => set(self, value),
+            None => self,
+        }
+    }
+}
+
+impl Given for ClientBuilder {}
 
 /// A Home user given as a `HomeUser` or as its uuid.
 #[derive(FromPyObject)]
@@ -123,7 +137,7 @@ enum Note<T> {
 pub(crate) struct Client {
     inner: plexlink::Client,
     /// The settings it was built with, for its async twin.
-    builder: plexlink::ClientBuilder,
+    builder: ClientBuilder,
     /// The async twin that `plexlink.aio` runs on, built on first use and shared by every
     /// asyncio face of this client (so they share one connection pool).
     aio: OnceLock<plexlink::AsyncClient>,
@@ -270,6 +284,10 @@ impl Client {
         carrier_nat_is_private: bool,
         jwt_nonce_lifetime: Option<Seconds>,
     ) -> PyResult<Self> {
+        let timeout = seconds("timeout", timeout)?;
+        let connect_timeout = seconds("connect_timeout", connect_timeout)?;
+        let max_response_bytes = bytes("max_response_bytes", max_response_bytes)?;
+        let jwt_nonce_lifetime = seconds("jwt_nonce_lifetime", jwt_nonce_lifetime)?;
         let mut builder = plexlink::Client::builder(product, client_identifier)
             .allow_insecure_http(allow_insecure_http)
             .resolve_plex_direct(resolve_plex_direct)
@@ -280,42 +298,19 @@ impl Client {
                 Pem::Bytes(bytes) => bytes,
             });
         }
-        if let Some(v) = version {
-            builder = builder.version(v);
-        }
-        if let Some(v) = device_name {
-            builder = builder.device_name(v);
-        }
-        if let Some(v) = platform {
-            builder = builder.platform(v);
-        }
-        if let Some(v) = platform_version {
-            builder = builder.platform_version(v);
-        }
-        if let Some(v) = device {
-            builder = builder.device(v);
-        }
-        if let Some(v) = model {
-            builder = builder.model(v);
-        }
-        if let Some(v) = provides {
-            builder = builder.provides(v);
-        }
-        if let Some(v) = plex_url {
-            builder = builder.plex_url(v);
-        }
-        if let Some(t) = seconds("timeout", timeout)? {
-            builder = builder.timeout(t);
-        }
-        if let Some(t) = seconds("connect_timeout", connect_timeout)? {
-            builder = builder.connect_timeout(t);
-        }
-        if let Some(limit) = bytes("max_response_bytes", max_response_bytes)? {
-            builder = builder.max_response_bytes(limit);
-        }
-        if let Some(lifetime) = seconds("jwt_nonce_lifetime", jwt_nonce_lifetime)? {
-            builder = builder.jwt_nonce_lifetime(lifetime);
-        }
+        let builder = builder
+            .given(version, ClientBuilder::version)
+            .given(device_name, ClientBuilder::device_name)
+            .given(platform, ClientBuilder::platform)
+            .given(platform_version, ClientBuilder::platform_version)
+            .given(device, ClientBuilder::device)
+            .given(model, ClientBuilder::model)
+            .given(provides, ClientBuilder::provides)
+            .given(plex_url, ClientBuilder::plex_url)
+            .given(timeout, ClientBuilder::timeout)
+            .given(connect_timeout, ClientBuilder::connect_timeout)
+            .given(max_response_bytes, ClientBuilder::max_response_bytes)
+            .given(jwt_nonce_lifetime, ClientBuilder::jwt_nonce_lifetime);
         Ok(Self {
             inner: builder.clone().build().map_err(to_pyerr)?,
             builder,
