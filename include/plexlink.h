@@ -23,8 +23,8 @@
  *      refresh (`plexlink_jwt_refresh_*`) and the kept connection (`plexlink_kept_*`). The
  *      library says which request to send (method, URL, headers, body), the host sends it and
  *      hands the answer back (status, headers, body), and asks when to wake up next. Time is the
- *      host's monotonic clock in milliseconds (`now_ms`); "no timer" is `UINT64_MAX`; "nothing
- *      to do" is the result `PLEXLINK_RESULT_DONE`.
+ *      host's monotonic clock in milliseconds (`now_ms`); "no timer" is `PLEXLINK_NO_TIME`
+ *      (`UINT64_MAX`); "nothing to do" is the result `PLEXLINK_RESULT_DONE`.
  *
  * RESULTS AND ERRORS
  *
@@ -121,6 +121,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/**
+ * A time in milliseconds that there is none of: no timer (a machine's `_poll_timeout`: wait
+ * for the answer, or for nothing), a duration not known (a PIN's time left, a rate limit's
+ * wait), no answer (a probe's latency). `UINT64_MAX`.
+ */
+#define PLEXLINK_NO_TIME UINT64_MAX
 
 /**
  * The length of a device key's seed (its private part), in bytes.
@@ -709,7 +716,7 @@ typedef struct plexlink_jwt plexlink_jwt;
  *    is in flight) and later hand its answer to `plexlink_jwt_refresh_handle_response`, or its
  *    failure to `plexlink_jwt_refresh_handle_transport_error`.
  * 2. Sleep until the answer arrives or until `plexlink_jwt_refresh_poll_timeout()`
- *    (`UINT64_MAX`: no timer, wait for the answer), call `plexlink_jwt_refresh_handle_timeout(now)`,
+ *    (`PLEXLINK_NO_TIME`: no timer, wait for the answer), call `plexlink_jwt_refresh_handle_timeout(now)`,
  *    go to 1.
  *
  * Then `plexlink_jwt_refresh_outcome` gives the new Plex JWT, or why there is none.
@@ -727,7 +734,7 @@ typedef struct plexlink_jwt_refresh plexlink_jwt_refresh;
  *    the probe's id, as they come.
  * 2. `plexlink_kept_poll_event` until `PLEXLINK_RESULT_DONE`: each change of the connection to
  *    use.
- * 3. Sleep until an answer arrives, until `plexlink_kept_poll_timeout()` (`UINT64_MAX`: no
+ * 3. Sleep until an answer arrives, until `plexlink_kept_poll_timeout()` (`PLEXLINK_NO_TIME`: no
  *    timer, only an answer or the app moves it on), or until the app reports something, call
  *    `plexlink_kept_handle_timeout(now)`, go to 1.
  *
@@ -777,7 +784,7 @@ typedef struct plexlink_pin_event plexlink_pin_event;
  *    failure to `plexlink_pin_login_handle_transport_error`.
  * 2. `plexlink_pin_login_poll_event` until `PLEXLINK_RESULT_DONE`: `CREATED` once (show the
  *    code), `PENDING` after each check, then one final `AUTHORIZED` (the token) or `FAILED`.
- * 3. Sleep until the answer arrives or until `plexlink_pin_login_poll_timeout()` (`UINT64_MAX`:
+ * 3. Sleep until the answer arrives or until `plexlink_pin_login_poll_timeout()` (`PLEXLINK_NO_TIME`:
  *    no timer, wait for the answer), call `plexlink_pin_login_handle_timeout(now)`, go to 1.
  */
 typedef struct plexlink_pin_login plexlink_pin_login;
@@ -792,7 +799,7 @@ typedef struct plexlink_pin_login plexlink_pin_login;
  *    (all at once, each with its own timeout of `deadline_ms - now`), and hand each answer to
  *    `plexlink_race_handle_response`, or its failure to `plexlink_race_handle_failure`, with
  *    the probe's candidate index, as they come.
- * 2. Sleep until an answer arrives or until `plexlink_race_poll_timeout()` (`UINT64_MAX`: no
+ * 2. Sleep until an answer arrives or until `plexlink_race_poll_timeout()` (`PLEXLINK_NO_TIME`: no
  *    timer), call `plexlink_race_handle_timeout(now)`, go to 1.
  *
  * Then `plexlink_race_outcome` gives the chosen connection and what became of every candidate;
@@ -866,7 +873,7 @@ typedef struct plexlink_wait_progress {
    */
   uint32_t checks;
   /**
-   * Milliseconds until the PIN expires; `UINT64_MAX` when unknown.
+   * Milliseconds until the PIN expires; `PLEXLINK_NO_TIME` when unknown.
    */
   uint64_t remaining_ms;
 } plexlink_wait_progress;
@@ -1551,7 +1558,7 @@ plexlink_result plexlink_candidate_error(const struct plexlink_candidate *candid
 const char *plexlink_candidate_description(const struct plexlink_candidate *candidate);
 
 /**
- * From sending the probe to its HTTP answer, in milliseconds; `UINT64_MAX` without an answer
+ * From sending the probe to its HTTP answer, in milliseconds; `PLEXLINK_NO_TIME` without an answer
  * (and for NULL).
  */
 uint64_t plexlink_candidate_latency_ms(const struct plexlink_candidate *candidate);
@@ -1606,7 +1613,7 @@ uint16_t plexlink_last_error_http_status(void);
 
 /**
  * How long the server asked to wait before trying again (`Retry-After`) when the last failure
- * on the calling thread was `PLEXLINK_RESULT_RATE_LIMITED`, in milliseconds; `UINT64_MAX` when
+ * on the calling thread was `PLEXLINK_RESULT_RATE_LIMITED`, in milliseconds; `PLEXLINK_NO_TIME` when
  * the server did not say or the last failure was something else.
  */
 uint64_t plexlink_last_error_retry_after_ms(void);
@@ -1841,9 +1848,9 @@ plexlink_result plexlink_jwt_refresh_handle_transport_error(struct plexlink_jwt_
 
 /**
  * When to call `plexlink_jwt_refresh_handle_timeout` and `plexlink_jwt_refresh_poll_transmit`
- * next, on the host's clock: the next try after a failure. `UINT64_MAX` when there is no
+ * next, on the host's clock: the next try after a failure. `PLEXLINK_NO_TIME` when there is no
  * timer: once finished, and while only the answer in flight (or the first `poll_transmit`)
- * can move the refresh on. `UINT64_MAX` for NULL.
+ * can move the refresh on. `PLEXLINK_NO_TIME` for NULL.
  */
 uint64_t plexlink_jwt_refresh_poll_timeout(const struct plexlink_jwt_refresh *refresh);
 
@@ -1974,8 +1981,8 @@ plexlink_result plexlink_kept_handle_failure(struct plexlink_kept *kept, uint64_
 /**
  * When to call `plexlink_kept_handle_timeout` next, on the host's clock: a probe's deadline,
  * the end of a grace or warm window, the next recheck of the better tiers, the next try while
- * no connection works. `UINT64_MAX` when there is no timer: on the best tier, with nothing out
- * (only a report of the app moves it on). `UINT64_MAX` for NULL.
+ * no connection works. `PLEXLINK_NO_TIME` when there is no timer: on the best tier, with nothing out
+ * (only a report of the app moves it on). `PLEXLINK_NO_TIME` for NULL.
  */
 uint64_t plexlink_kept_poll_timeout(const struct plexlink_kept *kept);
 
@@ -2087,6 +2094,14 @@ plexlink_result plexlink_kept_server_network_changed(const struct plexlink_kept_
  * state. Any number of times.
  */
 plexlink_result plexlink_kept_server_stop(const struct plexlink_kept_server *kept);
+
+/**
+ * True while the library keeps the connection right; false once the driver has ended: within
+ * moments of `plexlink_kept_server_stop`, or if it died (a bug, reported as one), after which
+ * `plexlink_kept_server_current` says `PLEXLINK_RESULT_NO_CONNECTION` for good and only keeping
+ * the server again brings a connection back. False for NULL.
+ */
+bool plexlink_kept_server_is_running(const struct plexlink_kept_server *kept);
 
 /**
  * Stops the kept server as `plexlink_kept_server_stop` does (the same promise about the event
@@ -2359,8 +2374,8 @@ plexlink_result plexlink_pin_login_handle_transport_error(struct plexlink_pin_lo
 /**
  * When to call `plexlink_pin_login_handle_timeout` and `plexlink_pin_login_poll_transmit`
  * next, on the host's clock: the next check or the PIN's expiry, whichever comes first.
- * `UINT64_MAX` when there is no timer: once finished, and while only the answer in flight (or
- * the first `poll_transmit`) can move the login on. `UINT64_MAX` for NULL.
+ * `PLEXLINK_NO_TIME` when there is no timer: once finished, and while only the answer in flight (or
+ * the first `poll_transmit`) can move the login on. `PLEXLINK_NO_TIME` for NULL.
  */
 uint64_t plexlink_pin_login_poll_timeout(const struct plexlink_pin_login *login);
 
@@ -2449,7 +2464,7 @@ plexlink_pin_event_kind plexlink_pin_event_get_kind(const struct plexlink_pin_ev
 const struct plexlink_pin *plexlink_pin_event_pin(const struct plexlink_pin_event *event);
 
 /**
- * Milliseconds until the PIN expires, for a `PENDING` event; `UINT64_MAX` when unknown, for
+ * Milliseconds until the PIN expires, for a `PENDING` event; `PLEXLINK_NO_TIME` when unknown, for
  * other events and for NULL.
  */
 uint64_t plexlink_pin_event_remaining_ms(const struct plexlink_pin_event *event);
@@ -2517,8 +2532,8 @@ plexlink_result plexlink_race_handle_failure(struct plexlink_race *race, uint64_
 
 /**
  * When to call `plexlink_race_handle_timeout` next, on the host's clock: the earliest probe
- * deadline or the end of the grace window. `UINT64_MAX` when there is no timer: once decided,
- * and while no probe is out yet. `UINT64_MAX` for NULL.
+ * deadline or the end of the grace window. `PLEXLINK_NO_TIME` when there is no timer: once decided,
+ * and while no probe is out yet. `PLEXLINK_NO_TIME` for NULL.
  */
 uint64_t plexlink_race_poll_timeout(const struct plexlink_race *race);
 

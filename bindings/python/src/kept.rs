@@ -299,7 +299,19 @@ impl KeptServer {
     /// chose it), or None while no connection works.
     #[getter]
     fn current(&self, py: Python<'_>) -> PyResult<Option<Py<Connected>>> {
+        // None whenever `uri` is: also once a dead driver left no connection behind.
+        if self.kept.uri().is_none() {
+            return Ok(None);
+        }
         self.hub.current(py)
+    }
+
+    /// True while the driver keeps the connection right; False once it has ended: moments
+    /// after :meth:`stop`, or if it died (a bug), when :attr:`uri` is None for good and only
+    /// keeping the server again brings a connection back.
+    #[getter]
+    fn is_running(&self) -> bool {
+        self.kept.is_running()
     }
 
     /// The server (the :class:`Resource` given to ``keep``).

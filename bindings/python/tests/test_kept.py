@@ -255,14 +255,22 @@ def test_stop_and_the_with_block_end_the_driver(blackholed_lan: Emulator) -> Non
 
     with client.keep(living, **keep_options()) as kept:
         assert kept.uri == uri(emu, "remote-slow")
+        assert kept.is_running
         events = kept.events()
         before = rechecks()
         time.sleep(2.5)
         assert rechecks() > before, "running: it keeps rechecking"
     assert_rechecks_stop(emu)
+    # The driver ends within moments of the stop (bounded generously for a loaded machine).
+    deadline = time.monotonic() + 15
+    while kept.is_running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not kept.is_running
     # Every iterator ended with the driver, at once, however long its timeout; later ones too.
     assert list(events) == [] and list(kept.events()) == []
+    # A stopped driver leaves its last connection (a dead one would leave none).
     assert kept.uri == uri(emu, "remote-slow")
+    assert kept.current is not None and kept.current.uri == kept.uri
     kept.stop()
 
 

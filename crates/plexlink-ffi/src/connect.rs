@@ -12,7 +12,9 @@ use plexlink_core::resources::Device;
 use crate::call::{Call, Checked, try_call};
 use crate::client::plexlink_client;
 use crate::error::{self, ErrorInfo, code_for, plexlink_result};
-use crate::ffi::{self, c_string, castable, millis, opt_ptr, try_clone_arc, try_out, try_ref_from_ptr, try_struct};
+use crate::ffi::{
+    self, PLEXLINK_NO_TIME, c_string, castable, millis, opt_ptr, try_clone_arc, try_out, try_ref_from_ptr, try_struct,
+};
 use crate::panic::ffi_panic_boundary;
 use crate::resources::{ConnectionHandle, DeviceHandle, plexlink_connection, plexlink_device, plexlink_device_list};
 
@@ -222,7 +224,7 @@ impl CandidateHandle {
             result,
             error,
             description: c_string(&report.result.to_string()),
-            latency_ms: report.latency.map_or(u64::MAX, millis),
+            latency_ms: report.latency.map_or(PLEXLINK_NO_TIME, millis),
         }
     }
 }
@@ -649,13 +651,13 @@ pub unsafe extern "C" fn plexlink_candidate_description(candidate: *const plexli
     ffi_panic_boundary! { try_ref_from_ptr!(candidate).description.as_ptr() }
 }
 
-/// From sending the probe to its HTTP answer, in milliseconds; `UINT64_MAX` without an answer
+/// From sending the probe to its HTTP answer, in milliseconds; `PLEXLINK_NO_TIME` without an answer
 /// (and for NULL).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_candidate_latency_ms(candidate: *const plexlink_candidate) -> u64 {
     ffi_panic_boundary! {
         // SAFETY: `candidate` is NULL or a live candidate (this function's contract).
-        unsafe { ffi::try_from(candidate) }.map_or(u64::MAX, |c| c.latency_ms)
+        unsafe { ffi::try_from(candidate) }.map_or(PLEXLINK_NO_TIME, |c| c.latency_ms)
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use plexlink_core::{Error, TransportErrorKind};
 
 use crate::connect::{ConnectResultHandle, plexlink_connect_result};
-use crate::ffi::{self, c_string, millis};
+use crate::ffi::{self, PLEXLINK_NO_TIME, c_string, millis};
 use crate::panic::ffi_panic_boundary;
 
 /// What a call did. The numbers are fixed and never reused; they are grouped by family, and a
@@ -441,11 +441,11 @@ pub extern "C" fn plexlink_last_error_http_status() -> u16 {
 }
 
 /// How long the server asked to wait before trying again (`Retry-After`) when the last failure
-/// on the calling thread was `PLEXLINK_RESULT_RATE_LIMITED`, in milliseconds; `UINT64_MAX` when
+/// on the calling thread was `PLEXLINK_RESULT_RATE_LIMITED`, in milliseconds; `PLEXLINK_NO_TIME` when
 /// the server did not say or the last failure was something else.
 #[unsafe(no_mangle)]
 pub extern "C" fn plexlink_last_error_retry_after_ms() -> u64 {
-    ffi_panic_boundary! { with_last(|e| e.retry_after_ms.unwrap_or(u64::MAX), u64::MAX) }
+    ffi_panic_boundary! { with_last(|e| e.retry_after_ms.unwrap_or(PLEXLINK_NO_TIME), PLEXLINK_NO_TIME) }
 }
 
 /// Why each connection failed, when the last failure on the calling thread was a connect that

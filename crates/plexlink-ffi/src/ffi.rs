@@ -242,6 +242,11 @@ pub(crate) fn owned_string(text: &str) -> *mut c_char {
     c_string(text).into_raw()
 }
 
+/// A time in milliseconds that there is none of: no timer (a machine's `_poll_timeout`: wait
+/// for the answer, or for nothing), a duration not known (a PIN's time left, a rate limit's
+/// wait), no answer (a probe's latency). `UINT64_MAX`.
+pub const PLEXLINK_NO_TIME: u64 = u64::MAX;
+
 /// Milliseconds of a duration, saturating.
 pub(crate) fn millis(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)

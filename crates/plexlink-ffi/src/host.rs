@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use plexlink_core::{Error, HttpRequest, HttpResponse, TransportErrorKind};
 
 use crate::error::{self, plexlink_result};
-use crate::ffi::{self, Castable, OutParam, OwnershipBox, millis, try_bytes, try_checked, try_str};
+use crate::ffi::{self, Castable, OutParam, OwnershipBox, PLEXLINK_NO_TIME, millis, try_bytes, try_checked, try_str};
 use crate::panic::NullParameterOrDefault;
 use crate::pin_login::{RequestHandle, plexlink_http_header, plexlink_http_request};
 
@@ -53,9 +53,9 @@ impl HostClock {
         self.origin_ms.saturating_add(whole).saturating_add(up)
     }
 
-    /// A machine's next timer as the host's milliseconds; `UINT64_MAX` for none.
+    /// A machine's next timer as the host's milliseconds; `PLEXLINK_NO_TIME` for none.
     pub(crate) fn timer_ms(&self, at: Option<Instant>) -> u64 {
-        at.map_or(u64::MAX, |at| self.ms(at))
+        at.map_or(PLEXLINK_NO_TIME, |at| self.ms(at))
     }
 }
 
@@ -88,7 +88,7 @@ macro_rules! machine {
 }
 pub(crate) use machine;
 
-/// `plexlink_<machine>_poll_timeout`: the next timer on the host's clock; `UINT64_MAX` when
+/// `plexlink_<machine>_poll_timeout`: the next timer on the host's clock; `PLEXLINK_NO_TIME` when
 /// there is none, and for NULL.
 ///
 /// # Safety
@@ -98,7 +98,7 @@ where
     C::RustType: Machine,
 {
     // SAFETY: per this function's contract.
-    unsafe { ffi::try_from(machine) }.map_or(u64::MAX, |m| m.clock().timer_ms(m.timer()))
+    unsafe { ffi::try_from(machine) }.map_or(PLEXLINK_NO_TIME, |m| m.clock().timer_ms(m.timer()))
 }
 
 /// `plexlink_<machine>_handle_timeout`: applies the timers due by the host's `now_ms`.

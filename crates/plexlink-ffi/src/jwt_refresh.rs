@@ -24,7 +24,7 @@ use crate::pin_login::{plexlink_http_header, plexlink_http_request};
 ///    is in flight) and later hand its answer to `plexlink_jwt_refresh_handle_response`, or its
 ///    failure to `plexlink_jwt_refresh_handle_transport_error`.
 /// 2. Sleep until the answer arrives or until `plexlink_jwt_refresh_poll_timeout()`
-///    (`UINT64_MAX`: no timer, wait for the answer), call `plexlink_jwt_refresh_handle_timeout(now)`,
+///    (`PLEXLINK_NO_TIME`: no timer, wait for the answer), call `plexlink_jwt_refresh_handle_timeout(now)`,
 ///    go to 1.
 ///
 /// Then `plexlink_jwt_refresh_outcome` gives the new Plex JWT, or why there is none.
@@ -152,9 +152,9 @@ pub unsafe extern "C" fn plexlink_jwt_refresh_handle_transport_error(
 }
 
 /// When to call `plexlink_jwt_refresh_handle_timeout` and `plexlink_jwt_refresh_poll_transmit`
-/// next, on the host's clock: the next try after a failure. `UINT64_MAX` when there is no
+/// next, on the host's clock: the next try after a failure. `PLEXLINK_NO_TIME` when there is no
 /// timer: once finished, and while only the answer in flight (or the first `poll_transmit`)
-/// can move the refresh on. `UINT64_MAX` for NULL.
+/// can move the refresh on. `PLEXLINK_NO_TIME` for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_jwt_refresh_poll_timeout(refresh: *const plexlink_jwt_refresh) -> u64 {
     ffi_panic_boundary! {

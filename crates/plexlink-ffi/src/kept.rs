@@ -313,7 +313,7 @@ pub unsafe extern "C" fn plexlink_kept_event_free(event: *mut plexlink_kept_even
 ///    the probe's id, as they come.
 /// 2. `plexlink_kept_poll_event` until `PLEXLINK_RESULT_DONE`: each change of the connection to
 ///    use.
-/// 3. Sleep until an answer arrives, until `plexlink_kept_poll_timeout()` (`UINT64_MAX`: no
+/// 3. Sleep until an answer arrives, until `plexlink_kept_poll_timeout()` (`PLEXLINK_NO_TIME`: no
 ///    timer, only an answer or the app moves it on), or until the app reports something, call
 ///    `plexlink_kept_handle_timeout(now)`, go to 1.
 ///
@@ -497,8 +497,8 @@ pub unsafe extern "C" fn plexlink_kept_handle_failure(
 
 /// When to call `plexlink_kept_handle_timeout` next, on the host's clock: a probe's deadline,
 /// the end of a grace or warm window, the next recheck of the better tiers, the next try while
-/// no connection works. `UINT64_MAX` when there is no timer: on the best tier, with nothing out
-/// (only a report of the app moves it on). `UINT64_MAX` for NULL.
+/// no connection works. `PLEXLINK_NO_TIME` when there is no timer: on the best tier, with nothing out
+/// (only a report of the app moves it on). `PLEXLINK_NO_TIME` for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_kept_poll_timeout(kept: *const plexlink_kept) -> u64 {
     ffi_panic_boundary! {

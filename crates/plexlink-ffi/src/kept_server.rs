@@ -265,6 +265,18 @@ pub unsafe extern "C" fn plexlink_kept_server_stop(kept: *const plexlink_kept_se
     }
 }
 
+/// True while the library keeps the connection right; false once the driver has ended: within
+/// moments of `plexlink_kept_server_stop`, or if it died (a bug, reported as one), after which
+/// `plexlink_kept_server_current` says `PLEXLINK_RESULT_NO_CONNECTION` for good and only keeping
+/// the server again brings a connection back. False for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_kept_server_is_running(kept: *const plexlink_kept_server) -> bool {
+    ffi_panic_boundary! {
+        // SAFETY: `kept` is NULL or a live kept server (this function's contract).
+        unsafe { ffi::try_from(kept) }.is_some_and(|handle| handle.server.is_running())
+    }
+}
+
 /// Stops the kept server as `plexlink_kept_server_stop` does (the same promise about the event
 /// callback: once this returns it is not running and never called again, but for a call from
 /// inside it) and frees the handle; `userdata` may be released once this returns. NULL is fine;

@@ -13,8 +13,8 @@ use crate::cancel::plexlink_cancel;
 use crate::client::plexlink_client;
 use crate::error::plexlink_result;
 use crate::ffi::{
-    self, c_string, castable, millis, opt_c_string, opt_ptr, owned_string, try_clone_arc, try_opt_str, try_out,
-    try_ref_from_ptr, try_str, try_struct,
+    self, PLEXLINK_NO_TIME, c_string, castable, millis, opt_c_string, opt_ptr, owned_string, try_clone_arc,
+    try_opt_str, try_out, try_ref_from_ptr, try_str, try_struct,
 };
 use crate::panic::ffi_panic_boundary;
 
@@ -64,7 +64,7 @@ impl PinHandle {
 pub struct plexlink_wait_progress {
     /// Checks answered so far (1 at the first report).
     pub checks: u32,
-    /// Milliseconds until the PIN expires; `UINT64_MAX` when unknown.
+    /// Milliseconds until the PIN expires; `PLEXLINK_NO_TIME` when unknown.
     pub remaining_ms: u64,
 }
 
@@ -143,7 +143,7 @@ impl WaitSettings {
         let mut report = |p: &WaitProgress| {
             progress(&plexlink_wait_progress {
                 checks: p.checks,
-                remaining_ms: p.remaining.map_or(u64::MAX, millis),
+                remaining_ms: p.remaining.map_or(PLEXLINK_NO_TIME, millis),
             })
         };
         wait(WaitOptions {

@@ -13,7 +13,7 @@ use plexlink_core::{ClientInfo, HttpRequest};
 
 use crate::config::{Config, plexlink_client_config};
 use crate::error::{self, ErrorInfo, plexlink_result};
-use crate::ffi::{self, c_string, castable, millis, try_mut_from_ptr, try_out, try_ref_from_ptr};
+use crate::ffi::{self, PLEXLINK_NO_TIME, c_string, castable, millis, try_mut_from_ptr, try_out, try_ref_from_ptr};
 use crate::host::{self, HostClock, Reporter, machine, requester};
 use crate::jwt::{JwtHandle, plexlink_device_key, plexlink_jwt};
 use crate::panic::ffi_panic_boundary;
@@ -28,7 +28,7 @@ use crate::pin::{PinHandle, plexlink_pin};
 ///    failure to `plexlink_pin_login_handle_transport_error`.
 /// 2. `plexlink_pin_login_poll_event` until `PLEXLINK_RESULT_DONE`: `CREATED` once (show the
 ///    code), `PENDING` after each check, then one final `AUTHORIZED` (the token) or `FAILED`.
-/// 3. Sleep until the answer arrives or until `plexlink_pin_login_poll_timeout()` (`UINT64_MAX`:
+/// 3. Sleep until the answer arrives or until `plexlink_pin_login_poll_timeout()` (`PLEXLINK_NO_TIME`:
 ///    no timer, wait for the answer), call `plexlink_pin_login_handle_timeout(now)`, go to 1.
 #[derive(Debug)]
 pub struct plexlink_pin_login {
@@ -195,7 +195,7 @@ impl EventHandle {
         let blank = |kind| Self {
             kind,
             pin: None,
-            remaining_ms: u64::MAX,
+            remaining_ms: PLEXLINK_NO_TIME,
             token: None,
             error: None,
         };
@@ -205,7 +205,7 @@ impl EventHandle {
                 ..blank(plexlink_pin_event_kind::Created)
             },
             PinEvent::Pending { remaining } => Self {
-                remaining_ms: remaining.map_or(u64::MAX, millis),
+                remaining_ms: remaining.map_or(PLEXLINK_NO_TIME, millis),
                 ..blank(plexlink_pin_event_kind::Pending)
             },
             PinEvent::Authorized(token) => Self {
@@ -413,8 +413,8 @@ pub unsafe extern "C" fn plexlink_pin_login_handle_transport_error(
 
 /// When to call `plexlink_pin_login_handle_timeout` and `plexlink_pin_login_poll_transmit`
 /// next, on the host's clock: the next check or the PIN's expiry, whichever comes first.
-/// `UINT64_MAX` when there is no timer: once finished, and while only the answer in flight (or
-/// the first `poll_transmit`) can move the login on. `UINT64_MAX` for NULL.
+/// `PLEXLINK_NO_TIME` when there is no timer: once finished, and while only the answer in flight (or
+/// the first `poll_transmit`) can move the login on. `PLEXLINK_NO_TIME` for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_pin_login_poll_timeout(login: *const plexlink_pin_login) -> u64 {
     ffi_panic_boundary! {
@@ -557,13 +557,13 @@ pub unsafe extern "C" fn plexlink_pin_event_pin(event: *const plexlink_pin_event
     ffi_panic_boundary! { try_ref_from_ptr!(event).pin.as_ref().map_or(std::ptr::null(), ffi::lend) }
 }
 
-/// Milliseconds until the PIN expires, for a `PENDING` event; `UINT64_MAX` when unknown, for
+/// Milliseconds until the PIN expires, for a `PENDING` event; `PLEXLINK_NO_TIME` when unknown, for
 /// other events and for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_pin_event_remaining_ms(event: *const plexlink_pin_event) -> u64 {
     ffi_panic_boundary! {
         // SAFETY: `event` is NULL or a live event (this function's contract).
-        unsafe { ffi::try_from(event) }.map_or(u64::MAX, |e| e.remaining_ms)
+        unsafe { ffi::try_from(event) }.map_or(PLEXLINK_NO_TIME, |e| e.remaining_ms)
     }
 }
 

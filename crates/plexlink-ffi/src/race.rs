@@ -27,7 +27,7 @@ use crate::resources::plexlink_device;
 ///    (all at once, each with its own timeout of `deadline_ms - now`), and hand each answer to
 ///    `plexlink_race_handle_response`, or its failure to `plexlink_race_handle_failure`, with
 ///    the probe's candidate index, as they come.
-/// 2. Sleep until an answer arrives or until `plexlink_race_poll_timeout()` (`UINT64_MAX`: no
+/// 2. Sleep until an answer arrives or until `plexlink_race_poll_timeout()` (`PLEXLINK_NO_TIME`: no
 ///    timer), call `plexlink_race_handle_timeout(now)`, go to 1.
 ///
 /// Then `plexlink_race_outcome` gives the chosen connection and what became of every candidate;
@@ -166,8 +166,8 @@ pub unsafe extern "C" fn plexlink_race_handle_failure(
 }
 
 /// When to call `plexlink_race_handle_timeout` next, on the host's clock: the earliest probe
-/// deadline or the end of the grace window. `UINT64_MAX` when there is no timer: once decided,
-/// and while no probe is out yet. `UINT64_MAX` for NULL.
+/// deadline or the end of the grace window. `PLEXLINK_NO_TIME` when there is no timer: once decided,
+/// and while no probe is out yet. `PLEXLINK_NO_TIME` for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_race_poll_timeout(race: *const plexlink_race) -> u64 {
     ffi_panic_boundary! {

@@ -676,6 +676,9 @@ class KeptServer:
     @property
     def last_outcome(self) -> RaceOutcome | None:
         """The last race that changed something."""
+    @property
+    def is_running(self) -> bool:
+        """True while the driver keeps the connection right."""
     def report_failure(self) -> None:
         """A request to the current connection failed: race again."""
     def network_changed(self) -> None:

@@ -400,6 +400,16 @@ static const plexlink_kept_server *rechecking(recorder *rec) {
     return kept;
 }
 
+/* The driver ends within moments of a stop: waited for, bounded (a loaded machine is slow,
+ * never this slow). */
+static void wait_until_stopped(const plexlink_kept_server *kept) {
+    int i;
+    for (i = 0; i < 300 && plexlink_kept_server_is_running(kept); i++) {
+        sleep_ms(50);
+    }
+    CHECK(!plexlink_kept_server_is_running(kept));
+}
+
 static void stop_and_free_end_the_rechecks(void) {
     recorder rec;
     const plexlink_kept_server *kept;
@@ -408,8 +418,10 @@ static void stop_and_free_end_the_rechecks(void) {
     test_step("keep: stop ends the rechecks (counted at the emulator) and the callbacks");
     recorder_init(&rec);
     kept = rechecking(&rec);
+    CHECK(plexlink_kept_server_is_running(kept));
     CHECK_OK(plexlink_kept_server_stop(kept));
     silenced(&rec);
+    wait_until_stopped(kept);
     events = event_count(&rec);
     CHECK_OK(plexlink_kept_server_stop(kept)); /* any number of times */
     CHECK_OK(plexlink_kept_server_report_failure(kept));

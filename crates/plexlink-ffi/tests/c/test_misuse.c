@@ -123,7 +123,8 @@ static void results_and_errors(void) {
     CHECK(plexlink_last_error_code() == PLEXLINK_RESULT_NULL_PARAMETER);
     CHECK(strstr(last_error(), "token") != NULL);
     CHECK(plexlink_last_error_http_status() == 0);
-    CHECK(plexlink_last_error_retry_after_ms() == UINT64_MAX);
+    CHECK(plexlink_last_error_retry_after_ms() == PLEXLINK_NO_TIME);
+    CHECK(PLEXLINK_NO_TIME == UINT64_MAX);
     CHECK_CODE(plexlink_last_error_message(buf, sizeof buf, &n), PLEXLINK_RESULT_INSUFFICIENT_SIZE);
     CHECK(n == sizeof buf - 1 && buf[n] == '\0');
     CHECK_OK(plexlink_last_error_message(big, sizeof big, &n));
@@ -500,7 +501,7 @@ static void servers(void) {
     CHECK(plexlink_candidate_result(NULL) == PLEXLINK_PROBE_RESULT_NOT_SENT);
     CHECK(plexlink_candidate_error(NULL) == PLEXLINK_RESULT_OK);
     CHECK(plexlink_candidate_description(NULL) == NULL);
-    CHECK(plexlink_candidate_latency_ms(NULL) == UINT64_MAX);
+    CHECK(plexlink_candidate_latency_ms(NULL) == PLEXLINK_NO_TIME);
     CHECK(plexlink_skipped_connection(NULL) == NULL);
     CHECK(plexlink_skipped_reason(NULL) == PLEXLINK_SKIP_REASON_OTHER);
     CHECK(plexlink_skipped_description(NULL) == NULL);
@@ -666,7 +667,7 @@ static void sans_io(void) {
     CHECK_NULL_PARAM(plexlink_pin_login_handle_transport_error(NULL, 0, PLEXLINK_RESULT_NETWORK, "m"));
     CHECK_NULL_PARAM(plexlink_pin_login_handle_transport_error(login, 0, PLEXLINK_RESULT_NETWORK, NULL));
     CHECK_BAD_UTF8(plexlink_pin_login_handle_transport_error(login, 0, PLEXLINK_RESULT_NETWORK, BAD));
-    CHECK(plexlink_pin_login_poll_timeout(NULL) == UINT64_MAX);
+    CHECK(plexlink_pin_login_poll_timeout(NULL) == PLEXLINK_NO_TIME);
     CHECK_NULL_PARAM(plexlink_pin_login_handle_timeout(NULL, 0));
     CHECK_NULL_PARAM(plexlink_pin_login_poll_event(NULL, &ev));
     CHECK_NULL_PARAM(plexlink_pin_login_poll_event(login, NULL));
@@ -685,7 +686,7 @@ static void sans_io(void) {
     CHECK(plexlink_http_request_headers_len(request) > 0);
     CHECK(plexlink_pin_event_get_kind(NULL) == PLEXLINK_PIN_EVENT_KIND_FAILED);
     CHECK(plexlink_pin_event_pin(NULL) == NULL);
-    CHECK(plexlink_pin_event_remaining_ms(NULL) == UINT64_MAX);
+    CHECK(plexlink_pin_event_remaining_ms(NULL) == PLEXLINK_NO_TIME);
     CHECK(plexlink_pin_event_token(NULL) == NULL);
     CHECK_NULL_PARAM(plexlink_pin_event_error(NULL));
     CHECK(plexlink_pin_event_error_message(NULL) == NULL);
@@ -724,7 +725,7 @@ static void sans_io_race(void) {
     CHECK_NULL_PARAM(plexlink_race_handle_failure(NULL, 0, 0, PLEXLINK_RESULT_CONNECT, "m"));
     CHECK_NULL_PARAM(plexlink_race_handle_failure(race, 0, 0, PLEXLINK_RESULT_CONNECT, NULL));
     CHECK_BAD_UTF8(plexlink_race_handle_failure(race, 0, 0, PLEXLINK_RESULT_CONNECT, BAD));
-    CHECK(plexlink_race_poll_timeout(NULL) == UINT64_MAX);
+    CHECK(plexlink_race_poll_timeout(NULL) == PLEXLINK_NO_TIME);
     CHECK_NULL_PARAM(plexlink_race_handle_timeout(NULL, 0));
     CHECK(plexlink_race_is_decided(NULL));
     CHECK_NULL_PARAM(plexlink_race_outcome(NULL, &outcome));
@@ -792,6 +793,7 @@ static void kept_and_offline(void) {
     CHECK_NULL_PARAM(plexlink_kept_server_report_failure(NULL));
     CHECK_NULL_PARAM(plexlink_kept_server_network_changed(NULL));
     CHECK_NULL_PARAM(plexlink_kept_server_stop(NULL));
+    CHECK(!plexlink_kept_server_is_running(NULL));
 
     test_step("kept server: a live one with NULL out-parameters");
     options = plexlink_keep_options_default();
@@ -833,7 +835,7 @@ static void kept_and_offline(void) {
     CHECK_NULL_PARAM(plexlink_kept_handle_failure(k, 0, 1, PLEXLINK_RESULT_CONNECT, NULL));
     CHECK_BAD_UTF8(plexlink_kept_handle_failure(k, 0, 1, PLEXLINK_RESULT_CONNECT, BAD));
     CHECK_CODE(plexlink_kept_handle_failure(k, 0, 1, PLEXLINK_RESULT_OK, "m"), PLEXLINK_RESULT_INVALID_PARAMETER);
-    CHECK(plexlink_kept_poll_timeout(NULL) == UINT64_MAX);
+    CHECK(plexlink_kept_poll_timeout(NULL) == PLEXLINK_NO_TIME);
     CHECK_NULL_PARAM(plexlink_kept_handle_timeout(NULL, 0));
     CHECK_NULL_PARAM(plexlink_kept_poll_event(NULL, &ev));
     CHECK_NULL_PARAM(plexlink_kept_poll_event(k, NULL));
@@ -1130,7 +1132,7 @@ static void jwt_sans_io(void) {
     CHECK_BAD_UTF8(plexlink_jwt_refresh_handle_transport_error(refresh, 0, PLEXLINK_RESULT_NETWORK, BAD));
     CHECK_CODE(plexlink_jwt_refresh_handle_transport_error(refresh, 0, PLEXLINK_RESULT_OK, "m"),
                PLEXLINK_RESULT_INVALID_PARAMETER);
-    CHECK(plexlink_jwt_refresh_poll_timeout(NULL) == UINT64_MAX);
+    CHECK(plexlink_jwt_refresh_poll_timeout(NULL) == PLEXLINK_NO_TIME);
     CHECK_NULL_PARAM(plexlink_jwt_refresh_handle_timeout(NULL, 0));
     CHECK_NULL_PARAM(plexlink_jwt_refresh_outcome(NULL, &j));
     CHECK_NULL_PARAM(plexlink_jwt_refresh_outcome(refresh, NULL));
@@ -1138,7 +1140,7 @@ static void jwt_sans_io(void) {
     CHECK(plexlink_jwt_refresh_is_finished(NULL));
     /* Nothing reached the machine: it is as new, nothing sent, no timer. */
     CHECK(!plexlink_jwt_refresh_is_finished(refresh));
-    CHECK(plexlink_jwt_refresh_poll_timeout(refresh) == UINT64_MAX);
+    CHECK(plexlink_jwt_refresh_poll_timeout(refresh) == PLEXLINK_NO_TIME);
     CHECK_CODE(plexlink_jwt_refresh_outcome(refresh, &j), PLEXLINK_RESULT_PENDING);
     no_private_key_in_last_error();
     CHECK(r == NULL && rq == NULL && j == NULL);
