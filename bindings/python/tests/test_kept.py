@@ -117,13 +117,19 @@ def test_a_cold_start_races_and_a_warm_start_takes_the_last_connection_then_move
 def test_many_reports_make_one_race_and_a_returning_lan_server_is_moved_up_to(
     emu: Emulator, client: plexlink.Client, living: plexlink.Resource
 ) -> None:
-    with client.keep(living, **keep_options()) as kept:
+    # The failover race lasts as long as the remote connection takes to answer (the relay, which
+    # answers first, waits out the grace window for it): 1.5 s, so that the five reports surely
+    # land in that one race, however slowly a loaded machine runs this thread (at 300 ms, a
+    # stall between two reports once made a second race).
+    options = {**keep_options(), "grace": 2.0, "probe_timeout": 3}
+    with client.keep(living, **options) as kept:
         events = kept.events(timeout=EVENT_WAIT)
         assert kept.uri == uri(emu, "local")
         # The relay is probed once per race over every connection, and never by a recheck
         # while on the remote tier: its count is the count of races.
         relay_probes = identity_probes(emu, "relay")
 
+        emu.set_behaviour(SERVER, "remote-slow", "slow", ms=1500)
         emu.set_behaviour(SERVER, "local", "dead")
         for _ in range(5):
             kept.report_failure()
