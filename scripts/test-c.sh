@@ -31,18 +31,7 @@ started=$(date +%s)
 step() { printf '\n--> %s\n' "$*"; }
 
 # --- tools ---------------------------------------------------------------------------------
-apt_updated=""
-need() { # need COMMAND PACKAGE
-    command -v "$1" >/dev/null 2>&1 && return 0
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
-    if [ -z "$apt_updated" ]; then
-        $sudo apt-get update -qq
-        apt_updated=1
-    fi
-    echo "(installing $2)"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null
-}
+source scripts/suite.sh
 need valgrind valgrind
 need pkg-config pkg-config
 CC=${CC:-gcc}
@@ -114,59 +103,7 @@ else
 fi
 
 # --- the emulator ---------------------------------------------------------------------------
-emu_pid=""
-emu_url=""
-emu_args=() # more arguments for the next emulator (run_dual_stack: --dual-stack)
-stop_emulator() {
-    if [ -n "$emu_pid" ]; then
-        kill "$emu_pid" 2>/dev/null || true
-        wait "$emu_pid" 2>/dev/null || true
-        emu_pid=""
-    fi
-}
-trap stop_emulator EXIT
-start_emulator() { # start_emulator LOG
-    # The log exists before the emulator runs: the background job opens it when it gets to it,
-    # and a read of a file not yet there must not end the script (set -e).
-    : >"$1"
-    "$emulator_bin" --port 0 ${emu_args[@]+"${emu_args[@]}"} >"$1" 2>&1 &
-    emu_pid=$!
-    local i
-    for i in $(seq 100); do
-        emu_url=$(sed -n '1s/^plexlink-emulator listening on //p' "$1" || true)
-        [ -n "$emu_url" ] && return 0
-        kill -0 "$emu_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "the emulator did not start:" >&2
-    cat "$1" >&2
-    exit 1
-}
-# POST to a control endpoint over bash's /dev/tcp; succeeds on 204.
-emu_post() { # emu_post PATH
-    local hostport=${emu_url#http://}
-    hostport=${hostport%%/*}
-    local status
-    exec 3<>"/dev/tcp/127.0.0.1/${hostport##*:}"
-    printf 'POST /%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\nContent-Length: 0\r\n\r\n' "$1" "$hostport" >&3
-    read -r _ status _ <&3 || true
-    exec 3>&-
-    [ "$status" = 204 ]
-}
 
-passed=0
-failed=0
-failures=""
-record() { # record NAME STATUS
-    if [ "$2" = 0 ]; then
-        passed=$((passed + 1))
-        echo "ok: $1"
-    else
-        failed=$((failed + 1))
-        failures="$failures $1"
-        echo "FAILED: $1 (see $out/logs)"
-    fi
-}
 # run NAME COMMAND...: runs it against a fresh emulator (its URL as the last argument).
 run() {
     local name=$1

@@ -31,18 +31,7 @@ started=$(date +%s)
 step() { printf '\n--> %s\n' "$*"; }
 
 # --- tools ---------------------------------------------------------------------------------
-apt_updated=""
-need() { # need COMMAND PACKAGE
-    command -v "$1" >/dev/null 2>&1 && return 0
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo="sudo"
-    if [ -z "$apt_updated" ]; then
-        $sudo apt-get update -qq
-        apt_updated=1
-    fi
-    echo "(installing $2)"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$2" >/dev/null
-}
+source scripts/suite.sh
 need pkg-config pkg-config
 need node nodejs
 need npm npm
@@ -77,19 +66,6 @@ echo "cmake $(cmake --version | sed -n '1s/^cmake version //p'), meson $(meson -
 echo "node $(node --version), koffi $(node -p "require('./examples/node/node_modules/koffi/package.json').version")"
 echo "(tools: $((SECONDS - t0)) s)"
 
-passed=0
-failed=0
-failures=""
-record() { # record NAME STATUS
-    if [ "$2" = 0 ]; then
-        passed=$((passed + 1))
-        echo "ok: $1"
-    else
-        failed=$((failed + 1))
-        failures="$failures $1"
-        echo "FAILED: $1 (see $out/logs)"
-    fi
-}
 
 step "the CMake package: versions, components, relocation"
 # A project that only looks the package up (no compiler), asserting what find_package says.
@@ -192,43 +168,8 @@ links cpp_meson "$out/meson-shared/login_cpp" shared
 links cpp_meson_static "$out/meson-static/login_cpp" static
 
 # --- the emulator ---------------------------------------------------------------------------
-emu_pid=""
-emu_url=""
-stop_emulator() {
-    if [ -n "$emu_pid" ]; then
-        kill "$emu_pid" 2>/dev/null || true
-        wait "$emu_pid" 2>/dev/null || true
-        emu_pid=""
-    fi
-}
-trap stop_emulator EXIT
-# The log exists before the emulator runs, so that reading it early never ends the script.
-: >"$out/logs/emulator.log"
-"$emulator_bin" --port 0 >"$out/logs/emulator.log" 2>&1 &
-emu_pid=$!
-for _ in $(seq 100); do
-    emu_url=$(sed -n '1s/^plexlink-emulator listening on //p' "$out/logs/emulator.log" || true)
-    [ -n "$emu_url" ] && break
-    kill -0 "$emu_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [ -z "$emu_url" ]; then
-    echo "the emulator did not start:" >&2
-    cat "$out/logs/emulator.log" >&2
-    exit 1
-fi
+start_emulator "$out/logs/emulator.log"
 echo "emulator at $emu_url"
-# POST to a control endpoint over bash's /dev/tcp; succeeds on 204.
-emu_post() { # emu_post PATH
-    local hostport=${emu_url#http://}
-    hostport=${hostport%%/*}
-    local status
-    exec 3<>"/dev/tcp/127.0.0.1/${hostport##*:}"
-    printf 'POST /%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\nContent-Length: 0\r\n\r\n' "$1" "$hostport" >&3
-    read -r _ status _ <&3 || true
-    exec 3>&-
-    [ "$status" = 204 ]
-}
 # A login ran to its end: the account's servers listed, and the owned one connected to.
 signed_in() { # signed_in LOG
     grep -q 'Living Room (owned)' "$1" && grep -q 'server URL: http://127.0.0.1:' "$1"
