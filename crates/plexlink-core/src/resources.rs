@@ -127,7 +127,8 @@ pub struct Device {
     /// Whether the caller's public address is the device's: the caller is on its network.
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub public_address_matches: bool,
-    /// Whether the device's network resolves plex.direct names (DNS-rebinding protection).
+    /// Whether the device's network has DNS-rebinding protection: its resolver refuses to
+    /// resolve a plex.direct name to a private address (undocumented by Plex; not used to choose).
     #[serde(default, deserialize_with = "lenient::boolean")]
     pub dns_rebinding_protection: bool,
     /// Whether its router loops back connections to its own public address.
