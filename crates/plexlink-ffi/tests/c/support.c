@@ -51,6 +51,17 @@ uint64_t now_ms(void) {
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+void cond_wait_slice(pthread_cond_t *cond, pthread_mutex_t *lock) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 100 * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec += 1;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(cond, lock, &until);
+}
+
 void sleep_ms(uint64_t ms) {
     struct timespec ts;
     ts.tv_sec = (time_t)(ms / 1000u);

@@ -6,6 +6,7 @@
 #ifndef PLEXLINK_TEST_SUPPORT_H
 #define PLEXLINK_TEST_SUPPORT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,10 @@ const char *last_error(void);
 /* Milliseconds of CLOCK_MONOTONIC, and a sleep. */
 uint64_t now_ms(void);
 void sleep_ms(uint64_t ms);
+
+/* Waits on `cond` (with `lock` held) for at most 100 ms: the caller checks its condition and its
+ * own deadline (on CLOCK_MONOTONIC) after each. */
+void cond_wait_slice(pthread_cond_t *cond, pthread_mutex_t *lock);
 
 /* The emulator's base URL ("http://127.0.0.1:PORT/"): argv[1], else $PLEXLINK_TEST_PLEX_URL. */
 const char *emulator_url(int argc, char **argv);

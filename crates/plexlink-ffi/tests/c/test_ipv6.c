@@ -161,16 +161,7 @@ static seen_event next_change(recorder *rec, unsigned *next) {
     seen_event seen;
     pthread_mutex_lock(&rec->lock);
     for (;;) {
-        while (rec->count <= *next && now_ms() < deadline) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_nsec += 100 * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec += 1;
-                until.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&rec->cond, &rec->lock, &until);
-        }
+        while (rec->count <= *next && now_ms() < deadline) cond_wait_slice(&rec->cond, &rec->lock);
         if (rec->count <= *next) {
             pthread_mutex_unlock(&rec->lock);
             fprintf(stderr, "\nFAILED: no event %u within %u ms\n", *next, WAIT_MS);

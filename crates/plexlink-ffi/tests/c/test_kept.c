@@ -135,16 +135,7 @@ static seen_event wait_event(recorder *rec, unsigned index) {
     uint64_t deadline = now_ms() + WAIT_MS;
     seen_event seen;
     pthread_mutex_lock(&rec->lock);
-    while (rec->count <= index && now_ms() < deadline) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 100 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec += 1;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&rec->cond, &rec->lock, &until);
-    }
+    while (rec->count <= index && now_ms() < deadline) cond_wait_slice(&rec->cond, &rec->lock);
     if (rec->count <= index) {
         pthread_mutex_unlock(&rec->lock);
         fprintf(stderr, "\nFAILED: no event %u within %u ms\n", index, WAIT_MS);
