@@ -1240,9 +1240,10 @@ plexlink_result plexlink_client_new(const struct plexlink_client_config *config,
 void plexlink_client_free(const struct plexlink_client *client);
 
 /**
- * Frees a string that the library returned as owned (`char **..._out`). NULL is fine; must not
- * be called twice, and must not be given a string the library only lent (`const char *`
- * accessors) or one from anywhere else.
+ * Frees a string that the library returned as owned (`char **..._out`), after setting its bytes
+ * to zero (a token must not stay in freed memory). NULL is fine; must not be called twice, and
+ * must not be given a string the library only lent (`const char *` accessors) or one from
+ * anywhere else. Strings the library lends are wiped too, when their handle is freed.
  */
 void plexlink_string_free(char *string);
 

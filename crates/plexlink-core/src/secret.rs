@@ -1,10 +1,16 @@
 //! Secrets that must never reach a log, an error message or a `repr()`.
+//!
+//! A secret's bytes are also wiped (set to zero) when the value is dropped, so that a token the
+//! app held for hours is not left in freed memory for a later allocation, a core dump or a
+//! swapped page to show. This covers what plexlink keeps; the copies that pass through an HTTP
+//! stack's buffers, and Python's immutable `str`, are out of its reach.
 
 macro_rules! secret_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         ///
-        /// `Debug` and `Display` print `[redacted]`; read the value with `secret()`.
+        /// `Debug` and `Display` print `[redacted]`; read the value with `secret()`. Its bytes
+        /// are wiped when it is dropped.
         #[derive(Clone, PartialEq, Eq, Hash)]
         pub struct $name(String);
 
@@ -19,9 +25,15 @@ macro_rules! secret_type {
                 &self.0
             }
 
-            /// Unwraps the secret value.
-            pub fn into_secret(self) -> String {
-                self.0
+            /// Unwraps the secret value; wiping the returned `String` is then the caller's.
+            pub fn into_secret(mut self) -> String {
+                std::mem::take(&mut self.0)
+            }
+        }
+
+        impl Drop for $name {
+            fn drop(&mut self) {
+                zeroize::Zeroize::zeroize(&mut self.0);
             }
         }
 

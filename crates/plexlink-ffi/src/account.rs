@@ -1,7 +1,8 @@
 //! `plexlink_account` and `plexlink_home_user_list`: token details, sign-in with two-factor
 //! codes, sign-out, ping, the Plex Home and switching to one of its users, claim tokens.
 
-use std::ffi::{CString, c_char};
+use crate::ffi::CText;
+use std::ffi::c_char;
 
 use plexlink_core::account::{Account, HomeUser};
 use plexlink_core::{Password, PinCode, Token, VerificationCode};
@@ -41,15 +42,15 @@ castable!(Ref plexlink_home_user => HomeUserHandle);
 #[derive(Debug)]
 pub(crate) struct AccountHandle {
     account: Account,
-    uuid: CString,
-    username: CString,
-    email: CString,
-    friendly_name: CString,
-    title: CString,
-    thumb: CString,
-    auth_token: Option<CString>,
-    subscription_status: Option<CString>,
-    subscription_plan: Option<CString>,
+    uuid: CText,
+    username: CText,
+    email: CText,
+    friendly_name: CText,
+    title: CText,
+    thumb: CText,
+    auth_token: Option<CText>,
+    subscription_status: Option<CText>,
+    subscription_plan: Option<CText>,
 }
 
 impl AccountHandle {
@@ -76,10 +77,10 @@ impl AccountHandle {
 #[derive(Debug)]
 pub(crate) struct HomeUserHandle {
     user: HomeUser,
-    uuid: CString,
-    title: CString,
-    username: CString,
-    thumb: CString,
+    uuid: CText,
+    title: CText,
+    username: CText,
+    thumb: CText,
 }
 
 pub(crate) fn home_user_list(users: Vec<HomeUser>) -> Vec<HomeUserHandle> {
@@ -409,7 +410,7 @@ pub unsafe extern "C" fn plexlink_client_switch_home_user(
 }
 
 /// The call of `plexlink_client_claim_token` and `plexlink_task_claim_token`.
-pub(crate) unsafe fn claim_token(client: *const plexlink_client, token: *const c_char) -> Checked<CString> {
+pub(crate) unsafe fn claim_token(client: *const plexlink_client, token: *const c_char) -> Checked<CText> {
     let client = try_clone_arc!(client);
     // SAFETY: `token` as this function's callers got it.
     unsafe {

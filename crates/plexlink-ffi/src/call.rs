@@ -15,7 +15,8 @@
 //! `plexlink` client's, which redacts the call's secrets (token, password, codes) from its error
 //! itself: no secret list is kept here.
 
-use std::ffi::{CString, c_char};
+use crate::ffi::CText;
+use std::ffi::c_char;
 use std::sync::Arc;
 
 use blocking::CancelToken;
@@ -160,7 +161,7 @@ macro_rules! values {
 }
 
 values! {
-    CString => *mut c_char: CString::into_raw;
+    CText => *mut c_char: CText::into_raw;
     Box<PinHandle> => *mut plexlink_pin: ffi::boxed_to_c;
     Box<AccountHandle> => *mut plexlink_account: ffi::boxed_to_c;
     Vec<HomeUserHandle> => *mut plexlink_home_user_list: ffi::to_box;

@@ -48,16 +48,17 @@ pub unsafe extern "C" fn plexlink_client_free(client: *const plexlink_client) {
     }
 }
 
-/// Frees a string that the library returned as owned (`char **..._out`). NULL is fine; must not
-/// be called twice, and must not be given a string the library only lent (`const char *`
-/// accessors) or one from anywhere else.
+/// Frees a string that the library returned as owned (`char **..._out`), after setting its bytes
+/// to zero (a token must not stay in freed memory). NULL is fine; must not be called twice, and
+/// must not be given a string the library only lent (`const char *` accessors) or one from
+/// anywhere else. Strings the library lends are wiped too, when their handle is freed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_string_free(string: *mut std::ffi::c_char) {
     ffi_panic_boundary! {
         if !string.is_null() {
-            // SAFETY: a non-NULL `string` came from `CString::into_raw` in this library and C
-            // gives it up (this function's contract).
-            drop(unsafe { std::ffi::CString::from_raw(string) });
+            // SAFETY: a non-NULL `string` came from `CText::into_raw` in this library and C
+            // gives it up (this function's contract). Dropped, it is wiped.
+            drop(unsafe { ffi::CText::from_raw(string) });
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `plexlink_connect_result`: the connection chosen for a server, and what became of every
 //! candidate of the race that chose it.
 
-use std::ffi::{CString, c_char};
+use crate::ffi::CText;
+use std::ffi::c_char;
 use std::time::Duration;
 
 use blocking::Connected;
@@ -149,8 +150,8 @@ pub(crate) struct ConnectResultHandle {
     device: DeviceHandle,
     /// The winner's connection and URI; `None` for a race that no candidate won.
     connection: Option<ConnectionHandle>,
-    uri: Option<CString>,
-    access_token: Option<CString>,
+    uri: Option<CText>,
+    access_token: Option<CText>,
     elapsed_ms: u64,
     candidates: Vec<CandidateHandle>,
     skipped: Vec<SkippedHandle>,
@@ -159,14 +160,14 @@ pub(crate) struct ConnectResultHandle {
 #[derive(Clone, Debug)]
 pub(crate) struct CandidateHandle {
     connection: ConnectionHandle,
-    uri: CString,
+    uri: CText,
     tier: plexlink_tier,
     secure: bool,
     ipv6: bool,
     http_twin: bool,
     result: plexlink_probe_result,
     error: plexlink_result,
-    description: CString,
+    description: CText,
     latency_ms: u64,
 }
 
@@ -174,7 +175,7 @@ pub(crate) struct CandidateHandle {
 pub(crate) struct SkippedHandle {
     connection: ConnectionHandle,
     reason: plexlink_skip_reason,
-    description: CString,
+    description: CText,
 }
 
 impl ConnectResultHandle {

@@ -1,7 +1,8 @@
 //! Result codes, the one mapping from the core's `Error` to them, and the per-thread last error.
 
+use crate::ffi::CText;
 use std::cell::RefCell;
-use std::ffi::{CStr, CString, c_char};
+use std::ffi::{CStr, c_char};
 use std::sync::Arc;
 
 use plexlink_core::{Error, TransportErrorKind};
@@ -245,7 +246,7 @@ pub(crate) fn code_for(error: &Error) -> plexlink_result {
 #[derive(Clone, Debug)]
 pub(crate) struct ErrorInfo {
     pub(crate) code: plexlink_result,
-    pub(crate) message: CString,
+    pub(crate) message: CText,
     pub(crate) http_status: u16,
     pub(crate) retry_after_ms: Option<u64>,
     /// The race of a connect that found no working connection: every candidate's result.
@@ -356,7 +357,7 @@ pub(crate) fn last_error_text() -> String {
     LAST_ERROR.with(|last| {
         last.borrow()
             .as_ref()
-            .map(|e| e.message.to_string_lossy().into_owned())
+            .map(|e| String::from_utf8_lossy(e.message.as_bytes()).into_owned())
             .unwrap_or_default()
     })
 }
@@ -400,7 +401,7 @@ pub unsafe extern "C" fn plexlink_last_error_message(
             // Not recorded: it would replace the error the caller wants to read.
             return plexlink_result::NullParameter;
         }
-        let message = with_last(|e| e.message.clone(), CString::default());
+        let message = with_last(|e| e.message.clone(), CText::default());
         let bytes = message.as_bytes();
         let mut n = bytes.len().min(len.saturating_sub(1));
         while n < bytes.len() && n > 0 && !is_char_boundary(bytes, n) {

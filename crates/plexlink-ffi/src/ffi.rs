@@ -220,21 +220,72 @@ pub(crate) unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize) -> Option<&'a [u8
     Some(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
-/// Text for C: a `CString` with any NUL byte removed (JSON may carry `\u0000`; C strings end at
+/// Text held for C: a `CString` whose bytes are wiped (set to zero) when it is dropped or freed
+/// with `plexlink_string_free`. Tokens, PIN codes and private keys reach C this way, and a C host
+/// may hold them for hours: the memory they leave behind must not show them. Every string is
+/// wiped, not only the secret ones, so that none is forgotten; strings are short and the cost
+/// is one pass over bytes just written.
+#[derive(Clone, Default)]
+pub(crate) struct CText(CString);
+
+impl CText {
+    /// The pointer C reads; valid while this value lives.
+    pub(crate) fn as_ptr(&self) -> *const c_char {
+        self.0.as_ptr()
+    }
+
+    /// The bytes, without the final NUL.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
+    /// Gives the text to C, which frees it with `plexlink_string_free` (and so wipes it).
+    pub(crate) fn into_raw(mut self) -> *mut c_char {
+        std::mem::take(&mut self.0).into_raw()
+    }
+
+    /// Takes back a string given to C.
+    ///
+    /// # Safety
+    ///
+    /// `raw` came from [`CText::into_raw`] and C gives it up.
+    pub(crate) unsafe fn from_raw(raw: *mut c_char) -> Self {
+        // SAFETY: this function's contract.
+        Self(unsafe { CString::from_raw(raw) })
+    }
+}
+
+/// Not the text: it may be a token (a handle's `Debug` output must not show it).
+impl std::fmt::Debug for CText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CText({} bytes)", self.0.as_bytes().len())
+    }
+}
+
+impl Drop for CText {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut std::mem::take(&mut self.0).into_bytes_with_nul());
+    }
+}
+
+/// Text for C: a [`CText`] with any NUL byte removed (JSON may carry `\u0000`; C strings end at
 /// the first NUL, so dropping them loses nothing a C reader could see anyway).
-pub(crate) fn c_string(text: &str) -> CString {
-    let bytes: Vec<u8> = text.bytes().filter(|&b| b != 0).collect();
-    CString::new(bytes).unwrap_or_default()
+pub(crate) fn c_string(text: &str) -> CText {
+    // One allocation, with room for the NUL: a buffer that grew would leave its old block, part
+    // of a token perhaps, in freed memory unwiped.
+    let mut bytes = Vec::with_capacity(text.len() + 1);
+    bytes.extend(text.bytes().filter(|&b| b != 0));
+    CText(CString::new(bytes).unwrap_or_default())
 }
 
 /// [`c_string`] of an optional text.
-pub(crate) fn opt_c_string(text: Option<&str>) -> Option<CString> {
+pub(crate) fn opt_c_string(text: Option<&str>) -> Option<CText> {
     text.map(c_string)
 }
 
 /// The pointer of an optional string, NULL for `None`.
-pub(crate) fn opt_ptr(text: &Option<CString>) -> *const c_char {
-    text.as_ref().map_or(std::ptr::null(), |s| s.as_ptr())
+pub(crate) fn opt_ptr(text: &Option<CText>) -> *const c_char {
+    text.as_ref().map_or(std::ptr::null(), CText::as_ptr)
 }
 
 /// A string for C to own and free with `plexlink_string_free`.
@@ -363,3 +414,24 @@ macro_rules! try_checked {
     };
 }
 pub(crate) use try_checked;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::freed;
+
+    #[test]
+    fn strings_given_to_c_are_wiped_when_freed_or_dropped() {
+        let given = owned_string(&freed::marker());
+        assert_eq!(
+            // SAFETY: `given` came from `owned_string` and is freed once.
+            freed::unwiped_while(|| unsafe { crate::client::plexlink_string_free(given) }),
+            0
+        );
+        let held = c_string(&freed::marker());
+        assert_eq!(freed::unwiped_while(|| drop(held)), 0);
+        // The watch does see what is not wiped.
+        let plain = CString::new(freed::marker()).unwrap();
+        assert_eq!(freed::unwiped_while(|| drop(plain)), 1);
+    }
+}

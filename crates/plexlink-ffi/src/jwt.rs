@@ -5,7 +5,8 @@
 //! servers take their own access tokens, never the account JWT) are the core's; the key is
 //! drawn by the `plexlink` client from the OS, or made from bytes or text the host kept.
 
-use std::ffi::{CString, c_char};
+use crate::ffi::CText;
+use std::ffi::c_char;
 
 use blocking::DeviceKey;
 use plexlink_core::jwt::{PlexJwt, needs_refresh};
@@ -47,7 +48,7 @@ castable!(Box plexlink_jwt => JwtHandle);
 #[derive(Debug)]
 pub(crate) struct DeviceKeyHandle {
     pub(crate) key: DeviceKey,
-    kid: CString,
+    kid: CText,
 }
 
 impl DeviceKeyHandle {
@@ -63,12 +64,12 @@ impl DeviceKeyHandle {
 #[derive(Debug)]
 pub(crate) struct JwtHandle {
     jwt: PlexJwt,
-    token: CString,
-    username: CString,
-    uuid: CString,
-    email: CString,
-    friendly_name: CString,
-    thumbprint: Option<CString>,
+    token: CText,
+    username: CText,
+    uuid: CText,
+    email: CText,
+    friendly_name: CText,
+    thumbprint: Option<CText>,
 }
 
 impl JwtHandle {

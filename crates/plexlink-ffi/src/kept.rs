@@ -3,8 +3,9 @@
 //! their own HTTP stack and event loop, driven like `plexlink_race` (probes with ids, the host's
 //! monotonic clock in milliseconds). The blocking face is [`kept_server`](crate::kept_server).
 
+use crate::ffi::CText;
 use std::collections::HashMap;
-use std::ffi::{CString, c_char};
+use std::ffi::c_char;
 use std::time::{Duration, Instant};
 
 use plexlink_core::kept::{KeepPolicy, KeptConnection, KeptEvent, ProbeId, Reason};
@@ -135,9 +136,9 @@ castable!(Box plexlink_kept_event => KeptEventHandle);
 pub(crate) struct KeptEventHandle {
     kind: plexlink_kept_event_kind,
     why: plexlink_kept_reason,
-    why_name: CString,
-    old_uri: Option<CString>,
-    new_uri: Option<CString>,
+    why_name: CText,
+    old_uri: Option<CText>,
+    new_uri: Option<CText>,
     new_tier: plexlink_tier,
     outcome: ConnectResultHandle,
 }

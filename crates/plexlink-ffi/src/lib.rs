@@ -46,6 +46,14 @@ mod task;
 mod version;
 mod waits;
 
+// The unit tests check that strings are wiped, by looking into every block freed while they run.
+#[cfg(test)]
+#[path = "../../plexlink-core/tests/freed/mod.rs"]
+mod freed;
+#[cfg(test)]
+#[global_allocator]
+static WATCH: freed::Watch = freed::Watch;
+
 pub use account::*;
 pub use cancel::*;
 pub use client::*;

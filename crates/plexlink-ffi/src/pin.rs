@@ -1,7 +1,8 @@
 //! `plexlink_pin` and the PIN login through the blocking client: create, check, the pages where
 //! a person approves it, approving another device's code, and waiting for the token.
 
-use std::ffi::{CString, c_char, c_void};
+use crate::ffi::CText;
+use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
 use blocking::{CancelToken, WaitOptions, WaitProgress};
@@ -32,12 +33,12 @@ castable!(Box plexlink_pin => PinHandle);
 #[derive(Debug)]
 pub(crate) struct PinHandle {
     pub(crate) pin: Pin,
-    code: CString,
-    client_identifier: CString,
-    created_at: Option<CString>,
-    expires_at: Option<CString>,
-    auth_token: Option<CString>,
-    qr: Option<CString>,
+    code: CText,
+    client_identifier: CText,
+    created_at: Option<CText>,
+    expires_at: Option<CText>,
+    auth_token: Option<CText>,
+    qr: Option<CText>,
 }
 
 impl PinHandle {
@@ -386,7 +387,7 @@ pub(crate) unsafe fn wait_for_token(
     client: *const plexlink_client,
     pin: *const plexlink_pin,
     options: *const plexlink_wait_options,
-) -> Checked<CString> {
+) -> Checked<CText> {
     let client = try_clone_arc!(client);
     let pin = try_ref_from_ptr!(pin).pin.clone();
     let options = try_struct!(options);

@@ -3,7 +3,8 @@
 //! the time: every `now_ms` is the host's own monotonic clock in milliseconds (any origin, never
 //! going back).
 
-use std::ffi::{CString, c_char};
+use crate::ffi::CText;
+use std::ffi::c_char;
 use std::time::{Duration, Instant};
 
 use plexlink_core::jwt::{DeviceKey, WallClock};
@@ -151,9 +152,9 @@ impl LoginHandle {
 
 #[derive(Debug)]
 pub(crate) struct RequestHandle {
-    method: CString,
-    url: CString,
-    headers: Vec<(CString, CString)>,
+    method: CText,
+    url: CText,
+    headers: Vec<(CText, CText)>,
     body: Vec<u8>,
 }
 
@@ -183,7 +184,7 @@ pub(crate) struct EventHandle {
     kind: plexlink_pin_event_kind,
     pin: Option<PinHandle>,
     remaining_ms: u64,
-    token: Option<CString>,
+    token: Option<CText>,
     error: Option<ErrorInfo>,
 }
 

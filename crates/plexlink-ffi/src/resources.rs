@@ -2,7 +2,8 @@
 //! the ways to reach them; and the calls to a server itself (identity, transient token, source
 //! connection information).
 
-use std::ffi::{CString, c_char};
+use crate::ffi::CText;
+use std::ffi::c_char;
 
 use plexlink_core::Token;
 use plexlink_core::resources::{Connection, Device};
@@ -50,19 +51,19 @@ castable!(Box plexlink_identity => IdentityHandle);
 #[derive(Clone, Debug)]
 pub(crate) struct DeviceHandle {
     pub(crate) device: Device,
-    name: CString,
-    product: CString,
-    product_version: CString,
-    platform: CString,
-    platform_version: CString,
-    kind: CString,
-    client_identifier: CString,
-    created_at: Option<CString>,
-    last_seen_at: Option<CString>,
-    provides: CString,
-    source_title: Option<CString>,
-    public_address: Option<CString>,
-    access_token: Option<CString>,
+    name: CText,
+    product: CText,
+    product_version: CText,
+    platform: CText,
+    platform_version: CText,
+    kind: CText,
+    client_identifier: CText,
+    created_at: Option<CText>,
+    last_seen_at: Option<CText>,
+    provides: CText,
+    source_title: Option<CText>,
+    public_address: Option<CText>,
+    access_token: Option<CText>,
     connections: Vec<ConnectionHandle>,
 }
 
@@ -92,9 +93,9 @@ impl DeviceHandle {
 #[derive(Clone, Debug)]
 pub(crate) struct ConnectionHandle {
     connection: Connection,
-    protocol: CString,
-    address: CString,
-    uri: CString,
+    protocol: CText,
+    address: CText,
+    uri: CText,
 }
 
 impl ConnectionHandle {
@@ -111,8 +112,8 @@ impl ConnectionHandle {
 #[derive(Debug)]
 pub(crate) struct IdentityHandle {
     identity: Identity,
-    machine_identifier: CString,
-    version: CString,
+    machine_identifier: CText,
+    version: CText,
 }
 
 impl IdentityHandle {
@@ -468,7 +469,7 @@ pub(crate) unsafe fn transient_token(
     client: *const plexlink_client,
     server_uri: *const c_char,
     token: *const c_char,
-) -> Checked<CString> {
+) -> Checked<CText> {
     let client = try_clone_arc!(client);
     let server_uri = try_str!(server_uri).to_owned();
     // SAFETY: `token` as this function's callers got it.
