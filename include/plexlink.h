@@ -273,6 +273,13 @@ enum plexlink_result
    */
   PLEXLINK_RESULT_DEVICE_REMOVED = 311,
   /**
+   * A Plex Media Server refused the token (HTTP 401) or this call for it (403): the server
+   * may no longer be shared with the account, may have a new access token, or the call is
+   * for its owner only. Not `PLEXLINK_RESULT_UNAUTHORIZED`: the account's token may be fine
+   * (only plex.tv can say). Fetch the resources again for the server's current access token.
+   */
+  PLEXLINK_RESULT_SERVER_REFUSED = 312,
+  /**
    * The request got no answer (connection reset, malformed HTTP, ...).
    */
   PLEXLINK_RESULT_NETWORK = 400,

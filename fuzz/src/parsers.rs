@@ -63,25 +63,33 @@ fn every_parser(r: &HttpResponse) {
         object("a claim token");
         check_token(&token);
     }
-    if let Some(token) = judged(r, &[200], server::parse_transient_token(r)) {
+    if let Some(token) = server_judged(r, &[200], server::parse_transient_token(r)) {
         assert!(
             matches!(shape, Shape::Object | Shape::Other),
             "a transient token read from {shape:?}"
         );
         check_token(&token);
     }
-    if let Some(identity) = judged(r, &[200], server::parse_identity(r)) {
+    if let Some(identity) = server_judged(r, &[200], server::parse_identity(r)) {
         object("an identity");
         assert!(
             !identity.machine_identifier.is_empty(),
             "an identity without machineIdentifier"
         );
     }
-    for (parsed, listed) in [
-        (resources::parse_resources(r), true),
-        (server::parse_source_connection_info(r), false),
+    for (parsed, listed, table) in [
+        (
+            resources::parse_resources(r),
+            true,
+            Error::from_response as fn(&HttpResponse) -> Error,
+        ),
+        (
+            server::parse_source_connection_info(r),
+            false,
+            Error::from_server_response,
+        ),
     ] {
-        let Some(devices) = judged(r, &[200], parsed) else {
+        let Some(devices) = judged_by(r, &[200], parsed, table) else {
             continue;
         };
         let expected = if listed { Shape::Objects } else { Shape::Object };
@@ -194,6 +202,21 @@ fn check_token(token: &Token) {
 
 /// The parsed value, after checking how the outcome fits the status.
 pub(crate) fn judged<T>(response: &HttpResponse, ok: &[u16], parsed: Result<T, Error>) -> Option<T> {
+    judged_by(response, ok, parsed, Error::from_response)
+}
+
+/// [`judged`] for a Plex Media Server's answer, whose error statuses it reads by its own rule.
+fn server_judged<T>(response: &HttpResponse, ok: &[u16], parsed: Result<T, Error>) -> Option<T> {
+    judged_by(response, ok, parsed, Error::from_server_response)
+}
+
+/// [`judged`] with the table that reads the answerer's error statuses.
+fn judged_by<T>(
+    response: &HttpResponse,
+    ok: &[u16],
+    parsed: Result<T, Error>,
+    table: fn(&HttpResponse) -> Error,
+) -> Option<T> {
     let status = response.status().as_u16();
     match parsed {
         Ok(value) => {
@@ -207,7 +230,7 @@ pub(crate) fn judged<T>(response: &HttpResponse, ok: &[u16], parsed: Result<T, E
             } else if status == 404 && matches!(error, Error::PinExpired { .. }) {
                 // A PIN's 404 is terminal whatever its body says.
             } else {
-                assert_eq!(error, Error::from_response(response), "status {status}");
+                assert_eq!(error, table(response), "status {status}");
             }
             None
         }

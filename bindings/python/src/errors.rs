@@ -93,6 +93,12 @@ create_exception!(
 );
 create_exception!(
     plexlink,
+    ServerRefused,
+    PlexlinkError,
+    "A Plex Media Server refused the token (``status`` 401) or this call for it (403): the server may no longer be shared with the account, may have a new access token, or the call is for its owner only. Not an ``Unauthorized``: the account's token may be fine (only plex.tv can say, ask it with ``Client.user``). Fetch the resources again for the server's current ``access_token``."
+);
+create_exception!(
+    plexlink,
     ProtocolError,
     PlexlinkError,
     "The answer could not be used: malformed, larger than the size cap, or an unexpected redirect."
@@ -148,7 +154,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let no_connection = py.get_type::<NoConnection>();
     no_connection.setattr("candidates", PyTuple::empty(py))?;
     no_connection.setattr("skipped", PyTuple::empty(py))?;
-    let classes: [Bound<'_, PyType>; 19] = [
+    let classes: [Bound<'_, PyType>; 20] = [
         base,
         py.get_type::<Unauthorized>(),
         py.get_type::<TwoFactorRequired>(),
@@ -161,6 +167,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         py.get_type::<DeviceRemoved>(),
         py.get_type::<InvalidJwt>(),
         py.get_type::<HttpError>(),
+        py.get_type::<ServerRefused>(),
         py.get_type::<ProtocolError>(),
         py.get_type::<InvalidArgument>(),
         py.get_type::<InsecureTransport>(),
@@ -213,6 +220,7 @@ fn build(py: Python<'_>, error: Error) -> PyErr {
             (PyErr::new::<HttpError, _>(text.clone()), message.clone())
         }
         Error::Http { .. } => (PyErr::new::<HttpError, _>(text.clone()), text.clone()),
+        Error::ServerRefused { .. } => (PyErr::new::<ServerRefused, _>(text.clone()), text.clone()),
         Error::Redirect { .. } => (PyErr::new::<ProtocolError, _>(text.clone()), text.clone()),
         Error::Decode { .. } | Error::ResponseTooLarge { .. } => {
             (PyErr::new::<ProtocolError, _>(text.clone()), text.clone())

@@ -77,6 +77,14 @@ def http_error(emu: Emulator, client: plexlink.Client, alice: str) -> object:
     return client.user(alice)
 
 
+def server_refused(emu: Emulator, client: plexlink.Client, alice: str) -> object:
+    # Friend's Server is shared with Alice: its token for her opens it, but a transient token is
+    # for its owner only.
+    friend = client.connect(next(s for s in client.servers(alice) if s.name == "Friend's Server"))
+    assert friend.access_token is not None
+    return client.transient_token(friend.uri, friend.access_token)
+
+
 def protocol_error(emu: Emulator, client: plexlink.Client, alice: str) -> object:
     emu.add_fault("/api/v2/resources", malformed_json=True, times=1)
     return client.resources(alice)
@@ -127,6 +135,7 @@ SCENARIOS: dict[type[plexlink.PlexlinkError], Scenario] = {
     plexlink.DeviceRemoved: device_removed,
     plexlink.InvalidJwt: invalid_jwt,
     plexlink.HttpError: http_error,
+    plexlink.ServerRefused: server_refused,
     plexlink.ProtocolError: protocol_error,
     plexlink.InvalidArgument: invalid_argument,
     plexlink.InsecureTransport: insecure_transport,
@@ -172,6 +181,9 @@ def test_errors_carry_what_the_server_said(emu: Emulator, client: plexlink.Clien
     with pytest.raises(plexlink.Unauthorized) as bad:
         client.user("not-a-token")
     assert bad.value.message == "User could not be authenticated"
+    with pytest.raises(plexlink.ServerRefused) as refused:
+        server_refused(emu, client, alice)
+    assert refused.value.status == 403 and not isinstance(refused.value, plexlink.Unauthorized)
     with pytest.raises(plexlink.NetworkError) as network:
         network_error(emu, client, alice)
     assert network.value.kind in {"other", "connect"}

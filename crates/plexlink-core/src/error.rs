@@ -90,6 +90,16 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A Plex Media Server refused the token (401) or this call for it (403). Unlike
+    /// [`Error::Unauthorized`], this does not say that the account's token is bad: the server may
+    /// no longer be shared with the account, may have a new access token, or the call may be
+    /// for the server's owner only. Fetch the resources again for the server's current
+    /// `access_token`; only plex.tv can say that a token is bad (ask it with `user()`).
+    #[error("the server refused this token (HTTP {status}); fetch its resources again for its current access token")]
+    ServerRefused {
+        /// The HTTP status: 401 or 403.
+        status: u16,
+    },
     /// Any other error that plex.tv described with a code.
     #[error("plex.tv error {code} (HTTP {status}): {message}", code = code.map(|c| c.to_string()).unwrap_or_else(|| "-".into()))]
     Plex {
@@ -235,7 +245,8 @@ impl Error {
             | Self::InvalidVerificationCode { status, .. }
             | Self::IpLockedOut { status, .. }
             | Self::HomePinRequired { status, .. }
-            | Self::DeviceRemoved { status, .. } => Some(*status),
+            | Self::DeviceRemoved { status, .. }
+            | Self::ServerRefused { status } => Some(*status),
             Self::PinExpired { status } => *status,
             Self::RateLimited { .. } => Some(429),
             Self::TokenExpired { .. } => Some(498),
@@ -332,6 +343,7 @@ impl Error {
             // text cannot slip past.
             plain @ (Self::PinExpired { .. }
             | Self::Http { .. }
+            | Self::ServerRefused { .. }
             | Self::ResponseTooLarge { .. }
             | Self::Timeout { .. }
             | Self::Cancelled) => plain,
@@ -401,6 +413,18 @@ impl Error {
             },
             _ if code.is_some() || !message.is_empty() => Error::Plex { status, code, message },
             _ => Error::Http { status },
+        }
+    }
+
+    /// The error a Plex Media Server's unsuccessful answer stands for. A server's 401 and 403
+    /// say that this token opens nothing there, or not this call: [`Error::ServerRefused`],
+    /// never [`Error::Unauthorized`], for only plex.tv can say that a token is bad, and an app
+    /// that forgets a token on `Unauthorized` must not sign its user out because a friend
+    /// stopped sharing a server. Any other status as [`Error::from_response`].
+    pub fn from_server_response(response: &HttpResponse) -> Error {
+        match response.status().as_u16() {
+            status @ (401 | 403) => Error::ServerRefused { status },
+            _ => Error::from_response(response),
         }
     }
 }
@@ -556,6 +580,27 @@ mod tests {
         assert_eq!(Error::from_response(&r), Error::Http { status: 403 });
         let r = response(502, "");
         assert_eq!(Error::from_response(&r), Error::Http { status: 502 });
+    }
+
+    #[test]
+    fn a_servers_refusal_is_its_own_and_rejects_no_token() {
+        for status in [401, 403] {
+            for body in [
+                "",
+                "<html><title>Unauthorized</title></html>",
+                r#"{"errors":[{"code":1001}]}"#,
+            ] {
+                let refused = Error::from_server_response(&response(status, body));
+                assert_eq!(refused, Error::ServerRefused { status });
+                assert!(!refused.is_token_rejected() && !refused.is_transient());
+                assert_eq!(refused.http_status(), Some(status));
+            }
+        }
+        // The rest as plex.tv's table.
+        for status in [404, 429, 498, 500, 503] {
+            let r = response(status, "");
+            assert_eq!(Error::from_server_response(&r), Error::from_response(&r));
+        }
     }
 
     #[test]

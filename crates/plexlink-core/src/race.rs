@@ -766,7 +766,7 @@ impl ConnectionRace {
             Ok(identity) => ProbeResult::WrongServer {
                 machine_identifier: identity.machine_identifier,
             },
-            Err(Error::Unauthorized { .. }) => ProbeResult::Unauthorized,
+            Err(Error::ServerRefused { status: 401 }) => ProbeResult::Unauthorized,
             Err(error) => ProbeResult::Failed(error),
         }
     }

@@ -34,6 +34,7 @@ pub fn identity_request(info: &ClientInfo, server_uri: &str) -> Result<HttpReque
 
 /// Reads `{"MediaContainer":{"machineIdentifier":..,"claimed":..,"version":..}}`.
 pub fn parse_identity(response: &HttpResponse) -> Result<Identity, Error> {
+    answered(response)?;
     let container: Container<Identity> = wire::expect_json(response, &[200], "identity")?;
     if container.media_container.machine_identifier.is_empty() {
         return Err(Error::Decode {
@@ -55,7 +56,7 @@ pub fn transient_token_request(info: &ClientInfo, server_uri: &str, token: &Toke
 
 /// Reads the transient token from JSON (`MediaContainer.token`) or XML (`<MediaContainer token=..>`).
 pub fn parse_transient_token(response: &HttpResponse) -> Result<Token, Error> {
-    wire::expect_status(response, &[200])?;
+    answered(response)?;
     let body = std::str::from_utf8(response.body()).map_err(|_| Error::Decode {
         what: "transient token",
         detail: "body is not UTF-8".into(),
@@ -121,8 +122,19 @@ pub fn parse_source_connection_info(response: &HttpResponse) -> Result<Vec<Devic
         #[serde(default, rename = "Device", deserialize_with = "lenient::one_or_many")]
         device: Vec<Device>,
     }
+    answered(response)?;
     let container: Container<Inner> = wire::expect_json(response, &[200], "source connection information")?;
     Ok(container.media_container.device)
+}
+
+/// Nothing, or the error of a server's answer that is not 200 ([`Error::from_server_response`]:
+/// a server's 401 is not plex.tv's).
+fn answered(response: &HttpResponse) -> Result<(), Error> {
+    if response.status().as_u16() == 200 {
+        Ok(())
+    } else {
+        Err(Error::from_server_response(response))
+    }
 }
 
 #[derive(Deserialize)]
@@ -173,11 +185,11 @@ mod tests {
             parse_identity(&response(200, "<html>")),
             Err(Error::Decode { .. })
         ));
-        assert!(
-            parse_identity(&response(401, "<html><title>Unauthorized</title></html>"))
-                .unwrap_err()
-                .is_token_rejected()
-        );
+        // A server's 401 is never plex.tv's "this token is bad".
+        let refused = parse_identity(&response(401, "<html><title>Unauthorized</title></html>")).unwrap_err();
+        assert_eq!(refused, Error::ServerRefused { status: 401 });
+        assert!(!refused.is_token_rejected());
+        assert_eq!(refused.http_status(), Some(401));
     }
 
     #[test]
@@ -195,7 +207,16 @@ mod tests {
         assert_eq!(t.secret(), "transient-456");
         assert_eq!(
             parse_transient_token(&response(403, "<html><head><title>Forbidden</title></head></html>")),
-            Err(Error::Http { status: 403 })
+            Err(Error::ServerRefused { status: 403 })
+        );
+        // Even with a plex.tv-like body: a server's answer, read by the server's rule.
+        assert_eq!(
+            parse_transient_token(&response(401, r#"{"errors":[{"code":1001,"message":"bad"}]}"#)),
+            Err(Error::ServerRefused { status: 401 })
+        );
+        assert_eq!(
+            parse_transient_token(&response(503, "<html>busy</html>")),
+            Err(Error::Http { status: 503 })
         );
         assert!(matches!(
             parse_transient_token(&response(200, r#"{"MediaContainer":{}}"#)),
@@ -243,6 +264,10 @@ mod tests {
             parse_source_connection_info(&response(200, r#"{"MediaContainer":{"size":0}}"#))
                 .unwrap()
                 .is_empty()
+        );
+        assert_eq!(
+            parse_source_connection_info(&response(401, "")),
+            Err(Error::ServerRefused { status: 401 })
         );
     }
 }

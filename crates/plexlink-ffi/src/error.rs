@@ -83,6 +83,11 @@ pub enum plexlink_result {
     /// and refreshing cannot help. Sign in again under a new client identifier with a new
     /// device key.
     DeviceRemoved = 311,
+    /// A Plex Media Server refused the token (HTTP 401) or this call for it (403): the server
+    /// may no longer be shared with the account, may have a new access token, or the call is
+    /// for its owner only. Not `PLEXLINK_RESULT_UNAUTHORIZED`: the account's token may be fine
+    /// (only plex.tv can say). Fetch the resources again for the server's current access token.
+    ServerRefused = 312,
 
     /// The request got no answer (connection reset, malformed HTTP, ...).
     Network = 400,
@@ -141,6 +146,7 @@ impl plexlink_result {
             Self::HttpStatus,
             Self::Redirect,
             Self::DeviceRemoved,
+            Self::ServerRefused,
             Self::Network,
             Self::Dns,
             Self::Connect,
@@ -187,6 +193,7 @@ impl plexlink_result {
             Self::HttpStatus => c"HTTP error status",
             Self::Redirect => c"unexpected redirect",
             Self::DeviceRemoved => c"device removed: sign in again with a new client identifier and device key",
+            Self::ServerRefused => c"the server refused this token: fetch its resources again",
             Self::Network => c"network error",
             Self::Dns => c"name resolution failed",
             Self::Connect => c"connection failed",
@@ -219,6 +226,7 @@ pub(crate) fn code_for(error: &Error) -> plexlink_result {
         Error::Http { .. } => R::HttpStatus,
         Error::Redirect { .. } => R::Redirect,
         Error::DeviceRemoved { .. } => R::DeviceRemoved,
+        Error::ServerRefused { .. } => R::ServerRefused,
         Error::InvalidJwt { .. } => R::InvalidJwt,
         Error::Decode { .. } => R::Decode,
         Error::InvalidArgument { .. } => R::InvalidParameter,
@@ -551,6 +559,7 @@ mod tests {
                 R::RateLimited,
             ),
             (Error::Http { status: 503 }, R::HttpStatus),
+            (Error::ServerRefused { status: 401 }, R::ServerRefused),
             (Error::TokenExpired { message: msg() }, R::TokenExpired),
             (
                 Error::DeviceRemoved {
@@ -637,6 +646,7 @@ mod tests {
                 422,
             ),
             (Error::Http { status: 403 }, 403),
+            (Error::ServerRefused { status: 403 }, 403),
             (Error::Http { status: 404 }, 404),
             (Error::Http { status: 502 }, 502),
             (

@@ -173,17 +173,23 @@ fn transient_token_and_source_connection_information() {
     assert_eq!(devices[0].client_identifier, living.client_identifier);
     assert!(!devices[0].connections.is_empty());
 
-    // Not an admin of this server: refused, and the refusal is not "your token is invalid".
+    // No access to this server (Bob's token is good at plex.tv), or a shared server's token
+    // asking for what only its owner may: the server refuses, and neither refusal is plex.tv's
+    // "this token is bad" (an app would sign its user out on that).
     let bob = common::token_of(&emu, "bob");
-    let refused = client.transient_token(&connected.uri, &bob).unwrap_err();
-    assert!(
-        matches!(refused, Error::Http { status: 403 } | Error::Unauthorized { .. }),
-        "{refused:?}"
-    );
-    let none = client
+    let none = client.transient_token(&connected.uri, &bob).unwrap_err();
+    assert_eq!(none, Error::ServerRefused { status: 401 });
+    let nope = client
         .source_connection_info(&connected.uri, &Token::new("nope"), &living.client_identifier)
         .unwrap_err();
-    assert!(none.is_token_rejected(), "{none:?}");
+    assert_eq!(nope, Error::ServerRefused { status: 401 });
+    let friend = client
+        .connect(&common::server_named(&client, &alice, "Friend's Server"))
+        .unwrap();
+    let shared = friend.access_token().unwrap();
+    let not_owner = client.transient_token(&friend.uri, shared).unwrap_err();
+    assert_eq!(not_owner, Error::ServerRefused { status: 403 });
+    assert!([none, nope, not_owner].iter().all(|e| !e.is_token_rejected()));
 }
 
 #[test]

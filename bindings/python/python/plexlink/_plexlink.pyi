@@ -49,6 +49,7 @@ __all__ = [
     "DeviceRemoved",
     "InvalidJwt",
     "HttpError",
+    "ServerRefused",
     "ProtocolError",
     "InvalidArgument",
     "InsecureTransport",
@@ -998,6 +999,9 @@ class InvalidJwt(PlexlinkError):
 
 class HttpError(PlexlinkError):
     """An error status the other errors do not name."""
+
+class ServerRefused(PlexlinkError):
+    """A Plex Media Server refused the token or this call for it; the account's token may be fine."""
 
 class ProtocolError(PlexlinkError):
     """The answer could not be used."""

@@ -426,6 +426,19 @@ static void servers(const plexlink_client *client, const char *token) {
     CHECK(plexlink_device_connections_len(plexlink_device_list_get(sources, 0)) >= 1);
     plexlink_device_list_free(sources);
     plexlink_string_free(transient);
+
+    test_step("a server's refusal is SERVER_REFUSED, never UNAUTHORIZED (the account token may be fine)");
+    transient = NULL;
+    CHECK_CODE(plexlink_client_transient_token(client, plexlink_connect_result_uri(connected), "not-a-token",
+                                               &transient),
+               PLEXLINK_RESULT_SERVER_REFUSED);
+    CHECK(transient == NULL);
+    CHECK(plexlink_last_error_http_status() == 401);
+    sources = NULL;
+    CHECK_CODE(plexlink_client_source_connection_info(client, plexlink_connect_result_uri(connected), "not-a-token",
+                                                      source, &sources),
+               PLEXLINK_RESULT_SERVER_REFUSED);
+    CHECK(sources == NULL);
     plexlink_connect_result_free(connected);
 
     test_step("connect_with: no relays, no grace; the relay is reported as skipped");
