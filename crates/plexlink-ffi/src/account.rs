@@ -1,7 +1,6 @@
 //! `plexlink_account` and `plexlink_home_user_list`: token details, sign-in with two-factor
 //! codes, sign-out, ping, the Plex Home and switching to one of its users, claim tokens.
 
-use crate::ffi::CText;
 use std::ffi::c_char;
 
 use plexlink_core::account::{Account, HomeUser};
@@ -11,7 +10,8 @@ use crate::call::{Call, Checked, token_call, try_call};
 use crate::client::plexlink_client;
 use crate::error::plexlink_result;
 use crate::ffi::{
-    self, c_string, castable, opt_c_string, opt_ptr, try_clone_arc, try_opt_str, try_out, try_ref_from_ptr, try_str,
+    self, CText, c_string, castable, opt_c_string, opt_ptr, try_clone_arc, try_opt_str, try_out, try_ref_from_ptr,
+    try_str,
 };
 use crate::panic::ffi_panic_boundary;
 

@@ -15,7 +15,6 @@
 //! `plexlink` client's, which redacts the call's secrets (token, password, codes) from its error
 //! itself: no secret list is kept here.
 
-use crate::ffi::CText;
 use std::ffi::c_char;
 use std::sync::Arc;
 
@@ -25,7 +24,7 @@ use plexlink_core::{Error, Token};
 use crate::account::{AccountHandle, HomeUserHandle, plexlink_account, plexlink_home_user_list};
 use crate::connect::{ConnectResultHandle, plexlink_connect_result, plexlink_connect_result_list};
 use crate::error::{ErrorInfo, plexlink_result};
-use crate::ffi::{self, OutParam, try_str};
+use crate::ffi::{self, CText, OutParam, try_str};
 use crate::jwt::{JwtHandle, plexlink_jwt};
 use crate::kept_server::{KeptServerHandle, plexlink_kept_server};
 use crate::offline::{ServerListHandle, plexlink_server_list};

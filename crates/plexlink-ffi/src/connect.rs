@@ -1,7 +1,6 @@
 //! `plexlink_connect_result`: the connection chosen for a server, and what became of every
 //! candidate of the race that chose it.
 
-use crate::ffi::CText;
 use std::ffi::c_char;
 use std::time::Duration;
 
@@ -14,7 +13,8 @@ use crate::call::{Call, Checked, try_call};
 use crate::client::plexlink_client;
 use crate::error::{self, ErrorInfo, code_for, plexlink_result};
 use crate::ffi::{
-    self, PLEXLINK_NO_TIME, c_string, castable, millis, opt_ptr, try_clone_arc, try_out, try_ref_from_ptr, try_struct,
+    self, CText, PLEXLINK_NO_TIME, c_string, castable, millis, opt_ptr, try_clone_arc, try_out, try_ref_from_ptr,
+    try_struct,
 };
 use crate::panic::ffi_panic_boundary;
 use crate::resources::{ConnectionHandle, DeviceHandle, plexlink_connection, plexlink_device, plexlink_device_list};

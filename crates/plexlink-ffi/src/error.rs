@@ -1,6 +1,5 @@
 //! Result codes, the one mapping from the core's `Error` to them, and the per-thread last error.
 
-use crate::ffi::CText;
 use std::cell::RefCell;
 use std::ffi::{CStr, c_char};
 use std::sync::Arc;
@@ -8,7 +7,7 @@ use std::sync::Arc;
 use plexlink_core::{Error, TransportErrorKind};
 
 use crate::connect::{ConnectResultHandle, plexlink_connect_result};
-use crate::ffi::{self, PLEXLINK_NO_TIME, c_string, millis};
+use crate::ffi::{self, CText, PLEXLINK_NO_TIME, c_string, millis};
 use crate::panic::ffi_panic_boundary;
 
 /// What a call did. The numbers are fixed and never reused; they are grouped by family, and a

@@ -5,7 +5,6 @@
 //! servers take their own access tokens, never the account JWT) are the core's; the key is
 //! drawn by the `plexlink` client from the OS, or made from bytes or text the host kept.
 
-use crate::ffi::CText;
 use std::ffi::c_char;
 
 use blocking::DeviceKey;
@@ -16,7 +15,7 @@ use crate::call::{Call, Checked, token_call, try_call};
 use crate::client::plexlink_client;
 use crate::error::{self, plexlink_result};
 use crate::ffi::{
-    self, OutParam, c_string, castable, opt_c_string, opt_ptr, owned_string, try_bytes, try_clone_arc, try_out,
+    self, CText, OutParam, c_string, castable, opt_c_string, opt_ptr, owned_string, try_bytes, try_clone_arc, try_out,
     try_ref_from_ptr, try_str, try_struct,
 };
 use crate::panic::ffi_panic_boundary;

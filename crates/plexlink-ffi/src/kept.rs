@@ -3,7 +3,6 @@
 //! their own HTTP stack and event loop, driven like `plexlink_race` (probes with ids, the host's
 //! monotonic clock in milliseconds). The blocking face is [`kept_server`](crate::kept_server).
 
-use crate::ffi::CText;
 use std::collections::HashMap;
 use std::ffi::c_char;
 use std::time::{Duration, Instant};
@@ -20,8 +19,8 @@ use crate::connect::{
 };
 use crate::error::{self, ErrorInfo, plexlink_result};
 use crate::ffi::{
-    self, OutParam, c_string, castable, millis, opt_ptr, owned_string, try_checked, try_mut_from_ptr, try_opt_str,
-    try_out, try_ref_from_ptr, try_struct,
+    self, CText, OutParam, c_string, castable, millis, opt_ptr, owned_string, try_checked, try_mut_from_ptr,
+    try_opt_str, try_out, try_ref_from_ptr, try_struct,
 };
 use crate::host::{self, Exchange, HostClock, Machine, Prober, Reporter};
 use crate::panic::ffi_panic_boundary;

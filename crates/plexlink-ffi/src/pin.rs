@@ -1,7 +1,6 @@
 //! `plexlink_pin` and the PIN login through the blocking client: create, check, the pages where
 //! a person approves it, approving another device's code, and waiting for the token.
 
-use crate::ffi::CText;
 use std::ffi::{c_char, c_void};
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use crate::cancel::plexlink_cancel;
 use crate::client::plexlink_client;
 use crate::error::plexlink_result;
 use crate::ffi::{
-    self, PLEXLINK_NO_TIME, c_string, castable, millis, opt_c_string, opt_ptr, owned_string, try_clone_arc,
+    self, CText, PLEXLINK_NO_TIME, c_string, castable, millis, opt_c_string, opt_ptr, owned_string, try_clone_arc,
     try_opt_str, try_out, try_ref_from_ptr, try_str, try_struct,
 };
 use crate::panic::ffi_panic_boundary;

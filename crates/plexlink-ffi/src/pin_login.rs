@@ -3,7 +3,6 @@
 //! the time: every `now_ms` is the host's own monotonic clock in milliseconds (any origin, never
 //! going back).
 
-use crate::ffi::CText;
 use std::ffi::c_char;
 use std::time::{Duration, Instant};
 
@@ -14,7 +13,9 @@ use plexlink_core::{ClientInfo, HttpRequest};
 
 use crate::config::{Config, plexlink_client_config};
 use crate::error::{self, ErrorInfo, plexlink_result};
-use crate::ffi::{self, PLEXLINK_NO_TIME, c_string, castable, millis, try_mut_from_ptr, try_out, try_ref_from_ptr};
+use crate::ffi::{
+    self, CText, PLEXLINK_NO_TIME, c_string, castable, millis, try_mut_from_ptr, try_out, try_ref_from_ptr,
+};
 use crate::host::{self, HostClock, Reporter, machine, requester};
 use crate::jwt::{JwtHandle, plexlink_device_key, plexlink_jwt};
 use crate::panic::ffi_panic_boundary;

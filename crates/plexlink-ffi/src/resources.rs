@@ -2,7 +2,6 @@
 //! the ways to reach them; and the calls to a server itself (identity, transient token, source
 //! connection information).
 
-use crate::ffi::CText;
 use std::ffi::c_char;
 
 use plexlink_core::Token;
@@ -12,7 +11,9 @@ use plexlink_core::server::Identity;
 use crate::call::{Call, Checked, token_call, try_call};
 use crate::client::plexlink_client;
 use crate::error::plexlink_result;
-use crate::ffi::{self, c_string, castable, opt_c_string, opt_ptr, try_clone_arc, try_out, try_ref_from_ptr, try_str};
+use crate::ffi::{
+    self, CText, c_string, castable, opt_c_string, opt_ptr, try_clone_arc, try_out, try_ref_from_ptr, try_str,
+};
 use crate::panic::ffi_panic_boundary;
 
 /// A list of devices (servers, players, ...). Immutable; free with `plexlink_device_list_free`,
