@@ -797,6 +797,17 @@ typedef struct plexlink_pin_event plexlink_pin_event;
 typedef struct plexlink_pin_login plexlink_pin_login;
 
 /**
+ * plex.tv's keys for verifying Plex JWTs, as a sans-IO JWT sign-in or refresh had them
+ * (`plexlink_pin_login_plex_keys`, `plexlink_jwt_refresh_plex_keys`). Give them to the next one
+ * (`plexlink_jwt_refresh_new`, `plexlink_pin_login_new_jwt`, `plexlink_pin_login_resume_jwt`)
+ * and it verifies its Plex JWT without fetching them again: one request less, at the end of
+ * each. It still fetches them when the JWT names a key they lack (plex.tv rotates its keys).
+ * Public keys, no secret. Immutable; free with `plexlink_plex_keys_free`. (The blocking calls
+ * and tasks keep them in their client by themselves.)
+ */
+typedef struct plexlink_plex_keys plexlink_plex_keys;
+
+/**
  * One server's connection race driven by the host: which of the device's connections answers
  * as that server, best first. Not thread-safe: call it from one thread at a time. Free with
  * `plexlink_race_free`.
@@ -1650,6 +1661,16 @@ plexlink_result plexlink_last_error_connect_result(struct plexlink_connect_resul
 void plexlink_last_error_clear(void);
 
 /**
+ * How many keys plexlink can use in `keys`; 0 for NULL.
+ */
+size_t plexlink_plex_keys_len(const struct plexlink_plex_keys *keys);
+
+/**
+ * Frees keys. NULL is fine; must not be called twice.
+ */
+void plexlink_plex_keys_free(struct plexlink_plex_keys *keys);
+
+/**
  * A new device key from the operating system's random generator, for a new client identifier.
  * Keep it with the identifier (`plexlink_device_key_private` or `plexlink_device_key_seed`)
  * and load it on the next run: a new key is a new device at plex.tv. On success `*key_out` is
@@ -1822,13 +1843,14 @@ plexlink_result plexlink_client_verify_jwt(const struct plexlink_client *client,
 
 /**
  * A refresh of the Plex JWT of `key` (copied), which must be registered for the
- * configuration's client identifier (by a JWT sign-in or an upgrade). `now_ms` is the host's
- * clock now and `unix_now_s` the Unix time (seconds) then, from the host's wall clock. No I/O:
- * the first `plexlink_jwt_refresh_poll_transmit` gives the nonce request. On success
- * `*refresh_out` is the caller's. An unusable configuration gives a refresh that is finished
- * at once, its outcome the error.
+ * configuration's client identifier (by a JWT sign-in or an upgrade). `plex_keys` may be NULL:
+ * plex.tv's keys kept from an earlier sign-in or refresh (copied), which spare the request
+ * that fetches them. `now_ms` is the host's clock now and `unix_now_s` the Unix time (seconds)
+ * then, from the host's wall clock. No I/O: the first `plexlink_jwt_refresh_poll_transmit`
+ * gives the nonce request. On success `*refresh_out` is the caller's. An unusable
+ * configuration gives a refresh that is finished at once, its outcome the error.
  */
-plexlink_result plexlink_jwt_refresh_new(const struct plexlink_client_config *config, const struct plexlink_device_key *key, uint64_t now_ms, int64_t unix_now_s, struct plexlink_jwt_refresh **refresh_out);
+plexlink_result plexlink_jwt_refresh_new(const struct plexlink_client_config *config, const struct plexlink_device_key *key, const struct plexlink_plex_keys *plex_keys, uint64_t now_ms, int64_t unix_now_s, struct plexlink_jwt_refresh **refresh_out);
 
 /**
  * The next request to send, when one is due: `PLEXLINK_RESULT_OK` with `*request_out` (the
@@ -1877,6 +1899,13 @@ plexlink_result plexlink_jwt_refresh_handle_timeout(struct plexlink_jwt_refresh 
  * retried. `PLEXLINK_RESULT_PENDING` while it runs (nothing written). May be asked again.
  */
 plexlink_result plexlink_jwt_refresh_outcome(struct plexlink_jwt_refresh *refresh, struct plexlink_jwt **jwt_out);
+
+/**
+ * plex.tv's keys as the refresh has them (given, or fetched to verify its Plex JWT), to give to
+ * the next sign-in or refresh: `PLEXLINK_RESULT_OK` with `*keys_out` (the caller's, to free
+ * with `plexlink_plex_keys_free`), or `PLEXLINK_RESULT_DONE` (nothing written) when it has none.
+ */
+plexlink_result plexlink_jwt_refresh_plex_keys(const struct plexlink_jwt_refresh *refresh, struct plexlink_plex_keys **keys_out);
 
 /**
  * Gives up: the outcome is `PLEXLINK_RESULT_CANCELLED`, and nothing more is sent. Does nothing
@@ -2329,22 +2358,23 @@ plexlink_result plexlink_pin_login_resume(const struct plexlink_client_config *c
  * lives), and the token of the `AUTHORIZED` event is a Plex JWT, verified against plex.tv's
  * keys first (one more request to fetch them); `plexlink_pin_login_jwt` then gives it with its
  * claims. `unix_now_s` is the Unix time (seconds) at `now_ms`, from the host's wall clock: the
- * device JWTs carry Unix times, and the library reads no clock of its own. No I/O. On success
- * `*login_out` is the caller's.
+ * device JWTs carry Unix times, and the library reads no clock of its own. `plex_keys` may be
+ * NULL: plex.tv's keys kept from an earlier sign-in or refresh (copied), which spare that
+ * request. No I/O. On success `*login_out` is the caller's.
  *
  * The Plex JWT ENDS THE LEGACY TOKEN of the configuration's client identifier (and password
  * or PIN sign-ins under it). Send the JWT to plex.tv only, never to a server: servers take
  * their own access tokens.
  */
-plexlink_result plexlink_pin_login_new_jwt(const struct plexlink_client_config *config, const struct plexlink_device_key *key, bool strong, uint64_t interval_ms, uint64_t now_ms, int64_t unix_now_s, struct plexlink_pin_login **login_out);
+plexlink_result plexlink_pin_login_new_jwt(const struct plexlink_client_config *config, const struct plexlink_device_key *key, const struct plexlink_plex_keys *plex_keys, bool strong, uint64_t interval_ms, uint64_t now_ms, int64_t unix_now_s, struct plexlink_pin_login **login_out);
 
 /**
  * A JWT sign-in that checks a PIN created earlier with `key`'s public part
  * (`plexlink_client_create_jwt_pin`, or a `plexlink_pin_login_new_jwt` that stopped), as
- * `plexlink_pin_login_resume` does for a PIN and as `plexlink_pin_login_new_jwt` for the key
- * and `unix_now_s`. `pin` and `key` are copied. On success `*login_out` is the caller's.
+ * `plexlink_pin_login_resume` does for a PIN and as `plexlink_pin_login_new_jwt` for the key,
+ * `plex_keys` and `unix_now_s`. `pin` and `key` are copied. On success `*login_out` is the caller's.
  */
-plexlink_result plexlink_pin_login_resume_jwt(const struct plexlink_client_config *config, const struct plexlink_pin *pin, const struct plexlink_device_key *key, uint64_t interval_ms, uint64_t now_ms, int64_t unix_now_s, struct plexlink_pin_login **login_out);
+plexlink_result plexlink_pin_login_resume_jwt(const struct plexlink_client_config *config, const struct plexlink_pin *pin, const struct plexlink_device_key *key, const struct plexlink_plex_keys *plex_keys, uint64_t interval_ms, uint64_t now_ms, int64_t unix_now_s, struct plexlink_pin_login **login_out);
 
 /**
  * The verified Plex JWT of a JWT sign-in that ended `AUTHORIZED` (whether or not that event
@@ -2354,6 +2384,14 @@ plexlink_result plexlink_pin_login_resume_jwt(const struct plexlink_client_confi
  * sign-in.
  */
 plexlink_result plexlink_pin_login_jwt(const struct plexlink_pin_login *login, struct plexlink_jwt **jwt_out);
+
+/**
+ * plex.tv's keys as a JWT sign-in has them (given, or fetched to verify its Plex JWT), to give
+ * to the next sign-in or refresh: `PLEXLINK_RESULT_OK` with `*keys_out` (the caller's, to free
+ * with `plexlink_plex_keys_free`), or `PLEXLINK_RESULT_DONE` (nothing written) when it has none
+ * (not yet, or not a JWT sign-in).
+ */
+plexlink_result plexlink_pin_login_plex_keys(const struct plexlink_pin_login *login, struct plexlink_plex_keys **keys_out);
 
 /**
  * The next request to send, when one is due: `PLEXLINK_RESULT_OK` with `*request_out` (the

@@ -8,7 +8,7 @@
 use std::ffi::c_char;
 
 use blocking::DeviceKey;
-use plexlink_core::jwt::{PlexJwt, needs_refresh};
+use plexlink_core::jwt::{PlexJwt, PlexKeys, needs_refresh};
 use plexlink_core::{Error, PrivateKey, Token};
 
 use crate::call::{Call, Checked, token_call, try_call};
@@ -40,8 +40,46 @@ pub struct plexlink_jwt {
     _private: [u8; 0],
 }
 
+/// plex.tv's keys for verifying Plex JWTs, as a sans-IO JWT sign-in or refresh had them
+/// (`plexlink_pin_login_plex_keys`, `plexlink_jwt_refresh_plex_keys`). Give them to the next one
+/// (`plexlink_jwt_refresh_new`, `plexlink_pin_login_new_jwt`, `plexlink_pin_login_resume_jwt`)
+/// and it verifies its Plex JWT without fetching them again: one request less, at the end of
+/// each. It still fetches them when the JWT names a key they lack (plex.tv rotates its keys).
+/// Public keys, no secret. Immutable; free with `plexlink_plex_keys_free`. (The blocking calls
+/// and tasks keep them in their client by themselves.)
+#[derive(Debug)]
+pub struct plexlink_plex_keys {
+    _private: [u8; 0],
+}
+
 castable!(Box plexlink_device_key => DeviceKeyHandle);
 castable!(Box plexlink_jwt => JwtHandle);
+castable!(Box plexlink_plex_keys => PlexKeys);
+
+/// The keys behind an optional handle argument: `None` for NULL.
+///
+/// # Safety
+///
+/// `keys` is NULL or a live `plexlink_plex_keys`.
+pub(crate) unsafe fn taken_plex_keys(keys: *const plexlink_plex_keys) -> Option<PlexKeys> {
+    // SAFETY: this function's contract.
+    unsafe { ffi::try_from(keys) }.cloned()
+}
+
+/// How many keys plexlink can use in `keys`; 0 for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_plex_keys_len(keys: *const plexlink_plex_keys) -> usize {
+    ffi_panic_boundary! { try_ref_from_ptr!(keys).len() }
+}
+
+/// Frees keys. NULL is fine; must not be called twice.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_plex_keys_free(keys: *mut plexlink_plex_keys) {
+    ffi_panic_boundary! {
+        // SAFETY: `keys` is NULL or live keys that C gives up (this function's contract).
+        unsafe { ffi::free_box(keys) }
+    }
+}
 
 /// A key and its id, ready for C. `Debug` shows the id only (the core's `DeviceKey`).
 #[derive(Debug)]

@@ -11,7 +11,7 @@ use crate::config::plexlink_client_config;
 use crate::error::{ErrorInfo, plexlink_result};
 use crate::ffi::{self, castable, try_mut_from_ptr, try_out, try_ref_from_ptr};
 use crate::host::{self, HostClock, Machine, requester};
-use crate::jwt::{JwtHandle, plexlink_device_key, plexlink_jwt};
+use crate::jwt::{JwtHandle, plexlink_device_key, plexlink_jwt, plexlink_plex_keys, taken_plex_keys};
 use crate::panic::ffi_panic_boundary;
 use crate::pin_login::{plexlink_http_header, plexlink_http_request};
 
@@ -74,15 +74,17 @@ impl RefreshHandle {
 }
 
 /// A refresh of the Plex JWT of `key` (copied), which must be registered for the
-/// configuration's client identifier (by a JWT sign-in or an upgrade). `now_ms` is the host's
-/// clock now and `unix_now_s` the Unix time (seconds) then, from the host's wall clock. No I/O:
-/// the first `plexlink_jwt_refresh_poll_transmit` gives the nonce request. On success
-/// `*refresh_out` is the caller's. An unusable configuration gives a refresh that is finished
-/// at once, its outcome the error.
+/// configuration's client identifier (by a JWT sign-in or an upgrade). `plex_keys` may be NULL:
+/// plex.tv's keys kept from an earlier sign-in or refresh (copied), which spare the request
+/// that fetches them. `now_ms` is the host's clock now and `unix_now_s` the Unix time (seconds)
+/// then, from the host's wall clock. No I/O: the first `plexlink_jwt_refresh_poll_transmit`
+/// gives the nonce request. On success `*refresh_out` is the caller's. An unusable
+/// configuration gives a refresh that is finished at once, its outcome the error.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_jwt_refresh_new(
     config: *const plexlink_client_config,
     key: *const plexlink_device_key,
+    plex_keys: *const plexlink_plex_keys,
     now_ms: u64,
     unix_now_s: i64,
     refresh_out: *mut *mut plexlink_jwt_refresh,
@@ -93,8 +95,9 @@ pub unsafe extern "C" fn plexlink_jwt_refresh_new(
         let out = try_out!(refresh_out);
         let clock = HostClock::new(now_ms);
         let wall = WallClock::new(clock.origin(), unix_now_s);
-        // No kept keys: a C host has none to give, so plex.tv's are fetched (one request).
-        let refresh = JwtRefresh::new(config.info.clone(), key, None, wall, RefreshConfig::default());
+        // SAFETY: `plex_keys` is NULL or live keys (this function's contract).
+        let keys = unsafe { taken_plex_keys(plex_keys) };
+        let refresh = JwtRefresh::new(config.info.clone(), key, keys, wall, RefreshConfig::default());
         out.write_ok(ffi::to_box(RefreshHandle { refresh, clock, outcome: None }))
     }
 }
@@ -192,6 +195,21 @@ pub unsafe extern "C" fn plexlink_jwt_refresh_outcome(
             Some(Err(e)) => e.set_last(),
             None => plexlink_result::Pending,
         }
+    }
+}
+
+/// plex.tv's keys as the refresh has them (given, or fetched to verify its Plex JWT), to give to
+/// the next sign-in or refresh: `PLEXLINK_RESULT_OK` with `*keys_out` (the caller's, to free
+/// with `plexlink_plex_keys_free`), or `PLEXLINK_RESULT_DONE` (nothing written) when it has none.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_jwt_refresh_plex_keys(
+    refresh: *const plexlink_jwt_refresh,
+    keys_out: *mut *mut plexlink_plex_keys,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let handle = try_ref_from_ptr!(refresh);
+        let out = try_out!(keys_out);
+        out.write_or(handle.refresh.keys().map(|keys| ffi::to_box(keys.clone())), plexlink_result::Done)
     }
 }
 

@@ -6,7 +6,7 @@
 use std::ffi::c_char;
 use std::time::{Duration, Instant};
 
-use plexlink_core::jwt::{DeviceKey, WallClock};
+use plexlink_core::jwt::{DeviceKey, PlexKeys, WallClock};
 use plexlink_core::pin_login::{PinEvent, PinLogin, PinLoginConfig};
 use plexlink_core::pins::Pin;
 use plexlink_core::{ClientInfo, HttpRequest};
@@ -17,7 +17,7 @@ use crate::ffi::{
     self, CText, PLEXLINK_NO_TIME, c_string, castable, millis, try_mut_from_ptr, try_out, try_ref_from_ptr,
 };
 use crate::host::{self, HostClock, Reporter, machine, requester};
-use crate::jwt::{JwtHandle, plexlink_device_key, plexlink_jwt};
+use crate::jwt::{JwtHandle, plexlink_device_key, plexlink_jwt, plexlink_plex_keys, taken_plex_keys};
 use crate::panic::ffi_panic_boundary;
 use crate::pin::{PinHandle, plexlink_pin};
 
@@ -137,10 +137,20 @@ impl LoginHandle {
 
     /// A JWT login: `start`'s login signing with `key`, the host's Unix time `unix_now_s` tied
     /// to its `now_ms` (the core reads no clock), and the configuration's nonce life.
-    fn new_jwt(config: &Config, now_ms: u64, unix_now_s: i64, key: DeviceKey, start: impl Start) -> Self {
+    fn new_jwt(
+        config: &Config,
+        now_ms: u64,
+        unix_now_s: i64,
+        key: DeviceKey,
+        keys: Option<PlexKeys>,
+        start: impl Start,
+    ) -> Self {
         let nonce_lifetime = config.jwt_nonce_lifetime;
         let mut handle = Self::new(config.info.clone(), now_ms, |info, origin| {
-            let login = start(info, origin).with_device_key(key, WallClock::new(origin, unix_now_s));
+            let mut login = start(info, origin).with_device_key(key, WallClock::new(origin, unix_now_s));
+            if let Some(keys) = keys {
+                login = login.with_plex_keys(keys);
+            }
             match nonce_lifetime {
                 Some(lifetime) => login.with_nonce_lifetime(lifetime),
                 None => login,
@@ -286,8 +296,9 @@ pub unsafe extern "C" fn plexlink_pin_login_resume(
 /// lives), and the token of the `AUTHORIZED` event is a Plex JWT, verified against plex.tv's
 /// keys first (one more request to fetch them); `plexlink_pin_login_jwt` then gives it with its
 /// claims. `unix_now_s` is the Unix time (seconds) at `now_ms`, from the host's wall clock: the
-/// device JWTs carry Unix times, and the library reads no clock of its own. No I/O. On success
-/// `*login_out` is the caller's.
+/// device JWTs carry Unix times, and the library reads no clock of its own. `plex_keys` may be
+/// NULL: plex.tv's keys kept from an earlier sign-in or refresh (copied), which spare that
+/// request. No I/O. On success `*login_out` is the caller's.
 ///
 /// The Plex JWT ENDS THE LEGACY TOKEN of the configuration's client identifier (and password
 /// or PIN sign-ins under it). Send the JWT to plex.tv only, never to a server: servers take
@@ -296,6 +307,7 @@ pub unsafe extern "C" fn plexlink_pin_login_resume(
 pub unsafe extern "C" fn plexlink_pin_login_new_jwt(
     config: *const plexlink_client_config,
     key: *const plexlink_device_key,
+    plex_keys: *const plexlink_plex_keys,
     strong: bool,
     interval_ms: u64,
     now_ms: u64,
@@ -306,20 +318,23 @@ pub unsafe extern "C" fn plexlink_pin_login_new_jwt(
         let config = try_ref_from_ptr!(config);
         let key = try_ref_from_ptr!(key).key.clone();
         let out = try_out!(login_out);
+        // SAFETY: `plex_keys` is NULL or live keys (this function's contract).
+        let keys = unsafe { taken_plex_keys(plex_keys) };
         let start = create(strong, interval_ms);
-        out.write_ok(ffi::to_box(LoginHandle::new_jwt(config, now_ms, unix_now_s, key, start)))
+        out.write_ok(ffi::to_box(LoginHandle::new_jwt(config, now_ms, unix_now_s, key, keys, start)))
     }
 }
 
 /// A JWT sign-in that checks a PIN created earlier with `key`'s public part
 /// (`plexlink_client_create_jwt_pin`, or a `plexlink_pin_login_new_jwt` that stopped), as
-/// `plexlink_pin_login_resume` does for a PIN and as `plexlink_pin_login_new_jwt` for the key
-/// and `unix_now_s`. `pin` and `key` are copied. On success `*login_out` is the caller's.
+/// `plexlink_pin_login_resume` does for a PIN and as `plexlink_pin_login_new_jwt` for the key,
+/// `plex_keys` and `unix_now_s`. `pin` and `key` are copied. On success `*login_out` is the caller's.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_pin_login_resume_jwt(
     config: *const plexlink_client_config,
     pin: *const plexlink_pin,
     key: *const plexlink_device_key,
+    plex_keys: *const plexlink_plex_keys,
     interval_ms: u64,
     now_ms: u64,
     unix_now_s: i64,
@@ -330,8 +345,10 @@ pub unsafe extern "C" fn plexlink_pin_login_resume_jwt(
         let pin = try_ref_from_ptr!(pin).pin.clone();
         let key = try_ref_from_ptr!(key).key.clone();
         let out = try_out!(login_out);
+        // SAFETY: `plex_keys` is NULL or live keys (this function's contract).
+        let keys = unsafe { taken_plex_keys(plex_keys) };
         let start = resume(pin, interval_ms);
-        out.write_ok(ffi::to_box(LoginHandle::new_jwt(config, now_ms, unix_now_s, key, start)))
+        out.write_ok(ffi::to_box(LoginHandle::new_jwt(config, now_ms, unix_now_s, key, keys, start)))
     }
 }
 
@@ -358,6 +375,22 @@ pub unsafe extern "C" fn plexlink_pin_login_jwt(
             }
             None => plexlink_result::Pending,
         }
+    }
+}
+
+/// plex.tv's keys as a JWT sign-in has them (given, or fetched to verify its Plex JWT), to give
+/// to the next sign-in or refresh: `PLEXLINK_RESULT_OK` with `*keys_out` (the caller's, to free
+/// with `plexlink_plex_keys_free`), or `PLEXLINK_RESULT_DONE` (nothing written) when it has none
+/// (not yet, or not a JWT sign-in).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn plexlink_pin_login_plex_keys(
+    login: *const plexlink_pin_login,
+    keys_out: *mut *mut plexlink_plex_keys,
+) -> plexlink_result {
+    ffi_panic_boundary! {
+        let handle = try_ref_from_ptr!(login);
+        let out = try_out!(keys_out);
+        out.write_or(handle.login.plex_keys().map(|keys| ffi::to_box(keys.clone())), plexlink_result::Done)
     }
 }
 

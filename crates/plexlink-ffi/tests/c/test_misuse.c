@@ -73,7 +73,7 @@ static void setup(void) {
         CHECK_OK(plexlink_client_upgrade_to_jwt(jwt_client, token, key, &jwt));
         plexlink_client_free(jwt_client);
         plexlink_client_config_free(jwt_config);
-        CHECK_OK(plexlink_jwt_refresh_new(config, key, now_ms(), 1767225600, &refresh));
+        CHECK_OK(plexlink_jwt_refresh_new(config, key, NULL, now_ms(), 1767225600, &refresh));
     }
 }
 
@@ -1094,28 +1094,40 @@ static void jwt_sans_io(void) {
     plexlink_jwt_refresh *r = NULL;
     plexlink_http_request *rq = NULL;
     plexlink_jwt *j = NULL;
+    plexlink_plex_keys *keys = NULL;
     plexlink_http_header null_name = {NULL, "v"};
     plexlink_http_header null_value = {"n", NULL};
     plexlink_http_header bad_name = {BAD, "v"};
     plexlink_http_header bad_value = {"n", BAD};
 
     test_step("sans-IO JWT PIN login: NULLs; a legacy login has no JWT");
-    CHECK_NULL_PARAM(plexlink_pin_login_new_jwt(NULL, key, false, 0, 0, 0, &l));
-    CHECK_NULL_PARAM(plexlink_pin_login_new_jwt(config, NULL, false, 0, 0, 0, &l));
-    CHECK_NULL_PARAM(plexlink_pin_login_new_jwt(config, key, false, 0, 0, 0, NULL));
-    CHECK_NULL_PARAM(plexlink_pin_login_resume_jwt(NULL, pin, key, 0, 0, 0, &l));
-    CHECK_NULL_PARAM(plexlink_pin_login_resume_jwt(config, NULL, key, 0, 0, 0, &l));
-    CHECK_NULL_PARAM(plexlink_pin_login_resume_jwt(config, pin, NULL, 0, 0, 0, &l));
-    CHECK_NULL_PARAM(plexlink_pin_login_resume_jwt(config, pin, key, 0, 0, 0, NULL));
+    CHECK_NULL_PARAM(plexlink_pin_login_new_jwt(NULL, key, NULL, false, 0, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_new_jwt(config, NULL, NULL, false, 0, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_new_jwt(config, key, NULL, false, 0, 0, 0, NULL));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume_jwt(NULL, pin, key, NULL, 0, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume_jwt(config, NULL, key, NULL, 0, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume_jwt(config, pin, NULL, NULL, 0, 0, 0, &l));
+    CHECK_NULL_PARAM(plexlink_pin_login_resume_jwt(config, pin, key, NULL, 0, 0, 0, NULL));
     CHECK_NULL_PARAM(plexlink_pin_login_jwt(NULL, &j));
     CHECK_NULL_PARAM(plexlink_pin_login_jwt(login, NULL));
     CHECK_CODE(plexlink_pin_login_jwt(login, &j), PLEXLINK_RESULT_WRONG_STATE);
     CHECK(l == NULL && j == NULL);
 
+    test_step("plex.tv's keys: NULLs; none from a legacy login or a refresh that fetched none yet");
+    CHECK_NULL_PARAM(plexlink_pin_login_plex_keys(NULL, &keys));
+    CHECK_NULL_PARAM(plexlink_pin_login_plex_keys(login, NULL));
+    CHECK_CODE(plexlink_pin_login_plex_keys(login, &keys), PLEXLINK_RESULT_DONE);
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_plex_keys(NULL, &keys));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_plex_keys(refresh, NULL));
+    CHECK_CODE(plexlink_jwt_refresh_plex_keys(refresh, &keys), PLEXLINK_RESULT_DONE);
+    CHECK(keys == NULL);
+    CHECK(plexlink_plex_keys_len(NULL) == 0);
+    plexlink_plex_keys_free(NULL);
+
     test_step("sans-IO JWT refresh: NULLs, invalid UTF-8 and invalid values (nothing is handed in)");
-    CHECK_NULL_PARAM(plexlink_jwt_refresh_new(NULL, key, 0, 0, &r));
-    CHECK_NULL_PARAM(plexlink_jwt_refresh_new(config, NULL, 0, 0, &r));
-    CHECK_NULL_PARAM(plexlink_jwt_refresh_new(config, key, 0, 0, NULL));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_new(NULL, key, NULL, 0, 0, &r));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_new(config, NULL, NULL, 0, 0, &r));
+    CHECK_NULL_PARAM(plexlink_jwt_refresh_new(config, key, NULL, 0, 0, NULL));
     CHECK_NULL_PARAM(plexlink_jwt_refresh_poll_transmit(NULL, 0, &rq));
     CHECK_NULL_PARAM(plexlink_jwt_refresh_poll_transmit(refresh, 0, NULL));
     CHECK_NULL_PARAM(plexlink_jwt_refresh_handle_response(NULL, 0, 200, NULL, 0, NULL, 0));

@@ -879,6 +879,8 @@ static void jwt_login(const plexlink_client_config *config, const plexlink_clien
     plexlink_jwt *jwt = NULL;
     plexlink_account *account = NULL;
     plexlink_pin *pin = NULL;
+    plexlink_plex_keys *keys = NULL;
+    plexlink_plex_keys *kept = NULL;
     outcome_t out;
     char body[2048];
     size_t body_len;
@@ -886,7 +888,7 @@ static void jwt_login(const plexlink_client_config *config, const plexlink_clien
     test_step("sans-IO JWT: the PIN is created with the key's public JWK; no JWT before the end");
     memset(&out, 0, sizeof out);
     nonce_requests = keys_requests = pin_checks = pin_checks_with_device_jwt = 0;
-    CHECK_OK(plexlink_pin_login_new_jwt(config, key, false, 200, now_ms(), unix_now(), &login));
+    CHECK_OK(plexlink_pin_login_new_jwt(config, key, NULL, false, 200, now_ms(), unix_now(), &login));
     CHECK_CODE(plexlink_pin_login_jwt(login, &jwt), PLEXLINK_RESULT_PENDING);
     CHECK(jwt == NULL);
     CHECK_OK(plexlink_pin_login_poll_transmit(login, now_ms(), &request));
@@ -920,19 +922,27 @@ static void jwt_login(const plexlink_client_config *config, const plexlink_clien
     CHECK_STR(plexlink_jwt_token(jwt), out.token);
     plexlink_jwt_free(jwt);
     jwt = NULL;
+    CHECK_OK(plexlink_pin_login_plex_keys(login, &keys)); /* the ones it fetched, to keep */
+    CHECK(plexlink_plex_keys_len(keys) >= 1);
     plexlink_pin_login_free(login);
     CHECK_OK(plexlink_client_user(client, out.token, &account));
     CHECK_STR(plexlink_account_username(account), "alice");
     plexlink_account_free(account);
 
-    test_step("sans-IO JWT: resume a JWT PIN created earlier (by the blocking client)");
+    test_step("sans-IO JWT: resume a JWT PIN created earlier (by the blocking client), with the kept keys");
     CHECK_OK(plexlink_client_create_jwt_pin(client, key, false, &pin));
     memset(&out, 0, sizeof out);
     out.pin_id = plexlink_pin_id(pin);
-    CHECK_OK(plexlink_pin_login_resume_jwt(config, pin, key, 200, now_ms(), unix_now(), &login));
+    keys_requests = 0;
+    CHECK_OK(plexlink_pin_login_resume_jwt(config, pin, key, keys, 200, now_ms(), unix_now(), &login));
     plexlink_pin_free(pin);
+    plexlink_plex_keys_free(keys); /* copied by the login */
     run(login, &out, 1, now_ms() + 30000);
     CHECK(out.failed == PLEXLINK_RESULT_OK && out.created == 0);
+    CHECK(keys_requests == 0); /* verified with the keys it was given */
+    CHECK_OK(plexlink_pin_login_plex_keys(login, &kept));
+    CHECK(plexlink_plex_keys_len(kept) >= 1);
+    plexlink_plex_keys_free(kept);
     CHECK_OK(plexlink_pin_login_jwt(login, &jwt));
     CHECK_STR(plexlink_jwt_token(jwt), out.token);
     check_alice_jwt(jwt, key);
@@ -941,7 +951,7 @@ static void jwt_login(const plexlink_client_config *config, const plexlink_clien
 
     test_step("sans-IO JWT: a JWT sign-in that failed has no JWT; a legacy one never has one");
     memset(&out, 0, sizeof out);
-    CHECK_OK(plexlink_pin_login_new_jwt(config, key, false, 200, now_ms(), unix_now(), &login));
+    CHECK_OK(plexlink_pin_login_new_jwt(config, key, NULL, false, 200, now_ms(), unix_now(), &login));
     CHECK_OK(plexlink_pin_login_cancel(login));
     drain_events(login, &out, 0);
     CHECK(out.failed == PLEXLINK_RESULT_CANCELLED);
@@ -961,11 +971,12 @@ static void jwt_refresh(const plexlink_client_config *config, const plexlink_cli
     plexlink_jwt *jwt = NULL;
     plexlink_jwt *again = NULL;
     plexlink_account *account = NULL;
+    plexlink_plex_keys *keys = NULL;
     uint64_t t;
 
     test_step("sans-IO JWT refresh: nonce, exchange, plex.tv's keys; a new verified Plex JWT");
     nonce_requests = keys_requests = exchange_requests = 0;
-    CHECK_OK(plexlink_jwt_refresh_new(config, key, now_ms(), unix_now(), &refresh));
+    CHECK_OK(plexlink_jwt_refresh_new(config, key, NULL, now_ms(), unix_now(), &refresh));
     CHECK(!plexlink_jwt_refresh_is_finished(refresh));
     CHECK(plexlink_jwt_refresh_poll_timeout(refresh) == UINT64_MAX); /* nothing sent yet: no timer */
     CHECK_CODE(plexlink_jwt_refresh_outcome(refresh, &jwt), PLEXLINK_RESULT_PENDING);
@@ -980,6 +991,23 @@ static void jwt_refresh(const plexlink_client_config *config, const plexlink_cli
     CHECK_STR(plexlink_jwt_token(again), plexlink_jwt_token(jwt));
     plexlink_jwt_free(again);
     again = NULL;
+    CHECK_OK(plexlink_jwt_refresh_plex_keys(refresh, &keys));
+    plexlink_jwt_refresh_free(refresh);
+    plexlink_jwt_free(jwt);
+    jwt = NULL;
+
+    test_step("sans-IO JWT refresh: given the keys the last one fetched, it fetches none");
+    nonce_requests = keys_requests = exchange_requests = 0;
+    CHECK_OK(plexlink_jwt_refresh_new(config, key, keys, now_ms(), unix_now(), &refresh));
+    plexlink_plex_keys_free(keys); /* copied by the refresh */
+    keys = NULL;
+    run_refresh(refresh, now_ms() + 20000);
+    CHECK(nonce_requests == 1 && exchange_requests == 1 && keys_requests == 0);
+    CHECK_OK(plexlink_jwt_refresh_outcome(refresh, &jwt));
+    check_alice_jwt(jwt, key);
+    CHECK_OK(plexlink_jwt_refresh_plex_keys(refresh, &keys));
+    CHECK(plexlink_plex_keys_len(keys) >= 1);
+    plexlink_plex_keys_free(keys);
     plexlink_jwt_refresh_free(refresh);
     CHECK_OK(plexlink_client_user(client, plexlink_jwt_token(jwt), &account));
     CHECK_STR(plexlink_account_username(account), "alice");
@@ -988,7 +1016,7 @@ static void jwt_refresh(const plexlink_client_config *config, const plexlink_cli
     jwt = NULL;
 
     test_step("sans-IO JWT refresh: a transport error backs off; a bad kind is refused");
-    CHECK_OK(plexlink_jwt_refresh_new(config, key, now_ms(), unix_now(), &refresh));
+    CHECK_OK(plexlink_jwt_refresh_new(config, key, NULL, now_ms(), unix_now(), &refresh));
     CHECK_OK(plexlink_jwt_refresh_poll_transmit(refresh, now_ms(), &request));
     CHECK(strstr(plexlink_http_request_url(request), "/api/v2/auth/nonce") != NULL);
     plexlink_http_request_free(request);
@@ -1017,7 +1045,7 @@ static void jwt_refresh(const plexlink_client_config *config, const plexlink_cli
     plexlink_jwt_refresh_free(refresh);
 
     test_step("sans-IO JWT refresh: cancel");
-    CHECK_OK(plexlink_jwt_refresh_new(config, key, now_ms(), unix_now(), &refresh));
+    CHECK_OK(plexlink_jwt_refresh_new(config, key, NULL, now_ms(), unix_now(), &refresh));
     CHECK_OK(plexlink_jwt_refresh_cancel(refresh));
     CHECK(plexlink_jwt_refresh_is_finished(refresh));
     CHECK_CODE(plexlink_jwt_refresh_poll_transmit(refresh, now_ms(), &request), PLEXLINK_RESULT_DONE);
@@ -1028,7 +1056,7 @@ static void jwt_refresh(const plexlink_client_config *config, const plexlink_cli
 
     test_step("sans-IO JWT refresh: a removed device ends it with DEVICE_REMOVED");
     emu_remove_jwt_device(url, JWT_CLIENT_ID);
-    CHECK_OK(plexlink_jwt_refresh_new(config, key, now_ms(), unix_now(), &refresh));
+    CHECK_OK(plexlink_jwt_refresh_new(config, key, NULL, now_ms(), unix_now(), &refresh));
     run_refresh(refresh, now_ms() + 20000);
     CHECK_CODE(plexlink_jwt_refresh_outcome(refresh, &jwt), PLEXLINK_RESULT_DEVICE_REMOVED);
     CHECK(plexlink_last_error_code() == PLEXLINK_RESULT_DEVICE_REMOVED);
