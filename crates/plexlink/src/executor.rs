@@ -91,6 +91,8 @@ type Job = Box<dyn FnOnce() + Send>;
 #[derive(Debug)]
 pub(crate) struct Pool {
     max: usize,
+    /// What each new thread runs first ([`ClientBuilder::on_io_thread_start`](crate::ClientBuilder::on_io_thread_start)).
+    start: Option<fn()>,
     state: Arc<(Mutex<PoolState>, Condvar)>,
 }
 
@@ -118,8 +120,15 @@ impl Pool {
     pub(crate) fn new(max: usize) -> Self {
         Self {
             max: max.max(1),
+            start: None,
             state: Arc::default(),
         }
+    }
+
+    /// The pool whose threads run `start` first.
+    pub(crate) fn starting_with(mut self, start: Option<fn()>) -> Self {
+        self.start = start;
+        self
     }
 
     /// Runs `job` on a pool thread. Fails only when no thread runs and none can start.
@@ -134,9 +143,13 @@ impl Pool {
         state.threads += 1;
         drop(state);
         let shared = Arc::clone(&self.state);
-        let started = thread::Builder::new()
-            .name("plexlink-http".into())
-            .spawn(move || work(&shared));
+        let start = self.start;
+        let started = thread::Builder::new().name("plexlink-http".into()).spawn(move || {
+            if let Some(start) = start {
+                start();
+            }
+            work(&shared)
+        });
         if let Err(error) = started {
             let mut state = lock.lock().unwrap_or_else(|p| p.into_inner());
             state.threads -= 1;

@@ -5,10 +5,13 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "support.h"
 
@@ -656,6 +659,67 @@ static void transport(const char *token) {
     plexlink_client_config_free(config);
 }
 
+/*
+ * Whether the thread `tid` of this process has SIGPIPE blocked, and its name (Linux's /proc).
+ * -1 when it cannot be read (the thread ended meanwhile).
+ */
+static int sigpipe_blocked(const char *tid, char *name, size_t name_len) {
+    char path[64], line[256];
+    FILE *file;
+    int blocked = -1;
+    snprintf(path, sizeof path, "/proc/self/task/%s/comm", tid);
+    if ((file = fopen(path, "r")) == NULL) return -1;
+    if (fgets(name, (int)name_len, file) == NULL) name[0] = '\0';
+    name[strcspn(name, "\n")] = '\0';
+    fclose(file);
+    snprintf(path, sizeof path, "/proc/self/task/%s/status", tid);
+    if ((file = fopen(path, "r")) == NULL) return -1;
+    while (fgets(line, sizeof line, file) != NULL) {
+        unsigned long long mask;
+        if (sscanf(line, "SigBlk: %llx", &mask) == 1) blocked = (mask >> (SIGPIPE - 1)) & 1u;
+    }
+    fclose(file);
+    return blocked;
+}
+
+/*
+ * A server that hangs up while the library writes to it raises SIGPIPE in the writing thread;
+ * its default action would end this program (C programs do not ignore it, as Rust ones do).
+ * The library's I/O threads block it; the program's own threads keep the mask they had.
+ */
+static void sigpipe(const plexlink_client *client, const char *token) {
+#ifdef __linux__
+    plexlink_device_list *resources = NULL;
+    DIR *tasks;
+    struct dirent *task;
+    unsigned io_threads = 0;
+    char self_tid[32];
+    char name[64];
+
+    test_step("SIGPIPE: blocked on every thread the library starts for I/O, on no other");
+    CHECK_OK(plexlink_client_resources(client, token, &resources)); /* the I/O thread has run */
+    plexlink_device_list_free(resources);
+    snprintf(self_tid, sizeof self_tid, "%ld", (long)getpid()); /* the main thread's id */
+    CHECK((tasks = opendir("/proc/self/task")) != NULL);
+    while ((task = readdir(tasks)) != NULL) {
+        int blocked;
+        if (task->d_name[0] == '.') continue;
+        blocked = sigpipe_blocked(task->d_name, name, sizeof name);
+        if (blocked < 0) continue;
+        if (starts_with(name, "plexlink-io") || starts_with(name, "plexlink-http")) {
+            CHECK(blocked == 1);
+            io_threads++;
+        }
+        if (str_eq(task->d_name, self_tid)) CHECK(blocked == 0);
+    }
+    closedir(tasks);
+    CHECK(io_threads >= 1);
+#else
+    (void)client;
+    (void)token;
+#endif
+}
+
 int main(int argc, char **argv) {
     const plexlink_client_config *config = NULL;
     const plexlink_client *client = NULL;
@@ -678,6 +742,7 @@ int main(int argc, char **argv) {
     sign_in(client);
     home(client);
     transport(token);
+    sigpipe(client, token);
     plexlink_string_free(token);
     plexlink_client_free(client);
     plexlink_client_config_free(config);
