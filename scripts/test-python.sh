@@ -77,15 +77,20 @@ step "pip builds the sdist into a wheel (cargo on PATH, as for anyone building f
 mkdir -p "$sdist_tree"
 tar -xzf "$sdist" -C "$sdist_tree"
 unpacked="$sdist_tree/$top"
+# The sdist's files carry one fixed old date (a reproducible archive), and cargo judges a local
+# crate fresh when no source file is newer than its last build: an artifact built from other
+# sources (an older checkout, in a developer's target/) would be taken, and the build pass or
+# fail for the wrong reason. Dated now, the local crates are compiled from the sdist's own
+# sources; the dependencies are still reused.
+find "$unpacked" -type f -exec touch {} +
 cp "$unpacked/Cargo.lock" "$sdist_tree/Cargo.lock.shipped"
 # Through pip, as `pip install plexlink-*.tar.gz` does (build isolation fetches maturin per
 # the sdist's pyproject.toml). The unpacked tree builds in place, so the Cargo.lock cargo
-# leaves there can be compared below. CARGO_TARGET_DIR is this workspace's target: the crates
-# compiled for the wheel above are reused (cargo hashes local crates by their path inside the
-# workspace, the same in the sdist), while cargo still checks every source file it recorded
-# for them in the sdist's tree, so a file missing there fails the build. A build from scratch
-# costs about 4 CPU-minutes more (9.6 min on two busy cores): PLEXLINK_SDIST_FROM_SCRATCH=1
-# does it, in a target directory of its own, before a release.
+# leaves there can be compared below. CARGO_TARGET_DIR is this workspace's target: the
+# dependencies compiled for the wheel above are reused, and the local crates are compiled again
+# from the sdist's tree (dated now, above), so a file missing there fails the build. A build
+# from scratch costs about 4 CPU-minutes more (9.6 min on two busy cores):
+# PLEXLINK_SDIST_FROM_SCRATCH=1 does it, in a target directory of its own, before a release.
 sdist_target="$root/target"
 [ "${PLEXLINK_SDIST_FROM_SCRATCH:-0}" = 1 ] && sdist_target="$root/$sdist_tree/target"
 # Not --locked: maturin ships the whole workspace's Cargo.lock (the CLI's and the C library's

@@ -222,3 +222,29 @@ def test_many_waits_at_once_each_get_their_own_token(emu: Emulator) -> None:
     for t in threads:
         t.join(10)
     assert [tokens[p.id] for p in pins] == [emu.token_for(a) for a in ["alice", "bob"] * 4]
+
+
+def sigpipe_blocked_by_thread() -> dict[int, tuple[str, bool]]:
+    """Each thread of this process: its name, and whether it blocks SIGPIPE (Linux's /proc)."""
+    seen: dict[int, tuple[str, bool]] = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as comm, open(f"/proc/self/task/{tid}/status") as status:
+                name = comm.read().strip()
+                mask = next(int(line.split()[1], 16) for line in status if line.startswith("SigBlk:"))
+        except (OSError, StopIteration):
+            continue  # the thread ended meanwhile
+        seen[int(tid)] = (name, bool(mask >> (signal.SIGPIPE - 1) & 1))
+    return seen
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_io_threads_block_sigpipe_and_no_other(client: plexlink.Client, alice: str) -> None:
+    # A script may set SIGPIPE back to its default (to end quietly in `| head`); then a server
+    # that hangs up while plexlink writes to it would end the script, unless plexlink's own I/O
+    # threads block the signal (the write fails instead).
+    client.resources(alice)
+    threads = sigpipe_blocked_by_thread()
+    io = [blocked for name, blocked in threads.values() if name.startswith("plexlink-io")]
+    assert io and all(io)
+    assert not threads[threading.get_native_id()][1], "the program's own thread is left as it was"

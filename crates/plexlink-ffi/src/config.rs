@@ -60,8 +60,7 @@ impl Config {
         let mut builder = blocking::Client::builder_from_info(self.info.clone())
             .allow_insecure_http(self.allow_insecure_http)
             .resolve_plex_direct(self.resolve_plex_direct)
-            .carrier_nat_is_private(self.carrier_nat_is_private)
-            .on_io_thread_start(crate::sigpipe::block_on_this_thread);
+            .carrier_nat_is_private(self.carrier_nat_is_private);
         if let Some(timeout) = self.connect_timeout {
             builder = builder.connect_timeout(timeout);
         }

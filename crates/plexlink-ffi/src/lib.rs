@@ -42,7 +42,6 @@ mod pin;
 mod pin_login;
 mod race;
 mod resources;
-mod sigpipe;
 mod task;
 mod version;
 mod waits;

@@ -58,7 +58,6 @@ pub struct ClientBuilder {
     timeout: Duration,
     allow_insecure_http: bool,
     carrier_nat_is_private: bool,
-    io_thread_start: Option<fn()>,
 }
 
 impl ClientBuilder {
@@ -77,7 +76,6 @@ impl ClientBuilder {
             timeout: Duration::from_secs(30),
             allow_insecure_http: false,
             carrier_nat_is_private: false,
-            io_thread_start: None,
         }
     }
 
@@ -180,16 +178,6 @@ impl ClientBuilder {
         self
     }
 
-    /// A function that every thread the blocking client starts for I/O runs first: the built-in
-    /// stack's runtime threads, and the pool threads that call a stack of your own. The C
-    /// library blocks SIGPIPE there: a Rust program ignores SIGPIPE from its start, but a C
-    /// program may not, and a server that hangs up during a request must give an error, not
-    /// end the program.
-    pub fn on_io_thread_start(mut self, start: fn()) -> Self {
-        self.io_thread_start = Some(start);
-        self
-    }
-
     /// Trusts one more certificate authority (PEM), beside the system's.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.transport.extra_roots.push(pem.into());
@@ -214,19 +202,17 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let (info, rules) = self.checked()?;
         let transport = Reqwest::new(&self.transport)?;
-        let mut runtime = tokio::runtime::Builder::new_multi_thread();
-        runtime
+        let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .max_blocking_threads(4)
             .thread_name("plexlink-io")
-            .enable_all();
-        if let Some(start) = self.io_thread_start {
-            runtime.on_thread_start(start);
-        }
-        let runtime = runtime.build().map_err(|e| Error::InvalidArgument {
-            what: "client configuration",
-            detail: format!("the I/O thread could not start: {e}"),
-        })?;
+            .on_thread_start(crate::sigpipe::block_on_this_thread)
+            .enable_all()
+            .build()
+            .map_err(|e| Error::InvalidArgument {
+                what: "client configuration",
+                detail: format!("the I/O thread could not start: {e}"),
+            })?;
         let io = TokioIo {
             client: Arc::new(transport),
             runtime: Some(runtime.handle().clone()),
@@ -253,7 +239,7 @@ impl ClientBuilder {
         let (info, rules) = self.checked()?;
         let io = PoolIo {
             client: Arc::new(http),
-            pool: Pool::new(POOL_THREADS).starting_with(self.io_thread_start),
+            pool: Pool::new(POOL_THREADS),
         };
         Ok(Client::new(
             info,

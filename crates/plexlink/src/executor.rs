@@ -91,8 +91,6 @@ type Job = Box<dyn FnOnce() + Send>;
 #[derive(Debug)]
 pub(crate) struct Pool {
     max: usize,
-    /// What each new thread runs first ([`ClientBuilder::on_io_thread_start`](crate::ClientBuilder::on_io_thread_start)).
-    start: Option<fn()>,
     state: Arc<(Mutex<PoolState>, Condvar)>,
 }
 
@@ -120,15 +118,8 @@ impl Pool {
     pub(crate) fn new(max: usize) -> Self {
         Self {
             max: max.max(1),
-            start: None,
             state: Arc::default(),
         }
-    }
-
-    /// The pool whose threads run `start` first.
-    pub(crate) fn starting_with(mut self, start: Option<fn()>) -> Self {
-        self.start = start;
-        self
     }
 
     /// Runs `job` on a pool thread. Fails only when no thread runs and none can start.
@@ -143,11 +134,9 @@ impl Pool {
         state.threads += 1;
         drop(state);
         let shared = Arc::clone(&self.state);
-        let start = self.start;
         let started = thread::Builder::new().name("plexlink-http".into()).spawn(move || {
-            if let Some(start) = start {
-                start();
-            }
+            // The host's stack writes to sockets on this thread.
+            crate::sigpipe::block_on_this_thread();
             work(&shared)
         });
         if let Err(error) = started {

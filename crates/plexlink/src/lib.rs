@@ -54,6 +54,8 @@ mod kept;
 mod offline;
 mod pin_wait;
 mod resolve;
+#[cfg(feature = "blocking")]
+mod sigpipe;
 mod transport;
 
 #[cfg(feature = "async")]
