@@ -21,6 +21,11 @@ use crate::{ClientBuilder, Connected, WaitOptions, driver};
 /// no thread and no task per probe. `AsyncClient` is cheap to clone; clones share one
 /// connection pool.
 ///
+/// Its sockets are written on your runtime's threads, which plexlink leaves as they are: a
+/// program that sets SIGPIPE back to its default action (Rust programs start with it ignored)
+/// should block it on those threads, or a server that hangs up mid-request ends the program.
+/// The blocking [`Client`](crate::Client) blocks it on the threads it starts.
+///
 /// ```no_run
 /// # async fn run() -> Result<(), plexlink::Error> {
 /// let client = plexlink::AsyncClient::builder("My Player", "0b7e6f52-5c3a-4f0e-8d1c-2a9b8c7d6e5f")
