@@ -24,7 +24,7 @@ use crate::{ClientBuilder, Connected, WaitOptions, driver};
 /// Its sockets are written on your runtime's threads, which plexlink leaves as they are: a
 /// program that sets SIGPIPE back to its default action (Rust programs start with it ignored)
 /// should block it on those threads, or a server that hangs up mid-request ends the program.
-/// The blocking [`Client`](crate::Client) blocks it on the threads it starts.
+/// The blocking `Client` blocks it on the threads it starts.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), plexlink::Error> {
