@@ -66,6 +66,12 @@ pub(crate) unsafe fn taken_plex_keys(keys: *const plexlink_plex_keys) -> Option<
     unsafe { ffi::try_from(keys) }.cloned()
 }
 
+/// A copy of `keys` for C (the `_plex_keys` getters of the JWT machines): `PLEXLINK_RESULT_OK`
+/// with `*out`, or `PLEXLINK_RESULT_DONE` (nothing written) when there are none.
+pub(crate) fn give_plex_keys(keys: Option<&PlexKeys>, out: OutParam<'_, *mut plexlink_plex_keys>) -> plexlink_result {
+    out.write_or(keys.map(|keys| ffi::to_box(keys.clone())), plexlink_result::Done)
+}
+
 /// How many keys plexlink can use in `keys`; 0 for NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn plexlink_plex_keys_len(keys: *const plexlink_plex_keys) -> usize {

@@ -11,7 +11,7 @@ use crate::config::plexlink_client_config;
 use crate::error::{ErrorInfo, plexlink_result};
 use crate::ffi::{self, castable, try_mut_from_ptr, try_out, try_ref_from_ptr};
 use crate::host::{self, HostClock, Machine, requester};
-use crate::jwt::{JwtHandle, plexlink_device_key, plexlink_jwt, plexlink_plex_keys, taken_plex_keys};
+use crate::jwt::{JwtHandle, give_plex_keys, plexlink_device_key, plexlink_jwt, plexlink_plex_keys, taken_plex_keys};
 use crate::panic::ffi_panic_boundary;
 use crate::pin_login::{plexlink_http_header, plexlink_http_request};
 
@@ -209,7 +209,7 @@ pub unsafe extern "C" fn plexlink_jwt_refresh_plex_keys(
     ffi_panic_boundary! {
         let handle = try_ref_from_ptr!(refresh);
         let out = try_out!(keys_out);
-        out.write_or(handle.refresh.keys().map(|keys| ffi::to_box(keys.clone())), plexlink_result::Done)
+        give_plex_keys(handle.refresh.keys(), out)
     }
 }
 

@@ -17,7 +17,7 @@ use crate::ffi::{
     self, CText, PLEXLINK_NO_TIME, c_string, castable, millis, try_mut_from_ptr, try_out, try_ref_from_ptr,
 };
 use crate::host::{self, HostClock, Reporter, machine, requester};
-use crate::jwt::{JwtHandle, plexlink_device_key, plexlink_jwt, plexlink_plex_keys, taken_plex_keys};
+use crate::jwt::{JwtHandle, give_plex_keys, plexlink_device_key, plexlink_jwt, plexlink_plex_keys, taken_plex_keys};
 use crate::panic::ffi_panic_boundary;
 use crate::pin::{PinHandle, plexlink_pin};
 
@@ -390,7 +390,7 @@ pub unsafe extern "C" fn plexlink_pin_login_plex_keys(
     ffi_panic_boundary! {
         let handle = try_ref_from_ptr!(login);
         let out = try_out!(keys_out);
-        out.write_or(handle.login.plex_keys().map(|keys| ffi::to_box(keys.clone())), plexlink_result::Done)
+        give_plex_keys(handle.login.plex_keys(), out)
     }
 }
 
